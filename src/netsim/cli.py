@@ -1,0 +1,146 @@
+"""The ``netsim`` command.
+
+``netsim run [overrides]`` runs a scenario (Hydra syntax: ``key=value``, ``scenario=<preset>``,
+``-m`` for a sweep); the other subcommands work on results. Invalid input ends with one line
+naming the key, the value and what is allowed, exit code 2, and nothing written.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+log = logging.getLogger("netsim")
+
+USAGE = """usage: netsim <command> [arguments]
+
+commands:
+  run [-m] [key=value ...]   run a scenario (default: resource_teacher_network) with replicates
+  presets                    list the scenario presets
+  help                       show this message
+
+Examples:
+  netsim run
+  netsim run scenario=meeting_groups leader_participation=1.0 replicates=10
+  netsim run -m meeting_interval_weeks=3,6,12
+"""
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"netsim: error: {message}", file=sys.stderr)
+    return code
+
+
+def _is_multirun(args: Sequence[str]) -> bool:
+    return any(a in ("-m", "--multirun") for a in args)
+
+
+def _overrides(args: Sequence[str]) -> list[str]:
+    return [a for a in args if not a.startswith("-")]
+
+
+def _print_table(scenario_name: str, table, replicates: int, seconds: float) -> None:  # noqa: ANN001
+    from netsim.report import format_table
+
+    rows = format_table(table)
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    print(f"\n{scenario_name}: {replicates} replicates in {seconds:.1f} s "
+          "(mean and 95 % interval over replicates)\n")
+    print(f"  {'outcome':<{w0}}  {'mean':>{w1}}  95 % interval")
+    for label, mean, ci in rows:
+        print(f"  {label:<{w0}}  {mean:>{w1}}  {ci}")
+
+
+def _task(cfg) -> None:  # noqa: ANN001 - a Hydra DictConfig
+    """The Hydra job: run the scenario's replicates and write the results."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    from netsim.app import scenario_from_cfg
+    from netsim.plots import adoption_figure
+    from netsim.report import markdown_report, outcome_table
+    from netsim.results import write_run
+    from netsim.runner import run_scenario
+
+    hc = HydraConfig.get()
+    scenario = scenario_from_cfg(cfg)
+    out = Path(hc.runtime.output_dir)
+    overrides = list(hc.overrides.task)
+    command = "netsim run " + " ".join(shlex.quote(o) for o in overrides)
+    multirun = hc.mode == RunMode.MULTIRUN
+    start = time.perf_counter()
+    result = run_scenario(scenario)
+    seconds = time.perf_counter() - start
+    write_run(out, result, overrides=overrides, command=command)
+    if multirun:
+        print(f"[job {hc.job.num}] {' '.join(overrides) or '(defaults)'}: "
+              f"{scenario.replicates} replicates in {seconds:.1f} s -> {out}")
+        return
+    table = outcome_table(result.summary)
+    figure = adoption_figure(result.series, out / "adoption.png",
+                             f"{scenario.name}: adoption over time",
+                             scenario.calendar.weeks_per_year)
+    report = markdown_report(scenario, table, figure.name, out, command)
+    _print_table(scenario.name, table, scenario.replicates, seconds)
+    print(f"\nwrote {out}/: summary.parquet, timeseries.parquet, provenance.json, "
+          f"{figure.name}, {report.name}")
+
+
+def _run(args: list[str]) -> int:
+    from netsim.app import check_overrides, register_configs
+    from netsim.config import ConfigError, configs_dir
+
+    try:
+        check_overrides(_overrides(args), multirun=_is_multirun(args))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    import hydra
+
+    register_configs()
+    main = hydra.main(config_path=str(configs_dir()), config_name="config",
+                      version_base="1.3")(_task)
+    sys.argv = ["netsim run", *args]
+    main()
+    return 0
+
+
+def _presets(args: list[str]) -> int:
+    import yaml
+
+    from netsim.config import configs_dir, list_presets
+
+    for name in list_presets():
+        data = yaml.safe_load((configs_dir() / "scenario" / f"{name}.yaml").read_text()) or {}
+        desc = " ".join(str(data.get("description", "")).split())
+        print(f"{name:28s} {desc}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "run": _run,
+    "presets": _presets,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``netsim`` console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("help", "-h", "--help"):
+        print(USAGE)
+        return 0
+    command, rest = args[0], args[1:]
+    if command not in COMMANDS:
+        return _fail(f"unknown command {command!r}; allowed: {', '.join(COMMANDS)}")
+    code = COMMANDS[command](rest)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,668 @@
+"""Scenario configuration: typed dataclasses, enums, validation and preset loading.
+
+A :class:`Scenario` is the single description of what a run simulates. It is a tree of plain
+dataclasses (usable from a notebook without Hydra); the command line registers the same classes
+with Hydra's ConfigStore (see :mod:`netsim.app`), so config keys, dataclass fields and result
+columns share one snake_case name.
+
+Every field carries metadata: a short description, the allowed range and its source (a section
+of a field report in ``shared/domain`` or a paper, or "modelling choice" when the reports are
+silent). :func:`validate` checks every value against that metadata and raises
+:class:`ConfigError` with a message that names the key, the bad value and what is allowed.
+
+The four conditions the client named first are top-level fields: ``leader_participation``,
+``trust`` (``trust.initial``, ``trust.growth``, ``trust.decay``), ``formality`` and
+``meeting_interval_weeks``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "AdoptionConfig",
+    "AdoptionRule",
+    "CalendarConfig",
+    "ChannelConfig",
+    "CoCreationConfig",
+    "ConfigError",
+    "Design",
+    "DigitalConfig",
+    "GatheringConfig",
+    "HomeConfig",
+    "MotivationConfig",
+    "NetworkConfig",
+    "PracticesConfig",
+    "ProcessesConfig",
+    "Scenario",
+    "TalkConfig",
+    "TrialConfig",
+    "TrustConfig",
+    "TurnoverConfig",
+    "configs_dir",
+    "list_presets",
+    "load_scenario",
+    "scenario_from_dict",
+    "scenario_to_dict",
+    "validate",
+]
+
+
+class ConfigError(ValueError):
+    """An invalid setting. The message names the key, the value and what is allowed."""
+
+
+def _f(default: Any, doc: str, lo: float | None = None, hi: float | None = None,
+       source: str = "modelling choice", *, lo_open: bool = False, hi_open: bool = False,
+       nullable: bool = False) -> Any:
+    """A dataclass field with documentation, range and source metadata."""
+    meta = {"doc": doc, "lo": lo, "hi": hi, "source": source, "lo_open": lo_open,
+            "hi_open": hi_open, "nullable": nullable}
+    if callable(default):  # a class or factory function: a fresh value per instance
+        return field(default_factory=default, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+class Design(enum.Enum):
+    """How the network is organised (issue: network designs). Builders live in population.py."""
+
+    resource_teacher_network = "resource_teacher_network"
+    city_developer_networks = "city_developer_networks"
+    meeting_groups = "meeting_groups"
+    partnership_network = "partnership_network"
+    significant_networks = "significant_networks"
+    custom_graph = "custom_graph"
+
+
+class AdoptionRule(enum.Enum):
+    """Which adoption rule decides who adopts (see netsim.mechanisms.adoption_rules)."""
+
+    trust_weighted = "trust_weighted"
+    independent_cascade = "independent_cascade"
+    fractional_threshold = "fractional_threshold"
+    count_threshold = "count_threshold"
+    bass = "bass"
+
+
+@dataclass
+class NetworkConfig:
+    """Who is in the network and how people are tied (population.py)."""
+
+    design: Design = _f(Design.resource_teacher_network, "network design to build",
+                        source="shared/DESIGN.md §2; presets in configs/scenario")
+    n_schools: int = _f(45, "schools in the municipality", 1, 20000,
+                        "seed 001 §4.5 (about 45 resource teachers, 1-2 per school)")
+    teachers_per_school: int = _f(24, "mean number of classroom teachers per school", 1, 500,
+                                  "modelling choice (Norwegian primary/lower-secondary school)")
+    school_size_spread: float = _f(0.3, "lognormal sd of school size around the mean", 0, 2)
+    resource_teachers_per_school: int = _f(1, "network members per school besides the leader",
+                                           0, 10, "seed 001 §5.2 (1-2 from most schools)")
+    leaders_invited: bool = _f(True, "a leader from each school is invited to gatherings",
+                               source="seed 001 §6.3.3")
+    n_facilitators: int = _f(2, "central network leaders (facilitators)", 0, 200,
+                             "seed 001 §4.5, §5.4.2 (two network leaders)")
+    collegial_degree: int = _f(6, "mean collegial ties per person inside a school (even)", 0, 100,
+                               "modelling choice; Roxå & Mårtensson 2009 (seed 000): <10 partners")
+    collegial_rewire_prob: float = _f(0.1, "Watts-Strogatz rewiring: 0 = lattice, 1 = random",
+                                      0, 1, "modelling choice (clustered informal ties)")
+    colleague_trust: float = _f(0.5, "mean trust on collegial ties", 0, 1)
+    n_areas: int = _f(0, "education areas with their own area network (0 = none)", 0, 1000,
+                      "seed 004 (city network -> area networks -> schools)")
+    group_size_min: int = _f(15, "smallest meeting group (meeting_groups design)", 2, 200,
+                             "seed 004 (groups of about 15-20)")
+    group_size_max: int = _f(20, "largest meeting group (meeting_groups design)", 2, 200,
+                             "seed 004 (groups of about 15-20)")
+    all_teachers_members: bool = _f(False, "every teacher is a network member",
+                                    source="seed 004 (meeting groups)")
+    homophily: float = _f(0.0, "share of collegial ties drawn towards similar colleagues", 0, 1,
+                          "seed 000 (birds of a feather, Poole et al. 2019)")
+    cross_school_informal_ties: int = _f(0, "initial informal cross-school ties per teacher", 0, 50,
+                                         "seed 000 (significant networks)")
+    file: str | None = _f(None, "edge list (CSV: source,target[,weight]) or GraphML replacing the "
+                          "generated ties", nullable=True)
+
+
+@dataclass
+class CalendarConfig:
+    """The school calendar (model.py schedules events on it)."""
+
+    weeks_per_year: int = _f(38, "school weeks per year", 1, 52,
+                             "seed 001 domain notes §8.1 (modelling choice, ~6-7 gatherings/yr)")
+    years: float = _f(3.0, "simulated horizon in school years", 0, 50, lo_open=True)
+    gathering_hours: float = _f(3.0, "length of one gathering in hours (half a day)", 0, 24,
+                                "seed 001 §5.2.5 ('all those three hours')", lo_open=True)
+    gathering_start_week: int = _f(1, "week of the first gathering", 1, 2000)
+    gathering_end_week: int | None = _f(None, "last week gatherings are held (None = never end)", 1,
+                                        100000, "seed 000 (time-limited formal project)",
+                                        nullable=True)
+    dev_time_interval_weeks: int = _f(1, "weeks between shared development-time sessions", 1, 52,
+                                      "seed 001 §6.3.2 (one afternoon every week)")
+    dev_time_hours: float = _f(1.5, "hours of one development-time session", 0, 10)
+
+
+@dataclass
+class TrustConfig:
+    """Trust between network members from different schools (client condition)."""
+
+    initial: float = _f(0.2, "trust on a new cross-school tie", 0, 1,
+                        "modelling choice, swept in configs/experiment/trust")
+    growth: float = _f(0.15, "share of the gap to 1 closed per shared group session", 0, 1,
+                       "seed 001 §5.3.6 (bonds from meeting often); swept")
+    decay: float = _f(0.01, "share of trust lost per week without contact", 0, 1,
+                      "modelling choice, swept in configs/experiment/trust")
+    strong: float = _f(0.6, "trust at which a tie counts as strong ('significant')", 0, 1,
+                       lo_open=True, source="Roxå & Mårtensson 2009 (seed 000)")
+    max_strong_ties: int = _f(7, "strong ties a person can keep (fewer than 10)", 1, 9,
+                              "seed 000 (fewer than 10 significant partners)")
+
+
+@dataclass
+class GatheringConfig:
+    """What happens at a network gathering (mechanisms/gathering.py)."""
+
+    attendance_base: float = _f(0.85, "baseline attendance of members", 0, 1,
+                                "seed 001 §5.4.3 (attendance 'always good')")
+    attendance_formality_gain: float = _f(0.2, "attendance change per unit formality above 0.5",
+                                          0, 1, "seed 001 §5.4.2-5.4.3")
+    expert_inputs: int = _f(1, "expert inputs (research, law, tools) per gathering", 0, 5,
+                            "seed 001 §1.1, §6.4.5")
+    stories: int = _f(2, "peer practice stories per gathering", 0, 5,
+                      "seed 001 §5.2.2 ('nearly always' 1-2 stories)")
+    lecture_knowledge: float = _f(0.3, "explicit knowledge gained from one expert input", 0, 1)
+    lecture_inspiration: float = _f(0.1, "inspiration gained from one expert input", 0, 1,
+                                    "seed 001 §6.3.1 (theory alone motivates less)")
+    story_knowledge: float = _f(0.25, "explicit knowledge gained from one peer story", 0, 1)
+    story_inspiration: float = _f(0.3, "inspiration gained from one peer story", 0, 1,
+                                  "seed 001 §5.3.1 (stories inspire more than lectures)")
+    group_size: int = _f(5, "people per mixed-school small group", 2, 50,
+                         "seed 001 §5.2.2 (small mixed groups); size is a modelling choice")
+    group_exchange: float = _f(0.5, "share of a knowledge gap closed per fully trusted peer", 0, 1)
+    group_diversity: float = _f(1.0, "0 = groups of similar people, 1 = maximally mixed", 0, 1,
+                                "seed 002 §2.2-2.3 ('lagom friktion')")
+    reflection_alignment: float = _f(0.4, "leader-resource teacher alignment gained per joint "
+                                     "reflection", 0, 1, "seed 001 §5.2.5, §5.3.3")
+
+
+@dataclass
+class HomeConfig:
+    """Transfer at the home school through development time (mechanisms/home_transfer.py)."""
+
+    dev_time_allocation: float = _f(0.5, "share of backed sessions given to network work", 0, 1,
+                                    "seed 001 §5.2.4 (development time used 'more' for it)")
+    unbacked_time_share: float = _f(0.1, "chance of getting time without the leader's backing",
+                                    0, 1, "seed 001 §5.2.5 ('rarely got time')")
+    solo_transfer_share: float = _f(0.5, "share passed on when presenting without the leader",
+                                    0, 1, "seed 001 §5.2.5, §5.3.3 ('heavy to convey')")
+    presentation_knowledge: float = _f(0.3, "explicit knowledge staff gain per presentation",
+                                       0, 1)
+    presentation_inspiration: float = _f(0.2, "inspiration staff gain per presentation", 0, 1)
+    resistant_share: float = _f(0.1, "share of staff who resist new practice", 0, 1,
+                                "seed 001 §5.2.5 ('if 90% are on board... the 10 percent')")
+    mandate_strength: float = _f(0.5, "how hard leaders push ('everybody shall do this')", 0, 1,
+                                 "seed 001 §5.2.5")
+    strong_mandate: float = _f(0.7, "mandate at which resistant staff start to try", 0, 1,
+                               "seed 001 §5.2.5")
+    alignment_decay: float = _f(0.02, "weekly decay of leader alignment", 0, 1)
+    initial_alignment: float = _f(0.2, "leader alignment with the resource teacher at start",
+                                  0, 1)
+
+
+@dataclass
+class TalkConfig:
+    """Informal collegial talk (mechanisms/collegial_talk.py)."""
+
+    talk_prob: float = _f(0.3, "chance a tie is used for talk about the theme in a week", 0, 1)
+    knowledge_rate: float = _f(0.1, "share of a knowledge gap closed per trusted talk", 0, 1)
+    inspiration: float = _f(0.1, "inspiration per adopting partner talked to", 0, 1)
+    member_tie_talk_prob: float = _f(0.1, "weekly chance strong cross-school ties are used", 0, 1,
+                                     "seed 000 (informal significant networks)")
+
+
+@dataclass
+class TrialConfig:
+    """Trying, adopting, dropping and adapting practices (mechanisms/trial.py)."""
+
+    trial_rate: float = _f(0.3, "weekly trial start chance at full inspiration and motivation",
+                           0, 1)
+    min_knowledge: float = _f(0.2, "explicit knowledge needed to start a trial", 0, 1)
+    mean_trial_weeks: float = _f(6.0, "mean weeks a trial lasts", 1, 104)
+    adapt_prob: float = _f(0.5, "chance a concluded trial changes the local version", 0, 1,
+                           "seed 001 §5.2.3 (adapt, don't copy)")
+    adapt_sd: float = _f(0.08, "sd of the quality change of an adaptation", 0, 1)
+    adapt_bias: float = _f(-0.01, "mean quality change of an individual adaptation", -1, 1,
+                           "modelling choice: lone tinkering is as likely to worsen as improve")
+    know_how_gain: float = _f(0.3, "know-how gained per trial", 0, 1)
+    guidance_support: float = _f(0.3, "support from facilitator guidance", 0, 1,
+                                 "seed 001 §5.2.6, §5.4.2")
+    guidance_schools_per_facilitator: int = _f(3, "schools one facilitator guides at a time", 0,
+                                               100, "seed 001 §5.2.6")
+    drop_prob: float = _f(0.5, "chance a failed trial drops the practice (else stays aware)", 0, 1)
+    inspiration_decay: float = _f(0.05, "weekly decay of inspiration", 0, 1)
+
+
+@dataclass
+class CoCreationConfig:
+    """Small cross-school co-creation groups (mechanisms/cocreation.py)."""
+
+    threshold: float = _f(0.6, "trust above which members co-create between gatherings", 0, 1,
+                          "seed 001 §6.2.3 (small groups grow from trust)")
+    max_group_size: int = _f(4, "largest co-creation group", 2, 20, "seed 001 §5.2.4 (4 schools)")
+    innovation_bias: float = _f(0.03, "mean quality gain of a co-created adaptation", -1, 1,
+                                "seed 001 §6.2.3, §6.3.1 (small groups innovate)")
+    optimal_distance: float = _f(0.3, "knowledge distance with the most fruitful co-creation "
+                                 "(cognitive distance, Nooteboom 2000)", 0, 1, lo_open=True)
+    knowledge_rate: float = _f(0.2, "share of a knowledge gap closed per week in a group", 0, 1)
+    hours_per_week: float = _f(0.5, "person-hours a group member spends per week", 0, 40)
+
+
+@dataclass
+class ChannelConfig:
+    """One digital channel."""
+
+    name: str = _f("channel", "channel name")
+    created_by: str = _f("facilitators", "'facilitators' (formal, takes network formality) or "
+                         "'members' (informal)")
+    read_prob: float = _f(0.3, "weekly chance a member reads the channel", 0, 1)
+    stores: bool = _f(False, "a document store: posts stay readable")
+
+
+def _default_channels() -> list[ChannelConfig]:
+    return [
+        ChannelConfig("document_store", "facilitators", 0.2, True),
+        ChannelConfig("facilitator_group", "facilitators", 0.5, False),
+        ChannelConfig("member_group", "members", 0.4, False),
+    ]
+
+
+@dataclass
+class DigitalConfig:
+    """Digital sharing (mechanisms/digital.py). Seed 001 §5.3.5, §6.3.2; seed 000."""
+
+    post_prob: float = _f(0.1, "weekly chance a member with something to share posts", 0, 1)
+    formality_post_penalty: float = _f(0.8, "how much a channel's formality lowers posting", 0, 1,
+                                       "seed 001 §5.3.5; seed 000 (managers reading along)")
+    member_channel_formality: float = _f(0.2, "formality of member-created channels", 0, 1,
+                                         "seed 001 §6.3.2")
+    read_knowledge: float = _f(0.1, "explicit knowledge gained per post read", 0, 1)
+    channels: list[ChannelConfig] = _f(_default_channels, "digital channels",
+                                       source="seed 001 §2 (Itslearning, two Facebook groups)")
+
+
+@dataclass
+class MotivationConfig:
+    """Motivation and commitment (mechanisms/dynamics.py)."""
+
+    initial: float = _f(0.8, "mean initial motivation of members", 0, 1,
+                        "seed 001 §5.3.1 ('everyone burns for the subject')")
+    staff_initial: float = _f(0.5, "mean initial motivation of other staff", 0, 1)
+    owner_commitment: float = _f(0.8, "school owner's commitment and expectations", 0, 1,
+                                 "seed 001 §5.3.2, §5.4.4")
+    relax_rate: float = _f(0.05, "weekly pull towards baseline motivation", 0, 1)
+    success_gain: float = _f(0.05, "motivation gained from a successful trial or praise", 0, 1,
+                             "seed 001 §5.2.2 (praise motivates)")
+    failure_loss: float = _f(0.05, "motivation lost from a failed trial", 0, 1)
+    leader_backing_gain: float = _f(0.02, "weekly motivation gain of a backed resource teacher",
+                                    0, 1, "seed 001 §5.3.3 ('they lift me forward')")
+
+
+@dataclass
+class TurnoverConfig:
+    """Turnover and loss of a key person (mechanisms/turnover.py)."""
+
+    annual_rate: float = _f(0.08, "share of staff replaced each summer", 0, 1,
+                            "modelling choice, swept")
+    key_person_loss_week: int | None = _f(None, "week the lead facilitator leaves (None = never)",
+                                          1, 100000, "seed 001 §5.4.3", nullable=True)
+    key_person_hazard: float = _f(0.0, "yearly chance the lead facilitator leaves", 0, 1)
+    formality_threshold: float = _f(0.5, "formality at which a departed key person is "
+                                    "always replaced", 0, 1, "seed 001 §5.4.3", lo_open=True)
+    replacement_weeks: int = _f(6, "weeks until a formal network replaces its key person", 0, 100)
+
+
+@dataclass
+class PracticesConfig:
+    """The practices on the network's theme (state.py)."""
+
+    n_practices: int = _f(6, "practices on the network's theme", 1, 100)
+    effectiveness_mean: float = _f(0.6, "mean true effectiveness (trial success at no "
+                                   "difficulty)", 0, 1)
+    effectiveness_sd: float = _f(0.1, "sd of true effectiveness", 0, 1)
+    difficulty_mean: float = _f(0.4, "mean implementation difficulty", 0, 1)
+    difficulty_sd: float = _f(0.15, "sd of implementation difficulty", 0, 1)
+    local_share: float = _f(0.34, "share of practices already in use at a few schools", 0, 1,
+                            "seed 001 §6.3.2 (members bring local practice)")
+    local_schools: int = _f(3, "schools where a local practice is in use at the start", 0, 1000)
+
+
+@dataclass
+class AdoptionConfig:
+    """Pluggable adoption rule (mechanisms/adoption_rules.py)."""
+
+    rule: AdoptionRule = _f(AdoptionRule.trust_weighted, "adoption rule")
+    transmissibility: float = _f(0.1, "independent cascade: chance an adopter converts a "
+                                 "neighbour", 0, 1, "Kempe et al. 2003; Newman 2002")
+    threshold: float = _f(0.18, "fractional threshold: share of adopting neighbours needed", 0, 1,
+                          "Watts 2002", lo_open=True)
+    count: int = _f(2, "count threshold: adopting neighbours needed", 1, 1000,
+                    "Centola & Macy 2007")
+    bass_p: float = _f(0.01, "Bass innovation coefficient per week", 0, 1, "Bass 1969")
+    bass_q: float = _f(0.3, "Bass imitation coefficient per week", 0, 1, "Bass 1969")
+    initial_adopters: float = _f(0.01, "share of people seeded as adopters (textbook rules)", 0, 1)
+    seed_nodes: list[int] = _f(list, "explicit seed nodes (overrides initial_adopters)")
+
+
+@dataclass
+class ProcessesConfig:
+    """Switches for the domain processes; all off reduces netsim to a textbook model."""
+
+    gathering: bool = True
+    home_transfer: bool = True
+    collegial_talk: bool = True
+    trial: bool = True
+    cocreation: bool = True
+    digital: bool = True
+    dynamics: bool = True
+    turnover: bool = True
+
+
+@dataclass
+class Scenario:
+    """A complete scenario. Defaults are the resource-teacher network of seed 001."""
+
+    name: str = _f("resource_teacher_network", "scenario name")
+    description: str = _f("Municipal resource-teacher network (seed 001)", "one-line description")
+    seed: int = _f(20261123, "base seed of the SeedSequence", 0, 2**63 - 1)
+    replicates: int = _f(20, "replicates per scenario", 1, 100000)
+    common_random_numbers: bool = _f(True, "replicate r of every arm uses the same random stream")
+    leader_participation: float = _f(0.8, "chance a school's leader attends a given gathering",
+                                     0, 1, "seed 001 §5.2 ('most often'); client condition")
+    formality: float = _f(0.8, "formal frame: mandate, coordinator, agenda, anchoring", 0, 1,
+                          "seed 001 §5.4, §6.4.3; client condition")
+    meeting_interval_weeks: int = _f(6, "weeks between gatherings", 1, 104,
+                                     "seed 001 §1.2, §4.5 (about every 6 weeks); client condition")
+    trust: TrustConfig = _f(TrustConfig, "trust between members (client condition)")
+    network: NetworkConfig = _f(NetworkConfig, "population and ties")
+    calendar: CalendarConfig = _f(CalendarConfig, "calendar")
+    gathering: GatheringConfig = _f(GatheringConfig, "gatherings")
+    home: HomeConfig = _f(HomeConfig, "home transfer")
+    talk: TalkConfig = _f(TalkConfig, "collegial talk")
+    trial: TrialConfig = _f(TrialConfig, "trials and adaptation")
+    cocreation: CoCreationConfig = _f(CoCreationConfig, "co-creation groups")
+    digital: DigitalConfig = _f(DigitalConfig, "digital sharing")
+    motivation: MotivationConfig = _f(MotivationConfig, "motivation")
+    turnover: TurnoverConfig = _f(TurnoverConfig, "turnover and key-person loss")
+    practices: PracticesConfig = _f(PracticesConfig, "practices")
+    adoption: AdoptionConfig = _f(AdoptionConfig, "adoption rule")
+    processes: ProcessesConfig = _f(ProcessesConfig, "process switches")
+    school_change_share: float = _f(0.5, "adopting share at which a school counts as changed",
+                                    0, 1, lo_open=True)
+
+    @property
+    def n_weeks(self) -> int:
+        """The horizon in weeks."""
+        return max(1, int(round(self.calendar.years * self.calendar.weeks_per_year)))
+
+
+# --------------------------------------------------------------------------------------------
+# validation
+
+
+def _allowed_text(meta: Mapping[str, Any]) -> str:
+    lo, hi = meta.get("lo"), meta.get("hi")
+    lo_op = "<" if meta.get("lo_open") else "<="
+    hi_op = "<" if meta.get("hi_open") else "<="
+    if lo is not None and hi is not None:
+        return f"{lo} {lo_op} value {hi_op} {hi}"
+    if lo is not None:
+        return f"value {'>' if meta.get('lo_open') else '>='} {lo}"
+    if hi is not None:
+        return f"value {hi_op} {hi}"
+    return "any value"
+
+
+def _check_range(key: str, value: float, meta: Mapping[str, Any]) -> None:
+    lo, hi = meta.get("lo"), meta.get("hi")
+    bad = isinstance(value, float) and not math.isfinite(value)
+    if lo is not None and (value < lo or (meta.get("lo_open") and value == lo)):
+        bad = True
+    if hi is not None and (value > hi or (meta.get("hi_open") and value == hi)):
+        bad = True
+    if bad:
+        raise ConfigError(f"{key} = {value!r} is out of range; allowed: {_allowed_text(meta)}"
+                          f" ({meta.get('doc', '')})")
+
+
+def _type_name(tp: Any) -> str:
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return "one of " + ", ".join(m.value for m in tp)
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(key: str, value: Any, tp: Any, meta: Mapping[str, Any]) -> Any:
+    """Convert ``value`` to type ``tp`` or raise ConfigError naming ``key``."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(key, value, args[0], meta)
+    if origin is list:
+        (item_tp,) = typing.get_args(tp)
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{key} = {value!r} is not a list; allowed: a list of "
+                              f"{_type_name(item_tp)}")
+        return [_coerce(f"{key}[{i}]", v, item_tp, meta) for i, v in enumerate(value)]
+    if dataclasses.is_dataclass(tp):
+        if dataclasses.is_dataclass(value) and isinstance(value, tp):
+            value = dataclasses.asdict(value)
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{key} = {value!r} is not a group of settings; allowed keys: "
+                              + ", ".join(f.name for f in dataclasses.fields(tp)))
+        return _build(tp, value, key)
+    if value is None:
+        raise ConfigError(f"{key} = None is not allowed; allowed: {_type_name(tp)}, "
+                          f"{_allowed_text(meta)}")
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        if isinstance(value, tp):
+            return value
+        try:
+            return tp(value if not isinstance(value, enum.Enum) else value.value)
+        except ValueError:
+            raise ConfigError(f"{key} = {value!r} is not allowed; allowed: {_type_name(tp)}") \
+                from None
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key} = {value!r} is not allowed; allowed: true or false")
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                isinstance(value, float) and not value.is_integer()):
+            raise ConfigError(f"{key} = {value!r} is not a whole number; allowed: integer, "
+                              f"{_allowed_text(meta)}")
+        value = int(value)
+        _check_range(key, value, meta)
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key} = {value!r} is not a number; allowed: number, "
+                              f"{_allowed_text(meta)}")
+        value = float(value)
+        _check_range(key, value, meta)
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} = {value!r} is not text; allowed: a string")
+        return value
+    return value
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _build(cls: type, data: Mapping[str, Any], prefix: str = "") -> Any:
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in names:
+            where = f"{prefix}.{key}" if prefix else str(key)
+            raise ConfigError(f"unknown setting {where!r}; allowed keys here: "
+                              + ", ".join(sorted(names)))
+    hints = _hints(cls)
+    kwargs = {}
+    for name, fld in names.items():
+        if name in data:
+            where = f"{prefix}.{name}" if prefix else name
+            kwargs[name] = _coerce(where, data[name], hints[name], fld.metadata)
+    return cls(**kwargs)
+
+
+def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
+    """Build and validate a :class:`Scenario` from nested plain data (YAML, OmegaConf, dict).
+
+    Raises:
+        ConfigError: naming the first invalid key, its value and what is allowed.
+    """
+    scenario = _build(Scenario, data)
+    validate(scenario)
+    return scenario
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """Plain nested data (enums as their values) that round-trips via scenario_from_dict."""
+
+    def plain(obj: Any) -> Any:
+        if dataclasses.is_dataclass(obj):
+            return {f.name: plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        if isinstance(obj, enum.Enum):
+            return obj.value
+        if isinstance(obj, list):
+            return [plain(v) for v in obj]
+        return obj
+
+    return plain(scenario)
+
+
+def _validate_tree(obj: Any, prefix: str) -> None:
+    hints = _hints(type(obj))
+    for fld in dataclasses.fields(obj):
+        key = f"{prefix}.{fld.name}" if prefix else fld.name
+        value = getattr(obj, fld.name)
+        _coerce(key, value, hints[fld.name], fld.metadata)
+
+
+def validate(scenario: Scenario) -> Scenario:
+    """Check every value and the relations between values; return the scenario unchanged.
+
+    Raises:
+        ConfigError: naming the key, the bad value and what is allowed.
+    """
+    _validate_tree(scenario, "")
+    net = scenario.network
+    if net.group_size_min > net.group_size_max:
+        raise ConfigError(f"network.group_size_min = {net.group_size_min} is larger than "
+                          f"network.group_size_max = {net.group_size_max}; allowed: min <= max")
+    if net.collegial_degree % 2:
+        raise ConfigError(f"network.collegial_degree = {net.collegial_degree} is odd; allowed: "
+                          "an even number (each tie counts at both ends)")
+    if net.n_areas > net.n_schools:
+        raise ConfigError(f"network.n_areas = {net.n_areas} exceeds network.n_schools = "
+                          f"{net.n_schools}; allowed: 0 <= n_areas <= n_schools")
+    if net.file is not None and not Path(net.file).is_file():
+        raise ConfigError(f"network.file = {net.file!r} cannot be read (no such file); allowed: "
+                          "a path to an edge-list CSV or a GraphML file")
+    if net.file is not None and Path(net.file).suffix.lower() not in (".csv", ".graphml", ".xml"):
+        raise ConfigError(f"network.file = {net.file!r} has an unknown format; allowed: .csv "
+                          "(edge list) or .graphml")
+    for i, ch in enumerate(scenario.digital.channels):
+        if ch.created_by not in ("facilitators", "members"):
+            raise ConfigError(f"digital.channels[{i}].created_by = {ch.created_by!r} is not "
+                              "allowed; allowed: 'facilitators' or 'members'")
+    prac = scenario.practices
+    if prac.local_schools > net.n_schools and net.file is None:
+        raise ConfigError(f"practices.local_schools = {prac.local_schools} exceeds "
+                          f"network.n_schools = {net.n_schools}; allowed: at most n_schools")
+    return scenario
+
+
+# --------------------------------------------------------------------------------------------
+# presets
+
+
+def configs_dir() -> Path:
+    """The folder holding the YAML configs (``configs/`` in a checkout, bundled in a wheel)."""
+    bundled = resources.files("netsim") / "_configs"
+    if bundled.is_dir():
+        return Path(str(bundled))
+    here = Path(__file__).resolve().parents[2] / "configs"
+    return here
+
+
+def list_presets() -> list[str]:
+    """Names of the scenario presets in ``configs/scenario``."""
+    return sorted(p.stem for p in (configs_dir() / "scenario").glob("*.yaml"))
+
+
+def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _deep_merge(dict(out[key]), value)
+        else:
+            out[key] = value
+    return out
+
+
+def _dotted_to_nested(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for dotted, value in overrides.items():
+        parts = str(dotted).split(".")
+        node = nested
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return nested
+
+
+def load_scenario(name: str = "resource_teacher_network",
+                  overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load a preset from ``configs/scenario/<name>.yaml`` and apply overrides.
+
+    Args:
+        name: preset name (see :func:`list_presets`).
+        overrides: settings to change, as dotted keys (``{"trust.initial": 0.5}``) or nested
+            mappings (``{"trust": {"initial": 0.5}}``).
+
+    Raises:
+        ConfigError: unknown preset, or an invalid setting.
+
+    Example:
+        >>> s = load_scenario("resource_teacher_network", {"leader_participation": 1.0})
+        >>> s.leader_participation
+        1.0
+    """
+    presets = list_presets()
+    if name not in presets:
+        raise ConfigError(f"scenario = {name!r} is not a known preset; allowed: "
+                          + ", ".join(presets))
+    path = configs_dir() / "scenario" / f"{name}.yaml"
+    data = yaml.safe_load(path.read_text()) or {}
+    data = {k: v for k, v in data.items() if k != "defaults"}
+    if overrides:
+        data = _deep_merge(data, _dotted_to_nested(overrides))
+    return scenario_from_dict(data)

@@ -1,0 +1,203 @@
+"""Network gatherings: attendance, expert input, peer stories, mixed small groups, reflection.
+
+Held every ``meeting_interval_weeks`` (half a day, ``calendar.gathering_hours``) while the
+network is alive. The fixed agenda follows seed 001 §1.1, §5.2.2:
+
+1. **Attendance.** A member attends with probability
+   ``clip(attendance_base + attendance_formality_gain * (formality - 0.5)) * (0.5 + 0.5 m)``
+   where ``m`` is the member's motivation (formality raises attendance, seed 001 §5.4.2-5.4.3).
+   A leader attends with probability ``leader_participation`` (the client's first condition;
+   "most often", seed 001 §5.2). Facilitators run the gathering and always attend.
+2. **Expert input** (``gathering.expert_inputs``). The facilitators present the expert-known
+   practice least known to the attendees (novelty, seed 001 §6.4.5): each attendee gains
+   ``lecture_knowledge`` of the gap to full explicit knowledge and ``lecture_inspiration``.
+3. **Peer practice stories** (``gathering.stories``). Facilitators pick "good examples"
+   (seed 001 §5.2.2): the best-quality versions held by attending adopters, one per presenter.
+   Attendees gain ``story_knowledge`` and ``story_inspiration`` (more than a lecture, seed 001
+   §5.3.1) and hear of the presenter's version; the presenter is praised (motivation).
+4. **Mixed-school small groups** of ``group_size``. Within a group, person *i* closes a share
+   ``group_exchange * t_ij / (g - 1)`` of each positive knowledge gap to partner *j*, where
+   ``t_ij`` is their trust (psychological safety gates exchange, seed 001 §5.3.6), and hears of
+   *j*'s adopted versions with probability ``t_ij``. Afterwards every pair's trust grows:
+   ``t += trust.growth * (1 - t)`` (seed 001 §5.3.6). ``group_diversity`` sets how groups are
+   composed: 0 puts people with similar perspectives (``trait``) together, 0.5 mixes at random,
+   1 spreads each group over the whole range (seed 002 §2.2-2.3, "lagom friktion").
+5. **Same-school reflection** where the resource teacher and the leader both came: the leader's
+   alignment grows by ``reflection_alignment`` of its gap and the leader closes half of each
+   knowledge gap to the resource teacher (seed 001 §5.2.5, §5.3.3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from netsim.config import Scenario
+from netsim.state import Role, Stage, State
+
+__all__ = ["attendance", "group_pairs", "hold_gathering", "make_groups"]
+
+
+def attendance(state: State, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    """Mask of people attending this gathering."""
+    g = scenario.gathering
+    base = np.clip(g.attendance_base + g.attendance_formality_gain * (scenario.formality - 0.5),
+                   0.0, 1.0)
+    p = base * (0.5 + 0.5 * state.motivation)
+    p = np.where(state.role == Role.LEADER, scenario.leader_participation, p)
+    p = np.where(state.role == Role.FACILITATOR, 1.0, p)
+    draw = rng.random(state.n_people)
+    return state.member & state.present & (draw < p)
+
+
+def make_groups(people: np.ndarray, trait: np.ndarray, group_size: int, diversity: float,
+                rng: np.random.Generator) -> np.ndarray:
+    """Group id for each of ``people`` (groups of ``group_size``, the last ones may be smaller).
+
+    ``diversity`` <= 0.5 sorts by a blend of trait and noise and cuts consecutive chunks
+    (0: similar people together, 0.5: random); above 0.5 people are dealt round-robin over the
+    trait order so that each group spans the trait range (1: maximal spread).
+    """
+    n = people.size
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    n_groups = max(1, int(np.ceil(n / group_size)))
+    noise = rng.random(n)
+    t = trait[people]
+    group = np.empty(n, dtype=np.int64)
+    if diversity <= 0.5:
+        w = 2 * diversity
+        order = np.argsort((1 - w) * t + w * noise, kind="stable")
+        group[order] = np.arange(n) // group_size
+    else:
+        w = 2 - 2 * diversity
+        order = np.argsort((1 - w) * t + w * noise, kind="stable")
+        group[order] = np.arange(n) % n_groups
+    return group
+
+
+def group_pairs(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All unordered pairs (positions i < j) of members of the same group."""
+    order = np.argsort(group, kind="stable")
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    sizes = np.diff(np.r_[starts, g.size])
+    a_list, b_list = [], []
+    for size in np.unique(sizes):
+        sel = starts[sizes == size]
+        ii, jj = np.triu_indices(int(size), k=1)
+        a_list.append((sel[:, None] + ii[None, :]).ravel())
+        b_list.append((sel[:, None] + jj[None, :]).ravel())
+    a = order[np.concatenate(a_list)] if a_list else np.empty(0, dtype=np.int64)
+    b = order[np.concatenate(b_list)] if b_list else np.empty(0, dtype=np.int64)
+    return a, b
+
+
+def _broadcast(state: State, attendees: np.ndarray, practice: int, knowledge: float,
+               inspiration: float) -> None:
+    k = state.knowledge[attendees, practice]
+    state.knowledge[attendees, practice] = k + knowledge * (1 - k)
+    i = state.inspiration[attendees, practice]
+    state.inspiration[attendees, practice] = i + inspiration * (1 - i)
+
+
+def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator,
+                   week: int) -> dict[str, float]:
+    """Hold one gathering; return counters (attendees, person-hours, exchange, ...)."""
+    g = scenario.gathering
+    attend = attendance(state, scenario, rng)
+    fac = attend & (state.role == Role.FACILITATOR)
+    audience = np.flatnonzero(attend & ~fac)
+    out = {"attendees": float(attend.sum()), "exchange": 0.0, "stories": 0.0,
+           "leaders_attending": float((attend & (state.role == Role.LEADER)).sum())}
+    hours = scenario.calendar.gathering_hours
+    # facilitators also spend the same time again preparing (modelling choice)
+    out["person_hours"] = float(attend.sum() * hours + fac.sum() * hours)
+    schools_lead = state.leader >= 0
+    state.leader_attended[:] = False
+    state.leader_attended[schools_lead] = attend[state.leader[schools_lead]]
+    if audience.size == 0:
+        return out
+
+    # 2. expert input, only if a facilitator is there to bring it
+    if fac.any() and g.expert_inputs > 0 and state.expert_known.any():
+        known = np.flatnonzero(state.expert_known)
+        mean_k = state.knowledge[np.ix_(audience, known)].mean(axis=0)
+        order = known[np.lexsort((rng.random(known.size), mean_k))]
+        for practice in order[: g.expert_inputs]:
+            _broadcast(state, audience, int(practice), g.lecture_knowledge,
+                       g.lecture_inspiration)
+            ref = np.full(audience.size, practice, dtype=np.int64)
+            state.learn_versions(audience, ref, ref.copy(),
+                                 np.full(audience.size, state.effectiveness[practice]))
+
+    # 3. peer practice stories: best versions among attending adopters, one per presenter
+    if g.stories > 0:
+        rows, cols = np.nonzero(state.stage[audience] == Stage.ADOPTED)
+        if rows.size:
+            presenters = audience[rows]
+            qual = state.quality[presenters, cols]
+            order = np.lexsort((rng.random(rows.size), -qual))
+            _, first = np.unique(presenters[order], return_index=True)
+            picks = order[np.sort(first)][: g.stories]
+            for pick in picks:
+                p, k = int(presenters[pick]), int(cols[pick])
+                _broadcast(state, audience, k, g.story_knowledge, g.story_inspiration)
+                kk = np.full(audience.size, k, dtype=np.int64)
+                state.learn_versions(audience, kk, np.full(audience.size, state.version[p, k]),
+                                     np.full(audience.size, state.quality[p, k]))
+                state.motivation[p] = min(1.0, state.motivation[p]
+                                          + scenario.motivation.success_gain)
+            out["stories"] = float(len(picks))
+
+    # 4. mixed-school small groups
+    grp = make_groups(audience, state.trait, g.group_size, g.group_diversity, rng)
+    pa, pb = group_pairs(grp)
+    if pa.size:
+        i, j = audience[pa], audience[pb]
+        cross = state.school[i] != state.school[j]
+        ties = state.member_ties
+        idx = ties.ensure(i[cross], j[cross], scenario.trust.initial, week)
+        trust = np.full(i.size, scenario.network.colleague_trust)
+        trust[cross] = ties.trust[idx]
+        size = np.bincount(grp)[grp[pa]]
+        rate = g.group_exchange * trust / np.maximum(size - 1, 1)
+        ki, kj = state.knowledge[i], state.knowledge[j]
+        gain_i = rate[:, None] * np.maximum(kj - ki, 0)
+        gain_j = rate[:, None] * np.maximum(ki - kj, 0)
+        delta = np.zeros_like(state.knowledge)
+        np.add.at(delta, i, gain_i)
+        np.add.at(delta, j, gain_j)
+        delta = np.minimum(delta, 1 - state.knowledge)
+        state.knowledge += delta
+        out["exchange"] = float(delta.sum())
+        # versions of adopted practices pass with probability = trust
+        for src, dst in ((j, i), (i, j)):
+            heard = rng.random(src.size) < trust
+            r, c = np.nonzero((state.stage[src] == Stage.ADOPTED) & heard[:, None])
+            if r.size:
+                state.learn_versions(dst[r], c, state.version[src[r], c],
+                                     state.quality[src[r], c])
+                ins = state.inspiration[dst[r], c]
+                state.inspiration[dst[r], c] = ins + 0.5 * g.story_inspiration * trust[r] * (
+                    1 - ins)
+        # trust grows between group members who met
+        ties.trust[idx] += scenario.trust.growth * (1 - ties.trust[idx])
+        ties.last_contact[idx] = week
+
+    # 5. same-school reflection when the resource teacher and the leader both came
+    rt_att = attend & (state.role == Role.RESOURCE_TEACHER)
+    both = np.flatnonzero(state.leader_attended)
+    if both.size:
+        rt_rows = np.flatnonzero(rt_att)
+        rt_school = state.school[rt_rows]
+        with_rt = np.isin(both, rt_school)
+        both = both[with_rt]
+        if both.size:
+            a = state.alignment[both]
+            state.alignment[both] = a + g.reflection_alignment * (1 - a)
+            # leader closes half the gap to the best-informed attending resource teacher
+            best = np.zeros((state.n_schools, state.n_practices))
+            np.maximum.at(best, rt_school, state.knowledge[rt_rows])
+            lead = state.leader[both]
+            state.knowledge[lead] += 0.5 * np.maximum(best[both] - state.knowledge[lead], 0)
+    return out

@@ -1,0 +1,87 @@
+"""Home transfer: the resource teacher presents network practice in shared development time.
+
+Every ``calendar.dev_time_interval_weeks`` (weekly in seed 001 §6.3.2) each school holds a
+development-time session. The resource teacher gets the session for network work with
+probability
+
+    p_time = dev_time_allocation * (unbacked_time_share + (1 - unbacked_time_share) * backing)
+
+where ``backing`` is 1 if the school's leader attended the last gathering and otherwise the
+leader's alignment with the resource teacher. Without backing, resource teachers "rarely got
+time in the shared development time" (seed 001 §5.2.5; seed 002 §2.3).
+
+In a session the resource teacher presents the practice they know best (adopted practices
+first). Every other staff member of the school closes ``presentation_knowledge * share`` of
+the gap to the presenter's explicit knowledge and gains ``presentation_inspiration * share *
+(0.5 + 0.5 * backing)`` inspiration, and hears of the presenter's version. ``share`` is 1
+when the leader attended with the resource teacher and ``solo_transfer_share`` otherwise
+(loss when conveying "all those three hours" alone, seed 001 §5.2.5, §5.3.3). Resistant staff
+gain knowledge but no inspiration unless the leaders' ``mandate_strength`` reaches
+``strong_mandate`` ("the 10 percent", seed 001 §5.2.5).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from netsim.config import Scenario
+from netsim.state import Role, Stage, State
+
+__all__ = ["development_time"]
+
+
+def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
+                     week: int) -> dict[str, float]:
+    """Run one development-time session at every school; return counters."""
+    h = scenario.home
+    out = {"sessions": 0.0, "person_hours": 0.0}
+    rts = np.flatnonzero((state.role == Role.RESOURCE_TEACHER) & state.present)
+    if rts.size == 0:
+        return out
+    # one presenter per school: the resource teacher with most explicit knowledge
+    order = np.lexsort((-state.knowledge[rts].sum(axis=1), state.school[rts]))
+    rts = rts[order]
+    first = np.r_[True, state.school[rts][1:] != state.school[rts][:-1]]
+    rts = rts[first]
+    schools = state.school[rts]
+    has_something = (state.stage[rts] >= Stage.AWARE).any(axis=1) & (
+        state.knowledge[rts].max(axis=1) > 0)
+    attended = state.leader_attended[schools]
+    backing = np.where(attended, 1.0, state.alignment[schools])
+    p_time = h.dev_time_allocation * (h.unbacked_time_share + (1 - h.unbacked_time_share)
+                                      * backing)
+    given = has_something & (rng.random(rts.size) < p_time)
+    if not given.any():
+        return out
+    rts, schools, backing, attended = rts[given], schools[given], backing[given], attended[given]
+    # practice to present: highest knowledge, adopted practices first
+    score = state.knowledge[rts] + (state.stage[rts] == Stage.ADOPTED) * 1.0
+    score[state.stage[rts] == Stage.UNAWARE] = -1
+    practice = score.argmax(axis=1)
+    share = np.where(attended, 1.0, h.solo_transfer_share)
+
+    presenter_of = np.full(state.n_schools, -1, dtype=np.int64)
+    presenter_of[schools] = np.arange(rts.size)
+    in_school = state.school >= 0
+    slot = np.full(state.n_people, -1, dtype=np.int64)
+    slot[in_school] = presenter_of[state.school[in_school]]
+    listeners = np.flatnonzero((slot >= 0) & state.present & (state.role != Role.FACILITATOR))
+    listeners = listeners[listeners != rts[slot[listeners]]]
+    s = slot[listeners]
+    k = practice[s]
+    src = rts[s]
+    gap = np.maximum(state.knowledge[src, k] - state.knowledge[listeners, k], 0)
+    state.knowledge[listeners, k] += h.presentation_knowledge * share[s] * gap
+    mandate_ok = h.mandate_strength >= h.strong_mandate
+    open_mind = ~state.resistant[listeners] | mandate_ok
+    ins = state.inspiration[listeners, k]
+    gain = h.presentation_inspiration * share[s] * (0.5 + 0.5 * backing[s]) * open_mind
+    state.inspiration[listeners, k] = ins + gain * (1 - ins)
+    has_version = state.version[src, k] >= 0
+    state.learn_versions(listeners[has_version], k[has_version],
+                         state.version[src[has_version], k[has_version]],
+                         state.quality[src[has_version], k[has_version]])
+    out["sessions"] = float(rts.size)
+    out["person_hours"] = float((listeners.size + rts.size)
+                                * scenario.calendar.dev_time_hours)
+    return out

@@ -1,0 +1,171 @@
+"""Outcome measures: the weekly record and the run summary.
+
+Groups of people: **members** are network members other than facilitators (resource teachers,
+invited leaders, or every teacher in the meeting-groups design); **colleagues** are the other
+staff of the schools (reach beyond the network); **all** is all school staff.
+
+A person "has adopted" when at least one practice is in the adopted stage. A school "changed
+practice" when at least ``school_change_share`` of its staff have adopted. Between-school
+inequality is the Gini coefficient of the schools' adopting shares. Version quality is the mean
+quality of the versions adopters use; version diversity the mean number of distinct versions in
+use per practice; convergence the share of schools using the most common version of each
+practice among schools that use it. Cost is person-hours spent in gatherings (attendees plus
+facilitator preparation), development-time sessions given to network work, and co-creation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from netsim.state import Stage, State
+
+__all__ = ["SERIES_COLUMNS", "SUMMARY_COLUMNS", "gini", "record", "summarise",
+           "time_to_share"]
+
+# weekly counters produced by mechanisms and summed per week
+COUNTERS = ("attendees", "exchange", "stories", "sessions", "person_hours", "posts",
+            "posts_formal", "posts_informal", "reads", "trials_started", "adoptions",
+            "failures", "new_versions", "new_versions_cocreation", "gatherings")
+
+SERIES_COLUMNS = (
+    "week", "adoption_members", "adoption_colleagues", "adoption_all", "practice_adoption",
+    "knowledge_members", "knowledge_all", "trust_members", "strong_ties_per_member",
+    "cocreation_groups", "schools_changed", "school_inequality", "version_quality",
+    "version_diversity", "network_alive", "person_hours_cum", *COUNTERS,
+)
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = equal; 0 for an all-zero vector).
+
+    >>> gini(np.array([1.0, 1.0, 1.0]))
+    0.0
+    >>> round(gini(np.array([0.0, 0.0, 1.0])), 4)
+    0.6667
+    """
+    v = np.sort(np.asarray(values, dtype=float))
+    n = v.size
+    if n == 0 or v.sum() == 0:
+        return 0.0
+    cum = np.cumsum(v)
+    return float((n + 1 - 2 * (cum.sum() / cum[-1])) / n)
+
+
+def _share(mask: np.ndarray, group: np.ndarray) -> float:
+    n = int(group.sum())
+    return float((mask & group).sum() / n) if n else math.nan
+
+
+def record(state: State, school_change_share: float, strong_trust: float, network_alive: bool,
+           cocreation_groups: int) -> dict[str, float]:
+    """Outcome measures of the current state (the non-counter part of a weekly row)."""
+    staff = state.staff
+    members = staff & state.member
+    colleagues = staff & ~state.member
+    adopted_st = state.stage == Stage.ADOPTED
+    adopted = adopted_st.any(axis=1)
+    out: dict[str, float] = {
+        "adoption_members": _share(adopted, members),
+        "adoption_colleagues": _share(adopted, colleagues),
+        "adoption_all": _share(adopted, staff),
+        "practice_adoption": float(adopted_st[staff].mean()) if staff.any() else math.nan,
+        "knowledge_members": float(state.knowledge[members].mean()) if members.any()
+        else math.nan,
+        "knowledge_all": float(state.knowledge[staff].mean()) if staff.any() else math.nan,
+    }
+    ties = state.member_ties
+    n_mem = int((state.member & state.present).sum())
+    out["trust_members"] = float(ties.trust.mean()) if len(ties) else 0.0
+    strong = ties.trust >= strong_trust
+    out["strong_ties_per_member"] = float(2 * strong.sum() / n_mem) if n_mem else 0.0
+    out["cocreation_groups"] = float(cocreation_groups)
+    sch = state.school
+    in_school = staff & (sch >= 0)
+    n_s = state.n_schools
+    size = np.bincount(sch[in_school], minlength=n_s)
+    adopters = np.bincount(sch[in_school & adopted], minlength=n_s)
+    school_share = np.divide(adopters, size, out=np.zeros(n_s), where=size > 0)
+    has_staff = size > 0
+    out["schools_changed"] = float((school_share[has_staff] >= school_change_share).mean()) \
+        if has_staff.any() else math.nan
+    out["school_inequality"] = gini(school_share[has_staff])
+    r, c = np.nonzero(adopted_st & staff[:, None])
+    out["version_quality"] = float(state.quality[r, c].mean()) if r.size else math.nan
+    if r.size:
+        pairs = np.unique(c.astype(np.int64) * (len(state.versions) + 1) + state.version[r, c])
+        out["version_diversity"] = float(pairs.size / np.unique(c).size)
+    else:
+        out["version_diversity"] = 0.0
+    out["network_alive"] = float(network_alive)
+    return out
+
+
+def time_to_share(weeks: np.ndarray, values: np.ndarray, share: float) -> float:
+    """First week at which ``values`` reaches ``share`` (NaN if never)."""
+    hit = np.flatnonzero(np.nan_to_num(values, nan=-1.0) >= share)
+    return float(weeks[hit[0]]) if hit.size else math.nan
+
+
+def convergence(state: State) -> float:
+    """Share of schools using the most common version of each practice, among schools using
+    the practice, averaged over practices (1 = every school uses the same version)."""
+    staff = state.staff & (state.school >= 0)
+    values = []
+    for k in range(state.n_practices):
+        rows = np.flatnonzero(staff & (state.stage[:, k] == Stage.ADOPTED))
+        if rows.size == 0:
+            continue
+        pairs = np.unique(np.c_[state.school[rows], state.version[rows, k]], axis=0)
+        schools = np.unique(pairs[:, 0]).size
+        _, counts = np.unique(pairs[:, 1], return_counts=True)
+        values.append(counts.max() / schools)
+    return float(np.mean(values)) if values else math.nan
+
+
+SUMMARY_COLUMNS = (
+    "adoption_members", "adoption_colleagues", "adoption_all", "practice_adoption",
+    "knowledge_all", "schools_changed", "school_inequality", "version_quality",
+    "version_diversity", "convergence", "trust_members", "strong_ties_per_member",
+    "cocreation_groups_mean", "network_alive", "weeks_alive", "time_to_25", "time_to_50",
+    "posts_total", "posts_formal_total", "posts_informal_total", "reads_total",
+    "exchange_total", "exchange_per_gathering", "gatherings_total", "trials_total",
+    "new_versions_total", "cocreation_version_share", "person_hours",
+    "adoption_per_100_person_hours", "n_people", "n_staff", "n_members", "n_schools",
+)
+
+
+def summarise(series: dict[str, np.ndarray], state: State) -> dict[str, float]:
+    """One row per run: final outcomes, times to 25/50 % adoption of all staff, totals, cost."""
+    last = {k: float(v[-1]) for k, v in series.items()}
+    weeks = series["week"]
+    out = {k: last[k] for k in ("adoption_members", "adoption_colleagues", "adoption_all",
+                                "practice_adoption", "knowledge_all", "schools_changed",
+                                "school_inequality", "version_quality", "version_diversity",
+                                "trust_members", "strong_ties_per_member", "network_alive")}
+    out["convergence"] = convergence(state)
+    out["cocreation_groups_mean"] = float(np.mean(series["cocreation_groups"][1:])) \
+        if weeks.size > 1 else 0.0
+    out["weeks_alive"] = float(series["network_alive"][1:].sum())
+    out["time_to_25"] = time_to_share(weeks, series["adoption_all"], 0.25)
+    out["time_to_50"] = time_to_share(weeks, series["adoption_all"], 0.50)
+    for name in ("posts", "posts_formal", "posts_informal", "reads", "exchange", "gatherings",
+                 "new_versions"):
+        out[f"{name}_total"] = float(series[name].sum())
+    out["exchange_per_gathering"] = (out["exchange_total"] / out["gatherings_total"]
+                                     if out["gatherings_total"] else 0.0)
+    out["trials_total"] = float(series["trials_started"].sum())
+    nv = out["new_versions_total"]
+    out["cocreation_version_share"] = (float(series["new_versions_cocreation"].sum()) / nv
+                                       if nv else math.nan)
+    hours = float(series["person_hours"].sum())
+    out["person_hours"] = hours
+    staff = state.staff
+    adopters = float((state.adopted_any() & staff).sum())
+    out["adoption_per_100_person_hours"] = 100 * adopters / hours if hours else math.nan
+    out["n_people"] = float(state.n_people)
+    out["n_staff"] = float(staff.sum())
+    out["n_members"] = float((staff & state.member).sum())
+    out["n_schools"] = float(state.n_schools)
+    return out

@@ -1,0 +1,320 @@
+"""The Mesa model: builds the population, schedules the calendar, runs the weekly processes.
+
+One step is one school week. The calendar uses Mesa's event scheduling
+(:meth:`mesa.Model.schedule_recurring`); within week ``t`` events run in this order:
+
+====================  ==========  ================================================================
+event                 time        what
+====================  ==========  ================================================================
+key-person loss       t - 0.6     the lead facilitator leaves (``turnover.key_person_*``)
+gathering             t - 0.5     every ``meeting_interval_weeks`` while the network is alive
+co-creation regroup   t - 0.4     after each gathering and every 4 weeks
+development time      t - 0.25    every ``calendar.dev_time_interval_weeks`` at each school
+weekly step           t           co-creation work, collegial talk, digital sharing, trials
+                                  (or a textbook rule), trust and motivation dynamics, record
+turnover              Y + 0.9     after the last week of each school year (Y = 38, 76, ...)
+====================  ==========  ================================================================
+
+All random draws come from ``self.rng``, the run's single ``numpy.random.Generator``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+from mesa.time import Schedule
+
+from netsim import metrics
+from netsim.agents import Person, agent_class
+from netsim.config import AdoptionRule, Scenario, validate
+from netsim.mechanisms import (
+    adoption_rules,
+    cocreation,
+    collegial_talk,
+    digital,
+    dynamics,
+    gathering,
+    home_transfer,
+    trial,
+    turnover,
+)
+from netsim.population import Population, build_population
+from netsim.state import Origin, Role, Stage, State, TieStore
+
+__all__ = ["LearningNetworkModel"]
+
+
+class LearningNetworkModel(mesa.Model):
+    """A learning network of schools, simulated week by week.
+
+    Args:
+        scenario: what to simulate (default: the resource-teacher network of seed 001).
+        rng: the run's random generator (the runner derives it from a ``SeedSequence``).
+        seed: convenience for notebooks: ``np.random.default_rng(seed)`` when ``rng`` is None.
+
+    Example:
+        >>> from netsim import LearningNetworkModel, Scenario
+        >>> model = LearningNetworkModel(Scenario(), seed=1)
+        >>> model.run()
+        >>> 0.0 <= model.series()["adoption_all"][-1] <= 1.0
+        True
+    """
+
+    def __init__(self, scenario: Scenario | None = None, *,
+                 rng: np.random.Generator | None = None, seed: int | None = None) -> None:
+        scenario = validate(scenario if scenario is not None else Scenario())
+        if rng is None:
+            rng = np.random.default_rng(seed)
+        super().__init__(rng=rng)
+        self.scenario = scenario
+        self.textbook = scenario.adoption.rule is not AdoptionRule.trust_weighted
+        self.week = 0
+        self.network_alive = True
+        self.paused_until = 0
+        population = build_population(scenario, self.rng)
+        self.state = self._initial_state(population)
+        self.graph = (population.colleagues > 0).astype(np.float64).tocsr()
+        self.channels = [
+            digital.ChannelState(c.name, scenario.formality if c.created_by == "facilitators"
+                                 else scenario.digital.member_channel_formality,
+                                 c.created_by, c.read_prob, c.stores)
+            for c in scenario.digital.channels]
+        self.people: list[Person] = [agent_class(r)(self, i)
+                                     for i, r in enumerate(self.state.role)]
+        self._counters = dict.fromkeys(metrics.COUNTERS, 0.0)
+        self._newly = np.zeros_like(self.state.stage, dtype=bool)
+        if self.textbook:
+            self._seed_textbook()
+        n = scenario.n_weeks
+        self._series = {c: np.full(n + 1, np.nan) for c in metrics.SERIES_COLUMNS}
+        self._series["person_hours_cum"][:] = 0.0
+        self._record()
+        self._schedule()
+
+    # ---------------------------------------------------------------- set-up
+    def _initial_state(self, pop: Population) -> State:
+        sc, rng = self.scenario, self.rng
+        n, k = pop.n_people, sc.practices.n_practices
+        pr = sc.practices
+        eff = np.clip(rng.normal(pr.effectiveness_mean, pr.effectiveness_sd, k), 0.05, 0.95)
+        diff = np.clip(rng.normal(pr.difficulty_mean, pr.difficulty_sd, k), 0.0, 0.95)
+        n_local = int(round(pr.local_share * k))
+        local = np.zeros(k, dtype=bool)
+        local[rng.choice(k, size=n_local, replace=False)] = True
+        mot = sc.motivation
+        mean = np.where(pop.member, mot.initial, mot.staff_initial)
+        intrinsic = np.clip(mean + rng.normal(0, 0.1, n), 0.0, 1.0)
+        leader = np.full(pop.n_schools, -1, dtype=np.int64)
+        is_leader = (pop.role == Role.LEADER) & (pop.school >= 0)
+        leader[pop.school[is_leader]] = np.flatnonzero(is_leader)
+        state = State(
+            role=pop.role.astype(np.int8), school=pop.school.astype(np.int64),
+            member=pop.member.astype(bool), area=pop.area.astype(np.int64),
+            motivation=intrinsic.copy(), intrinsic=intrinsic,
+            resistant=(rng.random(n) < sc.home.resistant_share) & (pop.role == Role.TEACHER),
+            trait=pop.trait.astype(float), present=np.ones(n, dtype=bool),
+            knowledge=np.zeros((n, k)), know_how=np.zeros((n, k)), inspiration=np.zeros((n, k)),
+            stage=np.zeros((n, k), dtype=np.int8), version=np.full((n, k), -1, dtype=np.int64),
+            quality=np.zeros((n, k)), trial_support=np.zeros((n, k)),
+            cocreation_group=np.full(n, -1, dtype=np.int64),
+            effectiveness=eff, difficulty=diff, expert_known=~local,
+            leader=leader, alignment=np.full(pop.n_schools, sc.home.initial_alignment),
+            leader_attended=np.zeros(pop.n_schools, dtype=bool),
+            colleagues=pop.colleagues, member_ties=TieStore(n),
+        )
+        for practice in range(k):  # the reference versions have ids 0..k-1
+            state.versions.add(practice, eff[practice], -1, Origin.INITIAL, 0)
+        if pop.member_ties[0].size:
+            i, j, t = pop.member_ties
+            idx = state.member_ties.ensure(i, j, sc.trust.initial, 0)
+            state.member_ties.trust[idx] = t
+        if self.textbook:
+            return state
+        fac = np.flatnonzero(state.role == Role.FACILITATOR)
+        expert = np.flatnonzero(state.expert_known)
+        if fac.size and expert.size:
+            fi, ek = np.meshgrid(fac, expert, indexing="ij")
+            state.knowledge[fi, ek] = 1.0
+            state.stage[fi, ek] = Stage.AWARE
+            state.version[fi, ek] = ek
+            state.quality[fi, ek] = eff[ek]
+        # local practices in use at a few schools: resource teacher, leader, a fifth of staff
+        for practice in np.flatnonzero(local):
+            n_sch = min(pr.local_schools, pop.n_schools)
+            schools = rng.choice(pop.n_schools, size=n_sch, replace=False)
+            at = np.isin(state.school, schools)
+            users = at & ((state.role != Role.TEACHER) | (rng.random(n) < 0.2))
+            rows = np.flatnonzero(users)
+            q = np.clip(eff[practice] + rng.normal(0, 0.05), 0.05, 0.95)
+            vid = state.versions.add(practice, q, practice, Origin.INITIAL, 0)
+            state.knowledge[rows, practice] = 0.8
+            state.know_how[rows, practice] = 0.6
+            state.stage[rows, practice] = Stage.ADOPTED
+            state.version[rows, practice] = vid
+            state.quality[rows, practice] = q
+        return state
+
+    def _seed_textbook(self) -> None:
+        st = self.state
+        st.knowledge[:] = 0.0
+        st.stage[:] = Stage.UNAWARE
+        seeds = adoption_rules.seed_adopters(st.n_people, st.n_practices, self.scenario.adoption,
+                                             st.staff, self.rng)
+        st.stage[seeds] = Stage.ADOPTED
+        st.knowledge[seeds] = 1.0
+        self._newly = seeds.copy()
+
+    def _schedule(self) -> None:
+        sc = self.scenario
+        cal = sc.calendar
+        p = sc.processes
+        n = sc.n_weeks
+        if p.gathering:
+            end = n if cal.gathering_end_week is None else min(n, cal.gathering_end_week)
+            if cal.gathering_start_week <= end:
+                self.schedule_recurring(self._gathering, Schedule(
+                    interval=sc.meeting_interval_weeks, start=cal.gathering_start_week - 0.5,
+                    end=end - 0.5))
+        if p.cocreation:
+            self.schedule_recurring(self._regroup, Schedule(interval=4, start=3.6))
+        if p.home_transfer:
+            self.schedule_recurring(self._development_time, Schedule(
+                interval=cal.dev_time_interval_weeks, start=0.75))
+        if p.turnover and sc.turnover.annual_rate > 0 and n > cal.weeks_per_year:
+            self.schedule_recurring(self._turnover, Schedule(
+                interval=cal.weeks_per_year, start=cal.weeks_per_year + 0.9))
+        t = sc.turnover
+        if p.turnover and t.key_person_loss_week is not None and t.key_person_loss_week <= n:
+            self.schedule_event(self._lose_key_person, at=t.key_person_loss_week - 0.6)
+        if p.turnover and t.key_person_hazard > 0:
+            weekly = 1 - (1 - t.key_person_hazard) ** (1 / cal.weeks_per_year)
+            when = int(self.rng.geometric(weekly)) if weekly > 0 else n + 1
+            if when <= n:
+                self.schedule_event(self._lose_key_person, at=when - 0.6)
+
+    # ---------------------------------------------------------------- calendar events
+    @property
+    def _current_week(self) -> int:
+        return int(math.ceil(self.time))
+
+    def _add(self, counters: dict[str, float]) -> None:
+        for key, value in counters.items():
+            if key in self._counters:
+                self._counters[key] += value
+
+    def _gathering(self) -> None:
+        week = self._current_week
+        if not self.network_alive or week < self.paused_until:
+            return
+        self._add(gathering.hold_gathering(self.state, self.scenario, self.rng, week))
+        self._counters["gatherings"] += 1
+        if self.scenario.processes.cocreation:
+            cocreation.form_groups(self.state, self.scenario)
+
+    def _regroup(self) -> None:
+        cocreation.form_groups(self.state, self.scenario)
+
+    def _development_time(self) -> None:
+        self._add(home_transfer.development_time(self.state, self.scenario, self.rng,
+                                                 self._current_week))
+
+    def _turnover(self) -> None:
+        rows = turnover.turnover(self.state, self.scenario, self.rng)
+        self._replace_agents(rows)
+
+    def _lose_key_person(self) -> None:
+        row = turnover.key_person(self.state, self.scenario)
+        if row < 0 or not self.network_alive:
+            return
+        self.state.present[row] = False
+        self.people[row].remove()
+        self.state.member_ties.remove_person(row)
+        survives, weeks = turnover.key_person_outcome(self.scenario, self.rng)
+        if not survives:
+            self.network_alive = False
+            return
+        self.paused_until = self._current_week + weeks
+        self.schedule_event(lambda: None, at=self.time)  # keep event list ordering stable
+        self._pending_replacement = row
+        self.schedule_event(self._replace_key_person, at=self.time + max(weeks, 0.01))
+
+    def _replace_key_person(self) -> None:
+        row = self._pending_replacement
+        st = self.state
+        turnover.reset_people(st, self.scenario, np.array([row]), self.rng)
+        st.present[row] = True
+        if st.role[row] == Role.FACILITATOR:
+            expert = np.flatnonzero(st.expert_known)
+            st.knowledge[row, expert] = 1.0
+            st.stage[row, expert] = Stage.AWARE
+            st.version[row, expert] = expert
+            st.quality[row, expert] = st.effectiveness[expert]
+        self.people[row] = agent_class(st.role[row])(self, row)
+
+    def _replace_agents(self, rows: np.ndarray) -> None:
+        for row in rows:
+            self.people[row].remove()
+            self.people[row] = agent_class(self.state.role[row])(self, int(row))
+
+    # ---------------------------------------------------------------- weekly step
+    def step(self) -> None:
+        """One school week (see the module docstring for the order of events)."""
+        sc, st, rng = self.scenario, self.state, self.rng
+        self.week = week = int(round(self.time))
+        p = sc.processes
+        if p.cocreation:
+            self._add(cocreation.work(st, sc, rng, week))
+        if p.collegial_talk:
+            self._add(collegial_talk.talk(st, sc, rng, week))
+        if p.digital:
+            self._add(digital.share(st, sc, self.channels, rng, self.network_alive))
+        if self.textbook:
+            staff = st.staff[:, None]
+            adopted = (st.stage == Stage.ADOPTED) & staff
+            new = adoption_rules.step_rule(sc.adoption.rule, self.graph, adopted,
+                                           self._newly & staff, sc.adoption, rng) & staff
+            st.stage[new] = Stage.ADOPTED
+            self._newly = new
+            self._counters["adoptions"] += float(new.sum())
+            if p.trial:
+                self._add(trial.trials(st, sc, rng, week, start_new=False))
+        elif p.trial:
+            guidance = self.network_alive and week >= self.paused_until
+            self._add(trial.trials(st, sc, rng, week, guidance_available=guidance))
+        if p.dynamics:
+            dynamics.update(st, sc, week)
+        self._record()
+        if week >= sc.n_weeks:
+            self.running = False
+
+    def _record(self) -> None:
+        w = int(round(self.time))
+        row = metrics.record(self.state, self.scenario.school_change_share,
+                             self.scenario.trust.strong, self.network_alive,
+                             int(self.state.group_distance.size))
+        row.update(self._counters)
+        row["week"] = float(w)
+        prev = self._series["person_hours_cum"][w - 1] if w > 0 else 0.0
+        row["person_hours_cum"] = prev + self._counters["person_hours"]
+        for key, value in row.items():
+            self._series[key][w] = value
+        self._counters = dict.fromkeys(metrics.COUNTERS, 0.0)
+
+    # ---------------------------------------------------------------- running and results
+    def run(self) -> None:
+        """Run to the end of the horizon (``scenario.n_weeks`` weeks)."""
+        remaining = self.scenario.n_weeks - int(round(self.time))
+        if remaining > 0:
+            self.run_for(remaining)
+        self.running = False
+
+    def series(self) -> dict[str, np.ndarray]:
+        """The weekly record so far (week 0 is the initial state)."""
+        w = int(round(self.time))
+        return {k: v[: w + 1].copy() for k, v in self._series.items()}
+
+    def summary(self) -> dict[str, float]:
+        """The run summary (see :func:`netsim.metrics.summarise`)."""
+        return metrics.summarise(self.series(), self.state)

@@ -1,0 +1,103 @@
+"""Results on disk: Parquet files written atomically, with provenance.
+
+A run folder holds ``summary.parquet`` (one row per replicate), ``timeseries.parquet`` (one
+row per replicate and week) and ``provenance.json`` (resolved scenario, seed keys, netsim
+version, git commit, package versions). Every file is written to a temporary name in the same
+folder and renamed into place, so a killed run never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from netsim.config import scenario_to_dict
+from netsim.runner import RunResult, point_key
+
+__all__ = ["SERIES_FILE", "SUMMARY_FILE", "PROVENANCE_FILE", "atomic_write", "provenance",
+           "read_run", "write_run"]
+
+SUMMARY_FILE = "summary.parquet"
+SERIES_FILE = "timeseries.parquet"
+PROVENANCE_FILE = "provenance.json"
+_PACKAGES = ("mesa", "numpy", "scipy", "networkx", "hydra-core", "omegaconf", "polars",
+             "pyarrow", "matplotlib")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _git_commit() -> str | None:
+    src = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=src, capture_output=True,
+                             text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def provenance(result: RunResult, **extra: Any) -> dict[str, Any]:
+    """Everything needed to reproduce ``result``."""
+    versions = {}
+    for name in ("netsim", *_PACKAGES):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    sc = result.scenario
+    return {
+        "scenario": scenario_to_dict(sc),
+        "seed": {"base_seed": sc.seed,
+                 "point_key": point_key(sc),
+                 "stream": 0 if sc.common_random_numbers else point_key(sc),
+                 "common_random_numbers": sc.common_random_numbers,
+                 "replicates": result.summary["replicate"].to_list()
+                 if result.summary.height else [],
+                 "scheme": "SeedSequence(base_seed, spawn_key=(stream, replicate))"},
+        "netsim_version": versions["netsim"],
+        "git_commit": _git_commit(),
+        "packages": versions,
+        "python": platform.python_version(),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **extra,
+    }
+
+
+def write_run(folder: Path | str, result: RunResult, **extra: Any) -> Path:
+    """Write the run's Parquet files and provenance into ``folder``; return the folder."""
+    folder = Path(folder)
+    prov = provenance(result, **extra)
+    atomic_write(folder / SERIES_FILE, lambda p: result.series.write_parquet(p))
+    atomic_write(folder / PROVENANCE_FILE,
+                 lambda p: p.write_text(json.dumps(prov, indent=2, default=str)))
+    # the summary goes last: its presence marks a finished run
+    atomic_write(folder / SUMMARY_FILE, lambda p: result.summary.write_parquet(p))
+    return folder
+
+
+def read_run(folder: Path | str) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Any]]:
+    """Read a run folder written by :func:`write_run`: (summary, series, provenance)."""
+    folder = Path(folder)
+    return (pl.read_parquet(folder / SUMMARY_FILE), pl.read_parquet(folder / SERIES_FILE),
+            json.loads((folder / PROVENANCE_FILE).read_text()))

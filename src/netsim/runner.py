@@ -1,0 +1,130 @@
+"""Run a scenario with replicates and collect the results (no Hydra needed).
+
+Seeds. Replicate ``r`` of a scenario draws from one ``numpy.random.Generator`` made from
+``SeedSequence(scenario.seed, spawn_key=(stream, r))``. The stream is the scenario's
+*point key* (:func:`point_key`, a stable hash of every model setting, independent of the order
+keys are written or swept in) when ``common_random_numbers`` is false, and 0 when it is true
+(the default): then replicate ``r`` of every arm of a comparison uses the same random stream,
+so paired differences between arms cancel the noise the arms share (common random numbers).
+The point key is recorded with every run either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import polars as pl
+
+from netsim.config import Scenario, scenario_to_dict, validate
+from netsim.metrics import SERIES_COLUMNS
+from netsim.model import LearningNetworkModel
+
+__all__ = ["RUN_KEYS", "RunResult", "interval", "point_key", "run_replicate", "run_scenario",
+           "seed_sequence"]
+
+# settings that say how to run, not what to simulate: left out of the point key
+RUN_KEYS = ("name", "description", "seed", "replicates", "common_random_numbers")
+
+
+def point_key(scenario: Scenario) -> int:
+    """A stable 63-bit key of the scenario's model settings (order-independent).
+
+    >>> point_key(Scenario()) == point_key(Scenario(replicates=3))
+    True
+    """
+    data = {k: v for k, v in scenario_to_dict(scenario).items() if k not in RUN_KEYS}
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
+
+
+def seed_sequence(scenario: Scenario, replicate: int) -> np.random.SeedSequence:
+    """The SeedSequence of one replicate (see the module docstring)."""
+    stream = 0 if scenario.common_random_numbers else point_key(scenario)
+    return np.random.SeedSequence(scenario.seed, spawn_key=(stream, replicate))
+
+
+@dataclass
+class RunResult:
+    """Results of the replicates of one scenario.
+
+    Attributes:
+        scenario: what was run.
+        summary: one row per replicate (outcomes in :data:`netsim.metrics.SUMMARY_COLUMNS`,
+            plus ``replicate`` and ``point_key``).
+        series: one row per replicate and week (:data:`netsim.metrics.SERIES_COLUMNS`).
+    """
+
+    scenario: Scenario
+    summary: pl.DataFrame
+    series: pl.DataFrame
+
+
+def run_replicate(scenario: Scenario, replicate: int) -> tuple[dict[str, float],
+                                                                dict[str, np.ndarray]]:
+    """Run one replicate; return its summary row and weekly series."""
+    rng = np.random.default_rng(seed_sequence(scenario, replicate))
+    model = LearningNetworkModel(scenario, rng=rng)
+    model.run()
+    summary, series = model.summary(), model.series()
+    model.remove_all_agents()
+    return summary, series
+
+
+def run_scenario(scenario: Scenario, replicates: int | None = None,
+                 replicate_ids: Sequence[int] | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> RunResult:
+    """Run ``replicates`` replicates (default ``scenario.replicates``) of ``scenario``.
+
+    Args:
+        scenario: the scenario (validated here).
+        replicates: how many replicates, numbered 0..replicates-1.
+        replicate_ids: explicit replicate numbers instead (e.g. to extend a run).
+        progress: called as ``progress(done, total)`` after each replicate.
+    """
+    validate(scenario)
+    if replicate_ids is None:
+        n = scenario.replicates if replicates is None else int(replicates)
+        replicate_ids = range(n)
+    ids = list(replicate_ids)
+    key = point_key(scenario)
+    rows, frames = [], []
+    for done, r in enumerate(ids, start=1):
+        summary, series = run_replicate(scenario, r)
+        rows.append({"replicate": r, **summary})
+        frames.append(pl.DataFrame({"replicate": np.full(series["week"].size, r),
+                                    **{c: series[c] for c in SERIES_COLUMNS}}))
+        if progress is not None:
+            progress(done, len(ids))
+    summary_df = pl.DataFrame(rows).with_columns(pl.lit(key, dtype=pl.UInt64).alias("point_key"))
+    series_df = pl.concat(frames) if frames else pl.DataFrame()
+    series_df = series_df.with_columns(pl.col("week").cast(pl.Int32),
+                                       pl.col("replicate").cast(pl.Int32))
+    return RunResult(replace(scenario, replicates=len(ids)), summary_df, series_df)
+
+
+def interval(values: np.ndarray | Sequence[float], level: float = 0.95) -> tuple[float, float,
+                                                                                   float]:
+    """Mean and two-sided t confidence interval of the mean (NaNs dropped).
+
+    Returns (mean, low, high); the interval is (nan, nan) with fewer than two values.
+
+    >>> m, lo, hi = interval([1.0, 2.0, 3.0])
+    >>> round(m, 3), round(lo, 3), round(hi, 3)
+    (2.0, -0.484, 4.484)
+    """
+    from scipy import stats
+
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(v.mean())
+    if v.size < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
+    return mean, mean - half, mean + half

@@ -1,0 +1,249 @@
+"""Columnar model state: people, practices, versions, schools and ties as NumPy arrays.
+
+The model owns one :class:`State`. Mesa agents (agents.py) are views onto one row each, so
+``agent.motivation`` reads ``state.motivation[agent.row]``. Mechanisms update whole columns at
+once. Nothing here draws random numbers: builders and mechanisms pass in values.
+
+Stages of a person for a practice (``Stage``): unaware → aware → trying → adopted, or dropped.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["Origin", "Role", "Stage", "State", "TieStore", "Versions"]
+
+
+class Role(enum.IntEnum):
+    """A person's role (seed 001 §1, table of actors)."""
+
+    TEACHER = 0
+    RESOURCE_TEACHER = 1
+    LEADER = 2
+    FACILITATOR = 3
+
+
+class Stage(enum.IntEnum):
+    """A person's stage for one practice."""
+
+    UNAWARE = 0
+    AWARE = 1
+    TRYING = 2
+    ADOPTED = 3
+    DROPPED = 4
+
+
+class Origin(enum.IntEnum):
+    """Where a version of a practice came from."""
+
+    INITIAL = 0
+    INDIVIDUAL = 1
+    COCREATION = 2
+
+
+@dataclass
+class Versions:
+    """Append-only registry of practice versions (adaptations; seed 001 §5.2.3)."""
+
+    practice: list[int] = field(default_factory=list)
+    quality: list[float] = field(default_factory=list)
+    parent: list[int] = field(default_factory=list)
+    origin: list[int] = field(default_factory=list)
+    week: list[int] = field(default_factory=list)
+
+    def add(self, practice: int, quality: float, parent: int, origin: Origin, week: int) -> int:
+        """Register a version and return its id."""
+        self.practice.append(int(practice))
+        self.quality.append(float(quality))
+        self.parent.append(int(parent))
+        self.origin.append(int(origin))
+        self.week.append(int(week))
+        return len(self.practice) - 1
+
+    def add_many(self, practice: np.ndarray, quality: np.ndarray, parent: np.ndarray,
+                 origin: np.ndarray, week: int) -> np.ndarray:
+        """Register several versions at once; return their ids."""
+        start = len(self.practice)
+        self.practice.extend(int(v) for v in practice)
+        self.quality.extend(float(v) for v in quality)
+        self.parent.extend(int(v) for v in parent)
+        self.origin.extend(int(v) for v in origin)
+        self.week.extend([int(week)] * len(practice))
+        return np.arange(start, len(self.practice), dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.practice)
+
+
+class TieStore:
+    """Undirected weighted ties among people, stored sparsely (trust in [0, 1]).
+
+    Used for cross-school ties between network members, formed at gatherings. Pairs are kept
+    with ``a < b`` in sorted order of the key ``a * n + b`` so batches of contacts update
+    existing ties by binary search and append new ones.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = int(n)
+        self.key = np.empty(0, dtype=np.int64)
+        self.trust = np.empty(0, dtype=np.float64)
+        self.last_contact = np.empty(0, dtype=np.int32)
+
+    def __len__(self) -> int:
+        return int(self.key.size)
+
+    @property
+    def a(self) -> np.ndarray:
+        return self.key // self.n
+
+    @property
+    def b(self) -> np.ndarray:
+        return self.key % self.n
+
+    def _keys(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        lo = np.minimum(i, j).astype(np.int64)
+        hi = np.maximum(i, j).astype(np.int64)
+        return lo * self.n + hi
+
+    def lookup(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Index of each pair in the store and whether it exists."""
+        keys = self._keys(np.asarray(i), np.asarray(j))
+        idx = np.searchsorted(self.key, keys)
+        idx_c = np.minimum(idx, max(self.key.size - 1, 0))
+        found = (self.key.size > 0) & (self.key[idx_c] == keys) if self.key.size else \
+            np.zeros(keys.shape, dtype=bool)
+        return idx_c, found
+
+    def get(self, i: np.ndarray, j: np.ndarray, default: float) -> np.ndarray:
+        """Trust of each pair, ``default`` where no tie exists yet."""
+        idx, found = self.lookup(i, j)
+        out = np.full(np.shape(i), default, dtype=np.float64)
+        if self.key.size:
+            out[found] = self.trust[idx[found]]
+        return out
+
+    def ensure(self, i: np.ndarray, j: np.ndarray, initial: float, week: int) -> np.ndarray:
+        """Create the ties that do not exist yet (trust ``initial``); return the pairs' indices."""
+        keys = np.unique(self._keys(np.asarray(i), np.asarray(j)))
+        if self.key.size:
+            pos = np.searchsorted(self.key, keys)
+            pos_c = np.minimum(pos, self.key.size - 1)
+            new = keys[self.key[pos_c] != keys]
+        else:
+            new = keys
+        if new.size:
+            allk = np.concatenate([self.key, new])
+            order = np.argsort(allk, kind="stable")
+            self.key = allk[order]
+            self.trust = np.concatenate([self.trust, np.full(new.size, initial)])[order]
+            self.last_contact = np.concatenate(
+                [self.last_contact, np.full(new.size, week, dtype=np.int32)])[order]
+        idx, _ = self.lookup(np.asarray(i), np.asarray(j))
+        return idx
+
+    def remove_person(self, person: np.ndarray | int) -> None:
+        """Delete every tie of the given people (they left)."""
+        if not self.key.size:
+            return
+        people = np.atleast_1d(person)
+        keep = ~(np.isin(self.a, people) | np.isin(self.b, people))
+        self.key, self.trust, self.last_contact = (
+            self.key[keep], self.trust[keep], self.last_contact[keep])
+
+    def strong_degree(self, threshold: float) -> np.ndarray:
+        """Number of ties at or above ``threshold`` per person."""
+        strong = self.trust >= threshold
+        return (np.bincount(self.a[strong], minlength=self.n)
+                + np.bincount(self.b[strong], minlength=self.n))
+
+    def matrix(self, min_trust: float = 0.0) -> sparse.csr_array:
+        """Symmetric sparse matrix of trust for ties with trust >= ``min_trust``."""
+        sel = self.trust >= min_trust
+        a, b, w = self.a[sel], self.b[sel], self.trust[sel]
+        return sparse.csr_array((np.concatenate([w, w]), (np.concatenate([a, b]),
+                                 np.concatenate([b, a]))), shape=(self.n, self.n))
+
+
+@dataclass
+class State:
+    """All agent state of one run, one row per person, one column per practice."""
+
+    # people
+    role: np.ndarray            # int8, Role
+    school: np.ndarray          # int32, -1 for facilitators
+    member: np.ndarray          # bool, network member (attends gatherings)
+    area: np.ndarray            # int32, education area / meeting group, -1 if none
+    motivation: np.ndarray      # float, [0, 1]
+    intrinsic: np.ndarray       # float, [0, 1] person's own interest (baseline)
+    resistant: np.ndarray       # bool, resists new practice (seed 001 §5.2.5)
+    trait: np.ndarray           # float, [0, 1] position used for homophily and group diversity
+    present: np.ndarray         # bool, a person occupies the row (False after dissolution)
+    # person x practice
+    knowledge: np.ndarray       # float, explicit know-what [0, 1]
+    know_how: np.ndarray        # float, [0, 1] from trials
+    inspiration: np.ndarray     # float, [0, 1]
+    stage: np.ndarray           # int8, Stage
+    version: np.ndarray         # int64, version id held (-1 none)
+    quality: np.ndarray         # float, quality of the held version (0 if none)
+    trial_support: np.ndarray   # float, support for the current trial [0, 1]
+    cocreation_group: np.ndarray  # int64, co-creation group id per person (-1 none)
+    # practices
+    effectiveness: np.ndarray   # float, true effectiveness of the reference version
+    difficulty: np.ndarray      # float, implementation difficulty
+    expert_known: np.ndarray    # bool, facilitators can present it as expert input
+    # schools
+    leader: np.ndarray          # int64 row of each school's leader (-1 if none)
+    alignment: np.ndarray       # float, leader's alignment with the resource teacher
+    leader_attended: np.ndarray  # bool, leader attended the last gathering
+    # ties
+    colleagues: sparse.csr_array  # collegial ties inside schools, data = trust
+    member_ties: TieStore         # cross-school member ties with trust
+    versions: Versions = field(default_factory=Versions)
+    group_distance: np.ndarray = field(default_factory=lambda: np.empty(0))  # per co-creation group
+
+    @property
+    def n_people(self) -> int:
+        return int(self.role.size)
+
+    @property
+    def n_practices(self) -> int:
+        return int(self.effectiveness.size)
+
+    @property
+    def n_schools(self) -> int:
+        return int(self.leader.size)
+
+    @property
+    def staff(self) -> np.ndarray:
+        """Mask of school staff (everyone but facilitators) who are present."""
+        return (self.role != Role.FACILITATOR) & self.present
+
+    def adopted_any(self) -> np.ndarray:
+        """Mask of people who have adopted at least one practice."""
+        return (self.stage == Stage.ADOPTED).any(axis=1)
+
+    def learn_versions(self, people: np.ndarray, practices: np.ndarray,
+                       versions: np.ndarray, qualities: np.ndarray) -> None:
+        """People hear of versions: unaware become aware; a better version replaces a worse one.
+
+        A person who had dropped a practice reconsiders (back to aware) when the version heard
+        of is clearly better (by 0.05) than the one dropped. Pairs may repeat; the best wins.
+        """
+        if people.size == 0:
+            return
+        order = np.argsort(qualities, kind="stable")  # apply in rising quality: best wins
+        p, k, v, q = people[order], practices[order], versions[order], qualities[order]
+        cur_q = self.quality[p, k]
+        st = self.stage[p, k]
+        unaware = st == Stage.UNAWARE
+        better = (q > cur_q) & (st != Stage.TRYING)
+        reconsider = (st == Stage.DROPPED) & (q > cur_q + 0.05)
+        upd = unaware | better
+        self.version[p[upd], k[upd]] = v[upd]
+        self.quality[p[upd], k[upd]] = q[upd]
+        self.stage[p[unaware], k[unaware]] = Stage.AWARE
+        self.stage[p[reconsider], k[reconsider]] = Stage.AWARE

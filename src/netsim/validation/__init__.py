@@ -1,0 +1,1 @@
+"""Validation of netsim against published results."""
