@@ -23,7 +23,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from netsim.config import ConfigError, Scenario, configs_dir, scenario_from_dict
 
-__all__ = ["check_overrides", "register_configs", "scenario_from_cfg"]
+__all__ = ["check_overrides", "list_experiments", "register_configs", "scenario_from_cfg"]
 
 
 def register_configs() -> None:
@@ -44,17 +44,28 @@ def _clean(message: str) -> str:
     return " ".join(ln.strip() for ln in lines)
 
 
-def _compose(overrides: list[str]) -> Scenario:
+def _compose_cfg(overrides: list[str], with_hydra: bool = False) -> DictConfig:
     try:
-        cfg = compose(config_name="config", overrides=overrides)
+        return compose(config_name="config", overrides=overrides,
+                       return_hydra_config=with_hydra)
     except (HydraException, OmegaConfBaseException) as exc:
         msg = _clean(str(exc))
         if "scenario" in msg and ("Could not find" in msg or "not found" in msg):
             from netsim.config import list_presets
 
             msg += "; allowed scenario presets: " + ", ".join(list_presets())
+        if "experiment" in msg and ("Could not find" in msg or "not found" in msg):
+            msg += "; allowed experiments: " + ", ".join(list_experiments())
         raise ConfigError(msg) from None
-    return scenario_from_cfg(cfg)
+
+
+def _compose(overrides: list[str]) -> Scenario:
+    return scenario_from_cfg(_compose_cfg(overrides))
+
+
+def list_experiments() -> list[str]:
+    """Names of the committed sweeps in ``configs/experiment`` (run with ``+experiment=``)."""
+    return sorted(p.stem for p in (configs_dir() / "experiment").glob("*.yaml"))
 
 
 def check_overrides(overrides: Sequence[str], multirun: bool = False,
@@ -62,7 +73,9 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
     """Compose and validate the config for the given command-line overrides.
 
     For a multirun, every value of every sweep is checked (one key at a time, the other
-    sweeps at their first value), up to ``max_checks`` compositions.
+    sweeps at their first value), up to ``max_checks`` values per key. The sweep is the one
+    Hydra's basic sweeper runs: the config's ``hydra.sweeper.params`` (set by a
+    ``configs/experiment`` file) with command-line overrides replacing params of the same key.
 
     Returns:
         The scenarios checked (for a single run, one).
@@ -71,25 +84,43 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
         ConfigError: with Hydra's or netsim's message naming the key and value.
     """
     register_configs()
-    parser = OverridesParser.create()
+    GlobalHydra.instance().clear()
     try:
-        parsed = parser.parse_overrides(list(overrides))
-    except HydraException as exc:
-        raise ConfigError(_clean(str(exc))) from None
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(configs_dir()), version_base="1.3"):
-        sweeps = [o for o in parsed if o.is_sweep_override()]
-        if sweeps and not multirun:
-            raise ConfigError(f"{sweeps[0].input_line!r} asks for several values; add -m "
-                              "(multirun) to sweep, e.g. netsim run -m " + sweeps[0].input_line)
-        fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
-        values = {o.input_line: [f"{o.get_key_element()}={v}"
-                                 for v in o.sweep_string_iterator()] for o in sweeps}
-        first = [v[0] for v in values.values()]
-        checked = [_compose(fixed + first)]
-        for i, (_, vals) in enumerate(values.items()):
-            for v in itertools.islice(vals[1:], max_checks):
-                combo = first[:i] + [v] + first[i + 1:]
-                checked.append(_compose(fixed + combo))
-    GlobalHydra.instance().clear()
+        with initialize_config_dir(config_dir=str(configs_dir()), version_base="1.3"):
+            parser = OverridesParser.create(
+                config_loader=GlobalHydra.instance().config_loader())
+            try:
+                parsed = parser.parse_overrides(list(overrides))
+            except HydraException as exc:
+                raise ConfigError(_clean(str(exc))) from None
+            sweeps = [o for o in parsed if o.is_sweep_override()]
+            if sweeps and not multirun:
+                raise ConfigError(f"{sweeps[0].input_line!r} asks for several values; add -m "
+                                  "(multirun) to sweep, e.g. netsim run -m "
+                                  + sweeps[0].input_line)
+            fixed = [o for o in parsed if not o.is_sweep_override()]
+            cfg = _compose_cfg([o.input_line for o in fixed], with_hydra=True)
+            node = cfg.hydra.sweeper.get("params")
+            params: dict[str, Any] = ({} if node is None else
+                                      OmegaConf.to_container(node))  # type: ignore[assignment]
+            if params and not multirun:
+                given = " ".join(o.input_line for o in parsed)
+                raise ConfigError(f"{given!r} defines a sweep over {', '.join(params)}; add -m "
+                                  f"(multirun) to run it: netsim run -m {given}")
+            try:
+                from_config = parser.parse_overrides([f"{k}={v}" for k, v in params.items()])
+                values: dict[str, list[str]] = {}
+                for o in [*from_config, *parsed]:  # the basic sweeper's order and precedence
+                    key = o.get_key_element()
+                    values[key] = ([f"{key}={v}" for v in o.sweep_string_iterator()]
+                                   if o.is_sweep_override() else [o.input_line])
+            except HydraException as exc:
+                raise ConfigError(_clean(str(exc))) from None
+            first = [v[0] for v in values.values()]
+            checked = [_compose(first)]
+            for i, vals in enumerate(values.values()):
+                for v in itertools.islice(vals[1:], max_checks):
+                    checked.append(_compose(first[:i] + [v] + first[i + 1:]))
+    finally:
+        GlobalHydra.instance().clear()
     return checked

@@ -21,7 +21,10 @@ log = logging.getLogger("netsim")
 USAGE = """usage: netsim <command> [arguments]
 
 commands:
-  run [-m] [key=value ...]   run a scenario (default: resource_teacher_network) with replicates
+  run [-m] [key=value ...]   run a scenario (default: resource_teacher_network) with replicates;
+                             -m runs a sweep (every combination; one job per combination)
+  status <sweep_dir>         how many jobs of a sweep are done, failed, running, missing
+  collect <sweep_dir>        merge a sweep's results into <sweep_dir>/collected/*.parquet
   presets                    list the scenario presets
   help                       show this message
 
@@ -29,6 +32,9 @@ Examples:
   netsim run
   netsim run scenario=meeting_groups leader_participation=1.0 replicates=10
   netsim run -m meeting_interval_weeks=3,6,12
+  netsim run -m +experiment=leader_participation hydra/launcher=joblib hydra.launcher.n_jobs=2
+  netsim status multirun/leader_participation
+  netsim collect multirun/leader_participation
 """
 
 
@@ -70,19 +76,19 @@ def _task(cfg) -> None:  # noqa: ANN001 - a Hydra DictConfig
     from netsim.runner import run_scenario
 
     hc = HydraConfig.get()
+    if hc.mode == RunMode.MULTIRUN:
+        from netsim.sweep import run_job
+
+        print(run_job(cfg).line(), flush=True)
+        return
     scenario = scenario_from_cfg(cfg)
     out = Path(hc.runtime.output_dir)
     overrides = list(hc.overrides.task)
     command = "netsim run " + " ".join(shlex.quote(o) for o in overrides)
-    multirun = hc.mode == RunMode.MULTIRUN
     start = time.perf_counter()
     result = run_scenario(scenario)
     seconds = time.perf_counter() - start
     write_run(out, result, overrides=overrides, command=command)
-    if multirun:
-        print(f"[job {hc.job.num}] {' '.join(overrides) or '(defaults)'}: "
-              f"{scenario.replicates} replicates in {seconds:.1f} s -> {out}")
-        return
     table = outcome_table(result.summary)
     figure = adoption_figure(result.series, out / "adoption.png",
                              f"{scenario.name}: adoption over time",
@@ -107,7 +113,76 @@ def _run(args: list[str]) -> int:
     main = hydra.main(config_path=str(configs_dir()), config_name="config",
                       version_base="1.3")(_task)
     sys.argv = ["netsim run", *args]
-    main()
+    if not _is_multirun(args):
+        main()
+        return 0
+    from netsim import sweep
+
+    try:
+        main()
+    except KeyboardInterrupt:
+        where = sweep.last_sweep_dir()
+        print("\nnetsim: sweep interrupted; finished jobs are kept.", file=sys.stderr)
+        if where is not None:
+            print(f"resume with: {_resume_command(args, where)}", file=sys.stderr)
+        return 130
+    where = sweep.last_sweep_dir()
+    if where is None:
+        return 0
+    text, failed = sweep.session_report(where)
+    print("\n" + text)
+    print(f"next: netsim collect {where}    (netsim status {where})")
+    return 1 if failed else 0
+
+
+def _resume_command(args: list[str], sweep_dir: Path) -> str:
+    """The command that resumes a sweep: the same arguments, into the same folder."""
+    kept = [a for a in args if not a.startswith("hydra.sweep.dir=")]
+    return "netsim run " + " ".join(shlex.quote(a) for a in
+                                    [*kept, f"hydra.sweep.dir={sweep_dir}"])
+
+
+def _sweep_dir_arg(args: list[str]) -> Path | None:
+    if len(args) != 1 or args[0].startswith("-"):
+        return None
+    return Path(args[0])
+
+
+def _status(args: list[str]) -> int:
+    from netsim.sweep import format_status, status
+
+    where = _sweep_dir_arg(args)
+    if where is None:
+        return _fail("usage: netsim status <sweep_dir>")
+    try:
+        st = status(where)
+    except FileNotFoundError as exc:
+        return _fail(str(exc))
+    print(format_status(st))
+    return 0
+
+
+def _collect(args: list[str]) -> int:
+    from netsim.sweep import COLLECTED_DIR, collect, status
+
+    where = _sweep_dir_arg(args)
+    if where is None:
+        return _fail("usage: netsim collect <sweep_dir>")
+    start = time.perf_counter()
+    try:
+        summary, series = collect(where)
+    except FileNotFoundError as exc:
+        return _fail(str(exc))
+    seconds = time.perf_counter() - start
+    jobs = summary["job"].n_unique()
+    print(f"collected {jobs} jobs, {summary.height} runs ({series.height} weekly rows) in "
+          f"{seconds:.1f} s -> {where / COLLECTED_DIR}/summary.parquet, timeseries.parquet")
+    st = status(where)
+    missing = st.count("failed") + st.count("missing") + st.count("interrupted") \
+        + st.count("running") + st.count("stale")
+    if missing:
+        print(f"note: {missing} job(s) of the sweep have no result yet "
+              f"({st.count('failed')} failed); see netsim status {where}")
     return 0
 
 
@@ -125,6 +200,8 @@ def _presets(args: list[str]) -> int:
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "run": _run,
+    "status": _status,
+    "collect": _collect,
     "presets": _presets,
 }
 

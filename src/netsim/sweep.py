@@ -1,0 +1,630 @@
+"""Sweeps: running a Hydra multirun job robustly, its progress, status and collecting results.
+
+A sweep folder (Hydra's multirun folder, ``hydra.sweep.dir``) holds ``multirun.yaml`` (Hydra's
+record of the sweep), ``sweep.json`` (the jobs this sweep expects and when the last session
+started, written by :class:`SweepCallback`), ``progress.jsonl`` (one line per job finished in
+the last session) and one folder per job, ``<sweep_dir>/<job number>/``, holding Hydra's
+``.hydra/`` folder and the files of :func:`netsim.results.write_run`: ``timeseries.parquet``,
+``provenance.json`` and, written last, ``summary.parquet``, whose presence marks a finished job.
+
+Each job (:func:`run_job`, called by the ``netsim run -m`` task in every launcher):
+
+- **skips** itself when its folder already holds a finished result of the same job: same
+  resolved scenario (which includes seed and replicates), same overrides, same netsim version
+  and git commit (read from ``provenance.json``); so re-running a sweep command resumes it;
+- otherwise removes any old ``summary.parquet`` first (an interrupted re-run can then never
+  leave an old summary next to new files), runs the scenario's replicates and writes the results
+  atomically (:func:`netsim.results.atomic_write`);
+- on any exception writes ``error.json`` (overrides, error line, traceback) and logs the error,
+  so the other jobs still run; the ``netsim run`` command exits non-zero at the end and lists
+  the failures;
+- while running keeps a ``running.json`` (process id and host) in its folder for ``status``.
+
+:func:`status` classifies every expected job as done, failed, running, interrupted (started,
+no result, not running), stale (a result of a different job, e.g. after the sweep changed) or
+missing. :func:`collect` merges the finished jobs into ``<sweep_dir>/collected/summary.parquet``
+and ``timeseries.parquet`` with polars (one lazy scan per table), adding the columns ``job``,
+``arm`` (the job's overrides, sorted by key, joined by a space; ``(defaults)`` when none),
+``point_key`` and one column per overridden key holding its value.
+
+Besides :mod:`netsim.app` and :mod:`netsim.cli`, this is the only module that imports Hydra
+(for the callback and to expand a sweep the way Hydra's basic sweeper does); :func:`collect` and
+:func:`status` need Hydra only for sweep folders without ``sweep.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import shlex
+import socket
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from hydra.experimental.callback import Callback
+
+from netsim.results import (PROVENANCE_FILE, SERIES_FILE, SUMMARY_FILE, _git_commit,
+                            atomic_write)
+
+__all__ = ["COLLECTED_DIR", "ERROR_FILE", "JobOutcome", "SweepCallback", "SweepStatus",
+           "arm_label", "collect", "expand_sweep", "expected_jobs", "format_status",
+           "last_sweep_dir", "override_key", "override_value", "run_job", "session_report",
+           "status"]
+
+log = logging.getLogger("netsim.sweep")
+
+SWEEP_FILE = "sweep.json"
+PROGRESS_FILE = "progress.jsonl"
+ERROR_FILE = "error.json"
+RUNNING_FILE = "running.json"
+COLLECTED_DIR = "collected"
+DEFAULT_ARM = "(defaults)"
+
+# the sweep folder of the last multirun started in this process (set by SweepCallback)
+_last_sweep_dir: Path | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# overrides and arms
+
+
+def override_key(override: str) -> str:
+    """The config key of a ``key=value`` override, without Hydra's ``+``/``++``/``~`` prefix
+    and ``@package`` suffix.
+
+    >>> override_key("+experiment=trust"), override_key("trust.initial=0.2")
+    ('experiment', 'trust.initial')
+    """
+    key = override.split("=", 1)[0].strip().lstrip("+~")
+    return key.split("@", 1)[0]
+
+
+_INT = re.compile(r"[+-]?\d+")
+
+
+def override_value(override: str) -> int | float | str | None:
+    """The value of a ``key=value`` override: int, float, None for ``null``, else the text
+    (quotes removed). Booleans stay text (``"true"``).
+
+    >>> override_value("meeting_interval_weeks=6"), override_value("trust.initial=0.25")
+    (6, 0.25)
+    >>> override_value("scenario=meeting_groups"), override_value("network.file=null")
+    ('meeting_groups', None)
+    """
+    text = override.split("=", 1)[1].strip() if "=" in override else ""
+    if text == "null":
+        return None
+    if _INT.fullmatch(text):
+        return int(text)
+    try:
+        value = float(text)
+    except ValueError:
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+            return text[1:-1]
+        return text
+    return value
+
+
+def arm_label(overrides: Sequence[str]) -> str:
+    """The arm of a job: its overrides sorted by key (then text), joined by a space.
+
+    >>> arm_label(["meeting_interval_weeks=3", "+experiment=formality", "formality=0.2"])
+    '+experiment=formality formality=0.2 meeting_interval_weeks=3'
+    >>> arm_label([])
+    '(defaults)'
+    """
+    items = sorted((override_key(o), o) for o in overrides)
+    return " ".join(o for _, o in items) or DEFAULT_ARM
+
+
+def expand_sweep(params: Mapping[str, Any] | None, task_overrides: Sequence[str],
+                 config_loader: Any = None) -> list[list[str]]:
+    """The jobs of a sweep, in Hydra's order: each job's list of overrides.
+
+    Expands like Hydra's basic sweeper: the config's ``hydra.sweeper.params`` first, then the
+    command-line overrides (which replace a param of the same key), cartesian product in that
+    key order. ``glob(...)`` sweeps over config groups need Hydra's ``config_loader``.
+    """
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    lines = [f"{k}={v}" for k, v in (params or {}).items()] + list(task_overrides)
+    parser = OverridesParser.create(config_loader=config_loader)
+    parsed = parser.parse_overrides(lines)
+    (batch,) = BasicSweeper.split_arguments(parsed, None)
+    return [list(job) for job in batch]
+
+
+class SweepCallback(Callback):
+    """Hydra callback (``hydra.callbacks.netsim_sweep`` in ``configs/config.yaml``).
+
+    At the start of a multirun, in the launching process, it writes ``sweep.json`` (start time,
+    the expected jobs, the command) into the sweep folder and empties ``progress.jsonl``, so the
+    jobs, in whichever process a launcher runs them, can show ``[k/N]`` and the time left.
+    """
+
+    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:  # noqa: D102
+        global _last_sweep_dir
+        from hydra.core.global_hydra import GlobalHydra
+        from omegaconf import OmegaConf
+
+        sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        _last_sweep_dir = sweep_dir
+        task = [str(o) for o in config.hydra.overrides.task]
+        node = config.hydra.sweeper.get("params")
+        params = {} if node is None else OmegaConf.to_container(node, resolve=True)
+        jobs: list[list[str]] | None = None
+        if str(config.hydra.sweeper.get("_target_", "")).endswith("BasicSweeper"):
+            gh = GlobalHydra.instance()
+            loader = gh.config_loader() if gh.is_initialized() else None
+            try:
+                jobs = expand_sweep(params, task, loader)  # type: ignore[arg-type]
+            except Exception as exc:  # noqa: BLE001 - progress only; the sweeper reports it
+                log.warning("could not list the sweep's jobs (%s); progress without totals", exc)
+        info = {
+            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "started_unix": time.time(),
+            "n_jobs": None if jobs is None else len(jobs),
+            "jobs": jobs,
+            "params": params,
+            "overrides": task,
+            "launcher": str(config.hydra.launcher.get("_target_", "")),
+            "command": "netsim run -m " + " ".join(shlex.quote(o) for o in task),
+        }
+        atomic_write(sweep_dir / SWEEP_FILE,
+                     lambda p: p.write_text(json.dumps(info, indent=1, default=str)))
+        atomic_write(sweep_dir / PROGRESS_FILE, lambda p: p.write_text(""))
+
+
+def last_sweep_dir() -> Path | None:
+    """The sweep folder of the last multirun started in this process, if any."""
+    return _last_sweep_dir
+
+
+# --------------------------------------------------------------------------------------------
+# one job
+
+
+@dataclass
+class JobOutcome:
+    """What happened to one job of a sweep (the line ``netsim run -m`` prints)."""
+
+    job: int
+    status: str  # "done", "skipped" or "failed"
+    overrides: list[str]
+    folder: Path
+    seconds: float
+    replicates: int = 0
+    error: str = ""
+    done: int = 0  # jobs finished so far in this session, this one included
+    total: int | None = None  # jobs in the sweep (None when unknown)
+    eta_seconds: float | None = None
+    elapsed_seconds: float | None = None
+
+    def line(self) -> str:
+        """One progress line: ``[k/N] job j ...``."""
+        total = "?" if self.total is None else str(self.total)
+        what = " ".join(self.overrides) or DEFAULT_ARM
+        if self.status == "done":
+            head = f"job {self.job} done: {self.replicates} replicates in {self.seconds:.1f} s"
+        elif self.status == "skipped":
+            head = f"job {self.job} skipped: finished earlier"
+        else:
+            head = f"job {self.job} FAILED after {self.seconds:.1f} s"
+        tail = ""
+        if self.elapsed_seconds is not None:
+            tail = f"; {_hms(self.elapsed_seconds)} elapsed"
+            if self.eta_seconds is not None:
+                tail += f", about {_hms(self.eta_seconds)} left"
+        return f"[{self.done}/{total}] {head} ({what}){tail}"
+
+
+def _hms(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _netsim_version() -> str | None:
+    try:
+        return metadata.version("netsim")
+    except metadata.PackageNotFoundError:  # pragma: no cover
+        return None
+
+
+def finished_matches(folder: Path, scenario_dict: Mapping[str, Any], overrides: Sequence[str],
+                     git_commit: str | None) -> bool:
+    """True when ``folder`` holds a finished run of this job that can be reused.
+
+    Reused when ``summary.parquet`` exists and ``provenance.json`` records the same resolved
+    scenario, the same overrides (in any order), the same netsim version and git commit.
+    """
+    if not (folder / SUMMARY_FILE).is_file() or not (folder / SERIES_FILE).is_file():
+        return False
+    prov = _read_json(folder / PROVENANCE_FILE)
+    if prov is None:
+        return False
+    return (prov.get("scenario") == json.loads(json.dumps(scenario_dict))
+            and sorted(prov.get("overrides") or []) == sorted(overrides)
+            and prov.get("netsim_version") == _netsim_version()
+            and prov.get("git_commit") == git_commit)
+
+
+def _progress(sweep_dir: Path, entry: dict[str, Any]) -> tuple[int, int, int | None, float | None]:
+    """Append ``entry`` to progress.jsonl; return (done, computed, total, started_unix)."""
+    path = sweep_dir / PROGRESS_FILE
+    line = json.dumps(entry, default=str)[:3000] + "\n"
+    done = computed = 0
+    try:
+        with open(path, "a", encoding="utf-8") as fh:  # one short append: atomic on POSIX
+            fh.write(line)
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            try:
+                rec = json.loads(raw)
+            except ValueError:
+                continue
+            done += 1
+            computed += rec.get("status") != "skipped"
+    except OSError:
+        pass
+    info = _read_json(sweep_dir / SWEEP_FILE) or {}
+    return done, computed, info.get("n_jobs"), info.get("started_unix")
+
+
+def run_job(cfg: Any) -> JobOutcome:
+    """Run one job of a multirun (inside Hydra's job context); never raises an Exception.
+
+    Skips the job when its folder already holds a matching finished result; otherwise runs the
+    replicates and writes results, or on error writes ``error.json`` and logs the error.
+    """
+    from hydra.core.hydra_config import HydraConfig
+
+    from netsim.app import scenario_from_cfg
+    from netsim.config import scenario_to_dict
+    from netsim.results import write_run
+    from netsim.runner import run_scenario
+
+    hc = HydraConfig.get()
+    folder = Path(hc.runtime.output_dir)
+    sweep_dir = Path(str(hc.sweep.dir)).resolve()
+    job = int(hc.job.num)
+    overrides = [str(o) for o in hc.overrides.task]
+    command = "netsim run " + " ".join(shlex.quote(o) for o in overrides)
+    start = time.perf_counter()
+    status_, error, replicates = "done", "", 0
+    running = folder / RUNNING_FILE
+    atomic_write(running, lambda p: p.write_text(json.dumps(
+        {"pid": os.getpid(), "host": socket.gethostname(), "started_unix": time.time()})))
+    try:
+        (folder / ERROR_FILE).unlink(missing_ok=True)
+        scenario = scenario_from_cfg(cfg)
+        replicates = scenario.replicates
+        commit = _git_commit()
+        if finished_matches(folder, scenario_to_dict(scenario), overrides, commit):
+            status_ = "skipped"
+        else:
+            (folder / SUMMARY_FILE).unlink(missing_ok=True)
+            result = run_scenario(scenario)
+            write_run(folder, result, overrides=overrides, command=command, job=job,
+                      sweep_dir=str(sweep_dir))
+    except Exception as exc:  # noqa: BLE001 - a failed job must not stop the sweep
+        status_ = "failed"
+        error = f"{type(exc).__name__}: {exc}"
+        record = {"job": job, "overrides": overrides, "error": error,
+                  "traceback": traceback.format_exc(),
+                  "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        atomic_write(folder / ERROR_FILE,
+                     lambda p: p.write_text(json.dumps(record, indent=1, default=str)))
+        log.error("job %d (%s) failed: %s [details: %s]", job, " ".join(overrides) or
+                  DEFAULT_ARM, error, folder / ERROR_FILE)
+    finally:
+        running.unlink(missing_ok=True)
+    seconds = time.perf_counter() - start
+    done, computed, total, started = _progress(sweep_dir, {
+        "job": job, "status": status_, "seconds": round(seconds, 3), "overrides": overrides,
+        "error": error[:1000], "t": time.time()})
+    elapsed = eta = None
+    if started is not None:
+        elapsed = max(0.0, time.time() - float(started))
+        if total is not None and computed:
+            eta = elapsed / computed * max(0, int(total) - done)
+    return JobOutcome(job, status_, overrides, folder, seconds, replicates, error, done, total,
+                      eta, elapsed)
+
+
+def session_report(sweep_dir: Path | str) -> tuple[str, int]:
+    """Summary of the last session of a sweep (from progress.jsonl): (text, failed jobs)."""
+    sweep_dir = Path(sweep_dir)
+    info = _read_json(sweep_dir / SWEEP_FILE) or {}
+    records = []
+    path = sweep_dir / PROGRESS_FILE
+    if path.is_file():
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            try:
+                records.append(json.loads(raw))
+            except ValueError:
+                continue
+    counts = {s: sum(r.get("status") == s for r in records) for s in ("done", "skipped",
+                                                                      "failed")}
+    elapsed = ""
+    if info.get("started_unix"):
+        elapsed = f" in {_hms(time.time() - float(info['started_unix']))}"
+    total = info.get("n_jobs")
+    lines = [f"sweep {sweep_dir}: {len(records)}"
+             + (f" of {total}" if total is not None else "") + f" jobs{elapsed}: "
+             f"{counts['done']} run, {counts['skipped']} skipped (finished earlier), "
+             f"{counts['failed']} failed"]
+    failed = sorted((r for r in records if r.get("status") == "failed"),
+                    key=lambda r: r.get("job", 0))
+    for r in failed:
+        lines.append(f"  job {r.get('job')} ({' '.join(r.get('overrides') or []) or DEFAULT_ARM})"
+                     f": {r.get('error', '')}")
+    return "\n".join(lines), len(failed)
+
+
+# --------------------------------------------------------------------------------------------
+# status
+
+
+def expected_jobs(sweep_dir: Path | str) -> list[list[str]] | None:
+    """The jobs a sweep folder expects (each a list of overrides), or None when unknown.
+
+    Read from ``sweep.json``; for folders without it, expanded from Hydra's ``multirun.yaml``.
+    """
+    sweep_dir = Path(sweep_dir)
+    info = _read_json(sweep_dir / SWEEP_FILE)
+    if info is not None and info.get("jobs") is not None:
+        return [list(j) for j in info["jobs"]]
+    multirun = sweep_dir / "multirun.yaml"
+    if not multirun.is_file():
+        return None
+    try:
+        import yaml
+
+        data = yaml.safe_load(multirun.read_text()) or {}
+        hydra = data.get("hydra") or {}
+        sweeper = hydra.get("sweeper") or {}
+        if not str(sweeper.get("_target_", "")).endswith("BasicSweeper"):
+            return None
+        task = (hydra.get("overrides") or {}).get("task") or []
+        return expand_sweep(sweeper.get("params") or {}, [str(o) for o in task])
+    except Exception as exc:  # noqa: BLE001 - e.g. glob() sweeps need Hydra's config loader
+        log.warning("could not expand the sweep in %s: %s", multirun, exc)
+        return None
+
+
+def _alive(info: Mapping[str, Any] | None) -> bool:
+    if not info or info.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(int(info["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return True
+
+
+def _job_dirs(sweep_dir: Path) -> dict[int, Path]:
+    out = {}
+    with os.scandir(sweep_dir) as it:
+        for entry in it:
+            if entry.is_dir() and entry.name.isdigit():
+                out[int(entry.name)] = Path(entry.path)
+    return out
+
+
+@dataclass
+class SweepStatus:
+    """Where every job of a sweep stands (see :func:`status`)."""
+
+    sweep_dir: Path
+    expected: int | None
+    jobs: dict[str, list[int]] = field(default_factory=dict)
+    overrides: dict[int, list[str]] = field(default_factory=dict)
+    errors: dict[int, str] = field(default_factory=dict)
+
+    def count(self, state: str) -> int:
+        """Number of jobs in ``state``."""
+        return len(self.jobs.get(state, []))
+
+
+STATES = ("done", "failed", "running", "interrupted", "stale", "missing", "extra")
+
+
+def _classify(folder: Path | None, expected: list[str] | None) -> tuple[str, str]:
+    if folder is None:
+        return "missing", ""
+    running = _read_json(folder / RUNNING_FILE)
+    if _alive(running):
+        return "running", ""
+    if (folder / SUMMARY_FILE).is_file():
+        if expected is None:
+            return "done", ""
+        prov = _read_json(folder / PROVENANCE_FILE) or {}
+        if sorted(prov.get("overrides") or []) == sorted(expected):
+            return "done", ""
+        return "stale", ""
+    err = _read_json(folder / ERROR_FILE)
+    if err is not None:
+        return "failed", str(err.get("error", ""))
+    return "interrupted", ""
+
+
+def status(sweep_dir: Path | str) -> SweepStatus:
+    """Classify the jobs of a sweep folder.
+
+    States: ``done`` (finished result of this job), ``failed`` (``error.json``), ``running``
+    (``running.json`` of a live process on this host), ``interrupted`` (started, no result, not
+    running here: killed, or running on another machine), ``stale`` (a result of a different
+    job, e.g. from before the sweep was changed; it is rerun on resume and not collected),
+    ``missing`` (not started) and ``extra`` (a job folder beyond the sweep's jobs).
+    """
+    sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        raise FileNotFoundError(f"sweep folder {str(sweep_dir)!r} does not exist")
+    jobs = expected_jobs(sweep_dir)
+    dirs = _job_dirs(sweep_dir)
+    st = SweepStatus(sweep_dir, None if jobs is None else len(jobs),
+                     {s: [] for s in STATES})
+    numbers = range(len(jobs)) if jobs is not None else sorted(dirs)
+    for num in numbers:
+        exp = jobs[num] if jobs is not None else None
+        state, error = _classify(dirs.get(num), exp)
+        st.jobs[state].append(num)
+        if exp is not None:
+            st.overrides[num] = exp
+        elif num in dirs:
+            prov = _read_json(dirs[num] / PROVENANCE_FILE) or {}
+            err = _read_json(dirs[num] / ERROR_FILE) or {}
+            st.overrides[num] = list(prov.get("overrides") or err.get("overrides") or [])
+        if error:
+            st.errors[num] = error
+    if jobs is not None:
+        st.jobs["extra"] = sorted(n for n in dirs if n >= len(jobs))
+    return st
+
+
+def format_status(st: SweepStatus) -> str:
+    """Human-readable status (what ``netsim status`` prints)."""
+    expected = ("unknown (no sweep.json or multirun.yaml)" if st.expected is None
+                else str(st.expected))
+    lines = [f"sweep {st.sweep_dir}: {expected} jobs expected"]
+    labels = {"done": "done", "failed": "failed", "running": "running",
+              "interrupted": "interrupted (started, no result, not running here)",
+              "stale": "stale (result of a different job; rerun on resume)",
+              "missing": "missing (not started)",
+              "extra": "extra (job folders beyond this sweep; not collected)"}
+    for state in STATES:
+        nums = st.jobs.get(state, [])
+        if not nums and state in ("stale", "extra", "running", "interrupted"):
+            continue
+        lines.append(f"  {nums.__len__():6d}  {labels[state]}")
+        if state == "done" or not nums:
+            continue
+        show = nums if state == "failed" else nums[:10]
+        for n in show:
+            what = " ".join(st.overrides.get(n, [])) or DEFAULT_ARM
+            err = f": {st.errors[n]}" if n in st.errors else ""
+            lines.append(f"          job {n} ({what}){err}")
+        if len(nums) > len(show):
+            lines.append(f"          ... and {len(nums) - len(show)} more")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# collect
+
+
+def _finished(sweep_dir: Path) -> tuple[list[int], list[Path], list[dict[str, Any]], int]:
+    """Finished jobs that belong to the sweep: (numbers, folders, provenances, left out)."""
+    jobs = expected_jobs(sweep_dir)
+    nums, folders, provs, left_out = [], [], [], 0
+    for num, folder in sorted(_job_dirs(sweep_dir).items()):
+        if not (folder / SUMMARY_FILE).is_file():
+            continue
+        prov = _read_json(folder / PROVENANCE_FILE)
+        if prov is None or not (folder / SERIES_FILE).is_file():
+            left_out += 1
+            continue
+        if jobs is not None and (num >= len(jobs) or
+                                 sorted(prov.get("overrides") or []) != sorted(jobs[num])):
+            left_out += 1
+            continue
+        nums.append(num)
+        folders.append(folder)
+        provs.append(prov)
+    return nums, folders, provs, left_out
+
+
+def _value_series(name: str, values: list[int | float | str | None]) -> pl.Series:
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, int) for v in present):
+        return pl.Series(name, values, dtype=pl.Int64)
+    if present and all(isinstance(v, (int, float)) for v in present):
+        return pl.Series(name, [None if v is None else float(v) for v in values],
+                         dtype=pl.Float64)
+    return pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.String)
+
+
+def _scan(paths: list[str], job_table: pl.DataFrame) -> pl.LazyFrame:
+    """All files as one lazy frame with the job columns joined on by file path."""
+    try:
+        lf = pl.scan_parquet(paths, include_file_paths="_file")
+        lf.collect_schema()
+    except (pl.exceptions.PolarsError, OSError):  # differing schemas: align them one by one
+        lf = pl.concat([pl.scan_parquet(p, include_file_paths="_file") for p in paths],
+                       how="diagonal_relaxed")
+    return lf.join(job_table.lazy(), on="_file", how="left").drop("_file")
+
+
+def collect(sweep_dir: Path | str, write: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Merge the finished jobs of a sweep into (summary, timeseries) tables.
+
+    Each row gets ``job``, ``arm``, ``point_key`` and one column per overridden key (named as
+    the key, e.g. ``trust.initial``; numeric when every value is, else text). Jobs that are not
+    finished, or whose result belongs to a different job of an older sweep, are left out.
+    With ``write`` the tables go to ``<sweep_dir>/collected/{summary,timeseries}.parquet``.
+
+    Raises:
+        FileNotFoundError: the folder does not exist or holds no finished job.
+    """
+    sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        raise FileNotFoundError(f"sweep folder {str(sweep_dir)!r} does not exist")
+    nums, folders, provs, left_out = _finished(sweep_dir)
+    if not nums:
+        raise FileNotFoundError(f"sweep folder {str(sweep_dir)!r} holds no finished job "
+                                "(no <job>/summary.parquet); see netsim status")
+    if left_out:
+        log.warning("%d finished job folder(s) in %s are not part of the current sweep or lack "
+                    "files; left out", left_out, sweep_dir)
+    overrides = [list(p.get("overrides") or []) for p in provs]
+    keys: list[str] = []
+    for ovs in overrides:
+        for o in ovs:
+            if override_key(o) not in keys:
+                keys.append(override_key(o))
+    keys.sort()
+    reserved = {"job", "arm", "point_key", "replicate"}
+    values: dict[str, list[Any]] = {k: [] for k in keys}
+    for ovs in overrides:
+        mine = {override_key(o): override_value(o) for o in ovs}
+        for k in keys:
+            values[k].append(mine.get(k))
+    base = pl.DataFrame([
+        pl.Series("job", nums, dtype=pl.Int64),
+        pl.Series("arm", [arm_label(o) for o in overrides], dtype=pl.String),
+        *[_value_series(k, values[k]) for k in keys if k not in reserved],
+    ])
+    point_keys = pl.Series("point_key", [int((p.get("seed") or {}).get("point_key", 0))
+                                         for p in provs], dtype=pl.UInt64)
+    id_cols = base.columns
+    summary_paths = [str(f / SUMMARY_FILE) for f in folders]
+    series_paths = [str(f / SERIES_FILE) for f in folders]
+    summary_lf = _scan(summary_paths, base.with_columns(pl.Series("_file", summary_paths)))
+    series_lf = _scan(series_paths, base.with_columns(point_keys,
+                                                      pl.Series("_file", series_paths)))
+    summary, series = pl.collect_all([summary_lf, series_lf])
+    first = [*id_cols, "replicate", "point_key"]
+    summary = summary.select(*first, *[c for c in summary.columns if c not in first])
+    series = series.select(*first, *[c for c in series.columns if c not in first])
+    if write:
+        out = sweep_dir / COLLECTED_DIR
+        atomic_write(out / SUMMARY_FILE, lambda p: summary.write_parquet(p))
+        atomic_write(out / SERIES_FILE, lambda p: series.write_parquet(p))
+    return summary, series
