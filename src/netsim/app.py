@@ -1,14 +1,16 @@
 """Hydra integration: the structured-config schema and checking overrides before a run.
 
-Only this module and :mod:`netsim.cli` import Hydra. The schema is :class:`netsim.config.Scenario`
-registered as ``netsim_schema`` in Hydra's ConfigStore; ``configs/config.yaml`` extends it and
-selects a preset from the ``scenario`` group (``configs/scenario/*.yaml``, package
-``_global_``). :func:`check_overrides` composes the config for every value a command line asks
-for and validates it, so a bad value stops the command before Hydra creates any folder.
+Only this module, :mod:`netsim.sweep` and :mod:`netsim.cli` import Hydra. The schema is
+:class:`netsim.config.Scenario` registered as ``netsim_schema`` in Hydra's ConfigStore;
+``configs/config.yaml`` extends it and selects a preset from the ``scenario`` group
+(``configs/scenario/*.yaml``, package ``_global_``). :func:`check_overrides` composes the config
+for every value a command line asks for and validates it, so a bad value stops the command
+before Hydra creates any folder.
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Sequence
 from typing import Any
@@ -61,6 +63,27 @@ def _compose_cfg(overrides: list[str], with_hydra: bool = False) -> DictConfig:
 
 def _compose(overrides: list[str]) -> Scenario:
     return scenario_from_cfg(_compose_cfg(overrides))
+
+
+def _with_value(base: dict[str, Any], override: Any) -> dict[str, Any] | None:
+    """``base`` with a plain ``key=value`` override applied, or None when the override needs
+    Hydra to compose (a config group, ``+``/``~``, a package, a list or mapping, an
+    interpolation). Checking a sweep value this way costs microseconds instead of a full
+    composition (~0.2 s) and gives the same validation (netsim's, on the same data)."""
+    value = override.value()
+    if (override.is_add() or override.is_force_add() or override.is_delete()
+            or override.package is not None or isinstance(value, (dict, list))
+            or (isinstance(value, str) and "${" in value)):
+        return None
+    *path, leaf = override.key_or_group.split(".")
+    data = copy.deepcopy(base)
+    node: Any = data
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or leaf not in node or isinstance(node[leaf], (dict, list)):
+        return None
+    node[leaf] = value
+    return data
 
 
 def list_experiments() -> list[str]:
@@ -117,10 +140,14 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
             except HydraException as exc:
                 raise ConfigError(_clean(str(exc))) from None
             first = [v[0] for v in values.values()]
-            checked = [_compose(first)]
+            base_cfg = _compose_cfg(first)
+            checked = [scenario_from_cfg(base_cfg)]
+            base = OmegaConf.to_container(base_cfg, resolve=True, enum_to_str=True)
             for i, vals in enumerate(values.values()):
                 for v in itertools.islice(vals[1:], max_checks):
-                    checked.append(_compose(first[:i] + [v] + first[i + 1:]))
+                    data = _with_value(base, parser.parse_override(v))  # type: ignore[arg-type]
+                    checked.append(scenario_from_dict(data) if data is not None
+                                   else _compose(first[:i] + [v] + first[i + 1:]))
     finally:
         GlobalHydra.instance().clear()
     return checked

@@ -9,6 +9,7 @@ folder and renamed into place, so a killed run never leaves a half-written file 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -31,7 +32,7 @@ SUMMARY_FILE = "summary.parquet"
 SERIES_FILE = "timeseries.parquet"
 PROVENANCE_FILE = "provenance.json"
 _PACKAGES = ("mesa", "numpy", "scipy", "networkx", "hydra-core", "omegaconf", "polars",
-             "pyarrow", "matplotlib")
+             "pyarrow", "matplotlib", "hydra-joblib-launcher", "joblib")
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -47,6 +48,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+@functools.lru_cache(maxsize=1)
 def _git_commit() -> str | None:
     src = Path(__file__).resolve().parent
     try:
@@ -57,14 +59,21 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def provenance(result: RunResult, **extra: Any) -> dict[str, Any]:
-    """Everything needed to reproduce ``result``."""
-    versions = {}
+@functools.lru_cache(maxsize=1)
+def _package_versions() -> dict[str, str | None]:
+    """Versions of netsim and its main dependencies (looked up once per process)."""
+    versions: dict[str, str | None] = {}
     for name in ("netsim", *_PACKAGES):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
+    return versions
+
+
+def provenance(result: RunResult, **extra: Any) -> dict[str, Any]:
+    """Everything needed to reproduce ``result``."""
+    versions = dict(_package_versions())
     sc = result.scenario
     return {
         "scenario": scenario_to_dict(sc),

@@ -144,6 +144,10 @@ def expand_sweep(params: Mapping[str, Any] | None, task_overrides: Sequence[str]
     return [list(job) for job in batch]
 
 
+_BASIC_SWEEPERS = ("hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
+                   "hydra_plugins.netsim_sweeper.CheckedSweeper")
+
+
 class SweepCallback(Callback):
     """Hydra callback (``hydra.callbacks.netsim_sweep`` in ``configs/config.yaml``).
 
@@ -164,7 +168,7 @@ class SweepCallback(Callback):
         node = config.hydra.sweeper.get("params")
         params = {} if node is None else OmegaConf.to_container(node, resolve=True)
         jobs: list[list[str]] | None = None
-        if str(config.hydra.sweeper.get("_target_", "")).endswith("BasicSweeper"):
+        if str(config.hydra.sweeper.get("_target_", "")) in _BASIC_SWEEPERS:
             gh = GlobalHydra.instance()
             loader = gh.config_loader() if gh.is_initialized() else None
             try:
@@ -400,7 +404,7 @@ def expected_jobs(sweep_dir: Path | str) -> list[list[str]] | None:
         data = yaml.safe_load(multirun.read_text()) or {}
         hydra = data.get("hydra") or {}
         sweeper = hydra.get("sweeper") or {}
-        if not str(sweeper.get("_target_", "")).endswith("BasicSweeper"):
+        if str(sweeper.get("_target_", "")) not in _BASIC_SWEEPERS:
             return None
         task = (hydra.get("overrides") or {}).get("task") or []
         return expand_sweep(sweeper.get("params") or {}, [str(o) for o in task])
@@ -561,15 +565,25 @@ def _value_series(name: str, values: list[int | float | str | None]) -> pl.Serie
     return pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.String)
 
 
-def _scan(paths: list[str], job_table: pl.DataFrame) -> pl.LazyFrame:
-    """All files as one lazy frame with the job columns joined on by file path."""
+def _read(paths: list[str], jobs: pl.DataFrame) -> pl.DataFrame:
+    """All files (one per job, in ``jobs`` order) as one frame with the job columns in front.
+
+    One lazy multi-file scan (polars reads the files in parallel); the job columns are
+    gathered by row counts from the Parquet footers, which is much cheaper than joining on a
+    per-row file-path column.
+    """
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    counts = [pq.read_metadata(p).num_rows for p in paths]
     try:
-        lf = pl.scan_parquet(paths, include_file_paths="_file")
-        lf.collect_schema()
-    except (pl.exceptions.PolarsError, OSError):  # differing schemas: align them one by one
-        lf = pl.concat([pl.scan_parquet(p, include_file_paths="_file") for p in paths],
-                       how="diagonal_relaxed")
-    return lf.join(job_table.lazy(), on="_file", how="left").drop("_file")
+        data = pl.scan_parquet(paths).collect()
+    except (pl.exceptions.PolarsError, OSError):  # files with differing schemas: align them
+        data = pl.concat([pl.read_parquet(p) for p in paths], how="diagonal_relaxed")
+    rows = np.repeat(np.arange(len(paths)), counts)
+    front = jobs.select(pl.all().gather(rows))
+    return pl.concat([front, data.drop([c for c in front.columns if c in data.columns])],
+                     how="horizontal")
 
 
 def collect(sweep_dir: Path | str, write: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -614,12 +628,8 @@ def collect(sweep_dir: Path | str, write: bool = True) -> tuple[pl.DataFrame, pl
     point_keys = pl.Series("point_key", [int((p.get("seed") or {}).get("point_key", 0))
                                          for p in provs], dtype=pl.UInt64)
     id_cols = base.columns
-    summary_paths = [str(f / SUMMARY_FILE) for f in folders]
-    series_paths = [str(f / SERIES_FILE) for f in folders]
-    summary_lf = _scan(summary_paths, base.with_columns(pl.Series("_file", summary_paths)))
-    series_lf = _scan(series_paths, base.with_columns(point_keys,
-                                                      pl.Series("_file", series_paths)))
-    summary, series = pl.collect_all([summary_lf, series_lf])
+    summary = _read([str(f / SUMMARY_FILE) for f in folders], base)
+    series = _read([str(f / SERIES_FILE) for f in folders], base.with_columns(point_keys))
     first = [*id_cols, "replicate", "point_key"]
     summary = summary.select(*first, *[c for c in summary.columns if c not in first])
     series = series.select(*first, *[c for c in series.columns if c not in first])
