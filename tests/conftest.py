@@ -53,17 +53,29 @@ def textbook_scenario(csv: Path, rule: str, weeks: int, **dotted: Any) -> Scenar
     procs = {f"processes__{p}": False for p in ("gathering", "home_transfer", "collegial_talk",
                                                 "trial", "cocreation", "digital", "dynamics",
                                                 "turnover")}
+    dotted.setdefault("replicates", 1)
     return make_scenario(network__file=str(csv), adoption__rule=rule,
                          calendar__weeks_per_year=weeks, calendar__years=1.0,
-                         practices__n_practices=1, replicates=1, **procs, **dotted)
+                         practices__n_practices=1, **procs, **dotted)
 
 
 def write_edges(path: Path, edges: Sequence[tuple[int, int]]) -> Path:
-    """Write an edge-list CSV (source,target) with node ids n0, n1, ... so that rows keep
-    the order of first appearance."""
+    """Write an edge-list CSV (source,target) with node ids n0, n1, ...
+
+    The model numbers nodes in order of first appearance in the file; :func:`node_labels`
+    gives the label of each row."""
     lines = ["source,target"] + [f"n{a},n{b}" for a, b in edges]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def node_labels(edges: Sequence[tuple[int, int]]) -> list[int]:
+    """Node label of each model row for an edge list written by :func:`write_edges`."""
+    seen: dict[int, None] = {}
+    for a, b in edges:
+        seen.setdefault(a)
+        seen.setdefault(b)
+    return list(seen)
 
 
 def make_state(roles: Sequence[int], schools: Sequence[int], *, n_practices: int = 1,
