@@ -263,15 +263,20 @@ class State:
         """
         if people.size == 0:
             return
-        order = np.argsort(qualities, kind="stable")  # apply in rising quality: best wins
-        p, k, v, q = people[order], practices[order], versions[order], qualities[order]
-        cur_q = self.quality[p, k]
-        st = self.stage[p, k]
+        cur_q = self.quality[people, practices]
+        st = self.stage[people, practices]
         unaware = st == Stage.UNAWARE
-        better = (q > cur_q + SWITCH_MARGIN) & (st != Stage.TRYING)
-        reconsider = (st == Stage.DROPPED) & better
-        upd = unaware | better
-        self.version[p[upd], k[upd]] = v[upd]
-        self.quality[p[upd], k[upd]] = q[upd]
+        better = (qualities > cur_q + SWITCH_MARGIN) & (st != Stage.TRYING)
+        keep = unaware | better
+        if not keep.any():
+            return
+        p, k, v, q = people[keep], practices[keep], versions[keep], qualities[keep]
+        unaware, better = unaware[keep], better[keep]
+        order = np.argsort(q, kind="stable")  # apply in rising quality: the best one wins
+        p, k, v, q, unaware, better = p[order], k[order], v[order], q[order], unaware[order], \
+            better[order]
+        reconsider = (self.stage[p, k] == Stage.DROPPED) & better
+        self.version[p, k] = v
+        self.quality[p, k] = q
         self.stage[p[unaware], k[unaware]] = Stage.AWARE
         self.stage[p[reconsider], k[reconsider]] = Stage.AWARE
