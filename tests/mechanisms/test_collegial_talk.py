@@ -16,7 +16,7 @@ ALWAYS = dict(talk__talk_prob=1.0, talk__knowledge_rate=0.1, talk__inspiration=0
 def test_exchange_over_edges_formula():
     state = make_state([T, T, T], [0, 0, 0])
     hold(state, 1, 0, Stage.ADOPTED, quality=0.7, knowledge=1.0)
-    degree = np.array([2, 1, 1])
+    degree = np.array([2])  # the receiver's number of ties in this layer, per edge
     gained = exchange_over_edges(state, np.array([0]), np.array([1]), np.array([0.5]), degree,
                                  knowledge_rate=0.1, inspiration=0.1)
     # w = t / d_i = 0.25: knowledge 0.1 * 0.25 * gap 1; inspiration 0.1 * 0.25 per adopter
