@@ -155,7 +155,8 @@ def innovations(state: State) -> tuple[int, int]:
     improved = (parent >= 0) & (origin != Origin.INITIAL)
     improved[improved] = quality[improved] > quality[parent[improved]] + SWITCH_MARGIN
     staff = state.staff & (state.school >= 0)
-    r, c = np.nonzero((state.stage == Stage.ADOPTED) & staff[:, None])
+    # textbook adoption rules adopt without a version (-1): they hold no innovation
+    r, c = np.nonzero((state.stage == Stage.ADOPTED) & staff[:, None] & (state.version >= 0))
     if r.size == 0:
         return 0, 0
     pairs = np.unique(np.stack([state.version[r, c], state.school[r]], axis=1), axis=0)
