@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import F, L, R, T, hold, make_state
 
-from netsim.metrics import convergence, gini, record, summarise, time_to_share
+from netsim.metrics import convergence, gini, innovations, record, summarise, time_to_share
 from netsim.state import Stage
 
 
@@ -90,3 +90,16 @@ def test_summarise_totals_and_cost():
     # 4 adopting staff per 400 person-hours
     assert out["adoption_per_100_person_hours"] == pytest.approx(1.0)
     assert out["n_staff"] == 8 and out["n_members"] == 4 and out["n_schools"] == 2
+
+
+def test_innovations_count_improved_versions_in_use_at_two_schools():
+    st = make_state([T, T, T], [0, 1, 1], n_practices=1, effectiveness=[0.5])
+    better = st.versions.add(0, 0.7, 0, 2, 5)  # co-created, +0.2 over the reference
+    slight = st.versions.add(0, 0.52, 0, 1, 5)  # not clearly better
+    for row, vid in ((0, better), (1, better), (2, slight)):
+        st.stage[row, 0], st.version[row, 0] = Stage.ADOPTED, vid
+    assert innovations(st) == (1, 1)
+    st.version[1, 0] = slight  # now only one school uses the improved version
+    assert innovations(st) == (0, 0)
+    st.version[:, 0] = -1  # adopters without a version (textbook rules)
+    assert innovations(st) == (0, 0)
