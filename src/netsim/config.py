@@ -156,7 +156,8 @@ class CalendarConfig:
                                         100000, "seed 000 (time-limited formal project)",
                                         nullable=True)
     gathering_weeks: list[int] = _f(list, "weeks within each school year when the network "
-                                    "gathers (empty = every meeting_interval_weeks)", 1, 52,
+                                    "gathers; if set, meeting_interval_weeks is not used "
+                                    "(empty = every meeting_interval_weeks)", 1, 52,
                                     "seed 004 (fixed study days)")
     gathering_hours_list: list[float] = _f(list, "hours of each gathering in gathering_weeks "
                                            "(empty = gathering_hours for all)", 0, 24,
