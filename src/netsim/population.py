@@ -56,7 +56,7 @@ class Population:
     role: np.ndarray
     school: np.ndarray
     member: np.ndarray
-    area: np.ndarray
+    area: np.ndarray  # education area of the person's school, or meeting group; -1 none
     trait: np.ndarray
     colleagues: sparse.csr_array
     n_schools: int
