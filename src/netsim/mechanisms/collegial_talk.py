@@ -34,17 +34,17 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
     """
     if dst.size == 0:
         return 0.0
-    kd, ks = state.knowledge[dst], state.knowledge[src]
     n = state.n_people
     w = (weight / np.maximum(degree, 1))[:, None]
-    delta = scatter_add(dst, knowledge_rate * w * np.maximum(ks - kd, 0), n)
-    adopted = state.stage[src] == Stage.ADOPTED
-    ins = scatter_add(dst, inspiration * w * adopted, n)
-    delta = np.minimum(delta, 1 - state.knowledge)
+    take = np.take  # row gathers: several times faster than fancy indexing here
+    gap = np.maximum(take(state.knowledge, src, axis=0) - take(state.knowledge, dst, axis=0), 0)
+    delta = np.minimum(knowledge_rate * scatter_add(dst, w * gap, n), 1 - state.knowledge)
+    st = take(state.stage, src, axis=0)
+    adopted = st == Stage.ADOPTED
+    ins = np.minimum(inspiration * scatter_add(dst, w * adopted, n), 1.0)
     state.knowledge += delta
-    state.inspiration += np.minimum(ins, 1.0) * (1 - state.inspiration)
-    st = state.stage[src]
-    r, c = np.nonzero((st == Stage.ADOPTED) | (st == Stage.TRYING))
+    state.inspiration += ins * (1 - state.inspiration)
+    r, c = np.nonzero(adopted | (st == Stage.TRYING))
     if r.size:
         state.learn_versions(dst[r], c, state.version[src[r], c], state.quality[src[r], c])
     return float(delta.sum())
