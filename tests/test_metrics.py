@@ -53,8 +53,8 @@ def test_record_exact_values():
     assert out["version_quality"] == pytest.approx((0.8 * 3 + 0.6) / 4)
     assert out["version_diversity"] == 1.0  # one version per practice in use
     assert out["trust_members"] == 0.7
-    # 2 strong tie ends over the 5 present members (facilitator included)
-    assert out["strong_ties_per_member"] == pytest.approx(2 / 5)
+    # 2 strong tie ends over the 2 people with a cross-school tie
+    assert out["strong_ties_per_member"] == pytest.approx(1.0)
     assert out["network_alive"] == 1.0
 
 

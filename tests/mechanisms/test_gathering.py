@@ -84,7 +84,8 @@ def test_no_expert_input_without_a_facilitator(rng):
 
 def test_story_spreads_best_version_and_praises_presenter(rng, monkeypatch):
     state = make_state([R, R, R], [0, 1, 2], motivation=0.5)
-    monkeypatch.setattr(gathering, "attendance", lambda st, sc, rng: st.member.copy())
+    monkeypatch.setattr(gathering, "attendance",
+                        lambda st, sc, rng, invited=None: st.member.copy())
     v_good = hold(state, 0, 0, Stage.ADOPTED, quality=0.9, knowledge=0.6)
     hold(state, 1, 0, Stage.ADOPTED, quality=0.7, knowledge=0.6)
     sc = make_scenario(**{**SURE, "gathering__stories": 1})
