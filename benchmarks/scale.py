@@ -16,6 +16,7 @@ includes the interpreter and the imported libraries).
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -46,17 +47,19 @@ def main() -> None:
     scenario = load_scenario("resource_teacher_network", overrides)
     before = peak_memory_mb()
 
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     model = LearningNetworkModel(scenario, rng=np.random.default_rng(seed_sequence(scenario, 0)))
     built = time.perf_counter()
     model.run()
     summary = model.summary()
-    done = time.perf_counter()
+    done, cpu = time.perf_counter(), time.process_time() - start_cpu
 
     print(f"agents: {model.state.n_people:,} in {model.state.n_schools:,} schools, "
           f"{scenario.n_weeks} weeks ({scenario.calendar.years:g} years)")
     print(f"build: {built - start:.1f} s   run: {done - built:.1f} s   "
-          f"total: {done - start:.1f} s   (target <= 30 s)")
+          f"total: {done - start:.1f} s   (target <= 30 s); CPU time {cpu:.1f} s")
+    print(f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall "
+          "times are only comparable at a load below the number of cores)")
     print(f"peak memory: {peak_memory_mb():,.0f} MB (after imports: {before:,.0f} MB; "
           f"target <= 4,096 MB)")
     print(f"final adoption (all staff): {summary['adoption_all']:.3f}")
