@@ -113,7 +113,7 @@ def _fmt(value: float, fmt: str, sign: bool = False) -> str:
     if value is None or not math.isfinite(value):
         return "–"
     text = fmt.format(value)
-    if text.lstrip("-").strip("0.,") == "":  # rounds to zero: no sign
+    if value == 0:  # an exact zero has no sign
         return text.lstrip("-")
     if sign and value > 0 and not text.startswith("+"):
         text = "+" + text
@@ -155,6 +155,8 @@ def format_rows(comparison: Comparison) -> list[tuple[str, list[tuple[str, ...]]
             else:
                 diff = _fmt(r["diff"], info.fmt, sign=True)
                 ci = _interval(r["diff_low"], r["diff_high"], info.fmt, sign=True)
+                if r["method"] == "paired" and r["n_pairs"] < r["n"] and diff != "–":
+                    diff += f" ({r['n_pairs']} pairs)"
             mark = "*" if _verdict(r) in ("higher", "lower") else ""
             rows.append((name, n, _fmt(r["mean"], info.fmt), _interval(r["low"], r["high"],
                                                                          info.fmt),
@@ -304,14 +306,25 @@ def curves_figure(comparison: Comparison, series: pl.DataFrame, path: Path | str
             ax.grid(alpha=0.3)
         axes[0][0].set_ylabel("people who have adopted a practice (%)")
         title = ", ".join(condition_label(k) for k in comparison.conditions) or "arm"
-        axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False,
-                           title=title[0].upper() + title[1:], title_fontsize=10)
+        title = title[0].upper() + title[1:]
         caption = (f"Lines: mean of {_n_text(comparison)} replicates per arm; bands: 95 % "
                    "interval of the mean.")
         if note:
             caption += f" {note}."
-        fig.text(0.01, 0.01, caption, fontsize=9, color="#444444")
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        if max(len(names[a]) for a in arms) <= 30:  # legend to the right
+            axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False,
+                               title=title, title_fontsize=10)
+            fig.text(0.01, 0.01, caption, fontsize=9, color="#444444")
+            fig.tight_layout(rect=(0, 0.04, 1, 1))
+        else:  # long names: the legend in two columns below the panels
+            handles, labels = axes[0][0].get_legend_handles_labels()
+            rows = math.ceil(len(labels) / 2)
+            fig.set_figheight(5.2 + 0.23 * rows)
+            bottom = (0.23 * rows + 0.4) / fig.get_figheight()
+            fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False,
+                       bbox_to_anchor=(0.5, 0.035), fontsize=9)
+            fig.text(0.01, 0.008, caption, fontsize=9, color="#444444")
+            fig.tight_layout(rect=(0, bottom, 1, 1))
         path = Path(path)
         fig.savefig(path)
         plt.close(fig)
@@ -353,6 +366,7 @@ def forest_figure(comparison: Comparison, path: Path | str,
                             markeredgewidth=1.8)
             ax.axvline(0, color="black", linewidth=1)
             ax.xaxis.set_major_formatter(_thousands)
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5, symmetric=True))
             ax.set_title(info.label.split(" (")[0], fontsize=11)
             unit = info.diff_unit or "difference"
             ax.set_xlabel(f"difference from baseline ({unit})" if info.diff_unit else
@@ -366,9 +380,10 @@ def forest_figure(comparison: Comparison, path: Path | str,
         for row in axes:
             row[0].set_yticks(ypos, [names[a] for a in others])
             row[0].set_ylim(-0.7, len(others) - 0.3)
-        title = ", ".join(condition_label(k) for k in comparison.conditions) or "arm"
+        rows_are = (f"\nrows: {condition_label(comparison.conditions[0])}"
+                    if len(comparison.conditions) == 1 else "")
         fig.suptitle(f"Difference from the baseline ({names[comparison.baseline]}) with 95 % "
-                     f"interval\nrows: {title}", fontsize=12)
+                     f"interval{rows_are}", fontsize=12)
         caption = ("Filled blue: higher than baseline; filled red: lower; hollow grey: the "
                    "interval includes zero (not distinguishable). "
                    + ("Paired by replicate (common random numbers)." if comparison.paired
@@ -556,7 +571,11 @@ def _blocks(comparison: Comparison, figures: dict[str, Path], sweep_dir: Path,
         _Block("h2", "Arms"),
     ]
     conds = comparison.conditions
-    header = ["arm", *[condition_label(k) for k in conds], "runs", "settings (as run)"]
+    if len(conds) == 1:  # the arm's name is the value: no separate column
+        header = [f"arm ({condition_label(conds[0])})", "runs", "settings (as run)"]
+        conds = []
+    else:
+        header = ["arm", *[condition_label(k) for k in conds], "runs", "settings (as run)"]
     rows = []
     for r in comparison.arms.iter_rows(named=True):
         rows.append([names[r["arm"]] + (" (baseline)" if r["arm"] == comparison.baseline
