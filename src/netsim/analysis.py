@@ -350,13 +350,24 @@ def arm_table(summary: pl.DataFrame) -> pl.DataFrame:
 
 def _matches(value: Any, text: str) -> bool:
     if value is None:
-        return False
+        return text in ("None", "null")
     if isinstance(value, bool) or isinstance(value, str):
         return str(value).lower() == text.lower()
     try:
         return math.isclose(float(value), float(text), rel_tol=1e-9, abs_tol=1e-12)
     except ValueError:
         return False
+
+
+def _listing(arms: pl.DataFrame) -> str:
+    """The arms for an error message: their short labels (each a valid ``--baseline``) and
+    the settings all arms share, or the full labels when the short ones are ambiguous."""
+    full, short = arms["arm"].to_list(), arms["label"].to_list()
+    if short == full or len(set(short)) < len(short):
+        return "; ".join(repr(a) for a in full)
+    common = [t for t in full[0].split() if all(t in a.split() for a in full[1:])]
+    text = "; ".join(repr(a) for a in short)
+    return text + (f" (all arms also have: {' '.join(common)})" if common else "")
 
 
 def resolve_baseline(summary: pl.DataFrame, baseline: str | None) -> str:
@@ -372,7 +383,7 @@ def resolve_baseline(summary: pl.DataFrame, baseline: str | None) -> str:
     """
     arms = arm_table(summary)
     labels = arms["arm"].to_list()
-    listing = "; ".join(f"{a!r}" for a in labels)
+    listing = _listing(arms)
     if baseline is None or not str(baseline).strip():
         raise CompareError(f"choose a baseline arm with --baseline; available arms: {listing}")
     baseline = str(baseline).strip()

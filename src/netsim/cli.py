@@ -155,7 +155,8 @@ def _compare(args: list[str]) -> int:
     from netsim.analysis import condition_label
 
     arms_by = ", ".join(condition_label(k) for k in comparison.conditions) or "arm"
-    print(f"\n{comparison.arms.height} arms by {arms_by}; baseline {comparison.baseline}\n"
+    base = comparison.arms.filter(comparison.arms["arm"] == comparison.baseline)["label"][0]
+    print(f"\n{comparison.arms.height} arms by {arms_by}; baseline {base}\n"
           "mean and 95 % interval over replicates; difference = arm minus baseline with its "
           "95 % interval (* excludes 0)")
     for title, rows in format_rows(comparison):
@@ -169,8 +170,9 @@ def _compare(args: list[str]) -> int:
     for note in comparison.notes:
         print(note)
     folder = paths["report.md"].parent
-    print(f"\nwrote {folder}/: report.html, report.md, comparison.csv, comparison.parquet, "
-          + ", ".join(p.name for k, p in paths.items() if p.suffix == ".png"))
+    names = ["report.html", "report.md", "comparison.csv", "comparison.parquet",
+             *(p.name for p in paths.values() if p.suffix == ".png")]
+    print(f"\nwrote {folder}/: {', '.join(names)}")
     return 0
 
 
