@@ -110,6 +110,13 @@ def test_missing_collected_folder_says_run_collect(tmp_path, monkeypatch, capsys
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_folder_without_finished_jobs_is_a_clear_error(tmp_path, capsys):
+    """Whether or not `netsim collect` is available, an empty folder ends with exit 2."""
+    code = cli.main(["compare", str(tmp_path), "--baseline", "x=1"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("netsim: error:") and "Traceback" not in err
+
+
 @pytest.mark.slow
 def test_leaders_taking_part_raise_colleague_adoption(tmp_path):
     """Direction of effect on real runs: with every leader attending (1.0) rather than none

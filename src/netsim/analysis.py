@@ -297,7 +297,10 @@ def load_collected(sweep_dir: Path | str, series_columns: Sequence[str] | None =
                                f"({summary_path} is missing); run `netsim collect {folder}` "
                                "first") from None
         log.info("collecting %s", folder)
-        collect(folder)
+        try:
+            collect(folder)
+        except (OSError, ValueError) as exc:
+            raise CompareError(f"could not collect {str(folder)!r}: {exc}") from None
         if not summary_path.is_file():
             raise CompareError(f"collecting {str(folder)!r} wrote no {summary_path}; is it a "
                                "sweep folder (made by `netsim run -m ...`)?")
