@@ -81,7 +81,7 @@ def test_welch_interval_matches_scipy():
 
     rng = np.random.default_rng(2)
     a, b = rng.normal(1, 1, 12), rng.normal(0, 3, 30)
-    d, lo, hi, n = welch_interval(a, b)
+    _, lo, hi, n = welch_interval(a, b)
     res = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
     assert (lo, hi) == (pytest.approx(res.low, rel=1e-9), pytest.approx(res.high, rel=1e-9))
     assert n == 12

@@ -94,7 +94,7 @@ def test_unknown_baseline_is_one_clear_error(sweep, capsys):
 
 def test_unknown_baseline_subprocess_has_no_traceback(sweep):
     proc = subprocess.run([sys.executable, "-m", "netsim.cli", "compare", str(sweep),
-                           "--baseline", "nope=1"], capture_output=True, text=True,
+                           "--baseline", "nope=1"], capture_output=True, text=True, check=False,
                           timeout=120, env={**os.environ, "MPLBACKEND": "Agg"})
     assert proc.returncode == 2
     assert "available arms" in proc.stderr and "Traceback" not in proc.stderr
@@ -147,10 +147,39 @@ def test_real_sweep_through_hydra_and_collect(tmp_path):
     subprocess.run([*run, "collect", str(sweep_dir)], check=True, env=env,
                    capture_output=True, timeout=300)
     proc = subprocess.run([*run, "compare", str(sweep_dir), "--baseline",
-                           "meeting_interval_weeks=6"], env=env, capture_output=True,
+                           "meeting_interval_weeks=6"], env=env, capture_output=True, check=False,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     out = sweep_dir / "comparison"
     assert (out / "report.html").read_text().count("data:image/png;base64,") >= 3
     table = pl.read_parquet(out / "comparison.parquet")
     assert table["arm"].n_unique() == 2
+
+
+def test_table_rows_mark_only_differences_whose_interval_excludes_zero():
+    from netsim.compare_report import arm_names, format_rows, reading
+
+    summary = pl.DataFrame({
+        "job": [0] * 4 + [1] * 4 + [2] * 4,
+        "arm": ["meeting_interval_weeks=6"] * 4 + ["meeting_interval_weeks=3"] * 4
+        + ["meeting_interval_weeks=12"] * 4,
+        "replicate": list(range(4)) * 3,
+        "meeting_interval_weeks": [6] * 4 + [3] * 4 + [12] * 4,
+        # 3 weeks: +5 points in every replicate; 12 weeks: -1, +1, -1, +1 points (mean 0)
+        "adoption_all": [0.40, 0.50, 0.60, 0.70] + [0.45, 0.55, 0.65, 0.75]
+        + [0.39, 0.51, 0.59, 0.71],
+    })
+    c = compare(summary, "meeting_interval_weeks=6", ["adoption_all"])
+    assert arm_names(c) == {"meeting_interval_weeks=3": "3", "meeting_interval_weeks=6": "6",
+                            "meeting_interval_weeks=12": "12"}
+    title, rows = format_rows(c)[0]
+    assert title == "adoption among all staff (%); difference (percentage points)"
+    by_arm = {r[0]: r for r in rows}
+    assert [r[0] for r in rows] == ["3", "6 (baseline)", "12"]
+    assert by_arm["3"][4:] == ("+5.0", "[+5.0, +5.0]", "*")
+    assert by_arm["12"][4] == "0.0" and by_arm["12"][6] == ""
+    assert by_arm["6 (baseline)"][4:] == ("", "", "")
+    text = " ".join(reading(c))
+    assert "weeks between gatherings = 3** compared with the baseline" in text
+    assert "adoption among all staff higher by 5.0 percentage points" in text
+    assert "cannot be told apart from the baseline" in text and "= 12" in text

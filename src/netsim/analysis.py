@@ -46,8 +46,8 @@ from netsim.report import KEY_OUTCOMES
 __all__ = [
     "ARM_COLUMNS",
     "DEFAULT_OUTCOMES",
-    "Comparison",
     "CompareError",
+    "Comparison",
     "OutcomeInfo",
     "arm_table",
     "compare",
@@ -333,8 +333,8 @@ def _varying(summary: pl.DataFrame, columns: Sequence[str]) -> list[str]:
 
 def arm_table(summary: pl.DataFrame) -> pl.DataFrame:
     """One row per arm: ``arm``, a short ``label`` (only the settings that differ between
-    arms, as ``key=value`` usable with ``--baseline``), ``n`` runs, and the value of every condition column; sorted by the varying
-    settings (numbers numerically)."""
+    arms, as ``key=value`` usable with ``--baseline``), ``n`` runs, and the value of every
+    condition column; sorted by the varying settings (numbers numerically)."""
     conds = condition_columns(summary)
     varying = _varying(summary, conds)
     arms = (summary.group_by("arm", maintain_order=True)
@@ -354,7 +354,7 @@ def arm_table(summary: pl.DataFrame) -> pl.DataFrame:
 def _matches(value: Any, text: str) -> bool:
     if value is None:
         return text in ("None", "null")
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, bool | str):
         return str(value).lower() == text.lower()
     try:
         return math.isclose(float(value), float(text), rel_tol=1e-9, abs_tol=1e-12)
@@ -580,7 +580,7 @@ def compare(summary: pl.DataFrame, baseline: str | None, outcomes: Sequence[str]
                                                      "diff_high": pl.Float64})
     table = table.join(arms.select("arm", *conditions), on="arm", how="left",
                        maintain_order="left")
-    pct = int(round(100 * level))
+    pct = round(100 * level)
     if crn and not welch_arms:
         notes.append(f"Differences from the baseline are paired by replicate: replicate r of "
                      f"every arm used the same random numbers, so each arm's {pct} % interval "

@@ -337,9 +337,10 @@ def forest_figure(comparison: Comparison, path: Path | str,
     outcome, a line at zero; None when there is no arm besides the baseline."""
     cols = [c for c in (outcomes or FOREST_OUTCOMES) if c in comparison.outcomes]
     cols = cols or comparison.outcomes[:4]
-    others = [a for a in comparison.arms["arm"].to_list() if a != comparison.baseline]
-    if not others:
+    everyone = comparison.arms["arm"].to_list()
+    if len(everyone) < 2:
         return None
+    others = everyone  # the baseline keeps its place as a row at zero, for orientation
     names = arm_names(comparison)
     ncols = min(3, len(cols))
     nrows = math.ceil(len(cols) / ncols)
@@ -355,6 +356,9 @@ def forest_figure(comparison: Comparison, path: Path | str,
                  .iter_rows(named=True)}
             for y, arm in zip(ypos, others):
                 r = t[arm]
+                if r["is_baseline"]:
+                    ax.plot([0], [y], "D", color="black", markersize=6)
+                    continue
                 v = _verdict(r)
                 colour = {"higher": _UP, "lower": _DOWN}.get(v, _SAME)
                 if math.isfinite(r["diff_low"] if r["diff_low"] is not None else math.nan):
@@ -378,14 +382,15 @@ def forest_figure(comparison: Comparison, path: Path | str,
         for j in range(len(cols), nrows * ncols):
             axes[j // ncols][j % ncols].axis("off")
         for row in axes:
-            row[0].set_yticks(ypos, [names[a] for a in others])
+            row[0].set_yticks(ypos, [names[a] + (" (baseline)" if a == comparison.baseline
+                                                 else "") for a in others])
             row[0].set_ylim(-0.7, len(others) - 0.3)
         rows_are = (f"\nrows: {condition_label(comparison.conditions[0])}"
                     if len(comparison.conditions) == 1 else "")
         fig.suptitle(f"Difference from the baseline ({names[comparison.baseline]}) with 95 % "
                      f"interval{rows_are}", fontsize=12)
         caption = ("Filled blue: higher than baseline; filled red: lower; hollow grey: the "
-                   "interval includes zero (not distinguishable). "
+                   "interval includes zero (not distinguishable); black diamond: the baseline. "
                    + ("Paired by replicate (common random numbers)." if comparison.paired
                       else "Unpaired (Welch) intervals for some arms."))
         fig.text(0.01, 0.005, caption, fontsize=9, color="#444444")
@@ -640,8 +645,9 @@ def _cost_blocks(comparison: Comparison) -> list[_Block]:
         if a is not None:
             row.append(_per_point(h, a, base))
         rows.append(row)
-    header = ["arm", "person-hours [95 % interval]", "difference", "adopters per 100 "
-              "person-hours", "difference", "person-hours per point of adoption (all staff)"]
+    header = ["arm", "person-hours [95 % interval]", "difference",
+              "adopters per 100 person-hours", "difference",
+              "person-hours per point of adoption (all staff)"]
     header = header[:len(rows[0])]
     return [
         _Block("h2", "Cost and cost-effectiveness"),
