@@ -285,6 +285,7 @@ def curves_figure(comparison: Comparison, series: pl.DataFrame, path: Path | str
     with plt.rc_context(_FONT):
         fig, axes = plt.subplots(1, len(cols), figsize=(6.2 * len(cols), 4.8), dpi=110,
                                  sharey=True, squeeze=False)
+        undefined: list[str] = []
         for ax, (col, words) in zip(axes[0], cols):
             for arm in arms:
                 d = agg.filter(pl.col("arm") == arm)
@@ -292,6 +293,8 @@ def curves_figure(comparison: Comparison, series: pl.DataFrame, path: Path | str
                 mean = 100 * d[f"{col}_mean"].to_numpy()
                 half = 100 * _t_half(d[f"{col}_std"].to_numpy(), d[f"{col}_n"].to_numpy(),
                                      comparison.level)
+                if not np.isfinite(mean).any():
+                    undefined.append(f"{names[arm]} ({words}: no such people in this design)")
                 base = arm == comparison.baseline
                 colour = "black" if base else colours[arm]
                 ax.fill_between(years, mean - half, mean + half, color=colour, alpha=0.12,
@@ -311,6 +314,8 @@ def curves_figure(comparison: Comparison, series: pl.DataFrame, path: Path | str
                    "interval of the mean.")
         if note:
             caption += f" {note}."
+        if undefined:
+            caption += " Not drawn: " + "; ".join(undefined) + "."
         if max(len(names[a]) for a in arms) <= 30:  # legend to the right
             axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False,
                                title=title, title_fontsize=10)
@@ -364,7 +369,10 @@ def forest_figure(comparison: Comparison, path: Path | str,
                 if math.isfinite(r["diff_low"] if r["diff_low"] is not None else math.nan):
                     ax.plot([r["diff_low"], r["diff_high"]], [y, y], color=colour, linewidth=2.2,
                             solid_capstyle="butt")
-                if r["diff"] is not None and math.isfinite(r["diff"]):
+                if r["diff"] is None or not math.isfinite(r["diff"]):
+                    ax.text(0.02, y, " not defined", transform=ax.get_yaxis_transform(),
+                            va="center", fontsize=9, color=_SAME)
+                else:
                     ax.plot([r["diff"]], [y], "o", color=colour, markersize=7,
                             markerfacecolor=colour if v in ("higher", "lower") else "white",
                             markeredgewidth=1.8)
