@@ -71,7 +71,11 @@ def unit(key: str, hint: Any, meta: dict[str, Any]) -> str:
     if tp is str or (isinstance(tp, type) and issubclass(tp, enum.Enum)):
         return "choice" if tp is not str else "text"
     if typing.get_origin(tp) is list:
-        return "list"
+        if "weeks" in name:
+            return "list of week numbers"
+        return "list of hours" if "hours" in name else "list"
+    if name.endswith("_week"):
+        return "week number"
     if "weeks" in name:
         return "weeks"
     if "hours" in name:
