@@ -11,7 +11,9 @@ before Hydra creates any folder.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
+import typing
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,17 +48,44 @@ def _clean(message: str) -> str:
     return " ".join(ln.strip() for ln in lines)
 
 
+def _message(exc: BaseException, overrides: list[str]) -> str:
+    """One clear line from a Hydra/OmegaConf error: the key, the value, what is allowed."""
+    from netsim.config import list_presets
+
+    text = _clean(str(exc))
+    deepest = exc
+    while deepest.__cause__ is not None:
+        deepest = deepest.__cause__
+    detail = _clean(str(deepest))
+    if "Could not find 'scenario/" in text:
+        name = text.split("Could not find 'scenario/", 1)[1].split("'", 1)[0]
+        return (f"scenario = {name!r} is not a known preset; allowed: "
+                + ", ".join(list_presets()))
+    if text.startswith("Could not override '"):
+        key = text.split("'", 2)[1]
+        parent = key.rsplit(".", 1)[0] if "." in key else ""
+        node: Any = Scenario
+        for part in parent.split(".") if parent else []:
+            node = typing.get_type_hints(node).get(part) if dataclasses.is_dataclass(node) \
+                else None
+        allowed = (", ".join(f.name for f in dataclasses.fields(node))
+                   if dataclasses.is_dataclass(node) else "see netsim/config.py")
+        return f"unknown setting {key!r}; allowed keys{' in ' + parent if parent else ''}: {allowed}"
+    if text.startswith("Error merging override"):
+        line = text.removeprefix("Error merging override").strip()
+        key, _, value = line.partition("=")
+        detail = detail.split(" full_key:")[0]
+        return f"{key} = {value!r} is not allowed: {detail}"
+    return text
+
+
 def _compose_cfg(overrides: list[str], with_hydra: bool = False) -> DictConfig:
     try:
         return compose(config_name="config", overrides=overrides,
                        return_hydra_config=with_hydra)
     except (HydraException, OmegaConfBaseException) as exc:
-        msg = _clean(str(exc))
-        if "scenario" in msg and ("Could not find" in msg or "not found" in msg):
-            from netsim.config import list_presets
-
-            msg += "; allowed scenario presets: " + ", ".join(list_presets())
-        if "experiment" in msg and ("Could not find" in msg or "not found" in msg):
+        msg = _message(exc, overrides)
+        if "Could not find 'experiment/" in msg:
             msg += "; allowed experiments: " + ", ".join(list_experiments())
         raise ConfigError(msg) from None
 
@@ -99,6 +128,7 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
     sweeps at their first value), up to ``max_checks`` values per key. The sweep is the one
     Hydra's basic sweeper runs: the config's ``hydra.sweeper.params`` (set by a
     ``configs/experiment`` file) with command-line overrides replacing params of the same key.
+    A ``network.file`` is read once to check that it parses.
 
     Returns:
         The scenarios checked (for a single run, one).
@@ -150,4 +180,9 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
                                    else _compose(first[:i] + [v] + first[i + 1:]))
     finally:
         GlobalHydra.instance().clear()
+    # a network file that exists but cannot be parsed must also stop the command here
+    from netsim.population import load_graph
+
+    for path in sorted({sc.network.file for sc in checked if sc.network.file}):
+        load_graph(path)
     return checked

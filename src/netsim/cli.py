@@ -26,6 +26,8 @@ commands:
   status <sweep_dir>         how many jobs of a sweep are done, failed, running, missing
   collect <sweep_dir>        merge a sweep's results into <sweep_dir>/collected/*.parquet
   presets                    list the scenario presets
+  compare <sweep_dir> --baseline <arm> [--outcomes a,b] [--out DIR]
+                             compare the arms of a collected sweep with a baseline arm
   help                       show this message
 
 Examples:
@@ -35,6 +37,7 @@ Examples:
   netsim run -m +experiment=leader_participation hydra/launcher=joblib hydra.launcher.n_jobs=2
   netsim status multirun/leader_participation
   netsim collect multirun/leader_participation
+  netsim compare multirun/2026-11-23/10-00-00 --baseline meeting_interval_weeks=6
 """
 
 
@@ -69,18 +72,18 @@ def _task(cfg) -> None:  # noqa: ANN001 - a Hydra DictConfig
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
+    hc = HydraConfig.get()
+    if hc.mode == RunMode.MULTIRUN:  # one job of a sweep: no figure or report
+        from netsim.sweep import run_job
+
+        print(run_job(cfg).line(), flush=True)
+        return
     from netsim.app import scenario_from_cfg
     from netsim.plots import adoption_figure
     from netsim.report import markdown_report, outcome_table
     from netsim.results import write_run
     from netsim.runner import run_scenario
 
-    hc = HydraConfig.get()
-    if hc.mode == RunMode.MULTIRUN:
-        from netsim.sweep import run_job
-
-        print(run_job(cfg).line(), flush=True)
-        return
     scenario = scenario_from_cfg(cfg)
     out = Path(hc.runtime.output_dir)
     overrides = list(hc.overrides.task)
@@ -198,11 +201,62 @@ def _presets(args: list[str]) -> int:
     return 0
 
 
+def _compare(args: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="netsim compare",
+        description="Compare the arms of a collected sweep with a baseline arm: means, paired "
+                    "differences with 95 % intervals, cost, figures and a report.")
+    parser.add_argument("sweep_dir", help="the sweep folder (netsim run -m ...)")
+    parser.add_argument("--baseline", help="the baseline arm: its label, or key=value such as "
+                                           "meeting_interval_weeks=6")
+    parser.add_argument("--outcomes", help="comma-separated outcome columns, or 'all' "
+                                           "(default: adoption, schools changed, weeks to 50 %%, "
+                                           "trust, network alive, cost)")
+    parser.add_argument("--out", help="folder for the report (default <sweep_dir>/comparison)")
+    opts = parser.parse_args(args)
+    from netsim.analysis import CompareError
+    from netsim.compare_report import format_rows, run_compare
+
+    outcomes = [o.strip() for o in opts.outcomes.split(",") if o.strip()] \
+        if opts.outcomes else None
+    command = "netsim compare " + " ".join(shlex.quote(a) for a in args)
+    try:
+        comparison, paths = run_compare(opts.sweep_dir, opts.baseline, outcomes, opts.out,
+                                        command)
+    except CompareError as exc:
+        return _fail(str(exc))
+    from netsim.analysis import condition_label
+
+    arms_by = ", ".join(condition_label(k) for k in comparison.conditions) or "arm"
+    base = comparison.arms.filter(comparison.arms["arm"] == comparison.baseline)["label"][0]
+    print(f"\n{comparison.arms.height} arms by {arms_by}; baseline {base}\n"
+          "mean and 95 % interval over replicates; difference = arm minus baseline with its "
+          "95 % interval (* excludes 0)")
+    for title, rows in format_rows(comparison):
+        widths = [max(len(r[i]) for r in rows) for i in range(6)]
+        print(f"\n{title}")
+        for r in rows:
+            print("  " + "  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}"
+                                   for i, (c, w) in enumerate(zip(r[:6], widths)))
+                  + (f" {r[6]}" if r[6] else ""))
+    print()
+    for note in comparison.notes:
+        print(note)
+    folder = paths["report.md"].parent
+    names = ["report.html", "report.md", "comparison.csv", "comparison.parquet",
+             *(p.name for p in paths.values() if p.suffix == ".png")]
+    print(f"\nwrote {folder}/: {', '.join(names)}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "run": _run,
     "status": _status,
     "collect": _collect,
     "presets": _presets,
+    "compare": _compare,
 }
 
 
