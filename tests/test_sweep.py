@@ -304,25 +304,26 @@ def test_joblib_launcher_gives_identical_results(serial_sweep: Path, tmp_path: P
 
 @pytest.mark.slow
 def test_a_failing_job_is_reported_and_the_others_finish(tmp_path: Path) -> None:
-    # a file that passes validation (exists, .csv) but cannot be parsed when the job runs
-    bad = tmp_path / "bad.csv"
-    bad.write_text("this is not,an edge list\n\x01\x02\n")
+    # Each value passes the up-front check (one key at a time, the other sweep at its first
+    # value), but the combination min=25 > max=20 fails netsim's validation when job 3 runs:
+    # the same thing happens to a user who crosses two related settings.
     folder = tmp_path / "sweep"
-    proc = netsim("run", "-m", f"network.file=null,{bad}", "formality=0.2,0.8", *TINY,
-                  f"hydra.sweep.dir={folder}", cwd=tmp_path)
-    assert proc.returncode == 1
-    assert "4 jobs" in proc.stdout and "2 run, 0 skipped (finished earlier), 2 failed" \
-        in proc.stdout
-    assert f"job 2 (network.file={bad} formality=0.2" in proc.stdout
-    err = json.loads((folder / "2" / "error.json").read_text())
-    assert err["overrides"][0] == f"network.file={bad}"
-    assert err["error"].startswith("ConfigError: network.file") and "Traceback" in \
-        err["traceback"]
-    assert (folder / "0" / "summary.parquet").is_file()
-    assert (folder / "1" / "summary.parquet").is_file()
+    proc = netsim("run", "-m", "network.group_size_min=10,25", "network.group_size_max=30,20",
+                  *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr + proc.stdout
+    assert "of 4 jobs" in proc.stdout
+    assert "3 run, 0 skipped (finished earlier), 1 failed" in proc.stdout
+    assert "job 3 (network.group_size_min=25 network.group_size_max=20" in proc.stdout
+    err = json.loads((folder / "3" / "error.json").read_text())
+    assert err["overrides"][:2] == ["network.group_size_min=25", "network.group_size_max=20"]
+    assert err["error"].startswith("ConfigError: network.group_size_min = 25 is larger than")
+    assert "Traceback" in err["traceback"]
+    for job in (0, 1, 2):
+        assert (folder / str(job) / "summary.parquet").is_file()
     st = sweep.status(folder)
-    assert (st.jobs["done"], st.jobs["failed"]) == ([0, 1], [2, 3])
+    assert (st.jobs["done"], st.jobs["failed"]) == ([0, 1, 2], [3])
     status = netsim("status", str(folder), cwd=tmp_path)
-    assert "     2  failed" in status.stdout and "ConfigError: network.file" in status.stdout
+    assert "     1  failed" in status.stdout
+    assert "job 3 (network.group_size_min=25 network.group_size_max=20" in status.stdout
     summary, _ = sweep.collect(folder, write=False)
-    assert summary.height == 2 * 2
+    assert summary.height == 3 * 2
