@@ -62,6 +62,7 @@ def main() -> None:
                    (folder / "progress.jsonl").read_text().splitlines() if line.strip()]
         jobs = sorted(records, key=lambda r: r["t"])
         compute = sum(r["seconds"] for r in records)
+        compute_cpu = sum(r.get("cpu_seconds", 0.0) for r in records)
         cpu = (cpu1.children_user + cpu1.children_system
                - cpu0.children_user - cpu0.children_system)
         launch = info["started_unix"] - start_unix
@@ -76,6 +77,11 @@ def main() -> None:
         print(f"  simulation, sum over jobs          {compute:6.1f} s  = "
               f"{compute / max(1, len(records) * args.replicates):.3f} s per replicate; "
               f"/ {workers} worker(s) = {compute / workers:.1f} s")
+        print(f"  CPU time: {cpu:.0f} s in all, {compute_cpu:.0f} s inside the jobs "
+              f"({compute_cpu / max(1, len(records) * args.replicates):.3f} s per replicate), "
+              f"{cpu - compute_cpu:.0f} s outside them (start-up, imports, Hydra)")
+        print(f"  on {workers} idle core(s) this would take about "
+              f"{cpu / workers:.0f} s (CPU time / workers)")
         rest = wall - launch - first - compute / workers
         print(f"  the rest (per-job Hydra overhead, writing, waiting)  {rest:6.1f} s = "
               f"{rest * workers / max(1, len(records)):.2f} s per job and worker")

@@ -310,7 +310,7 @@ def run_job(cfg: Any) -> JobOutcome:
     job = int(hc.job.num)
     overrides = [str(o) for o in hc.overrides.task]
     command = "netsim run " + " ".join(shlex.quote(o) for o in overrides)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     status_, error, replicates = "done", "", 0
     running = folder / RUNNING_FILE
     atomic_write(running, lambda p: p.write_text(json.dumps(
@@ -341,7 +341,8 @@ def run_job(cfg: Any) -> JobOutcome:
         running.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
     done, computed, total, started = _progress(sweep_dir, {
-        "job": job, "status": status_, "seconds": round(seconds, 3), "overrides": overrides,
+        "job": job, "status": status_, "seconds": round(seconds, 3),
+        "cpu_seconds": round(time.process_time() - cpu_start, 3), "overrides": overrides,
         "error": error[:1000], "t": time.time()})
     elapsed = eta = None
     if started is not None:
