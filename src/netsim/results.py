@@ -84,6 +84,7 @@ def provenance(result: RunResult, **extra: Any) -> dict[str, Any]:
                  "replicates": result.summary["replicate"].to_list()
                  if result.summary.height else [],
                  "scheme": "SeedSequence(base_seed, spawn_key=(stream, replicate))"},
+        "rows": {"summary": result.summary.height, "timeseries": result.series.height},
         "netsim_version": versions["netsim"],
         "git_commit": _git_commit(),
         "packages": versions,
