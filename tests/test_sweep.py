@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -293,6 +294,9 @@ def test_joblib_launcher_gives_identical_results(serial_sweep: Path, tmp_path: P
                   f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert "Joblib.Parallel" in proc.stdout  # really the joblib launcher
+    # progress from worker processes: [k/N] with the time left, k counting up to N
+    done = sorted(int(m) for m in re.findall(r"^\[(\d)/4\] job \d done", proc.stdout, re.M))
+    assert done == [1, 2, 3, 4] and proc.stdout.count("left") >= 3
     jobs = {json.loads((tmp_path / "sweep" / str(j) / "provenance.json").read_text())["job"]
             for j in range(4)}
     assert jobs == {0, 1, 2, 3}
