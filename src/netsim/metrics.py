@@ -93,9 +93,9 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
     out["school_inequality"] = gini(school_share[has_staff])
     r, c = np.nonzero(adopted_st & staff[:, None])
     out["version_quality"] = float(state.quality[r, c].mean()) if r.size else math.nan
-    if r.size:
-        pairs = np.unique(c.astype(np.int64) * (len(state.versions) + 1) + state.version[r, c])
-        out["version_diversity"] = float(pairs.size / np.unique(c).size)
+    if r.size:  # version ids are unique across practices
+        n_versions = np.unique(state.version[r, c]).size
+        out["version_diversity"] = float(n_versions / np.unique(c).size)
     else:
         out["version_diversity"] = 0.0
     out["network_alive"] = float(network_alive)

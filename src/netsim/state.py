@@ -15,7 +15,22 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-__all__ = ["Origin", "Role", "Stage", "State", "TieStore", "Versions"]
+__all__ = ["Origin", "Role", "Stage", "State", "TieStore", "Versions", "scatter_add"]
+
+
+def scatter_add(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Sum ``values`` (shape (m,) or (m, k)) into ``n`` rows by ``index`` (like ``np.add.at``,
+    which is several times slower for this use)."""
+    if values.ndim == 1:
+        return np.bincount(index, values, minlength=n)
+    out = np.empty((n, values.shape[1]))
+    for c in range(values.shape[1]):
+        out[:, c] = np.bincount(index, values[:, c], minlength=n)
+    return out
+
+
+#: how much better a heard version must be to replace the one a person holds
+SWITCH_MARGIN = 0.05
 
 
 class Role(enum.IntEnum):
@@ -90,19 +105,17 @@ class TieStore:
     def __init__(self, n: int) -> None:
         self.n = int(n)
         self.key = np.empty(0, dtype=np.int64)
+        self.a = np.empty(0, dtype=np.int64)   # lower row of each pair
+        self.b = np.empty(0, dtype=np.int64)   # higher row of each pair
         self.trust = np.empty(0, dtype=np.float64)
         self.last_contact = np.empty(0, dtype=np.int32)
 
     def __len__(self) -> int:
         return int(self.key.size)
 
-    @property
-    def a(self) -> np.ndarray:
-        return self.key // self.n
-
-    @property
-    def b(self) -> np.ndarray:
-        return self.key % self.n
+    def _set(self, key: np.ndarray, trust: np.ndarray, last_contact: np.ndarray) -> None:
+        self.key, self.trust, self.last_contact = key, trust, last_contact
+        self.a, self.b = key // self.n, key % self.n
 
     def _keys(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         lo = np.minimum(i, j).astype(np.int64)
@@ -138,10 +151,10 @@ class TieStore:
         if new.size:
             allk = np.concatenate([self.key, new])
             order = np.argsort(allk, kind="stable")
-            self.key = allk[order]
-            self.trust = np.concatenate([self.trust, np.full(new.size, initial)])[order]
-            self.last_contact = np.concatenate(
-                [self.last_contact, np.full(new.size, week, dtype=np.int32)])[order]
+            self._set(allk[order],
+                      np.concatenate([self.trust, np.full(new.size, initial)])[order],
+                      np.concatenate([self.last_contact,
+                                      np.full(new.size, week, dtype=np.int32)])[order])
         idx, _ = self.lookup(np.asarray(i), np.asarray(j))
         return idx
 
@@ -151,8 +164,7 @@ class TieStore:
             return
         people = np.atleast_1d(person)
         keep = ~(np.isin(self.a, people) | np.isin(self.b, people))
-        self.key, self.trust, self.last_contact = (
-            self.key[keep], self.trust[keep], self.last_contact[keep])
+        self._set(self.key[keep], self.trust[keep], self.last_contact[keep])
 
     def strong_degree(self, threshold: float) -> np.ndarray:
         """Number of ties at or above ``threshold`` per person."""
@@ -204,6 +216,16 @@ class State:
     member_ties: TieStore         # cross-school member ties with trust
     versions: Versions = field(default_factory=Versions)
     group_distance: np.ndarray = field(default_factory=lambda: np.empty(0))  # per co-creation group
+    base_group: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    base_group_year: int = -1   # school year the base groups were composed for
+    _colleague_rows: np.ndarray | None = field(default=None, repr=False)
+
+    def colleague_rows(self) -> np.ndarray:
+        """Row (person) of each stored collegial tie entry, aligned with ``colleagues.indices``."""
+        col = self.colleagues
+        if self._colleague_rows is None or self._colleague_rows.size != col.nnz:
+            self._colleague_rows = np.repeat(np.arange(col.shape[0]), np.diff(col.indptr))
+        return self._colleague_rows
 
     @property
     def n_people(self) -> int:
@@ -230,20 +252,28 @@ class State:
                        versions: np.ndarray, qualities: np.ndarray) -> None:
         """People hear of versions: unaware become aware; a better version replaces a worse one.
 
-        A person who had dropped a practice reconsiders (back to aware) when the version heard
-        of is clearly better (by 0.05) than the one dropped. Pairs may repeat; the best wins.
+        A version replaces the one a person holds only when it is clearly better (by
+        ``SWITCH_MARGIN``): people judge versions by reports, not by their true quality, and keep
+        what works for them unless the difference is evident (modelling choice). A person who
+        had dropped a practice reconsiders (back to aware) on such a clearly better version.
+        Pairs may repeat; the best wins.
         """
         if people.size == 0:
             return
-        order = np.argsort(qualities, kind="stable")  # apply in rising quality: best wins
-        p, k, v, q = people[order], practices[order], versions[order], qualities[order]
-        cur_q = self.quality[p, k]
-        st = self.stage[p, k]
+        cur_q = self.quality[people, practices]
+        st = self.stage[people, practices]
         unaware = st == Stage.UNAWARE
-        better = (q > cur_q) & (st != Stage.TRYING)
-        reconsider = (st == Stage.DROPPED) & (q > cur_q + 0.05)
-        upd = unaware | better
-        self.version[p[upd], k[upd]] = v[upd]
-        self.quality[p[upd], k[upd]] = q[upd]
+        better = (qualities > cur_q + SWITCH_MARGIN) & (st != Stage.TRYING)
+        keep = unaware | better
+        if not keep.any():
+            return
+        p, k, v, q = people[keep], practices[keep], versions[keep], qualities[keep]
+        unaware, better = unaware[keep], better[keep]
+        order = np.argsort(q, kind="stable")  # apply in rising quality: the best one wins
+        p, k, v, q, unaware, better = p[order], k[order], v[order], q[order], unaware[order], \
+            better[order]
+        reconsider = (self.stage[p, k] == Stage.DROPPED) & better
+        self.version[p, k] = v
+        self.quality[p, k] = q
         self.stage[p[unaware], k[unaware]] = Stage.AWARE
         self.stage[p[reconsider], k[reconsider]] = Stage.AWARE
