@@ -165,6 +165,13 @@ def _listening_addresses(port: int) -> set[str]:
     return found
 
 
+_TIME_JS = r"/Time: (\d+)/"
+
+
+def _week(page) -> int:  # noqa: ANN001 - a playwright Page
+    return int(re.search(r"Time: (\d+)", page.inner_text("body")).group(1))
+
+
 @pytest.fixture
 def explorer_url():
     """Start `netsim explore` on a free port; yield its URL; stop it."""
@@ -241,6 +248,23 @@ def test_explorer_web_app_in_headless_chromium(explorer_url):
             after = [figures.nth(i).screenshot() for i in range(2)]
             assert after[0] != before[0], "the network picture did not change after Step"
             assert after[1] != before[1], "the plots did not change after Step"
+            # play runs week after week until paused
+            page.get_by_role("button", name="▶").click()
+            page.wait_for_function(f"(document.body.innerText.match({_TIME_JS}) || [0, 0])[1]"
+                                   " >= 10", timeout=120_000)
+            page.get_by_role("button", name="❚❚").click()
+            page.get_by_role("button", name="▶").wait_for(timeout=30_000)
+            # the clock stops (a week already under way when pause was pressed may finish)
+            deadline, weeks = time.monotonic() + 30, [_week(page)]
+            while time.monotonic() < deadline and not (len(weeks) > 2 and
+                                                       weeks[-1] == weeks[-2] == weeks[-3]):
+                time.sleep(1.0)
+                weeks.append(_week(page))
+            assert weeks[-1] == weeks[-2] == weeks[-3] >= 10, f"still running: {weeks}"
+            page.wait_for_function(
+                "[...document.querySelectorAll('img')].every(i => i.complete && "
+                "i.naturalWidth > 300)", timeout=60_000)
+            time.sleep(1.0)
             page.screenshot(path=str(ARTIFACTS / "explorer.png"))
             page.get_by_role("button", name=re.compile("^reset$", re.I)).click()
             page.wait_for_selector("text=Time: 0.0", timeout=60_000)

@@ -226,16 +226,18 @@ def network_figure(model: ExplorerModel | LearningNetworkModel, positions: np.nd
     coll = sparse.triu(st.colleagues, k=1).tocoo()
     keep = present[coll.row] & present[coll.col]
     ax.add_collection(LineCollection(_segments(positions, coll.row[keep], coll.col[keep]),
-                                     colors="#9a9a9a", linewidths=0.3, alpha=0.35, zorder=1))
+                                     colors="#9a9a9a", linewidths=0.3, alpha=0.35, zorder=1),
+                      autolim=False)
     ties = st.member_ties
     if len(ties):
         a, b, trust = ties.a, ties.b, ties.trust
         strong = trust >= sc.trust.strong
         ax.add_collection(LineCollection(_segments(positions, a[~strong], b[~strong]),
-                                         colors="#4a78b5", linewidths=0.4, alpha=0.10, zorder=2))
+                                         colors="#4a78b5", linewidths=0.4, alpha=0.10, zorder=2),
+                          autolim=False)
         ax.add_collection(LineCollection(_segments(positions, a[strong], b[strong]),
                                          colors="#16325c", linewidths=0.4 + 1.6 * trust[strong],
-                                         alpha=0.75, zorder=3))
+                                         alpha=0.75, zorder=3), autolim=False)
     stages = np.array([int(p.top_stage) for p in sim.people])
     colours = np.array([STAGE_COLOURS[Stage(s)] for s in range(len(STAGE_COLOURS))])
     for z, (role, (_, marker, size)) in enumerate(ROLE_STYLE.items()):
@@ -249,7 +251,9 @@ def network_figure(model: ExplorerModel | LearningNetworkModel, positions: np.nd
                 ax.scatter(positions[sel, 0], positions[sel, 1], s=size, marker=marker,
                            c=colours[stages[sel]], edgecolors="black" if outlined else "none",
                            linewidths=0.7 if outlined else 0.0, zorder=4 + z)
-    ax.autoscale_view()
+    low, high = positions.min(axis=0) - 1.0, positions.max(axis=0) + 1.0
+    ax.set_xlim(low[0], high[0])
+    ax.set_ylim(low[1], high[1])
     week = int(round(sim.time))
     staff = st.staff
     adopted = int((st.adopted_any() & staff).sum())
@@ -366,11 +370,14 @@ with them; the line under the picture's title shows the settings in use.</p>
 Colour shows how far a person has come with the network's practices.</p>"""
 
 
+_FAST_PNG = {"compress_level": 1}  # PNG encoding is a third of a frame at the default level
+
+
 @solara.component
 def NetworkView(model: ExplorerModel) -> None:
     """The network drawing as a solara component (redrawn after every step)."""
     update_counter.get()  # SolaraViz bumps this counter after each step
-    solara.FigureMatplotlib(network_figure(model), format="png",
+    solara.FigureMatplotlib(network_figure(model), format="png", pil_kwargs=_FAST_PNG,
                             dependencies=[model, model.sim.time])
 
 
@@ -378,7 +385,7 @@ def NetworkView(model: ExplorerModel) -> None:
 def SeriesView(model: ExplorerModel) -> None:
     """The live plots as a solara component (redrawn after every step)."""
     update_counter.get()
-    solara.FigureMatplotlib(series_figure(model), format="png",
+    solara.FigureMatplotlib(series_figure(model), format="png", pil_kwargs=_FAST_PNG,
                             dependencies=[model, model.sim.time])
 
 
