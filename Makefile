@@ -33,7 +33,7 @@ test: install
 
 notebooks:
 	$(MAKE) install EXTRAS=notebooks
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(ARGS)
 
 explore:
 	$(MAKE) install EXTRAS=explore
