@@ -69,7 +69,7 @@ def test_explore_a_network_notebook(tmp_path, monkeypatch):
 def test_compare_designs_notebook(tmp_path, monkeypatch):
     nb = _execute("02_compare_designs.ipynb", tmp_path, monkeypatch)
     text = _text(nb)
-    for design in ("leaders not invited", "gatherings every 3 weeks"):
+    for design in ("leaders not invited", "gatherings every 3 weeks", "meeting groups"):
         assert f"* {design}:" in text  # the conclusion in words, one line per design
 
 

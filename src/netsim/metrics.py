@@ -1,6 +1,6 @@
 """Outcome measures: the weekly record and the run summary.
 
-Groups of people: **members** are network members other than facilitators (resource teachers,
+Groups of people (strong ties are counted per person who has any cross-school tie): **members** are network members other than facilitators (resource teachers,
 invited leaders, or every teacher in the meeting-groups design); **colleagues** are the other
 staff of the schools (reach beyond the network); **all** is all school staff.
 
@@ -9,7 +9,8 @@ practice" when at least ``school_change_share`` of its staff have adopted. Betwe
 inequality is the Gini coefficient of the schools' adopting shares. Version quality is the mean
 quality of the versions adopters use; version diversity the mean number of distinct versions in
 use per practice; convergence the share of schools using the most common version of each
-practice among schools that use it. Cost is person-hours spent in gatherings (attendees plus
+practice among schools that use it. An innovation is an improved version in use at two or
+more schools (:func:`innovations`). Cost is person-hours spent in gatherings (attendees plus
 facilitator preparation), development-time sessions given to network work, and co-creation.
 """
 
@@ -19,7 +20,7 @@ import math
 
 import numpy as np
 
-from netsim.state import Stage, State
+from netsim.state import SWITCH_MARGIN, Origin, Stage, State
 
 __all__ = ["SERIES_COLUMNS", "SUMMARY_COLUMNS", "gini", "record", "summarise",
            "time_to_share"]
@@ -76,10 +77,11 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
         "knowledge_all": float(state.knowledge[staff].mean()) if staff.any() else math.nan,
     }
     ties = state.member_ties
-    n_mem = int((state.member & state.present).sum())
     out["trust_members"] = float(ties.trust.mean()) if len(ties) else 0.0
     strong = ties.trust >= strong_trust
-    out["strong_ties_per_member"] = float(2 * strong.sum() / n_mem) if n_mem else 0.0
+    # per person who has any cross-school tie (members, or teachers in informal designs)
+    n_tied = np.unique(np.concatenate([ties.a, ties.b])).size if len(ties) else 0
+    out["strong_ties_per_member"] = float(2 * strong.sum() / n_tied) if n_tied else 0.0
     out["cocreation_groups"] = float(cocreation_groups)
     sch = state.school
     in_school = staff & (sch >= 0)
@@ -131,9 +133,36 @@ SUMMARY_COLUMNS = (
     "cocreation_groups_mean", "network_alive", "weeks_alive", "time_to_25", "time_to_50",
     "posts_total", "posts_formal_total", "posts_informal_total", "reads_total",
     "exchange_total", "exchange_per_gathering", "gatherings_total", "trials_total",
-    "new_versions_total", "cocreation_version_share", "person_hours",
+    "new_versions_total", "cocreation_version_share", "innovations",
+    "innovation_cocreation_share", "person_hours",
     "adoption_per_100_person_hours", "n_people", "n_staff", "n_members", "n_schools",
 )
+
+
+def innovations(state: State) -> tuple[int, int]:
+    """Innovations at the end of a run: (all, co-created).
+
+    An innovation is a version created during the run that is clearly better than the version
+    it was adapted from (by :data:`netsim.state.SWITCH_MARGIN`) and is in use at two or more
+    schools: new practice that spread beyond its origin (seed 001 §5.2.4: a pupil-council
+    seminar from 4 schools adapted by 3 more; §6.3.1).
+    """
+    v = state.versions
+    if len(v) == 0:
+        return 0, 0
+    quality = np.asarray(v.quality)
+    parent = np.asarray(v.parent)
+    origin = np.asarray(v.origin)
+    improved = (parent >= 0) & (origin != Origin.INITIAL)
+    improved[improved] = quality[improved] > quality[parent[improved]] + SWITCH_MARGIN
+    staff = state.staff & (state.school >= 0)
+    r, c = np.nonzero((state.stage == Stage.ADOPTED) & staff[:, None])
+    if r.size == 0:
+        return 0, 0
+    pairs = np.unique(np.stack([state.version[r, c], state.school[r]], axis=1), axis=0)
+    schools = np.bincount(pairs[:, 0], minlength=len(v))
+    spread = improved & (schools >= 2)
+    return int(spread.sum()), int((spread & (origin == Origin.COCREATION)).sum())
 
 
 def summarise(series: dict[str, np.ndarray], state: State) -> dict[str, float]:
@@ -159,6 +188,9 @@ def summarise(series: dict[str, np.ndarray], state: State) -> dict[str, float]:
     nv = out["new_versions_total"]
     out["cocreation_version_share"] = (float(series["new_versions_cocreation"].sum()) / nv
                                        if nv else math.nan)
+    n_innov, n_innov_cocr = innovations(state)
+    out["innovations"] = float(n_innov)
+    out["innovation_cocreation_share"] = n_innov_cocr / n_innov if n_innov else math.nan
     hours = float(series["person_hours"].sum())
     out["person_hours"] = hours
     staff = state.staff

@@ -216,8 +216,7 @@ class State:
     member_ties: TieStore         # cross-school member ties with trust
     versions: Versions = field(default_factory=Versions)
     group_distance: np.ndarray = field(default_factory=lambda: np.empty(0))  # per co-creation group
-    base_group: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    base_group_year: int = -1   # school year the base groups were composed for
+    base_group: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # per person
     _colleague_rows: np.ndarray | None = field(default=None, repr=False)
 
     def colleague_rows(self) -> np.ndarray:
