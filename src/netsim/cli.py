@@ -174,6 +174,7 @@ def _compare(args: list[str]) -> int:
     names = ["report.html", "report.md", "comparison.csv", "comparison.parquet",
              *(p.name for p in paths.values() if p.suffix == ".png")]
     print(f"\nwrote {folder}/: {', '.join(names)}")
+    return 0
 
 
 def _explore(args: list[str]) -> int:
