@@ -110,6 +110,22 @@ def test_network_figure_colours_each_person_by_their_top_stage():
     assert drawn[STAGE_COLOURS[Stage.ADOPTED]] > 0
 
 
+def _drawn_people(fig) -> int:  # noqa: ANN001 - a matplotlib Figure
+    return sum(c.get_offsets().shape[0] for c in fig.axes[0].collections
+               if type(c).__name__ == "PathCollection")
+
+
+@pytest.mark.parametrize("preset", list_presets())
+def test_every_preset_can_be_explored_and_drawn(preset):
+    model = ExplorerModel(preset, overrides={"calendar.years": 0.2})
+    for _ in range(4):
+        model.step()
+    st = model.sim.state
+    assert np.isfinite(model.positions).all()
+    assert _drawn_people(network_figure(model)) == int(st.present.sum())
+    assert model.sim.scenario.name == preset
+
+
 def test_series_figure_plots_the_recorded_adoption():
     model = ExplorerModel(overrides=SMALL)
     for _ in range(5):

@@ -235,9 +235,13 @@ def network_figure(model: ExplorerModel | LearningNetworkModel, positions: np.nd
         ax.add_collection(LineCollection(_segments(positions, a[~strong], b[~strong]),
                                          colors="#4a78b5", linewidths=0.4, alpha=0.10, zorder=2),
                           autolim=False)
+        # many strong ties would hide the people: fade them as they multiply
+        fade = min(1.0, math.sqrt(100.0 / max(int(strong.sum()), 1)))
         ax.add_collection(LineCollection(_segments(positions, a[strong], b[strong]),
-                                         colors="#16325c", linewidths=0.4 + 1.6 * trust[strong],
-                                         alpha=0.75, zorder=3), autolim=False)
+                                         colors="#16325c",
+                                         linewidths=np.maximum((0.3 + 1.2 * trust[strong]) * fade,
+                                                               0.3),
+                                         alpha=max(0.75 * fade, 0.06), zorder=3), autolim=False)
     stages = np.array([int(p.top_stage) for p in sim.people])
     colours = np.array([STAGE_COLOURS[Stage(s)] for s in range(len(STAGE_COLOURS))])
     for z, (role, (_, marker, size)) in enumerate(ROLE_STYLE.items()):
@@ -288,7 +292,12 @@ def conditions_text(sim: LearningNetworkModel) -> str:
     """One line naming the design and the four conditions of a run."""
     sc = sim.scenario
     t = sc.trust
-    return (f"design: {sc.name} | gatherings every {sc.meeting_interval_weeks} weeks | "
+    weeks = sc.calendar.gathering_weeks
+    when = (f"gatherings in weeks {', '.join(map(str, weeks))} of each year" if weeks
+            else f"gatherings every {sc.meeting_interval_weeks} weeks")
+    if not sc.processes.gathering:
+        when = "no gatherings"
+    return (f"design: {sc.name} | {when} | "
             f"leaders attend {sc.leader_participation:.0%} | formality {sc.formality:.2f}\n"
             f"trust on a new tie {t.initial:.2f}, grows {t.growth:.2f} per meeting, "
             f"fades {t.decay:.3f} per week apart")
@@ -365,7 +374,9 @@ def model_params(preset: str = "resource_teacher_network") -> dict[str, dict[str
 
 _HELP = """<p><b>Step</b> runs one school week, &#9654; plays, <b>Reset</b> starts again.
 Move the sliders under <i>Model Parameters</i>, then press <b>Reset</b> to build a new network
-with them; the line under the picture's title shows the settings in use.</p>
+with them; the sliders apply on top of the chosen design, and the line under the picture's
+title shows the settings in use (a design with fixed study days ignores the meeting
+interval).</p>
 <p>Each dot is a person, grouped by school; the stars in the middle are the facilitators.
 Colour shows how far a person has come with the network's practices.</p>"""
 
