@@ -110,7 +110,7 @@ def test_network_figure_colours_each_person_by_their_top_stage():
     assert drawn[STAGE_COLOURS[Stage.ADOPTED]] > 0
 
 
-def _drawn_people(fig) -> int:  # noqa: ANN001 - a matplotlib Figure
+def _drawn_people(fig) -> int:
     return sum(c.get_offsets().shape[0] for c in fig.axes[0].collections
                if type(c).__name__ == "PathCollection")
 
@@ -184,7 +184,7 @@ def _listening_addresses(port: int) -> set[str]:
 _TIME_JS = r"/Time: (\d+)/"
 
 
-def _week(page) -> int:  # noqa: ANN001 - a playwright Page
+def _week(page) -> int:
     return int(re.search(r"Time: (\d+)", page.inner_text("body")).group(1))
 
 
@@ -255,7 +255,7 @@ def test_explorer_web_app_in_headless_chromium(explorer_url):
             before = [figures.nth(i).screenshot() for i in range(2)]
             srcs = [figures.nth(i).get_attribute("src") for i in range(2)]
             for weeks in (1, 2, 3):
-                page.get_by_role("button", name=re.compile("^step$", re.I)).click()
+                page.get_by_role("button", name=re.compile("^step$", re.IGNORECASE)).click()
                 page.wait_for_selector(f"text=Time: {weeks}.0", timeout=60_000)
             page.wait_for_function(
                 "srcs => [...document.querySelectorAll('img')].every((i, k) => "
@@ -282,10 +282,10 @@ def test_explorer_web_app_in_headless_chromium(explorer_url):
                 "i.naturalWidth > 300)", timeout=60_000)
             time.sleep(1.0)
             page.screenshot(path=str(ARTIFACTS / "explorer.png"))
-            page.get_by_role("button", name=re.compile("^reset$", re.I)).click()
+            page.get_by_role("button", name=re.compile("^reset$", re.IGNORECASE)).click()
             page.wait_for_selector("text=Time: 0.0", timeout=60_000)
             assert not page.get_by_text("error", exact=False).filter(
-                has_text=re.compile("error in step", re.I)).count()
+                has_text=re.compile("error in step", re.IGNORECASE)).count()
         finally:
             browser.close()
     assert not failed, f"requests that failed (offline assets missing?): {failed}"

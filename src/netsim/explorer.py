@@ -15,7 +15,8 @@ What it shows (issue 6):
 * **Practice stage** by colour, from :attr:`netsim.agents.Person.top_stage` (the most advanced
   stage over the practices): unaware, aware, trying, adopted, dropped.
 * **Ties**: collegial ties inside schools faint grey; cross-school ties between members faint
-  blue while trust is low, dark blue once trust reaches ``trust.strong``.
+  blue while trust is low, dark blue once trust reaches ``trust.strong`` (fainter and thinner
+  when there are many, so that people stay visible).
 * **Live plots** (from :meth:`LearningNetworkModel.series`): adoption among members, their
   colleagues and all staff; mean trust on the members' cross-school ties.
 * **Controls**: the design preset and the four conditions the client named (leader
@@ -60,11 +61,11 @@ from netsim.state import Role, Stage, State
 __all__ = [
     "ROLE_STYLE",
     "STAGE_COLOURS",
-    "conditions_text",
     "ExplorerModel",
     "NetworkView",
     "Page",
     "SeriesView",
+    "conditions_text",
     "layout",
     "model_params",
     "network_figure",
@@ -277,7 +278,9 @@ def network_figure(model: ExplorerModel | LearningNetworkModel, positions: np.nd
                            markerfacecolor="white", markeredgecolor="black", label=label)
                     for label, m, size in ROLE_STYLE.values()]
     tie_handles = [Line2D([], [], color="#9a9a9a", lw=1, label="colleagues"),
-                   Line2D([], [], color="#16325c", lw=1.8, label="strong trust, across schools")]
+                   Line2D([], [], color="#4a78b5", lw=1, alpha=0.4,
+                          label="across schools, trust still low"),
+                   Line2D([], [], color="#16325c", lw=1.8, label="across schools, strong trust")]
     fig.legend(handles=stage_handles, loc="lower left", bbox_to_anchor=(0.01, 0.0), ncol=1,
                frameon=False, fontsize=8, title="practice stage", title_fontsize=8)
     fig.legend(handles=role_handles, loc="lower center", bbox_to_anchor=(0.45, 0.0), ncol=1,
@@ -401,7 +404,7 @@ def SeriesView(model: ExplorerModel) -> None:
 
 
 @solara.component
-def Page(preset: str = "resource_teacher_network") -> None:  # noqa: N802 - solara convention
+def Page(preset: str = "resource_teacher_network") -> None:
     """The explorer page: render it in a notebook cell (``Page()``) or serve it
     (``netsim explore``). Each browser session gets its own model."""
     model = solara.use_memo(lambda: ExplorerModel(preset), [preset])
