@@ -315,12 +315,17 @@ def series_figure(model: ExplorerModel | LearningNetworkModel, *,
     weeks = series["week"]
     fig = Figure(figsize=figsize, dpi=dpi)
     ax1, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+    ends = []
     for column, label, colour in SERIES_LINES:
         ax1.plot(weeks, 100 * series[column], color=colour, lw=2, label=label)
-        if weeks.size:
-            ax1.annotate(f"{100 * series[column][-1]:.0f} %", (weeks[-1], 100 * series[column][-1]),
-                         xytext=(4, 0), textcoords="offset points", fontsize=8, color=colour,
-                         va="center")
+        if weeks.size and np.isfinite(series[column][-1]):
+            ends.append([100 * series[column][-1], colour])
+    ends.sort(key=lambda e: e[0])
+    for i, (value, colour) in enumerate(ends):  # end labels at least 5 points apart
+        place = value if i == 0 else max(value, ends[i - 1][2] + 5.0)
+        ends[i].append(place)
+        ax1.annotate(f"{value:.0f} %", (weeks[-1], place), xytext=(4, 0),
+                     textcoords="offset points", fontsize=8, color=colour, va="center")
     gathered = weeks[series["gatherings"] > 0]
     ax1.plot(gathered, np.full(gathered.size, 1.5), "|", color="#555555", ms=7,
              label="gathering held")
