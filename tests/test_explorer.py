@@ -223,10 +223,10 @@ def explorer_url():
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
+@pytest.mark.skipif(_chromium() is None,
+                    reason="no chromium binary (install Debian's: apt-get install -y chromium)")
 def test_explorer_web_app_in_headless_chromium(explorer_url):
     chromium = _chromium()
-    if chromium is None:
-        pytest.skip("no chromium binary (install Debian's: apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
     url, port = explorer_url
