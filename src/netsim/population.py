@@ -398,13 +398,15 @@ def load_graph(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, di
             t = frame[cols[1]].cast(pl.Utf8).to_numpy()
             w = (frame[cols[2]].cast(pl.Float64).to_numpy() if len(cols) > 2
                  else np.ones(s.size))
-            names, inv = np.unique(np.concatenate([s, t]), return_inverse=True)
+            # ids in reading order (source, target, source, target, ...) so that rows follow
+            # the order of first appearance in the file
+            names, inv = np.unique(np.column_stack([s, t]).ravel(), return_inverse=True)
             first = np.full(names.size, inv.size)
             np.minimum.at(first, inv, np.arange(inv.size))
             rank = np.empty(names.size, dtype=np.int64)
             rank[np.argsort(first, kind="stable")] = np.arange(names.size)
             rows = rank[inv]
-            src, dst = rows[: s.size], rows[s.size:]
+            src, dst = rows[0::2], rows[1::2]
             n = names.size
         else:
             import networkx as nx
