@@ -55,6 +55,7 @@ from scipy import sparse
 
 from netsim.config import load_scenario
 from netsim.model import LearningNetworkModel
+from netsim.plots import GROUPS
 from netsim.runner import seed_sequence
 from netsim.state import Role, Stage, State
 
@@ -88,11 +89,8 @@ ROLE_STYLE: dict[Role, tuple[str, str, float]] = {
     Role.FACILITATOR: ("facilitator", "*", 220.0),
 }
 
-# adoption colours match netsim.plots.GROUPS (not imported: it switches matplotlib to Agg,
-# which would stop figures from showing inline in a notebook)
-SERIES_LINES = (("adoption_members", "network members", "#1b6ca8"),
-                ("adoption_colleagues", "their colleagues at home", "#e07b39"),
-                ("adoption_all", "all staff", "#3a7d44"))
+# the same groups, labels and colours as the run figures
+SERIES_LINES = tuple((column, label, colour) for column, label, colour, _ in GROUPS)
 
 _GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
 _SPACING = 0.56  # sunflower constant: neighbouring points about 1 unit apart
