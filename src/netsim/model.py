@@ -40,7 +40,7 @@ from mesa.time import Schedule
 
 from netsim import metrics
 from netsim.agents import Person, agent_class
-from netsim.config import AdoptionRule, Scenario, validate
+from netsim.config import AdoptionRule, ConfigError, Scenario, validate
 from netsim.mechanisms import (
     adoption_rules,
     cocreation,
@@ -85,7 +85,7 @@ class LearningNetworkModel(mesa.Model):
         self.week = 0
         self.network_alive = True
         self.paused_until = 0
-        self._pending_replacement = -1
+        self._pending_replacements: list[int] = []  # departed key people, in order
         population = build_population(scenario, self.rng)
         self.state = self._initial_state(population)
         n_people = population.n_people
@@ -177,6 +177,10 @@ class LearningNetworkModel(mesa.Model):
 
     def _seed_textbook(self) -> None:
         st = self.state
+        bad = [n for n in self.scenario.adoption.seed_nodes if not 0 <= n < st.n_people]
+        if bad:
+            raise ConfigError(f"adoption.seed_nodes contains {bad[0]!r}, not a node of the "
+                              f"network; allowed: 0 <= node < {st.n_people}")
         st.knowledge[:] = 0.0
         st.stage[:] = Stage.UNAWARE
         seeds = adoption_rules.seed_adopters(st.n_people, st.n_practices, self.scenario.adoption,
@@ -293,11 +297,11 @@ class LearningNetworkModel(mesa.Model):
             self.network_alive = False
             return
         self.paused_until = self._current_week + weeks
-        self._pending_replacement = row
+        self._pending_replacements.append(row)
         self.schedule_event(self._replace_key_person, at=self.time + max(weeks, 0.01))
 
     def _replace_key_person(self) -> None:
-        row = self._pending_replacement
+        row = self._pending_replacements.pop(0)
         st = self.state
         turnover.reset_people(st, self.scenario, np.array([row]), self.rng)
         st.present[row] = True

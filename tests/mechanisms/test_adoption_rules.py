@@ -81,7 +81,7 @@ def test_bass_extremes():
 
 
 def test_seed_adopters_explicit_nodes_and_share(rng):
-    cfg = AdoptionConfig(seed_nodes=[1, 3, 99])
+    cfg = AdoptionConfig(seed_nodes=[1, 3])
     m = seed_adopters(5, 2, cfg, np.ones(5, dtype=bool), rng)
     assert m[:, 0].tolist() == [False, True, False, True, False] and (m[:, 0] == m[:, 1]).all()
     m = seed_adopters(100, 3, AdoptionConfig(initial_adopters=0.05), np.ones(100, bool), rng)
@@ -185,3 +185,12 @@ def test_textbook_rule_on_generated_network_uses_collegial_ties(rng):
                        processes__trial=False)
     summary, _ = run_replicate(sc, 0)
     assert summary["adoption_all"] == 0.0
+
+
+def test_seed_node_outside_the_network_is_a_config_error(tmp_path):
+    from netsim import ConfigError
+
+    csv = write_edges(tmp_path / "path.csv", [(0, 1), (1, 2)])
+    scenario = textbook_scenario(csv, "count_threshold", 3, adoption__seed_nodes=[0, 7])
+    with pytest.raises(ConfigError, match=r"adoption.seed_nodes contains 7.*0 <= node < 3"):
+        LearningNetworkModel(scenario, seed=1)

@@ -13,29 +13,31 @@ length, so its cost is its attendees × its hours. The fixed agenda follows seed
    only invited people can attend.
    A leader attends with probability ``leader_participation`` (the client's first condition;
    "most often", seed 001 §5.2). Facilitators run the gathering and always attend.
-2. **Expert input** (``gathering.expert_inputs``). The facilitators present the expert-known
-   practice least known to the attendees (novelty, seed 001 §6.4.5): each attendee gains
-   ``lecture_knowledge`` of the gap to full explicit knowledge and ``lecture_inspiration``.
-3. **Peer practice stories** (``gathering.stories``). Facilitators pick "good examples"
+2. **Peer practice stories** (``gathering.stories``). Facilitators pick "good examples"
    (seed 001 §5.2.2): the best-quality versions held by attending adopters, one per presenter.
    Attendees gain ``story_knowledge`` and ``story_inspiration`` (more than a lecture, seed 001
    §5.3.1) and hear of the presenter's version; the presenter is praised (motivation).
-4. **Two small-group tasks** of ``group_size`` (the agenda has two group tasks, seed 001
-   §1.1, §5.2.2): the first in *base groups* composed at the first gathering (a newcomer takes
-   the seat of the person they replace), so the same people meet again ("meeting so often
-   with the same people", §5.3.6; "fixed participants - lasting relations", Table 6.2), the
-   second in
-   freshly mixed groups (the network as matchmaker, §5.3.1). Within a group, person *i* closes
-   a share ``group_exchange * t_ij / (g - 1)`` of each positive knowledge gap to partner *j*,
-   where ``t_ij`` is their trust (psychological safety gates exchange, seed 001 §5.3.6), and
-   hears of *j*'s adopted versions with probability ``t_ij``. Afterwards every cross-school
-   pair's trust grows: ``t += trust.growth * (1 - t)`` (seed 001 §5.3.6). ``group_diversity``
-   sets how the base groups are composed: 0 puts people with similar perspectives (``trait``)
+3. **First group task** in *base groups* of ``group_size``, composed at the first gathering (a
+   newcomer takes the seat of the person they replace), so the same people meet again
+   ("meeting so often with the same people", §5.3.6; "fixed participants - lasting
+   relations", Table 6.2). Within a group, person *i* closes a share
+   ``group_exchange * t_ij / (g - 1)`` of each positive knowledge gap to partner *j*, where
+   ``t_ij`` is their trust (psychological safety gates exchange, seed 001 §5.3.6), hears of
+   *j*'s adopted versions with probability ``t_ij`` and then gains inspiration
+   ``0.5 * story_inspiration * t_ij`` for that practice. Afterwards every cross-school pair's
+   trust grows: ``t += trust.growth * (1 - t)`` (seed 001 §5.3.6). ``group_diversity`` sets
+   how the base groups are composed: 0 puts people with similar perspectives (``trait``)
    together, 0.5 mixes at random, 1 spreads each group over the whole range (seed 002
    §2.2-2.3, "lagom friktion"). When gatherings are held per area or meeting group
    (``network.gatherings_by_area`` or area gatherings), base groups are composed within each
    area, so they meet at that area's gatherings.
-5. **Same-school reflection** where the resource teacher and the leader both came to this
+4. **Plenary expert input** (``gathering.expert_inputs``). The facilitators present the
+   expert-known practice least known to the attendees (novelty, seed 001 §6.4.5): each
+   attendee gains ``lecture_knowledge`` of the gap to full explicit knowledge and
+   ``lecture_inspiration``, and hears of the reference version.
+5. **Second group task** in freshly mixed groups (the network as matchmaker, seed 001 §5.3.1),
+   with the same exchange and trust rules.
+6. **Same-school reflection** where the resource teacher and the leader both came to this
    gathering: the leader's alignment grows by ``reflection_alignment`` of its gap and the leader
    closes half of each knowledge gap to the resource teacher (seed 001 §5.2.5, §5.3.3). A
    school's "leader attended the last gathering" flag (used by home transfer) is updated only
@@ -206,19 +208,7 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     if audience.size == 0:
         return out
 
-    # 2. expert input, only if a facilitator is there to bring it
-    if fac.any() and g.expert_inputs > 0 and state.expert_known.any():
-        known = np.flatnonzero(state.expert_known)
-        mean_k = state.knowledge[np.ix_(audience, known)].mean(axis=0)
-        order = known[np.lexsort((rng.random(known.size), mean_k))]
-        for practice in order[: g.expert_inputs]:
-            _broadcast(state, audience, int(practice), g.lecture_knowledge,
-                       g.lecture_inspiration)
-            ref = np.full(audience.size, practice, dtype=np.int64)
-            state.learn_versions(audience, ref, ref.copy(),
-                                 np.full(audience.size, state.effectiveness[practice]))
-
-    # 3. peer practice stories: best versions among attending adopters, one per presenter
+    # 2. peer practice stories: best versions among attending adopters, one per presenter
     if g.stories > 0:
         rows, cols = np.nonzero(state.stage[audience] == Stage.ADOPTED)
         if rows.size:
@@ -237,16 +227,30 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
                                           + scenario.motivation.success_gain)
             out["stories"] = float(len(picks))
 
-    # 4. two small-group tasks: in the base groups, then in freshly mixed groups
+    # 3. first group task in the base groups
     if state.base_group.size != state.n_people:
         _compose_base_groups(state, scenario, rng)
     base = state.base_group[audience]
     seated = base >= 0
     out["exchange"] += group_session(state, scenario, rng, week, audience[seated], base[seated])
+
+    # 4. plenary expert input, only if a facilitator is there to bring it
+    if fac.any() and g.expert_inputs > 0 and state.expert_known.any():
+        known = np.flatnonzero(state.expert_known)
+        mean_k = state.knowledge[np.ix_(audience, known)].mean(axis=0)
+        order = known[np.lexsort((rng.random(known.size), mean_k))]
+        for practice in order[: g.expert_inputs]:
+            _broadcast(state, audience, int(practice), g.lecture_knowledge,
+                       g.lecture_inspiration)
+            ref = np.full(audience.size, practice, dtype=np.int64)
+            state.learn_versions(audience, ref, ref.copy(),
+                                 np.full(audience.size, state.effectiveness[practice]))
+
+    # 5. second group task in freshly mixed groups
     mixed = make_groups(audience, state.trait, g.group_size, 0.5, rng)
     out["exchange"] += group_session(state, scenario, rng, week, audience, mixed)
 
-    # 5. same-school reflection when the resource teacher and the leader both came
+    # 6. same-school reflection when the resource teacher and the leader both came
     rt_att = attend & (state.role == Role.RESOURCE_TEACHER)
     both = np.flatnonzero(leader_here)
     if both.size:
