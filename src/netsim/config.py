@@ -157,11 +157,11 @@ class TrustConfig:
 
     initial: float = _f(0.2, "trust on a new cross-school tie", 0, 1,
                         "modelling choice, swept in configs/experiment/trust")
-    growth: float = _f(0.15, "share of the gap to 1 closed per shared group session", 0, 1,
+    growth: float = _f(0.2, "share of the gap to 1 closed per shared group session", 0, 1,
                        "seed 001 §5.3.6 (bonds from meeting often); swept")
     decay: float = _f(0.01, "share of trust lost per week without contact", 0, 1,
                       "modelling choice, swept in configs/experiment/trust")
-    strong: float = _f(0.6, "trust at which a tie counts as strong ('significant')", 0, 1,
+    strong: float = _f(0.5, "trust at which a tie counts as strong ('significant')", 0, 1,
                        lo_open=True, source="Roxå & Mårtensson 2009 (seed 000)")
     max_strong_ties: int = _f(7, "strong ties a person can keep (fewer than 10)", 1, 9,
                               "seed 000 (fewer than 10 significant partners)")
@@ -188,7 +188,7 @@ class GatheringConfig:
     group_size: int = _f(5, "people per mixed-school small group", 2, 50,
                          "seed 001 §5.2.2 (small mixed groups); size is a modelling choice")
     group_exchange: float = _f(0.5, "share of a knowledge gap closed per fully trusted peer", 0, 1)
-    group_diversity: float = _f(1.0, "0 = groups of similar people, 1 = maximally mixed", 0, 1,
+    group_diversity: float = _f(0.5, "0 = groups of similar people, 1 = maximally mixed", 0, 1,
                                 "seed 002 §2.2-2.3 ('lagom friktion')")
     reflection_alignment: float = _f(0.4, "leader-resource teacher alignment gained per joint "
                                      "reflection", 0, 1, "seed 001 §5.2.5, §5.3.3")
@@ -233,14 +233,14 @@ class TalkConfig:
 class TrialConfig:
     """Trying, adopting, dropping and adapting practices (mechanisms/trial.py)."""
 
-    trial_rate: float = _f(0.3, "weekly trial start chance at full inspiration and motivation",
+    trial_rate: float = _f(0.1, "weekly trial start chance at full inspiration and motivation",
                            0, 1)
     min_knowledge: float = _f(0.2, "explicit knowledge needed to start a trial", 0, 1)
     mean_trial_weeks: float = _f(6.0, "mean weeks a trial lasts", 1, 104)
     adapt_prob: float = _f(0.5, "chance a concluded trial changes the local version", 0, 1,
                            "seed 001 §5.2.3 (adapt, don't copy)")
-    adapt_sd: float = _f(0.08, "sd of the quality change of an adaptation", 0, 1)
-    adapt_bias: float = _f(-0.01, "mean quality change of an individual adaptation", -1, 1,
+    adapt_sd: float = _f(0.03, "sd of the quality change of an adaptation", 0, 1)
+    adapt_bias: float = _f(-0.02, "mean quality change of an individual adaptation", -1, 1,
                            "modelling choice: lone tinkering is as likely to worsen as improve")
     know_how_gain: float = _f(0.3, "know-how gained per trial", 0, 1)
     guidance_support: float = _f(0.3, "support from facilitator guidance", 0, 1,
@@ -255,7 +255,7 @@ class TrialConfig:
 class CoCreationConfig:
     """Small cross-school co-creation groups (mechanisms/cocreation.py)."""
 
-    threshold: float = _f(0.6, "trust above which members co-create between gatherings", 0, 1,
+    threshold: float = _f(0.75, "trust above which members co-create between gatherings", 0, 1,
                           "seed 001 §6.2.3 (small groups grow from trust)")
     max_group_size: int = _f(4, "largest co-creation group", 2, 20, "seed 001 §5.2.4 (4 schools)")
     innovation_bias: float = _f(0.03, "mean quality gain of a co-created adaptation", -1, 1,

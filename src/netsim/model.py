@@ -73,6 +73,7 @@ class LearningNetworkModel(mesa.Model):
         self.week = 0
         self.network_alive = True
         self.paused_until = 0
+        self._pending_replacement = -1
         population = build_population(scenario, self.rng)
         self.state = self._initial_state(population)
         self.graph = (population.colleagues > 0).astype(np.float64).tocsr()
@@ -236,7 +237,6 @@ class LearningNetworkModel(mesa.Model):
             self.network_alive = False
             return
         self.paused_until = self._current_week + weeks
-        self.schedule_event(lambda: None, at=self.time)  # keep event list ordering stable
         self._pending_replacement = row
         self.schedule_event(self._replace_key_person, at=self.time + max(weeks, 0.01))
 

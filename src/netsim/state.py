@@ -15,7 +15,22 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-__all__ = ["Origin", "Role", "Stage", "State", "TieStore", "Versions"]
+__all__ = ["Origin", "Role", "Stage", "State", "TieStore", "Versions", "scatter_add"]
+
+
+def scatter_add(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Sum ``values`` (shape (m,) or (m, k)) into ``n`` rows by ``index`` (like ``np.add.at``,
+    which is several times slower for this use)."""
+    if values.ndim == 1:
+        return np.bincount(index, values, minlength=n)
+    out = np.empty((n, values.shape[1]))
+    for c in range(values.shape[1]):
+        out[:, c] = np.bincount(index, values[:, c], minlength=n)
+    return out
+
+
+#: how much better a heard version must be to replace the one a person holds
+SWITCH_MARGIN = 0.05
 
 
 class Role(enum.IntEnum):
@@ -204,6 +219,16 @@ class State:
     member_ties: TieStore         # cross-school member ties with trust
     versions: Versions = field(default_factory=Versions)
     group_distance: np.ndarray = field(default_factory=lambda: np.empty(0))  # per co-creation group
+    base_group: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    base_group_year: int = -1   # school year the base groups were composed for
+    _colleague_rows: np.ndarray | None = field(default=None, repr=False)
+
+    def colleague_rows(self) -> np.ndarray:
+        """Row (person) of each stored collegial tie entry, aligned with ``colleagues.indices``."""
+        col = self.colleagues
+        if self._colleague_rows is None or self._colleague_rows.size != col.nnz:
+            self._colleague_rows = np.repeat(np.arange(col.shape[0]), np.diff(col.indptr))
+        return self._colleague_rows
 
     @property
     def n_people(self) -> int:
@@ -230,8 +255,11 @@ class State:
                        versions: np.ndarray, qualities: np.ndarray) -> None:
         """People hear of versions: unaware become aware; a better version replaces a worse one.
 
-        A person who had dropped a practice reconsiders (back to aware) when the version heard
-        of is clearly better (by 0.05) than the one dropped. Pairs may repeat; the best wins.
+        A version replaces the one a person holds only when it is clearly better (by
+        ``SWITCH_MARGIN``): people judge versions by reports, not by their true quality, and keep
+        what works for them unless the difference is evident (modelling choice). A person who
+        had dropped a practice reconsiders (back to aware) on such a clearly better version.
+        Pairs may repeat; the best wins.
         """
         if people.size == 0:
             return
@@ -240,8 +268,8 @@ class State:
         cur_q = self.quality[p, k]
         st = self.stage[p, k]
         unaware = st == Stage.UNAWARE
-        better = (q > cur_q) & (st != Stage.TRYING)
-        reconsider = (st == Stage.DROPPED) & (q > cur_q + 0.05)
+        better = (q > cur_q + SWITCH_MARGIN) & (st != Stage.TRYING)
+        reconsider = (st == Stage.DROPPED) & better
         upd = unaware | better
         self.version[p[upd], k[upd]] = v[upd]
         self.quality[p[upd], k[upd]] = q[upd]

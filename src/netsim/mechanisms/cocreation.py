@@ -4,10 +4,13 @@ Seed 001 §6.2.3 and §6.3.1: the most innovative units were "small and tight gr
 grew up within the network", self-formed and without a formal leader (e.g. 4 schools behind a
 pupil-council seminar, §5.2.4).
 
-- **Forming** (:func:`form_groups`, after each gathering and every 4 weeks): members joined by
-  cross-school ties with trust >= ``cocreation.threshold`` form connected components; a
-  component larger than ``max_group_size`` is cut into chunks in order of row. Each group's
-  cognitive distance is the mean absolute difference of its members' ``trait``.
+- **Forming** (:func:`form_groups`, after each gathering and every 4 weeks): a tie qualifies
+  when its trust is at least ``cocreation.threshold``, both people are trying or using a
+  common practice (a shared problem, domain notes §8.3), and it is among the two most trusted
+  qualifying ties of both its ends (people work closely with one or two partners; modelling
+  choice). Qualifying ties form chains and rings; each connected chain is a group, cut into
+  chunks of at most ``max_group_size`` in order of row. Each group's cognitive distance is the
+  mean absolute difference between its members' ``trait`` (perspective).
 - **Working** (:func:`work`, weekly): members close ``cocreation.knowledge_rate`` of the gap to
   the group's best explicit knowledge, hear of the best adopted version in the group, and the
   ties inside the group are refreshed (no decay that week). Trials by members get extra
@@ -18,9 +21,11 @@ pupil-council seminar, §5.2.4).
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 from scipy.sparse import csgraph
 
 from netsim.config import Scenario
+from netsim.mechanisms.dynamics import rank_at_ends
 from netsim.state import Stage, State
 
 __all__ = ["form_groups", "work"]
@@ -36,12 +41,20 @@ def form_groups(state: State, scenario: Scenario) -> int:
         return 0
     a, b = ties.a, ties.b
     strong = (ties.trust >= cfg.threshold) & state.present[a] & state.present[b]
+    if strong.any():  # a shared practice interest: both trying or using a common practice
+        active = (state.stage == Stage.TRYING) | (state.stage == Stage.ADOPTED)
+        sel = np.flatnonzero(strong)
+        strong[sel] = (active[a[sel]] & active[b[sel]]).any(axis=1)
     if not strong.any():
         state.group_distance = np.empty(0)
         return 0
-    mat = ties.matrix(cfg.threshold)
+    sel = np.flatnonzero(strong)
+    sel = sel[rank_at_ends(ties, sel) < 2]
+    n = state.n_people
+    mat = sparse.csr_array((np.ones(2 * sel.size), (np.r_[a[sel], b[sel]], np.r_[b[sel], a[sel]])),
+                           shape=(n, n))
     _, labels = csgraph.connected_components(mat, directed=False)
-    involved = np.unique(np.r_[a[strong], b[strong]])
+    involved = np.unique(np.r_[a[sel], b[sel]])
     comp = labels[involved]
     order = np.lexsort((involved, comp))
     involved, comp = involved[order], comp[order]

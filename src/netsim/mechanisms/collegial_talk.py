@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from netsim.config import Scenario
-from netsim.state import Stage, State
+from netsim.state import Stage, State, scatter_add
 
 __all__ = ["exchange_over_edges", "talk"]
 
@@ -34,12 +34,11 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
     if dst.size == 0:
         return 0.0
     kd, ks = state.knowledge[dst], state.knowledge[src]
+    n = state.n_people
     w = (weight / np.maximum(degree[dst], 1))[:, None]
-    delta = np.zeros_like(state.knowledge)
-    np.add.at(delta, dst, knowledge_rate * w * np.maximum(ks - kd, 0))
+    delta = scatter_add(dst, knowledge_rate * w * np.maximum(ks - kd, 0), n)
     adopted = state.stage[src] == Stage.ADOPTED
-    ins = np.zeros_like(state.inspiration)
-    np.add.at(ins, dst, inspiration * w * adopted)
+    ins = scatter_add(dst, inspiration * w * adopted, n)
     delta = np.minimum(delta, 1 - state.knowledge)
     state.knowledge += delta
     state.inspiration += np.minimum(ins, 1.0) * (1 - state.inspiration)
@@ -58,7 +57,7 @@ def talk(state: State, scenario: Scenario, rng: np.random.Generator,
     out = {"talk_knowledge": 0.0}
     if col.nnz:
         used = rng.random(col.nnz) < cfg.talk_prob
-        rows = np.repeat(np.arange(col.shape[0]), np.diff(col.indptr))
+        rows = state.colleague_rows()
         dst, src, w = rows[used], col.indices[used], col.data[used]
         ok = state.present[dst] & state.present[src]
         degree = np.diff(col.indptr)

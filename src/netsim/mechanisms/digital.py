@@ -47,14 +47,12 @@ class ChannelState:
 
 def _mean_trust(state: State, default: float) -> np.ndarray:
     ties = state.member_ties
-    total = np.zeros(state.n_people)
-    count = np.zeros(state.n_people)
-    if len(ties):
-        a, b = ties.a, ties.b
-        np.add.at(total, a, ties.trust)
-        np.add.at(total, b, ties.trust)
-        np.add.at(count, a, 1)
-        np.add.at(count, b, 1)
+    n = state.n_people
+    if not len(ties):
+        return np.full(n, default)
+    ends = np.r_[ties.a, ties.b]
+    total = np.bincount(ends, np.r_[ties.trust, ties.trust], minlength=n)
+    count = np.bincount(ends, minlength=n)
     return np.where(count > 0, total / np.maximum(count, 1), default)
 
 

@@ -21,7 +21,24 @@ import numpy as np
 from netsim.config import Scenario
 from netsim.state import Role, State, TieStore
 
-__all__ = ["cap_strong_ties", "update"]
+__all__ = ["cap_strong_ties", "rank_at_ends", "update"]
+
+
+def rank_at_ends(ties: TieStore, sel: np.ndarray) -> np.ndarray:
+    """For the selected ties, the larger of their two ranks by trust at either end (0 = each
+    end's most trusted tie among the selected)."""
+    ends = np.r_[ties.a[sel], ties.b[sel]]
+    pos = np.r_[np.arange(sel.size), np.arange(sel.size)]
+    tr = ties.trust[np.r_[sel, sel]]
+    order = np.lexsort((-tr, ends))
+    ends_o = ends[order]
+    starts = np.r_[True, ends_o[1:] != ends_o[:-1]]
+    idx = np.arange(ends_o.size)
+    rank = np.empty(ends.size, dtype=np.int64)
+    rank[order] = idx - np.maximum.accumulate(np.where(starts, idx, 0))
+    worst = np.zeros(sel.size, dtype=np.int64)
+    np.maximum.at(worst, pos, rank)
+    return worst
 
 
 def cap_strong_ties(ties: TieStore, strong: float, cap: int) -> int:
@@ -29,15 +46,7 @@ def cap_strong_ties(ties: TieStore, strong: float, cap: int) -> int:
     sel = np.flatnonzero(ties.trust >= strong)
     if sel.size == 0:
         return 0
-    ends = np.r_[ties.a[sel], ties.b[sel]]
-    tie = np.r_[sel, sel]
-    tr = ties.trust[tie]
-    order = np.lexsort((-tr, ends))
-    ends_o = ends[order]
-    starts = np.r_[True, ends_o[1:] != ends_o[:-1]]
-    idx = np.arange(ends_o.size)
-    rank = idx - np.maximum.accumulate(np.where(starts, idx, 0))
-    excess = np.unique(tie[order][rank >= cap])
+    excess = sel[rank_at_ends(ties, sel) >= cap]
     if excess.size:
         ties.trust[excess] = np.nextafter(strong, 0.0)
     return int(excess.size)

@@ -15,13 +15,17 @@ network is alive. The fixed agenda follows seed 001 §1.1, §5.2.2:
    (seed 001 §5.2.2): the best-quality versions held by attending adopters, one per presenter.
    Attendees gain ``story_knowledge`` and ``story_inspiration`` (more than a lecture, seed 001
    §5.3.1) and hear of the presenter's version; the presenter is praised (motivation).
-4. **Mixed-school small groups** of ``group_size``. Within a group, person *i* closes a share
-   ``group_exchange * t_ij / (g - 1)`` of each positive knowledge gap to partner *j*, where
-   ``t_ij`` is their trust (psychological safety gates exchange, seed 001 §5.3.6), and hears of
-   *j*'s adopted versions with probability ``t_ij``. Afterwards every pair's trust grows:
-   ``t += trust.growth * (1 - t)`` (seed 001 §5.3.6). ``group_diversity`` sets how groups are
-   composed: 0 puts people with similar perspectives (``trait``) together, 0.5 mixes at random,
-   1 spreads each group over the whole range (seed 002 §2.2-2.3, "lagom friktion").
+4. **Two small-group tasks** of ``group_size`` (the agenda has two group tasks, seed 001
+   §1.1, §5.2.2): the first in the school year's *base groups* (composed once a year, so the
+   same people meet again: "meeting so often with the same people", §5.3.6), the second in
+   freshly mixed groups (the network as matchmaker, §5.3.1). Within a group, person *i* closes
+   a share ``group_exchange * t_ij / (g - 1)`` of each positive knowledge gap to partner *j*,
+   where ``t_ij`` is their trust (psychological safety gates exchange, seed 001 §5.3.6), and
+   hears of *j*'s adopted versions with probability ``t_ij``. Afterwards every cross-school
+   pair's trust grows: ``t += trust.growth * (1 - t)`` (seed 001 §5.3.6). ``group_diversity``
+   sets how the base groups are composed: 0 puts people with similar perspectives (``trait``)
+   together, 0.5 mixes at random, 1 spreads each group over the whole range (seed 002
+   §2.2-2.3, "lagom friktion").
 5. **Same-school reflection** where the resource teacher and the leader both came: the leader's
    alignment grows by ``reflection_alignment`` of its gap and the leader closes half of each
    knowledge gap to the resource teacher (seed 001 §5.2.5, §5.3.3).
@@ -32,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import Role, Stage, State
+from netsim.state import Role, Stage, State, scatter_add
 
 __all__ = ["attendance", "group_pairs", "hold_gathering", "make_groups"]
 
@@ -100,6 +104,45 @@ def _broadcast(state: State, attendees: np.ndarray, practice: int, knowledge: fl
     state.inspiration[attendees, practice] = i + inspiration * (1 - i)
 
 
+def group_session(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
+                  people: np.ndarray, group: np.ndarray) -> float:
+    """One small-group task: exchange gated by trust, then trust grows; return knowledge gained.
+
+    ``people[i]`` sits in group ``group[i]``. Pairs from the same school use their collegial
+    trust (``network.colleague_trust``) and form no cross-school tie.
+    """
+    g = scenario.gathering
+    pa, pb = group_pairs(group)
+    if pa.size == 0:
+        return 0.0
+    i, j = people[pa], people[pb]
+    cross = state.school[i] != state.school[j]
+    ties = state.member_ties
+    idx = ties.ensure(i[cross], j[cross], scenario.trust.initial, week)
+    trust = np.full(i.size, scenario.network.colleague_trust)
+    trust[cross] = ties.trust[idx]
+    size = np.bincount(group)[group[pa]]
+    rate = g.group_exchange * trust / np.maximum(size - 1, 1)
+    ki, kj = state.knowledge[i], state.knowledge[j]
+    n = state.n_people
+    delta = (scatter_add(i, rate[:, None] * np.maximum(kj - ki, 0), n)
+             + scatter_add(j, rate[:, None] * np.maximum(ki - kj, 0), n))
+    delta = np.minimum(delta, 1 - state.knowledge)
+    state.knowledge += delta
+    # versions of adopted practices pass with probability = trust, with some inspiration
+    for src, dst in ((j, i), (i, j)):
+        heard = rng.random(src.size) < trust
+        r, c = np.nonzero((state.stage[src] == Stage.ADOPTED) & heard[:, None])
+        if r.size:
+            state.learn_versions(dst[r], c, state.version[src[r], c], state.quality[src[r], c])
+            ins = state.inspiration[dst[r], c]
+            state.inspiration[dst[r], c] = ins + 0.5 * g.story_inspiration * trust[r] * (1 - ins)
+    # trust grows between group members from different schools who met
+    ties.trust[idx] += scenario.trust.growth * (1 - ties.trust[idx])
+    ties.last_contact[idx] = week
+    return float(delta.sum())
+
+
 def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator,
                    week: int) -> dict[str, float]:
     """Hold one gathering; return counters (attendees, person-hours, exchange, ...)."""
@@ -149,40 +192,19 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator,
                                           + scenario.motivation.success_gain)
             out["stories"] = float(len(picks))
 
-    # 4. mixed-school small groups
-    grp = make_groups(audience, state.trait, g.group_size, g.group_diversity, rng)
-    pa, pb = group_pairs(grp)
-    if pa.size:
-        i, j = audience[pa], audience[pb]
-        cross = state.school[i] != state.school[j]
-        ties = state.member_ties
-        idx = ties.ensure(i[cross], j[cross], scenario.trust.initial, week)
-        trust = np.full(i.size, scenario.network.colleague_trust)
-        trust[cross] = ties.trust[idx]
-        size = np.bincount(grp)[grp[pa]]
-        rate = g.group_exchange * trust / np.maximum(size - 1, 1)
-        ki, kj = state.knowledge[i], state.knowledge[j]
-        gain_i = rate[:, None] * np.maximum(kj - ki, 0)
-        gain_j = rate[:, None] * np.maximum(ki - kj, 0)
-        delta = np.zeros_like(state.knowledge)
-        np.add.at(delta, i, gain_i)
-        np.add.at(delta, j, gain_j)
-        delta = np.minimum(delta, 1 - state.knowledge)
-        state.knowledge += delta
-        out["exchange"] = float(delta.sum())
-        # versions of adopted practices pass with probability = trust
-        for src, dst in ((j, i), (i, j)):
-            heard = rng.random(src.size) < trust
-            r, c = np.nonzero((state.stage[src] == Stage.ADOPTED) & heard[:, None])
-            if r.size:
-                state.learn_versions(dst[r], c, state.version[src[r], c],
-                                     state.quality[src[r], c])
-                ins = state.inspiration[dst[r], c]
-                state.inspiration[dst[r], c] = ins + 0.5 * g.story_inspiration * trust[r] * (
-                    1 - ins)
-        # trust grows between group members who met
-        ties.trust[idx] += scenario.trust.growth * (1 - ties.trust[idx])
-        ties.last_contact[idx] = week
+    # 4. two small-group tasks: in the year's base groups, then in freshly mixed groups
+    year = (week - 1) // scenario.calendar.weeks_per_year
+    if state.base_group.size != state.n_people or state.base_group_year != year:
+        state.base_group = np.full(state.n_people, -1, dtype=np.int64)
+        pool = np.flatnonzero(state.member & state.present & (state.role != Role.FACILITATOR))
+        state.base_group[pool] = make_groups(pool, state.trait, g.group_size,
+                                             g.group_diversity, rng)
+        state.base_group_year = year
+    base = state.base_group[audience]
+    seated = base >= 0
+    out["exchange"] += group_session(state, scenario, rng, week, audience[seated], base[seated])
+    mixed = make_groups(audience, state.trait, g.group_size, 0.5, rng)
+    out["exchange"] += group_session(state, scenario, rng, week, audience, mixed)
 
     # 5. same-school reflection when the resource teacher and the leader both came
     rt_att = attend & (state.role == Role.RESOURCE_TEACHER)

@@ -59,13 +59,13 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
             1 - state.know_how[r, c])
         rs, cs = r[ok], c[ok]
         state.stage[rs, cs] = Stage.ADOPTED
-        np.add.at(state.motivation, rs, mot.success_gain)
+        state.motivation += mot.success_gain * np.bincount(rs, minlength=state.n_people)
         rf, cf = r[~ok], c[~ok]
         drop = rng.random(rf.size) < cfg.drop_prob
         state.stage[rf[drop], cf[drop]] = Stage.DROPPED
         state.stage[rf[~drop], cf[~drop]] = Stage.AWARE
         state.inspiration[rf, cf] = 0.0
-        np.add.at(state.motivation, rf, -mot.failure_loss)
+        state.motivation -= mot.failure_loss * np.bincount(rf, minlength=state.n_people)
         np.clip(state.motivation, 0.0, 1.0, out=state.motivation)
         state.trial_support[r, c] = 0.0
         out["adoptions"], out["failures"] = float(ok.sum()), float((~ok).sum())
