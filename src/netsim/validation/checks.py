@@ -31,8 +31,11 @@ from __future__ import annotations
 import csv
 import logging
 import math
+import multiprocessing as mp
+import os
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -45,11 +48,11 @@ from netsim.config import Scenario, load_scenario, scenario_from_dict
 from netsim.metrics import convergence
 from netsim.model import LearningNetworkModel
 from netsim.runner import interval, seed_sequence
-from netsim.state import Stage
+from netsim.state import Origin, Stage
 from netsim.validation import theory
 
 __all__ = ["CHECKS", "DEFAULT_SEED", "NOT_REPRODUCED", "Check", "CheckResult", "format_results", "run_arm",
-           "run_checks", "select_checks", "textbook_scenario", "write_results"]
+           "default_jobs", "run_checks", "select_checks", "textbook_scenario", "write_results"]
 
 log = logging.getLogger(__name__)
 
@@ -401,50 +404,79 @@ def _extras(model: LearningNetworkModel) -> dict[str, float]:
     staff = st.staff
     members = staff & st.member
     expert = st.expert_known
+    adopted = (st.stage == Stage.ADOPTED) & (staff & (st.school >= 0))[:, None]
     out = {
         "knowledge_expert_members": float(st.knowledge[np.ix_(members, expert)].mean())
         if members.any() and expert.any() else math.nan,
-        "practices_in_use": float(((st.stage == Stage.ADOPTED) & staff[:, None]).any(0).sum()),
+        "practices_in_use": float(adopted.any(0).sum()),
     }
+    # versions created during the run that are in use at two or more schools, by origin
+    r, c = np.nonzero(adopted)
+    version = st.version[r, c]
+    pairs = np.unique(np.c_[version, st.school[r]], axis=0)
+    ids, n_schools = np.unique(pairs[:, 0], return_counts=True)
+    origin = np.asarray(st.versions.origin)[ids] if ids.size else np.empty(0, dtype=int)
+    spread = (n_schools >= 2) & (origin != Origin.INITIAL)
+    out["versions_spread"] = float(spread.sum())
+    out["cocreation_share_spread"] = (float((origin[spread] == Origin.COCREATION).mean())
+                                      if spread.any() else math.nan)
     return out
 
 
+def _run_one(args: tuple[Scenario, int]) -> dict[str, float]:
+    """One replicate of an arm with the yearly and extra outcomes (see :func:`run_arm`)."""
+    sc, r = args
+    wpy = sc.calendar.weeks_per_year
+    model = LearningNetworkModel(sc, rng=np.random.default_rng(seed_sequence(sc, r)))
+    yearly: dict[str, float] = {}
+    year = 0
+    while model.week < sc.n_weeks:
+        model.run_for(min(wpy, sc.n_weeks - model.week))
+        year += 1
+        yearly[f"convergence_y{year}"] = convergence(model.state)
+    model.running = False
+    series = model.series()
+    row = model.summary()
+    for y in range(1, year + 1):
+        w = min(y * wpy, series["week"].size - 1)
+        for col in ("adoption_all", "adoption_colleagues", "trust_members",
+                    "strong_ties_per_member", "version_diversity", "practice_adoption"):
+            row[f"{col}_y{y}"] = float(series[col][w])
+    row["adoption_all_y0"] = float(series["adoption_all"][0])
+    row["sessions_total"] = float(series["sessions"].sum())
+    row.update(yearly)
+    row.update(_extras(model))
+    model.remove_all_agents()
+    return row
+
+
+def default_jobs() -> int:
+    """Worker processes for the facts: the usable CPUs, at most 4."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        n = os.cpu_count() or 1
+    return max(1, min(4, n))
+
+
 def run_arm(overrides: Mapping[str, Any], replicates: int, seed: int = DEFAULT_SEED,
-            preset: str = PRESET) -> dict[str, np.ndarray]:
+            preset: str = PRESET, jobs: int = 1) -> dict[str, np.ndarray]:
     """Run replicates of one arm; return outcome -> per-replicate values.
 
-    The outcomes are the standard summary (:func:`netsim.metrics.summarise`), the summary
-    columns at the end of each school year (``<name>_y<k>`` for adoption, trust, diversity and
-    convergence), sessions of development time, and :func:`_extras`. Replicate ``r`` uses the
-    same seeds as ``netsim run`` (``runner.seed_sequence``), so with common random numbers the
-    arms are paired.
+    The outcomes are the standard summary (:func:`netsim.metrics.summarise`), some series
+    columns at the end of each school year (``<name>_y<k>``), convergence at the end of each
+    year, development-time sessions, and :func:`_extras`. Replicate ``r`` uses the seeds of
+    ``netsim run`` (``runner.seed_sequence``), so with common random numbers (the default) the
+    arms are paired. ``jobs > 1`` runs replicates in worker processes (same results).
     """
     sc = load_scenario(preset, {**overrides, "seed": seed})
-    rows: list[dict[str, float]] = []
-    wpy = sc.calendar.weeks_per_year
-    for r in range(replicates):
-        model = LearningNetworkModel(sc, rng=np.random.default_rng(seed_sequence(sc, r)))
-        yearly: dict[str, float] = {}
-        year = 0
-        while model.week < sc.n_weeks:
-            step = min(wpy, sc.n_weeks - model.week)
-            model.run_for(step)
-            year += 1
-            yearly[f"convergence_y{year}"] = convergence(model.state)
-        model.running = False
-        series = model.series()
-        row = model.summary()
-        for y in range(1, year + 1):
-            w = min(y * wpy, series["week"].size - 1)
-            for col in ("adoption_all", "adoption_colleagues", "trust_members",
-                        "strong_ties_per_member", "version_diversity", "practice_adoption"):
-                row[f"{col}_y{y}"] = float(series[col][w])
-        row["adoption_all_y0"] = float(series["adoption_all"][0])
-        row["sessions_total"] = float(series["sessions"].sum())
-        row.update(yearly)
-        row.update(_extras(model))
-        model.remove_all_agents()
-        rows.append(row)
+    tasks = [(sc, r) for r in range(replicates)]
+    if jobs > 1 and replicates > 1:
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, replicates), mp_context=ctx) as pool:
+            rows = list(pool.map(_run_one, tasks))
+    else:
+        rows = [_run_one(t) for t in tasks]
     keys = rows[0].keys() if rows else ()
     return {k: np.array([row.get(k, math.nan) for row in rows], dtype=float) for k in keys}
 
@@ -452,14 +484,15 @@ def run_arm(overrides: Mapping[str, Any], replicates: int, seed: int = DEFAULT_S
 class _ArmCache:
     """Arms shared by several checks in one suite run are simulated once."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, jobs: int = 1) -> None:
         self.seed = seed
+        self.jobs = jobs
         self.store: dict[tuple[Any, ...], dict[str, np.ndarray]] = {}
 
     def get(self, overrides: Mapping[str, Any], replicates: int) -> dict[str, np.ndarray]:
         key = (tuple(sorted((k, repr(v)) for k, v in overrides.items())), replicates)
         if key not in self.store:
-            self.store[key] = run_arm(overrides, replicates, self.seed)
+            self.store[key] = run_arm(overrides, replicates, self.seed, jobs=self.jobs)
         return self.store[key]
 
 
@@ -474,7 +507,7 @@ def _arm(overrides: Mapping[str, Any], replicates: int) -> dict[str, np.ndarray]
 
 
 def _reps(full: bool) -> int:
-    return 40 if full else 12
+    return 40 if full else 10
 
 
 def _paired(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
@@ -576,29 +609,35 @@ def fact_cocreation(full: bool, ss: np.random.SeedSequence) -> CheckResult:
         " cocreation_version_share (default scenario)", "seed 001 §6.2.3",
         "share > 0.5", est, est[1] > 0.5,
         f"new versions per run {_fmt(base['new_versions_total'])}; co-creation groups (mean) "
-        f"{_fmt(base['cocreation_groups_mean'])}")
+        f"{_fmt(base['cocreation_groups_mean'])}; among new versions in use at >= 2 schools "
+        f"({_fmt(base['versions_spread'])} per run) co-created: "
+        f"{_fmt(base['cocreation_share_spread'])}")
 
 
-STORIES_ONLY = {"gathering.stories": 2, "gathering.expert_inputs": 0}
-LECTURES_ONLY = {"gathering.stories": 0, "gathering.expert_inputs": 2}
+NO_STORIES = {"gathering.stories": 0}
+NO_EXPERT = {"gathering.expert_inputs": 0}
 
 
 def fact_stories(full: bool, ss: np.random.SeedSequence) -> CheckResult:
     r = _reps(full)
-    stories = _arm(STORIES_ONLY, r)
-    lectures = _arm(LECTURES_ONLY, r)
-    base = _arm({}, r)
-    est = _paired(lectures["trials_total"], stories["trials_total"])
+    lectures = _arm(NO_STORIES, r)  # expert lectures alone
+    stories = _arm(NO_EXPERT, r)  # peer stories alone
+    base = _arm({}, r)  # both (default)
+    est = _paired(lectures["trials_total"], base["trials_total"])
+    head = _paired(lectures["trials_total"], stories["trials_total"])
     recycle = _paired(base["knowledge_expert_members"], stories["knowledge_expert_members"])
     ok = est[1] > 0 and recycle[2] < 0
     return _fact_row(
         "fact_6_stories", "Peer stories lead to more trials than expert lectures alone: "
-        "trials_total (2 stories, no expert input) minus (2 expert inputs, no stories); without"
-        " expert input members know less of the expert-only practices", "seed 001 §5.3.1, §6.4.5",
+        "trials_total with stories and lectures (default) minus lectures alone "
+        "(gathering.stories=0); without expert input (gathering.expert_inputs=0) members know "
+        "less of the expert-only practices", "seed 001 §5.3.1, §6.4.5",
         "effect > 0, and expert-practice knowledge falls without expert input", est, ok,
-        f"members' knowledge of expert-only practices, no expert input minus default: "
-        f"{recycle[0]:.3f} [{recycle[1]:.3f}, {recycle[2]:.3f}]; practices in use "
-        f"{_fmt(stories['practices_in_use'])} vs default {_fmt(base['practices_in_use'])}")
+        f"head to head, stories alone minus lectures alone: {head[0]:.0f} [{head[1]:.0f}, "
+        f"{head[2]:.0f}] trials; members' knowledge of expert-only practices without expert "
+        f"input minus default: {recycle[0]:.3f} [{recycle[1]:.3f}, {recycle[2]:.3f}]; "
+        f"practices in use {_fmt(stories['practices_in_use'])} vs default "
+        f"{_fmt(base['practices_in_use'])}")
 
 
 def _innovation(arm: dict[str, np.ndarray]) -> np.ndarray:
@@ -700,15 +739,17 @@ def select_checks(full: bool = False, only: Sequence[str] | None = None) -> list
 
 def run_checks(full: bool = False, only: Sequence[str] | None = None,
                seed: int = DEFAULT_SEED,
-               progress: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+               progress: Callable[[CheckResult], None] | None = None,
+               jobs: int | None = None) -> list[CheckResult]:
     """Run the suite (see :func:`select_checks`); call ``progress`` after each check.
 
     Each check draws from its own child of ``SeedSequence(seed)`` (graphs, textbook runs);
-    the facts run replicates of the default scenario with base seed ``seed``.
+    the facts run replicates of the default scenario with base seed ``seed``, in ``jobs``
+    worker processes (default :func:`default_jobs`; results do not depend on it).
     """
     global _CACHE  # noqa: PLW0603
     selected = select_checks(full, only)
-    _CACHE = _ArmCache(seed)
+    _CACHE = _ArmCache(seed, default_jobs() if jobs is None else jobs)
     root = np.random.SeedSequence(seed)
     children = {c.name: child for c, child in zip(CHECKS, root.spawn(len(CHECKS)))}
     results = []
