@@ -9,7 +9,9 @@ for and validates it, so a bad value stops the command before Hydra creates any 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import typing
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,16 +46,42 @@ def _clean(message: str) -> str:
     return " ".join(ln.strip() for ln in lines)
 
 
+def _message(exc: BaseException, overrides: list[str]) -> str:
+    """One clear line from a Hydra/OmegaConf error: the key, the value, what is allowed."""
+    from netsim.config import list_presets
+
+    text = _clean(str(exc))
+    deepest = exc
+    while deepest.__cause__ is not None:
+        deepest = deepest.__cause__
+    detail = _clean(str(deepest))
+    if "Could not find 'scenario/" in text:
+        name = text.split("Could not find 'scenario/", 1)[1].split("'", 1)[0]
+        return (f"scenario = {name!r} is not a known preset; allowed: "
+                + ", ".join(list_presets()))
+    if text.startswith("Could not override '"):
+        key = text.split("'", 2)[1]
+        parent = key.rsplit(".", 1)[0] if "." in key else ""
+        node: Any = Scenario
+        for part in parent.split(".") if parent else []:
+            node = typing.get_type_hints(node).get(part) if dataclasses.is_dataclass(node) \
+                else None
+        allowed = (", ".join(f.name for f in dataclasses.fields(node))
+                   if dataclasses.is_dataclass(node) else "see netsim/config.py")
+        return f"unknown setting {key!r}; allowed keys{' in ' + parent if parent else ''}: {allowed}"
+    if text.startswith("Error merging override"):
+        line = text.removeprefix("Error merging override").strip()
+        key, _, value = line.partition("=")
+        detail = detail.split(" full_key:")[0]
+        return f"{key} = {value!r} is not allowed: {detail}"
+    return text
+
+
 def _compose(overrides: list[str]) -> Scenario:
     try:
         cfg = compose(config_name="config", overrides=overrides)
     except (HydraException, OmegaConfBaseException) as exc:
-        msg = _clean(str(exc))
-        if "scenario" in msg and ("Could not find" in msg or "not found" in msg):
-            from netsim.config import list_presets
-
-            msg += "; allowed scenario presets: " + ", ".join(list_presets())
-        raise ConfigError(msg) from None
+        raise ConfigError(_message(exc, overrides)) from None
     return scenario_from_cfg(cfg)
 
 

@@ -9,7 +9,8 @@ practice" when at least ``school_change_share`` of its staff have adopted. Betwe
 inequality is the Gini coefficient of the schools' adopting shares. Version quality is the mean
 quality of the versions adopters use; version diversity the mean number of distinct versions in
 use per practice; convergence the share of schools using the most common version of each
-practice among schools that use it. Cost is person-hours spent in gatherings (attendees plus
+practice among schools that use it. An innovation is an improved version in use at two or
+more schools (:func:`innovations`). Cost is person-hours spent in gatherings (attendees plus
 facilitator preparation), development-time sessions given to network work, and co-creation.
 """
 
@@ -19,7 +20,7 @@ import math
 
 import numpy as np
 
-from netsim.state import Stage, State
+from netsim.state import SWITCH_MARGIN, Origin, Stage, State
 
 __all__ = ["SERIES_COLUMNS", "SUMMARY_COLUMNS", "gini", "record", "summarise",
            "time_to_share"]
@@ -93,9 +94,9 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
     out["school_inequality"] = gini(school_share[has_staff])
     r, c = np.nonzero(adopted_st & staff[:, None])
     out["version_quality"] = float(state.quality[r, c].mean()) if r.size else math.nan
-    if r.size:
-        pairs = np.unique(c.astype(np.int64) * (len(state.versions) + 1) + state.version[r, c])
-        out["version_diversity"] = float(pairs.size / np.unique(c).size)
+    if r.size:  # version ids are unique across practices
+        n_versions = np.unique(state.version[r, c]).size
+        out["version_diversity"] = float(n_versions / np.unique(c).size)
     else:
         out["version_diversity"] = 0.0
     out["network_alive"] = float(network_alive)
@@ -131,9 +132,36 @@ SUMMARY_COLUMNS = (
     "cocreation_groups_mean", "network_alive", "weeks_alive", "time_to_25", "time_to_50",
     "posts_total", "posts_formal_total", "posts_informal_total", "reads_total",
     "exchange_total", "exchange_per_gathering", "gatherings_total", "trials_total",
-    "new_versions_total", "cocreation_version_share", "person_hours",
+    "new_versions_total", "cocreation_version_share", "innovations",
+    "innovation_cocreation_share", "person_hours",
     "adoption_per_100_person_hours", "n_people", "n_staff", "n_members", "n_schools",
 )
+
+
+def innovations(state: State) -> tuple[int, int]:
+    """Innovations at the end of a run: (all, co-created).
+
+    An innovation is a version created during the run that is clearly better than the version
+    it was adapted from (by :data:`netsim.state.SWITCH_MARGIN`) and is in use at two or more
+    schools: new practice that spread beyond its origin (seed 001 §5.2.4: a pupil-council
+    seminar from 4 schools adapted by 3 more; §6.3.1).
+    """
+    v = state.versions
+    if len(v) == 0:
+        return 0, 0
+    quality = np.asarray(v.quality)
+    parent = np.asarray(v.parent)
+    origin = np.asarray(v.origin)
+    improved = (parent >= 0) & (origin != Origin.INITIAL)
+    improved[improved] = quality[improved] > quality[parent[improved]] + SWITCH_MARGIN
+    staff = state.staff & (state.school >= 0)
+    r, c = np.nonzero((state.stage == Stage.ADOPTED) & staff[:, None])
+    if r.size == 0:
+        return 0, 0
+    pairs = np.unique(np.stack([state.version[r, c], state.school[r]], axis=1), axis=0)
+    schools = np.bincount(pairs[:, 0], minlength=len(v))
+    spread = improved & (schools >= 2)
+    return int(spread.sum()), int((spread & (origin == Origin.COCREATION)).sum())
 
 
 def summarise(series: dict[str, np.ndarray], state: State) -> dict[str, float]:
@@ -159,6 +187,9 @@ def summarise(series: dict[str, np.ndarray], state: State) -> dict[str, float]:
     nv = out["new_versions_total"]
     out["cocreation_version_share"] = (float(series["new_versions_cocreation"].sum()) / nv
                                        if nv else math.nan)
+    n_innov, n_innov_cocr = innovations(state)
+    out["innovations"] = float(n_innov)
+    out["innovation_cocreation_share"] = n_innov_cocr / n_innov if n_innov else math.nan
     hours = float(series["person_hours"].sum())
     out["person_hours"] = hours
     staff = state.staff

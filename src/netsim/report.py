@@ -12,7 +12,7 @@ from netsim.runner import interval
 
 __all__ = ["KEY_OUTCOMES", "outcome_table", "format_table", "markdown_report"]
 
-# (column, label, unit scale, format)
+# (column, label, unit scale, format); shares are shown as percentages
 KEY_OUTCOMES = (
     ("adoption_members", "adoption among network members (%)", 100, "{:.1f}"),
     ("adoption_colleagues", "adoption among their colleagues (%)", 100, "{:.1f}"),
@@ -37,7 +37,7 @@ def outcome_table(summary: pl.DataFrame) -> pl.DataFrame:
     """Mean and 95 % t-interval of each key outcome over replicates.
 
     Time-to-share outcomes are averaged over the replicates that reached the share; the
-    ``reached`` column says how many did.
+    ``reached`` column says how many did. Intervals of percentages are clipped to [0, 100].
     """
     rows = []
     for column, label, scale, _ in KEY_OUTCOMES:
@@ -45,6 +45,8 @@ def outcome_table(summary: pl.DataFrame) -> pl.DataFrame:
             continue
         values = summary[column].cast(pl.Float64).to_numpy() * scale
         mean, lo, hi = interval(values)
+        if scale == 100:
+            lo, hi = max(lo, 0.0), min(hi, 100.0)
         reached = int((~pl.Series(values).is_nan()).sum())
         rows.append({"outcome": column, "label": label, "mean": mean, "low": lo, "high": hi,
                      "reached": reached, "n": len(values)})

@@ -105,19 +105,17 @@ class TieStore:
     def __init__(self, n: int) -> None:
         self.n = int(n)
         self.key = np.empty(0, dtype=np.int64)
+        self.a = np.empty(0, dtype=np.int64)   # lower row of each pair
+        self.b = np.empty(0, dtype=np.int64)   # higher row of each pair
         self.trust = np.empty(0, dtype=np.float64)
         self.last_contact = np.empty(0, dtype=np.int32)
 
     def __len__(self) -> int:
         return int(self.key.size)
 
-    @property
-    def a(self) -> np.ndarray:
-        return self.key // self.n
-
-    @property
-    def b(self) -> np.ndarray:
-        return self.key % self.n
+    def _set(self, key: np.ndarray, trust: np.ndarray, last_contact: np.ndarray) -> None:
+        self.key, self.trust, self.last_contact = key, trust, last_contact
+        self.a, self.b = key // self.n, key % self.n
 
     def _keys(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         lo = np.minimum(i, j).astype(np.int64)
@@ -153,10 +151,10 @@ class TieStore:
         if new.size:
             allk = np.concatenate([self.key, new])
             order = np.argsort(allk, kind="stable")
-            self.key = allk[order]
-            self.trust = np.concatenate([self.trust, np.full(new.size, initial)])[order]
-            self.last_contact = np.concatenate(
-                [self.last_contact, np.full(new.size, week, dtype=np.int32)])[order]
+            self._set(allk[order],
+                      np.concatenate([self.trust, np.full(new.size, initial)])[order],
+                      np.concatenate([self.last_contact,
+                                      np.full(new.size, week, dtype=np.int32)])[order])
         idx, _ = self.lookup(np.asarray(i), np.asarray(j))
         return idx
 
@@ -166,8 +164,7 @@ class TieStore:
             return
         people = np.atleast_1d(person)
         keep = ~(np.isin(self.a, people) | np.isin(self.b, people))
-        self.key, self.trust, self.last_contact = (
-            self.key[keep], self.trust[keep], self.last_contact[keep])
+        self._set(self.key[keep], self.trust[keep], self.last_contact[keep])
 
     def strong_degree(self, threshold: float) -> np.ndarray:
         """Number of ties at or above ``threshold`` per person."""
@@ -219,8 +216,7 @@ class State:
     member_ties: TieStore         # cross-school member ties with trust
     versions: Versions = field(default_factory=Versions)
     group_distance: np.ndarray = field(default_factory=lambda: np.empty(0))  # per co-creation group
-    base_group: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    base_group_year: int = -1   # school year the base groups were composed for
+    base_group: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # per person
     _colleague_rows: np.ndarray | None = field(default=None, repr=False)
 
     def colleague_rows(self) -> np.ndarray:
@@ -263,15 +259,20 @@ class State:
         """
         if people.size == 0:
             return
-        order = np.argsort(qualities, kind="stable")  # apply in rising quality: best wins
-        p, k, v, q = people[order], practices[order], versions[order], qualities[order]
-        cur_q = self.quality[p, k]
-        st = self.stage[p, k]
+        cur_q = self.quality[people, practices]
+        st = self.stage[people, practices]
         unaware = st == Stage.UNAWARE
-        better = (q > cur_q + SWITCH_MARGIN) & (st != Stage.TRYING)
-        reconsider = (st == Stage.DROPPED) & better
-        upd = unaware | better
-        self.version[p[upd], k[upd]] = v[upd]
-        self.quality[p[upd], k[upd]] = q[upd]
+        better = (qualities > cur_q + SWITCH_MARGIN) & (st != Stage.TRYING)
+        keep = unaware | better
+        if not keep.any():
+            return
+        p, k, v, q = people[keep], practices[keep], versions[keep], qualities[keep]
+        unaware, better = unaware[keep], better[keep]
+        order = np.argsort(q, kind="stable")  # apply in rising quality: the best one wins
+        p, k, v, q, unaware, better = p[order], k[order], v[order], q[order], unaware[order], \
+            better[order]
+        reconsider = (self.stage[p, k] == Stage.DROPPED) & better
+        self.version[p, k] = v
+        self.quality[p, k] = q
         self.stage[p[unaware], k[unaware]] = Stage.AWARE
         self.stage[p[reconsider], k[reconsider]] = Stage.AWARE

@@ -105,12 +105,8 @@ def work(state: State, scenario: Scenario, rng: np.random.Generator,
     if r.size:
         holder_v = np.full((n_groups, state.n_practices), -1, dtype=np.int64)
         holder_v[g[r], c] = state.version[members[r], c]
-        gg, cc = np.nonzero(holder_v >= 0)
-        for grp, k in zip(gg, cc, strict=True):
-            peers = members[g == grp]
-            state.learn_versions(peers, np.full(peers.size, k),
-                                 np.full(peers.size, holder_v[grp, k]),
-                                 np.full(peers.size, best_q[grp, k]))
+        mr, mc = np.nonzero(holder_v[g] >= 0)
+        state.learn_versions(members[mr], mc, holder_v[g[mr], mc], best_q[g[mr], mc])
     ties = state.member_ties
     a, b = ties.a, ties.b
     same = (state.cocreation_group[a] >= 0) & (state.cocreation_group[a]

@@ -33,16 +33,22 @@ __all__ = ["ChannelState", "share"]
 
 @dataclass
 class ChannelState:
-    """Posts kept by one channel (practice, version, quality)."""
+    """A channel and the posts it keeps (practice, version, quality of each post)."""
 
     name: str
     formality: float
     created_by: str
     read_prob: float
     stores: bool
-    practice: list[int] = field(default_factory=list)
-    version: list[int] = field(default_factory=list)
-    quality: list[float] = field(default_factory=list)
+    practice: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    version: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    quality: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    def keep(self, practice: np.ndarray, version: np.ndarray, quality: np.ndarray) -> None:
+        """Add posts to the channel's store."""
+        self.practice = np.concatenate([self.practice, practice])
+        self.version = np.concatenate([self.version, version])
+        self.quality = np.concatenate([self.quality, quality])
 
 
 def _mean_trust(state: State, default: float) -> np.ndarray:
@@ -61,58 +67,48 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
     """One week of digital posting and reading; return counters."""
     cfg = scenario.digital
     out = {"posts": 0.0, "posts_formal": 0.0, "posts_informal": 0.0, "reads": 0.0}
-    members = state.member & state.present
-    posters = members & (state.role != Role.FACILITATOR)
-    active = (state.stage == Stage.TRYING) | (state.stage == Stage.ADOPTED)
-    has_news = posters & active.any(axis=1)
-    trust = _mean_trust(state, scenario.trust.initial)
-    readers_all = np.flatnonzero(members & (state.role != Role.FACILITATOR))
+    people = np.flatnonzero(state.member & state.present & (state.role != Role.FACILITATOR))
+    if people.size == 0:
+        return out
+    stage = state.stage[people]
+    active = (stage == Stage.TRYING) | (stage == Stage.ADOPTED)
+    has_news = active.any(axis=1)
+    trust = _mean_trust(state, scenario.trust.initial)[people]
+    facilitators = bool(((state.role == Role.FACILITATOR) & state.present).any())
+    expert = np.flatnonzero(state.expert_known)
     for ch in channels:
         if ch.created_by == "facilitators" and not network_alive:
             continue
         p_post = cfg.post_prob * (1 - cfg.formality_post_penalty * ch.formality) * (
             0.5 + 0.5 * trust)
-        post = has_news & (rng.random(state.n_people) < p_post)
-        rows = np.flatnonzero(post)
-        new_p: list[int] = []
-        new_v: list[int] = []
-        new_q: list[float] = []
-        if rows.size:
-            # each poster shares the best active practice they hold
-            q = np.where(active[rows], state.quality[rows], -1.0)
-            k = q.argmax(axis=1)
-            new_p += k.tolist()
-            new_v += state.version[rows, k].tolist()
-            new_q += state.quality[rows, k].tolist()
-        n_member_posts = len(new_p)
-        if ch.created_by == "facilitators" and state.expert_known.any():
-            fac = (state.role == Role.FACILITATOR) & state.present
-            if fac.any():
-                k = int(rng.choice(np.flatnonzero(state.expert_known)))
-                new_p.append(k)
-                new_v.append(k)
-                new_q.append(float(state.effectiveness[k]))
+        post = np.flatnonzero(has_news & (rng.random(people.size) < p_post))
+        rows = people[post]
+        # each poster shares the best active practice they hold
+        k = np.where(active[post], state.quality[rows], -1.0).argmax(axis=1)
+        new_p, new_v, new_q = k, state.version[rows, k], state.quality[rows, k]
+        n_member_posts = float(rows.size)
+        if ch.created_by == "facilitators" and facilitators and expert.size:
+            e = int(rng.choice(expert))
+            new_p = np.append(new_p, e)
+            new_v = np.append(new_v, e)
+            new_q = np.append(new_q, state.effectiveness[e])
         out["posts"] += n_member_posts
-        if ch.formality >= 0.5:
-            out["posts_formal"] += n_member_posts
-        else:
-            out["posts_informal"] += n_member_posts
+        out["posts_formal" if ch.formality >= 0.5 else "posts_informal"] += n_member_posts
         if ch.stores:
-            ch.practice += new_p
-            ch.version += new_v
-            ch.quality += new_q
+            if new_p.size:
+                ch.keep(new_p, new_v, new_q)
             pool_p, pool_v, pool_q = ch.practice, ch.version, ch.quality
         else:
             pool_p, pool_v, pool_q = new_p, new_v, new_q
-        if not pool_p or readers_all.size == 0:
+        if pool_p.size == 0:
             continue
-        readers = readers_all[rng.random(readers_all.size) < ch.read_prob]
+        readers = people[rng.random(people.size) < ch.read_prob]
         if readers.size == 0:
             continue
-        pick = rng.integers(0, len(pool_p), readers.size)
-        k = np.asarray(pool_p)[pick]
+        pick = rng.integers(0, pool_p.size, readers.size)
+        k = pool_p[pick]
         kn = state.knowledge[readers, k]
         state.knowledge[readers, k] = kn + cfg.read_knowledge * (1 - kn)
-        state.learn_versions(readers, k, np.asarray(pool_v)[pick], np.asarray(pool_q)[pick])
+        state.learn_versions(readers, k, pool_v[pick], pool_q[pick])
         out["reads"] += float(readers.size)
     return out

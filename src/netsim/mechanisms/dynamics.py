@@ -27,18 +27,17 @@ __all__ = ["cap_strong_ties", "rank_at_ends", "update"]
 def rank_at_ends(ties: TieStore, sel: np.ndarray) -> np.ndarray:
     """For the selected ties, the larger of their two ranks by trust at either end (0 = each
     end's most trusted tie among the selected)."""
-    ends = np.r_[ties.a[sel], ties.b[sel]]
-    pos = np.r_[np.arange(sel.size), np.arange(sel.size)]
-    tr = ties.trust[np.r_[sel, sel]]
+    ends = np.concatenate([ties.a[sel], ties.b[sel]])
+    tr = np.tile(ties.trust[sel], 2)
     order = np.lexsort((-tr, ends))
     ends_o = ends[order]
-    starts = np.r_[True, ends_o[1:] != ends_o[:-1]]
+    starts = np.empty(ends_o.size, dtype=bool)
+    starts[:1] = True
+    np.not_equal(ends_o[1:], ends_o[:-1], out=starts[1:])
     idx = np.arange(ends_o.size)
     rank = np.empty(ends.size, dtype=np.int64)
     rank[order] = idx - np.maximum.accumulate(np.where(starts, idx, 0))
-    worst = np.zeros(sel.size, dtype=np.int64)
-    np.maximum.at(worst, pos, rank)
-    return worst
+    return np.maximum(rank[: sel.size], rank[sel.size:])
 
 
 def cap_strong_ties(ties: TieStore, strong: float, cap: int) -> int:

@@ -16,8 +16,10 @@ network is alive. The fixed agenda follows seed 001 §1.1, §5.2.2:
    Attendees gain ``story_knowledge`` and ``story_inspiration`` (more than a lecture, seed 001
    §5.3.1) and hear of the presenter's version; the presenter is praised (motivation).
 4. **Two small-group tasks** of ``group_size`` (the agenda has two group tasks, seed 001
-   §1.1, §5.2.2): the first in the school year's *base groups* (composed once a year, so the
-   same people meet again: "meeting so often with the same people", §5.3.6), the second in
+   §1.1, §5.2.2): the first in *base groups* composed at the first gathering (a newcomer takes
+   the seat of the person they replace), so the same people meet again ("meeting so often
+   with the same people", §5.3.6; "fixed participants - lasting relations", Table 6.2), the
+   second in
    freshly mixed groups (the network as matchmaker, §5.3.1). Within a group, person *i* closes
    a share ``group_exchange * t_ij / (g - 1)`` of each positive knowledge gap to partner *j*,
    where ``t_ij`` is their trust (psychological safety gates exchange, seed 001 §5.3.6), and
@@ -192,14 +194,12 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator,
                                           + scenario.motivation.success_gain)
             out["stories"] = float(len(picks))
 
-    # 4. two small-group tasks: in the year's base groups, then in freshly mixed groups
-    year = (week - 1) // scenario.calendar.weeks_per_year
-    if state.base_group.size != state.n_people or state.base_group_year != year:
+    # 4. two small-group tasks: in the base groups, then in freshly mixed groups
+    if state.base_group.size != state.n_people:
         state.base_group = np.full(state.n_people, -1, dtype=np.int64)
         pool = np.flatnonzero(state.member & state.present & (state.role != Role.FACILITATOR))
         state.base_group[pool] = make_groups(pool, state.trait, g.group_size,
                                              g.group_diversity, rng)
-        state.base_group_year = year
     base = state.base_group[audience]
     seated = base >= 0
     out["exchange"] += group_session(state, scenario, rng, week, audience[seated], base[seated])

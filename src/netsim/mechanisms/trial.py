@@ -77,9 +77,10 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         willing = staff & (~state.resistant | mandate_ok)
         eligible = ((state.stage == Stage.AWARE) & (state.knowledge >= cfg.min_knowledge)
                     & willing[:, None])
-        p = cfg.trial_rate * state.motivation[:, None] * state.inspiration
-        start = eligible & (rng.random(eligible.shape) < p)
-        r, c = np.nonzero(start)
+        r, c = np.nonzero(eligible & (state.inspiration > 0))
+        p = cfg.trial_rate * state.motivation[r] * state.inspiration[r, c]
+        start = rng.random(r.size) < p
+        r, c = r[start], c[start]
         if r.size:
             state.stage[r, c] = Stage.TRYING
             support = np.zeros(r.size)
@@ -123,8 +124,12 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     # co-created versions are shared with the whole group
     if in_group.any():
         members = np.flatnonzero(state.cocreation_group >= 0)
-        for g, k, v, q in zip(group[in_group], c[in_group], ids[in_group], new_q[in_group],
-                              strict=True):
-            peers = members[state.cocreation_group[members] == g]
-            state.learn_versions(peers, np.full(peers.size, k), np.full(peers.size, v),
-                                 np.full(peers.size, q))
+        members = members[np.argsort(state.cocreation_group[members], kind="stable")]
+        sizes = np.bincount(state.cocreation_group[members], minlength=state.group_distance.size)
+        starts = np.r_[0, np.cumsum(sizes)[:-1]]
+        grp, k, v, q = group[in_group], c[in_group], ids[in_group], new_q[in_group]
+        n_each = sizes[grp]
+        which = np.repeat(np.arange(grp.size), n_each)
+        offset = np.arange(which.size) - np.repeat(np.cumsum(n_each) - n_each, n_each)
+        peers = members[starts[grp[which]] + offset]
+        state.learn_versions(peers, k[which], v[which], q[which])
