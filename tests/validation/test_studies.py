@@ -82,7 +82,8 @@ def test_experiment_config_composes_for_every_swept_value(study):
     data = yaml.safe_load((configs_dir() / "experiment" / f"{config}.yaml").read_text())
     params = data["hydra"]["sweeper"]["params"]
     assert data["hydra"]["sweep"]["dir"] == f"multirun/{config}"
-    for key, values in params.items():
-        for value in str(values).split(","):
-            (scenario,) = check_overrides([f"+experiment={config}", f"{key}={value}"])
-            assert scenario.replicates >= 20
+    sweeps = [f"{key}={values}" for key, values in params.items()]
+    scenarios = check_overrides([f"+experiment={config}", *sweeps], multirun=True)
+    n_values = sum(len(str(v).split(",")) for v in params.values())
+    assert len(scenarios) == 1 + n_values - len(params)
+    assert all(s.replicates >= 20 for s in scenarios)

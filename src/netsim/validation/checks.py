@@ -48,7 +48,7 @@ from netsim.config import Scenario, load_scenario, scenario_from_dict
 from netsim.metrics import convergence
 from netsim.model import LearningNetworkModel
 from netsim.runner import interval, seed_sequence
-from netsim.state import Origin, Stage
+from netsim.state import Stage
 from netsim.validation import theory
 
 __all__ = ["CHECKS", "DEFAULT_SEED", "NOT_REPRODUCED", "Check", "CheckResult", "format_results", "run_arm",
@@ -404,22 +404,12 @@ def _extras(model: LearningNetworkModel) -> dict[str, float]:
     staff = st.staff
     members = staff & st.member
     expert = st.expert_known
-    adopted = (st.stage == Stage.ADOPTED) & (staff & (st.school >= 0))[:, None]
+    adopted = (st.stage == Stage.ADOPTED) & staff[:, None]
     out = {
         "knowledge_expert_members": float(st.knowledge[np.ix_(members, expert)].mean())
         if members.any() and expert.any() else math.nan,
         "practices_in_use": float(adopted.any(0).sum()),
     }
-    # versions created during the run that are in use at two or more schools, by origin
-    r, c = np.nonzero(adopted)
-    version = st.version[r, c]
-    pairs = np.unique(np.c_[version, st.school[r]], axis=0)
-    ids, n_schools = np.unique(pairs[:, 0], return_counts=True)
-    origin = np.asarray(st.versions.origin)[ids] if ids.size else np.empty(0, dtype=int)
-    spread = (n_schools >= 2) & (origin != Origin.INITIAL)
-    out["versions_spread"] = float(spread.sum())
-    out["cocreation_share_spread"] = (float((origin[spread] == Origin.COCREATION).mean())
-                                      if spread.any() else math.nan)
     return out
 
 
@@ -609,9 +599,9 @@ def fact_cocreation(full: bool, ss: np.random.SeedSequence) -> CheckResult:
         " cocreation_version_share (default scenario)", "seed 001 §6.2.3",
         "share > 0.5", est, est[1] > 0.5,
         f"new versions per run {_fmt(base['new_versions_total'])}; co-creation groups (mean) "
-        f"{_fmt(base['cocreation_groups_mean'])}; among new versions in use at >= 2 schools "
-        f"({_fmt(base['versions_spread'])} per run) co-created: "
-        f"{_fmt(base['cocreation_share_spread'])}")
+        f"{_fmt(base['cocreation_groups_mean'])}; innovations (improved versions in use at >= 2"
+        f" schools) per run {_fmt(base['innovations'])}, co-created share of them "
+        f"{_fmt(base['innovation_cocreation_share'])}")
 
 
 NO_STORIES = {"gathering.stories": 0}
@@ -640,28 +630,27 @@ def fact_stories(full: bool, ss: np.random.SeedSequence) -> CheckResult:
         f"{_fmt(base['practices_in_use'])}")
 
 
-def _innovation(arm: dict[str, np.ndarray]) -> np.ndarray:
-    share = np.nan_to_num(arm["cocreation_version_share"], nan=0.0)
-    return arm["new_versions_total"] * share
-
-
 def fact_diversity(full: bool, ss: np.random.SeedSequence) -> CheckResult:
     r = _reps(full)
     arms = {d: _arm({"gathering.group_diversity": d}, r) for d in (0.0, 0.5, 1.0)}
-    inn = {d: _innovation(a) for d, a in arms.items()}
+    inn = {d: a["innovations"] for d, a in arms.items()}
     contrast = interval(inn[0.5] - 0.5 * (inn[0.0] + inn[1.0]))
     d_low = _paired(inn[0.0], inn[0.5])
     d_high = _paired(inn[1.0], inn[0.5])
     ok = d_low[1] > 0 and d_high[1] > 0
+    cocreated = {d: _fmt(a["new_versions_total"] * np.nan_to_num(a["cocreation_version_share"]))
+                 for d, a in arms.items()}
     quality = {d: _fmt(a["version_quality"]) for d, a in arms.items()}
     return _fact_row(
         "fact_7_diversity", "'Lagom friktion': moderate group diversity gives more innovation "
-        "than too little or too much: co-created new versions at group_diversity 0.5 minus the "
-        "mean of 0 and 1", "seed 002 §2.2-2.3; Nooteboom et al. 2007 (cognitive distance)",
+        "than too little or too much: innovations (improved versions in use at >= 2 schools) "
+        "at group_diversity 0.5 minus the mean of 0 and 1",
+        "seed 002 §2.2-2.3; Nooteboom et al. 2007 (cognitive distance)",
         "0.5 above both 0 and 1 (both paired effects > 0)", contrast, ok,
-        f"co-created versions 0: {_fmt(inn[0.0])}, 0.5: {_fmt(inn[0.5])}, 1: {_fmt(inn[1.0])};"
-        f" 0.5-0: {d_low[0]:.1f} [{d_low[1]:.1f}, {d_low[2]:.1f}], 0.5-1: {d_high[0]:.1f} "
-        f"[{d_high[1]:.1f}, {d_high[2]:.1f}]; version quality {quality}")
+        f"innovations 0: {_fmt(inn[0.0])}, 0.5: {_fmt(inn[0.5])}, 1: {_fmt(inn[1.0])}; "
+        f"0.5-0: {d_low[0]:.2f} [{d_low[1]:.2f}, {d_low[2]:.2f}], 0.5-1: {d_high[0]:.2f} "
+        f"[{d_high[1]:.2f}, {d_high[2]:.2f}]; co-created versions {cocreated}; version "
+        f"quality {quality}")
 
 
 def fact_incremental(full: bool, ss: np.random.SeedSequence) -> CheckResult:

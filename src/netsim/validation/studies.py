@@ -120,14 +120,17 @@ STUDIES: dict[str, Study] = {s.name: s for s in (
     _study("fact_5_cocreation", "Most new versions of practice come from small cross-school "
            "co-creation groups", "seed 001 §6.2.3",
            {"cocreation_version_share": "share of new versions co-created",
+            "innovation_cocreation_share": "share of innovations co-created",
+            "innovations": "innovations (improved versions at >= 2 schools)",
             "cocreated_versions": "co-created new versions",
             "individual_versions": "individual new versions",
             "cocreation_groups_mean": "co-creation groups (mean)",
             "version_quality": "version quality"},
-           [Panel("cocreated_versions", "co-created new versions per run"),
-            Panel("individual_versions", "individual new versions per run"),
-            Panel("cocreation_version_share", "co-created share of new versions (%)",
-                  scale=100)],
+           [Panel("cocreation_version_share", "co-created share of new versions (%)",
+                  scale=100),
+            Panel("innovation_cocreation_share", "co-created share of innovations (%)",
+                  scale=100),
+            Panel("cocreation_groups_mean", "co-creation groups (mean over weeks)")],
            {"cocreation.threshold": 0.6}),
     _study("fact_6_stories", "Peer stories lead to more trials than expert lectures alone; "
            "without expert input the network recycles what it knows",
@@ -140,13 +143,14 @@ STUDIES: dict[str, Study] = {s.name: s for s in (
            {"gathering.stories": 0, "gathering.expert_inputs": 1}),
     _study("fact_7_diversity", "'Lagom friktion': too little or too much diversity in groups "
            "gives less innovation than a moderate amount", "seed 002 §2.2-2.3",
-           {"cocreated_versions": "co-created new versions",
+           {"innovations": "innovations (improved versions at >= 2 schools)",
+            "cocreated_versions": "co-created new versions",
             "version_quality": "version quality in use",
             "cocreation_groups_mean": "co-creation groups (mean)",
             "adoption_all": "all staff adopted (share)"},
-           [Panel("cocreated_versions", "co-created new versions per run"),
-            Panel("version_quality", "mean quality of versions in use"),
-            Panel("cocreation_groups_mean", "co-creation groups (mean over weeks)")],
+           [Panel("innovations", "innovations per run (improved, >= 2 schools)"),
+            Panel("cocreated_versions", "co-created new versions per run"),
+            Panel("version_quality", "mean quality of versions in use")],
            {"gathering.group_diversity": 0.5}),
     _study("fact_8_incremental", "After about one year change is incremental and practice "
            "converges across schools", "seed 001 §5.2.4, §7.1",
@@ -368,7 +372,11 @@ def _figure(study: Study, summary: pl.DataFrame, series: pl.DataFrame, swept: li
             path: Path) -> Path:
     n = len(study.panels)
     fig, axes = plt.subplots(1, n, figsize=(4 * n, 3.4), dpi=100, squeeze=False)
-    colours = plt.get_cmap("viridis")
+    cmap = plt.get_cmap("viridis")
+
+    def colours(x: float) -> Any:
+        return cmap(0.85 * x)
+
     x_key = swept[0] if swept else None
     hue_key = swept[1] if len(swept) > 1 else None
     for ax, panel in zip(axes[0], study.panels):
