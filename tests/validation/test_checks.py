@@ -41,6 +41,7 @@ def test_fast_suite_has_no_failures_and_covers_both_groups(fast_results):
     assert groups == {"textbook", "fact"}
     facts = [n for n in fast_results if n.startswith("fact_")]
     assert len(facts) >= 8
+    assert {int(n.split("_")[1][0]) for n in facts} == set(range(1, 9))  # facts 1-8 of issue 5
 
 
 def test_documented_failures_are_facts_with_reasons():

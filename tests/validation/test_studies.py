@@ -55,7 +55,7 @@ def test_make_study_writes_small_table_and_figure_with_paired_differences(sweep,
     b = summary.filter(pl.col("leader_participation") == 1.0).sort("replicate")[col].to_numpy()
     row = table.filter((pl.col("arm") == "leader_participation=1.0") & (pl.col("outcome") == col))
     assert row["diff"][0] == pytest.approx((b - a).mean(), abs=1e-4)
-    assert "| leader_participation=1.0 |" in (tmp_path / "summary.md").read_text()
+    assert "| leader_participation=1.0 | 3 |" in (tmp_path / "summary.md").read_text()
 
 
 def test_every_study_has_a_committed_experiment_config():

@@ -225,12 +225,16 @@ def derived_outcomes(summary: pl.DataFrame, series: pl.DataFrame,
     (values at the end of school year 1); ``adoption_growth_y1`` (year-1 growth of the adopting
     share of all staff) and ``adoption_growth_later`` (mean growth per later year);
     ``dev_time_share`` (development-time sessions given to network work per school-week);
-    ``posts_per_formal_channel`` and ``posts_per_informal_channel``; ``cocreated_versions``
+    ``posts_per_formal_channel`` and ``posts_per_informal_channel`` (a channel is formal when
+    its formality is >= 0.5, as in the ``posts_formal`` counter); ``cocreated_versions``
     and ``individual_versions``; ``colleague_member_ratio``.
     """
     wpy = int(scenario["calendar"]["weeks_per_year"])
     channels = scenario["digital"]["channels"]
-    n_formal = sum(c["created_by"] == "facilitators" for c in channels)
+    # metrics count a post as formal when its channel's formality is >= 0.5 (digital.py)
+    member_f = float(scenario["digital"]["member_channel_formality"])
+    n_formal = sum((float(scenario["formality"]) if c["created_by"] == "facilitators"
+                    else member_f) >= 0.5 for c in channels)
     n_informal = len(channels) - n_formal
     last = int(series["week"].max())
     y1 = min(wpy, last)
@@ -267,7 +271,8 @@ def load_sweep(sweep_dir: Path | str) -> tuple[pl.DataFrame, pl.DataFrame, list[
     """Read the finished jobs of a sweep: (summary, series, swept keys).
 
     Both tables get ``job``, ``arm`` (the job's overrides as ``key=value`` text) and one column
-    per swept key; the summary also gets :func:`derived_outcomes`.
+    per swept key; the summary also gets :func:`derived_outcomes`, the series a ``year``
+    column (weeks / ``calendar.weeks_per_year``).
 
     Raises:
         StudyError: no finished job (``<n>/summary.parquet``) in ``sweep_dir``.
@@ -297,7 +302,9 @@ def load_sweep(sweep_dir: Path | str) -> tuple[pl.DataFrame, pl.DataFrame, list[
         extra = [pl.lit(num).alias("job"), pl.lit(arm).alias("arm")]
         extra += [pl.lit(ov.get(k)).alias(k) for k in swept]
         summaries.append(summary.with_columns(extra))
-        series_frames.append(series.with_columns(extra))
+        wpy = float(scenario["calendar"]["weeks_per_year"])
+        series_frames.append(series.with_columns(
+            *extra, (pl.col("week").cast(pl.Float64) / wpy).alias("year")))
     return (pl.concat(summaries, how="diagonal_relaxed"),
             pl.concat(series_frames, how="diagonal_relaxed"), swept)
 
@@ -354,13 +361,14 @@ def _markdown(study: Study, table: pl.DataFrame, sweep_dir: Path) -> str:
              f"`netsim run -m +experiment={study.config}`. Mean and 95 % interval over "
              f"replicates; difference: paired (common random numbers) from the reference arm "
              f"`{ref}`, with its 95 % interval.", "",
-             "| arm | outcome | n | mean [95 % CI] | difference from reference [95 % CI] |",
+             "| outcome | arm | n | mean [95 % CI] | difference from reference [95 % CI] |",
              "|---|---|---|---|---|"]
-    for r in table.iter_rows(named=True):
-        diff = "reference" if r["arm"] == ref else \
-            f"{_fmt(r['diff'])} [{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]"
-        lines.append(f"| {r['arm']} | {r['label']} | {r['replicates']} | {_fmt(r['mean'])} "
-                     f"[{_fmt(r['low'])}, {_fmt(r['high'])}] | {diff} |")
+    for col, _ in study.outcomes:
+        for r in table.filter(pl.col("outcome") == col).iter_rows(named=True):
+            diff = "reference" if r["arm"] == ref else \
+                f"{_fmt(r['diff'])} [{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]"
+            lines.append(f"| {r['label']} | {r['arm']} | {r['replicates']} | {_fmt(r['mean'])} "
+                         f"[{_fmt(r['low'])}, {_fmt(r['high'])}] | {diff} |")
     return "\n".join(lines) + "\n"
 
 
@@ -384,17 +392,17 @@ def _figure(study: Study, summary: pl.DataFrame, series: pl.DataFrame, swept: li
             arms = summary.select("arm").unique(maintain_order=True)["arm"].to_list()
             for i, arm in enumerate(arms):
                 sub = series.filter(pl.col("arm") == arm)
-                agg = (sub.group_by("week").agg(pl.col(panel.column).mean().alias("m"),
+                agg = (sub.group_by("year").agg(pl.col(panel.column).mean().alias("m"),
                                                 pl.col(panel.column).std().alias("s"),
-                                                pl.len().alias("n")).sort("week"))
-                w = agg["week"].to_numpy()
+                                                pl.len().alias("n")).sort("year"))
+                w = agg["year"].to_numpy()
                 m = agg["m"].to_numpy() * panel.scale
                 half = 1.96 * np.nan_to_num(agg["s"].to_numpy()) / np.sqrt(agg["n"].to_numpy())
                 colour = colours(i / max(1, len(arms) - 1)) if len(arms) > 1 else "#1b6ca8"
                 ax.plot(w, m, color=colour, label=arm, linewidth=1.6)
                 ax.fill_between(w, m - half * panel.scale, m + half * panel.scale,
                                 color=colour, alpha=0.2, linewidth=0)
-            ax.set_xlabel("week")
+            ax.set_xlabel("school years")
             if len(arms) > 1:
                 ax.legend(fontsize=7, frameon=False)
         else:
