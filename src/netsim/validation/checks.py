@@ -320,6 +320,28 @@ def check_ic_supercritical(full: bool, ss: np.random.SeedSequence) -> CheckResul
         f"(tolerance {tol})")
 
 
+def check_ic_threshold_sweep(full: bool, ss: np.random.SeedSequence) -> CheckResult:
+    """Full suite only: the probability of a large cascade across T = 0.5/z ... 2/z."""
+    ratios = (0.5, 0.8, 1.25, 1.5, 2.0)
+    worst, rows = 0.0, []
+    for zt, child in zip(ratios, ss.spawn(len(ratios))):
+        t = zt / IC_Z
+        sizes, n = _ic_final_sizes(IC_Z, t, full, child)
+        p_est, p_lo, p_hi = interval((sizes > LARGE).mean(axis=1))
+        target = theory.ic_large_cascade_probability(IC_Z, t)
+        # distance of the target from the interval (0 when covered)
+        miss = max(0.0, p_lo - target, target - p_hi)
+        worst = max(worst, miss)
+        rows.append(f"zT={zt:g}: {p_est:.3f} [{p_lo:.3f}, {p_hi:.3f}] vs {target:.3f}")
+    tol = 0.05  # finite size blurs the transition near zT = 1
+    return CheckResult(
+        "ic_threshold_sweep", "textbook",
+        f"Independent cascade on ER (z={IC_Z:g}): probability of a large cascade across "
+        "T = 0.5/z ... 2/z; largest distance of the target from the 95 % interval",
+        _IC_SOURCE, f"0 (tolerance {tol}, finite size near zT = 1)", worst, worst, worst,
+        _status("ic_threshold_sweep", worst <= tol), "; ".join(rows))
+
+
 WATTS_PHI = 0.18
 
 
@@ -359,6 +381,25 @@ def check_watts_window(full: bool, ss: np.random.SeedSequence) -> CheckResult:
         f"> 0.02 inside {lo_z:.2f} < z < {hi_z:.2f}; < 0.05 outside (z={outside:g})",
         p_in, lo_in, hi_in, _status("watts_window", ok),
         f"outside (z={outside:g}): {p_out:.3f} [{lo_out:.3f}, {hi_out:.3f}]")
+
+
+def check_watts_window_sweep(full: bool, ss: np.random.SeedSequence) -> CheckResult:
+    """Full suite only: global cascades are frequent inside the window, absent outside."""
+    lo_z, hi_z = theory.watts_cascade_window_edges(WATTS_PHI)  # type: ignore[misc]
+    zs = (0.5, 2.0, 4.0, 5.0, 7.0, 10.0)
+    ok, rows = True, []
+    for z, child in zip(zs, ss.spawn(len(zs))):
+        hits, trials, n = _watts_frequency(z, full, child)
+        p, lo, hi = _proportion(hits, trials)
+        inside = lo_z < z < hi_z
+        ok &= (lo > 0.02) if inside else (hi < 0.05)
+        rows.append(f"z={z:g} ({'in' if inside else 'out'}): {p:.3f} [{lo:.3f}, {hi:.3f}]")
+    return CheckResult(
+        "watts_window_sweep", "textbook",
+        f"Fractional threshold phi={WATTS_PHI} on ER: global-cascade frequency across mean "
+        "degree z (all inside > 0.02, all outside < 0.05)", _WATTS_SOURCE,
+        f"window {lo_z:.2f} < z < {hi_z:.2f}", float(ok), float(ok), float(ok),
+        _status("watts_window_sweep", ok), "; ".join(rows))
 
 
 def check_centola_ring(full: bool, ss: np.random.SeedSequence) -> CheckResult:
@@ -736,7 +777,11 @@ CHECKS: tuple[Check, ...] = (
            check_ic_subcritical),
     _check("ic_supercritical", "textbook", "independent cascade above 1/z", _IC_SOURCE,
            check_ic_supercritical),
+    _check("ic_threshold_sweep", "textbook", "independent cascade across T", _IC_SOURCE,
+           check_ic_threshold_sweep, fast=False),
     _check("watts_window", "textbook", "Watts cascade window", _WATTS_SOURCE, check_watts_window),
+    _check("watts_window_sweep", "textbook", "Watts window across z", _WATTS_SOURCE,
+           check_watts_window_sweep, fast=False),
     _check("centola_ring", "textbook", "complex contagion on a ring", "Centola & Macy 2007",
            check_centola_ring),
     _check("fact_1_leader", "fact", "leader takes part", "seed 001 §5.2.5, §6.4.2", fact_leader),
@@ -763,8 +808,8 @@ CHECKS: tuple[Check, ...] = (
 
 
 def select_checks(full: bool = False, only: Sequence[str] | None = None) -> list[Check]:
-    """The checks to run: the fast subset unless ``full``; ``only`` selects by name, group
-    (``textbook``, ``fact``) or name prefix.
+    """The checks to run: the fast subset unless ``full``; ``only`` selects by exact name (any
+    check), or by group (``textbook``, ``fact``) or name prefix within that subset.
 
     Raises:
         ValueError: ``only`` names no check.
@@ -772,8 +817,8 @@ def select_checks(full: bool = False, only: Sequence[str] | None = None) -> list
     selected = [c for c in CHECKS if full or c.fast]
     if only:
         wanted = set(only)
-        selected = [c for c in selected if c.name in wanted or c.group in wanted
-                    or any(c.name.startswith(w) for w in wanted)]
+        selected = [c for c in CHECKS if c.name in wanted or (c in selected and (
+            c.group in wanted or any(c.name.startswith(w) for w in wanted)))]
         if not selected:
             raise ValueError(f"--only = {','.join(only)!r} matches no check; allowed: "
                              + ", ".join(["textbook", "fact", *(c.name for c in CHECKS)]))
