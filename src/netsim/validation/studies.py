@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -387,6 +388,12 @@ def _figure(study: Study, summary: pl.DataFrame, series: pl.DataFrame, swept: li
 
     x_key = swept[0] if swept else None
     hue_key = swept[1] if len(swept) > 1 else None
+    fixed = []
+    for key in swept[2:]:  # further swept keys are held at the reference (or first) value
+        value = study.reference.get(key, summary[key][0])
+        summary = summary.filter(pl.col(key) == value)
+        series = series.filter(pl.col(key) == value)
+        fixed.append(f"{key}={value}")
     for ax, panel in zip(axes[0], study.panels):
         if panel.kind == "series":
             arms = summary.select("arm").unique(maintain_order=True)["arm"].to_list()
@@ -435,8 +442,10 @@ def _figure(study: Study, summary: pl.DataFrame, series: pl.DataFrame, swept: li
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=8)
     n_rep = summary.group_by("arm").len()["len"].min()
-    fig.suptitle(f"{study.name}: {study.title}\nmean and 95 % interval, {n_rep} replicates "
-                 "per arm", fontsize=9)
+    held = f"; {', '.join(fixed)}" if fixed else ""
+    title = textwrap.fill(f"{study.name}: {study.title}", width=int(13 * 4 * n))
+    fig.suptitle(f"{title}\nmean and 95 % interval, {n_rep} replicates per arm{held}",
+                 fontsize=9)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
