@@ -48,8 +48,9 @@ class StudyError(ValueError):
 
 @dataclass(frozen=True)
 class Panel:
-    """One figure panel: an outcome against the swept value (``point``) or over time
-    (``series``, a timeseries column). Values are multiplied by ``scale`` for display."""
+    """One figure panel: an outcome against the swept value (``point``), its paired difference
+    from the reference arm (``diff``, common random numbers), or a timeseries column over time
+    (``series``). Values are multiplied by ``scale`` for display."""
 
     column: str
     label: str
@@ -166,6 +167,8 @@ STUDIES: dict[str, Study] = {s.name: s for s in (
            "seed 001 §5.2, §5.3.3", {**ADOPTION, "adoption_all": "all staff adopted (share)",
                                      "person_hours": "person-hours"},
            [Panel("adoption_all", "all staff who adopted (%)", scale=100),
+            Panel("adoption_all", "all staff adopted: paired difference from 0.8 (pp)",
+                  kind="diff", scale=100),
             Panel("schools_changed", "schools changed (%)", scale=100)],
            {"leader_participation": 0.8}, config="condition_leader_participation"),
     _study("trust", "Condition: trust between members (initial trust)",
@@ -173,6 +176,8 @@ STUDIES: dict[str, Study] = {s.name: s for s in (
                                "trust_members": "mean member trust at the end",
                                "cocreation_groups_mean": "co-creation groups (mean)"},
            [Panel("adoption_all", "all staff who adopted (%)", scale=100),
+            Panel("adoption_all", "all staff adopted: paired difference from 0.2 (pp)",
+                  kind="diff", scale=100),
             Panel("cocreation_groups_mean", "co-creation groups (mean)")],
            {"trust.initial": 0.2}, config="condition_trust"),
     _study("formality", "Condition: formality of the network frame", "seed 001 §5.4, §6.4.3",
@@ -180,6 +185,8 @@ STUDIES: dict[str, Study] = {s.name: s for s in (
             "posts_per_formal_channel": "posts per formal channel",
             "posts_per_informal_channel": "posts per informal channel"},
            [Panel("adoption_all", "all staff who adopted (%)", scale=100),
+            Panel("adoption_all", "all staff adopted: paired difference from 0.8 (pp)",
+                  kind="diff", scale=100),
             Panel("posts_per_formal_channel", "posts per formal channel")],
            {"formality": 0.8}, config="condition_formality"),
     _study("meeting_interval_weeks", "Condition: weeks between gatherings",
@@ -188,6 +195,8 @@ STUDIES: dict[str, Study] = {s.name: s for s in (
                                    "person_hours": "person-hours",
                                    "adoption_per_100_person_hours": "adopters per 100 h"},
            [Panel("adoption_all", "all staff who adopted (%)", scale=100),
+            Panel("adoption_all", "all staff adopted: paired difference from 6 weeks (pp)",
+                  kind="diff", scale=100),
             Panel("adoption_per_100_person_hours", "adopters per 100 person-hours")],
            {"meeting_interval_weeks": 6}, config="condition_meeting_interval_weeks"),
 )}
@@ -418,6 +427,11 @@ def _figure(study: Study, summary: pl.DataFrame, series: pl.DataFrame, swept: li
             xs_all = summary[x_key].unique(maintain_order=True).to_list() if x_key else [None]
             numeric = _is_number(xs_all)
             order = sorted(xs_all) if numeric else xs_all
+            ref_arm = _reference_arm(study, summary, swept)
+            ref_values = summary.filter(pl.col("arm") == ref_arm).select(
+                "replicate", pl.col(panel.column).cast(pl.Float64).alias("_ref"))
+            if panel.kind == "diff":
+                ax.axhline(0, color="grey", linewidth=0.8)
             for i, hue in enumerate(hues):
                 sub = summary.filter(pl.col(hue_key) == hue) if hue_key else summary
                 xs, ms, los, his = [], [], [], []
@@ -425,7 +439,11 @@ def _figure(study: Study, summary: pl.DataFrame, series: pl.DataFrame, swept: li
                     part = sub.filter(pl.col(x_key) == xv) if x_key else sub
                     if part.height == 0:
                         continue
-                    m, lo, hi = interval(part[panel.column].cast(pl.Float64).to_numpy())
+                    values = part.select("replicate", pl.col(panel.column).cast(pl.Float64))
+                    if panel.kind == "diff":  # paired difference from the reference arm
+                        values = values.join(ref_values, on="replicate").select(
+                            "replicate", pl.col(panel.column) - pl.col("_ref"))
+                    m, lo, hi = interval(values[panel.column].to_numpy())
                     xs.append(xv if numeric else j)
                     ms.append(m * panel.scale)
                     los.append((m - lo) * panel.scale if math.isfinite(lo) else 0.0)
