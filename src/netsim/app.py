@@ -90,7 +90,8 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
     """Compose and validate the config for the given command-line overrides.
 
     For a multirun, every value of every sweep is checked (one key at a time, the other
-    sweeps at their first value), up to ``max_checks`` compositions.
+    sweeps at their first value), up to ``max_checks`` compositions. A ``network.file`` is
+    read once to check that it parses.
 
     Returns:
         The scenarios checked (for a single run, one).
@@ -120,4 +121,9 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
                 combo = first[:i] + [v] + first[i + 1:]
                 checked.append(_compose(fixed + combo))
     GlobalHydra.instance().clear()
+    # a network file that exists but cannot be parsed must also stop the command here
+    from netsim.population import load_graph
+
+    for path in sorted({sc.network.file for sc in checked if sc.network.file}):
+        load_graph(path)
     return checked

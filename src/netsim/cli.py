@@ -27,12 +27,15 @@ commands:
                              check the model against textbook results and field-report facts
   validate --study NAME SWEEP_DIR [--out DIR]
                              summary table and figure of a study in experiments/
+  compare <sweep_dir> --baseline <arm> [--outcomes a,b] [--out DIR]
+                             compare the arms of a collected sweep with a baseline arm
   help                       show this message
 
 Examples:
   netsim run
   netsim run scenario=meeting_groups leader_participation=1.0 replicates=10
   netsim run -m meeting_interval_weeks=3,6,12
+  netsim compare multirun/2026-11-23/10-00-00 --baseline meeting_interval_weeks=6
 """
 
 
@@ -184,10 +187,61 @@ def _validate(args: list[str]) -> int:
     return 0
 
 
+def _compare(args: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="netsim compare",
+        description="Compare the arms of a collected sweep with a baseline arm: means, paired "
+                    "differences with 95 % intervals, cost, figures and a report.")
+    parser.add_argument("sweep_dir", help="the sweep folder (netsim run -m ...)")
+    parser.add_argument("--baseline", help="the baseline arm: its label, or key=value such as "
+                                           "meeting_interval_weeks=6")
+    parser.add_argument("--outcomes", help="comma-separated outcome columns, or 'all' "
+                                           "(default: adoption, schools changed, weeks to 50 %%, "
+                                           "trust, network alive, cost)")
+    parser.add_argument("--out", help="folder for the report (default <sweep_dir>/comparison)")
+    opts = parser.parse_args(args)
+    from netsim.analysis import CompareError
+    from netsim.compare_report import format_rows, run_compare
+
+    outcomes = [o.strip() for o in opts.outcomes.split(",") if o.strip()] \
+        if opts.outcomes else None
+    command = "netsim compare " + " ".join(shlex.quote(a) for a in args)
+    try:
+        comparison, paths = run_compare(opts.sweep_dir, opts.baseline, outcomes, opts.out,
+                                        command)
+    except CompareError as exc:
+        return _fail(str(exc))
+    from netsim.analysis import condition_label
+
+    arms_by = ", ".join(condition_label(k) for k in comparison.conditions) or "arm"
+    base = comparison.arms.filter(comparison.arms["arm"] == comparison.baseline)["label"][0]
+    print(f"\n{comparison.arms.height} arms by {arms_by}; baseline {base}\n"
+          "mean and 95 % interval over replicates; difference = arm minus baseline with its "
+          "95 % interval (* excludes 0)")
+    for title, rows in format_rows(comparison):
+        widths = [max(len(r[i]) for r in rows) for i in range(6)]
+        print(f"\n{title}")
+        for r in rows:
+            print("  " + "  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}"
+                                   for i, (c, w) in enumerate(zip(r[:6], widths)))
+                  + (f" {r[6]}" if r[6] else ""))
+    print()
+    for note in comparison.notes:
+        print(note)
+    folder = paths["report.md"].parent
+    names = ["report.html", "report.md", "comparison.csv", "comparison.parquet",
+             *(p.name for p in paths.values() if p.suffix == ".png")]
+    print(f"\nwrote {folder}/: {', '.join(names)}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "run": _run,
     "presets": _presets,
     "validate": _validate,
+    "compare": _compare,
 }
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
 import math
 import types
 import typing
@@ -127,8 +128,16 @@ class NetworkConfig:
                                     source="seed 004 (meeting groups)")
     homophily: float = _f(0.0, "share of collegial ties drawn towards similar colleagues", 0, 1,
                           "seed 000 (birds of a feather, Poole et al. 2019)")
-    cross_school_informal_ties: int = _f(0, "initial informal cross-school ties per teacher", 0, 50,
+    cross_school_informal_ties: int = _f(0, "initial informal cross-school ties per teacher "
+                                         "(mean degree; partners drawn by homophily)", 0, 50,
                                          "seed 000 (significant networks)")
+    informal_tie_trust: float = _f(0.8, "mean trust on initial informal cross-school ties "
+                                   "(drawn uniformly in ±0.1)", 0, 1,
+                                   "seed 000 (partners one trusts and respects); value is a "
+                                   "modelling choice")
+    gatherings_by_area: bool = _f(False, "each network gathering is held separately in every "
+                                  "area / meeting group, for that group's invited members",
+                                  source="seed 004 (meeting groups meet separately)")
     file: str | None = _f(None, "edge list (CSV: source,target[,weight]) or GraphML replacing the "
                           "generated ties", nullable=True)
 
@@ -146,6 +155,19 @@ class CalendarConfig:
     gathering_end_week: int | None = _f(None, "last week gatherings are held (None = never end)", 1,
                                         100000, "seed 000 (time-limited formal project)",
                                         nullable=True)
+    gathering_weeks: list[int] = _f(list, "weeks within each school year when the network "
+                                    "gathers; if set, meeting_interval_weeks is not used "
+                                    "(empty = every meeting_interval_weeks)", 1, 52,
+                                    "seed 004 (fixed study days)")
+    gathering_hours_list: list[float] = _f(list, "hours of each gathering in gathering_weeks "
+                                           "(empty = gathering_hours for all)", 0, 24,
+                                           "seed 004 (three half-days and one full day)",
+                                           lo_open=True)
+    area_meeting_interval_weeks: int = _f(0, "weeks between area-network gatherings (0 = none)",
+                                          0, 104, "seed 004 (developers lead area networks)")
+    area_meeting_start_week: int = _f(1, "week of the first area-network gathering", 1, 2000)
+    area_gathering_hours: float = _f(3.0, "length of one area-network gathering in hours", 0, 24,
+                                     lo_open=True)
     dev_time_interval_weeks: int = _f(1, "weeks between shared development-time sessions", 1, 52,
                                       "seed 001 §6.3.2 (one afternoon every week)")
     dev_time_hours: float = _f(1.5, "hours of one development-time session", 0, 10)
@@ -583,6 +605,43 @@ def validate(scenario: Scenario) -> Scenario:
     if net.n_areas > net.n_schools:
         raise ConfigError(f"network.n_areas = {net.n_areas} exceeds network.n_schools = "
                           f"{net.n_schools}; allowed: 0 <= n_areas <= n_schools")
+    cal = scenario.calendar
+    weeks = cal.gathering_weeks
+    if any(b <= a for a, b in itertools.pairwise(weeks)):
+        raise ConfigError(f"calendar.gathering_weeks = {weeks} is not strictly increasing; "
+                          "allowed: distinct weeks in rising order")
+    if weeks and weeks[-1] > cal.weeks_per_year:
+        raise ConfigError(f"calendar.gathering_weeks = {weeks} has week {weeks[-1]} after the "
+                          f"end of the school year (calendar.weeks_per_year = "
+                          f"{cal.weeks_per_year}); allowed: 1 <= week <= weeks_per_year")
+    if cal.gathering_hours_list and len(cal.gathering_hours_list) != len(weeks):
+        raise ConfigError(f"calendar.gathering_hours_list = {cal.gathering_hours_list} has "
+                          f"{len(cal.gathering_hours_list)} entries but calendar.gathering_weeks "
+                          f"has {len(weeks)}; allowed: one length per gathering week, or empty")
+    has_areas = net.n_areas > 0 or net.design is Design.meeting_groups
+    if cal.area_meeting_interval_weeks > 0 and not has_areas:
+        raise ConfigError(f"calendar.area_meeting_interval_weeks = "
+                          f"{cal.area_meeting_interval_weeks} needs areas, but network.n_areas = "
+                          "0; allowed: set network.n_areas >= 1 (or use design meeting_groups), "
+                          "or area_meeting_interval_weeks = 0")
+    if net.gatherings_by_area and not has_areas:
+        raise ConfigError("network.gatherings_by_area = true needs areas, but network.n_areas = "
+                          "0; allowed: set network.n_areas >= 1 or use design meeting_groups")
+    if net.design is Design.city_developer_networks and net.n_areas < 1:
+        raise ConfigError("network.n_areas = 0 is not allowed with network.design = "
+                          "city_developer_networks; allowed: 1 <= n_areas <= n_schools (one "
+                          "developer and area network per area)")
+    if net.design is Design.meeting_groups and not net.all_teachers_members:
+        raise ConfigError("network.all_teachers_members = false is not allowed with "
+                          "network.design = meeting_groups (every teacher belongs to a meeting "
+                          "group); allowed: true")
+    if net.design is Design.significant_networks and net.n_facilitators:
+        raise ConfigError(f"network.n_facilitators = {net.n_facilitators} is not allowed with "
+                          "network.design = significant_networks (no formal network); allowed: 0")
+    if net.cross_school_informal_ties > 0 and net.n_schools < 2:
+        raise ConfigError(f"network.cross_school_informal_ties = "
+                          f"{net.cross_school_informal_ties} needs at least two schools, but "
+                          f"network.n_schools = {net.n_schools}; allowed: 0 with one school")
     if net.file is not None and not Path(net.file).is_file():
         raise ConfigError(f"network.file = {net.file!r} cannot be read (no such file); allowed: "
                           "a path to an edge-list CSV or a GraphML file")

@@ -1,6 +1,6 @@
 """Outcome measures: the weekly record and the run summary.
 
-Groups of people: **members** are network members other than facilitators (resource teachers,
+Groups of people (strong ties are counted per person who has any cross-school tie): **members** are network members other than facilitators (resource teachers,
 invited leaders, or every teacher in the meeting-groups design); **colleagues** are the other
 staff of the schools (reach beyond the network); **all** is all school staff.
 
@@ -77,10 +77,11 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
         "knowledge_all": float(state.knowledge[staff].mean()) if staff.any() else math.nan,
     }
     ties = state.member_ties
-    n_mem = int((state.member & state.present).sum())
     out["trust_members"] = float(ties.trust.mean()) if len(ties) else 0.0
     strong = ties.trust >= strong_trust
-    out["strong_ties_per_member"] = float(2 * strong.sum() / n_mem) if n_mem else 0.0
+    # per person who has any cross-school tie (members, or teachers in informal designs)
+    n_tied = np.unique(np.concatenate([ties.a, ties.b])).size if len(ties) else 0
+    out["strong_ties_per_member"] = float(2 * strong.sum() / n_tied) if n_tied else 0.0
     out["cocreation_groups"] = float(cocreation_groups)
     sch = state.school
     in_school = staff & (sch >= 0)
@@ -155,7 +156,8 @@ def innovations(state: State) -> tuple[int, int]:
     improved = (parent >= 0) & (origin != Origin.INITIAL)
     improved[improved] = quality[improved] > quality[parent[improved]] + SWITCH_MARGIN
     staff = state.staff & (state.school >= 0)
-    r, c = np.nonzero((state.stage == Stage.ADOPTED) & staff[:, None])
+    # textbook adoption rules adopt without a version (-1): they hold no innovation
+    r, c = np.nonzero((state.stage == Stage.ADOPTED) & staff[:, None] & (state.version >= 0))
     if r.size == 0:
         return 0, 0
     pairs = np.unique(np.stack([state.version[r, c], state.school[r]], axis=1), axis=0)

@@ -7,13 +7,25 @@ One step is one school week. The calendar uses Mesa's event scheduling
 event                 time        what
 ====================  ==========  ================================================================
 key-person loss       t - 0.6     the lead facilitator leaves (``turnover.key_person_*``)
-gathering             t - 0.5     every ``meeting_interval_weeks`` while the network is alive
+gathering             t - 0.5     every ``meeting_interval_weeks`` (or in the fixed
+                                  ``calendar.gathering_weeks`` of each school year) while the
+                                  network is alive; one gathering of the network-invited, or one
+                                  per area / meeting group if ``network.gatherings_by_area``
+area gathering        t - 0.45    every ``calendar.area_meeting_interval_weeks`` (0 = never):
+                                  one gathering per area of the area-invited
 co-creation regroup   t - 0.4     after each gathering and every 4 weeks
 development time      t - 0.25    every ``calendar.dev_time_interval_weeks`` at each school
 weekly step           t           co-creation work, collegial talk, digital sharing, trials
                                   (or a textbook rule), trust and motivation dynamics, record
 turnover              Y + 0.9     after the last week of each school year (Y = 38, 76, ...)
 ====================  ==========  ================================================================
+
+Who is invited to what comes from the population builder: ``invited_network`` (default: the
+members) to network gatherings and ``invited_area`` (default: nobody) to their area's
+gatherings, the area (education area or meeting group) being ``state.area``. When gatherings
+are held per area, invited facilitators serve every area. Gathering weeks stop at
+``calendar.gathering_end_week``. Each gathering held (each area's, too) counts once in the
+``gatherings`` counter and adds its attendees × its own hours to the cost.
 
 All random draws come from ``self.rng``, the run's single ``numpy.random.Generator``.
 """
@@ -28,7 +40,7 @@ from mesa.time import Schedule
 
 from netsim import metrics
 from netsim.agents import Person, agent_class
-from netsim.config import AdoptionRule, Scenario, validate
+from netsim.config import AdoptionRule, ConfigError, Scenario, validate
 from netsim.mechanisms import (
     adoption_rules,
     cocreation,
@@ -73,9 +85,15 @@ class LearningNetworkModel(mesa.Model):
         self.week = 0
         self.network_alive = True
         self.paused_until = 0
-        self._pending_replacement = -1
+        self._pending_replacements: list[int] = []  # departed key people, in order
         population = build_population(scenario, self.rng)
         self.state = self._initial_state(population)
+        n_people = population.n_people
+        self.invited_network = (population.member if population.network_invited is None
+                                else population.network_invited).astype(bool).copy()
+        self.invited_area = (np.zeros(n_people, dtype=bool) if population.area_invited is None
+                             else population.area_invited.astype(bool).copy())
+        self._gathering_hours: dict[int, float] = {}
         self.graph = (population.colleagues > 0).astype(np.float64).tocsr()
         self.channels = [
             digital.ChannelState(c.name, scenario.formality if c.created_by == "facilitators"
@@ -159,6 +177,10 @@ class LearningNetworkModel(mesa.Model):
 
     def _seed_textbook(self) -> None:
         st = self.state
+        bad = [n for n in self.scenario.adoption.seed_nodes if not 0 <= n < st.n_people]
+        if bad:
+            raise ConfigError(f"adoption.seed_nodes contains {bad[0]!r}, not a node of the "
+                              f"network; allowed: 0 <= node < {st.n_people}")
         st.knowledge[:] = 0.0
         st.stage[:] = Stage.UNAWARE
         seeds = adoption_rules.seed_adopters(st.n_people, st.n_practices, self.scenario.adoption,
@@ -174,10 +196,23 @@ class LearningNetworkModel(mesa.Model):
         n = sc.n_weeks
         if p.gathering:
             end = n if cal.gathering_end_week is None else min(n, cal.gathering_end_week)
-            if cal.gathering_start_week <= end:
+            if cal.gathering_weeks:
+                hours = cal.gathering_hours_list or [cal.gathering_hours] * len(
+                    cal.gathering_weeks)
+                for year in range(math.ceil(n / cal.weeks_per_year)):
+                    for week, h in zip(cal.gathering_weeks, hours, strict=True):
+                        at = year * cal.weeks_per_year + week
+                        if cal.gathering_start_week <= at <= end:
+                            self._gathering_hours[at] = h
+                            self.schedule_event(self._gathering, at=at - 0.5)
+            elif cal.gathering_start_week <= end:
                 self.schedule_recurring(self._gathering, Schedule(
                     interval=sc.meeting_interval_weeks, start=cal.gathering_start_week - 0.5,
                     end=end - 0.5))
+            if cal.area_meeting_interval_weeks > 0 and cal.area_meeting_start_week <= end:
+                self.schedule_recurring(self._area_gathering, Schedule(
+                    interval=cal.area_meeting_interval_weeks,
+                    start=cal.area_meeting_start_week - 0.45, end=end - 0.45))
         if p.cocreation:
             self.schedule_recurring(self._regroup, Schedule(interval=4, start=3.6))
         if p.home_transfer:
@@ -209,10 +244,35 @@ class LearningNetworkModel(mesa.Model):
         week = self._current_week
         if not self.network_alive or week < self.paused_until:
             return
-        self._add(gathering.hold_gathering(self.state, self.scenario, self.rng, week))
-        self._counters["gatherings"] += 1
+        hours = self._gathering_hours.get(week, self.scenario.calendar.gathering_hours)
+        if self.scenario.network.gatherings_by_area:
+            self._hold_per_area(self.invited_network, hours, week)
+        else:
+            self._hold(self.invited_network, hours, week)
         if self.scenario.processes.cocreation:
             cocreation.form_groups(self.state, self.scenario)
+
+    def _area_gathering(self) -> None:
+        week = self._current_week
+        if not self.network_alive or week < self.paused_until:
+            return
+        self._hold_per_area(self.invited_area, self.scenario.calendar.area_gathering_hours, week)
+        if self.scenario.processes.cocreation:
+            cocreation.form_groups(self.state, self.scenario)
+
+    def _hold(self, invited: np.ndarray, hours: float, week: int) -> None:
+        if not (invited & self.state.present).any():
+            return  # nobody to meet: no gathering (e.g. the significant-networks design)
+        self._add(gathering.hold_gathering(self.state, self.scenario, self.rng, week, invited,
+                                           hours))
+        self._counters["gatherings"] += 1
+
+    def _hold_per_area(self, invited: np.ndarray, hours: float, week: int) -> None:
+        """One gathering per area of the ``invited``; invited facilitators serve every area."""
+        st = self.state
+        fac = invited & (st.role == Role.FACILITATOR)
+        for area in np.unique(st.area[invited & (st.area >= 0)]):
+            self._hold(invited & ((st.area == area) | fac), hours, week)
 
     def _regroup(self) -> None:
         cocreation.form_groups(self.state, self.scenario)
@@ -237,11 +297,11 @@ class LearningNetworkModel(mesa.Model):
             self.network_alive = False
             return
         self.paused_until = self._current_week + weeks
-        self._pending_replacement = row
+        self._pending_replacements.append(row)
         self.schedule_event(self._replace_key_person, at=self.time + max(weeks, 0.01))
 
     def _replace_key_person(self) -> None:
-        row = self._pending_replacement
+        row = self._pending_replacements.pop(0)
         st = self.state
         turnover.reset_people(st, self.scenario, np.array([row]), self.rng)
         st.present[row] = True

@@ -13,9 +13,9 @@ import polars as pl  # noqa: E402
 
 __all__ = ["GROUPS", "adoption_figure", "band"]
 
-GROUPS = (("adoption_members", "network members", "#1b6ca8"),
-          ("adoption_colleagues", "their colleagues at home", "#e07b39"),
-          ("adoption_all", "all staff", "#3a7d44"))
+GROUPS = (("adoption_members", "network members", "#1b6ca8", "-"),
+          ("adoption_colleagues", "their colleagues at home", "#e07b39", "-"),
+          ("adoption_all", "all staff", "#3a7d44", "--"))
 
 
 def band(series: pl.DataFrame, column: str, low: float = 0.1, high: float = 0.9
@@ -36,14 +36,14 @@ def adoption_figure(series: pl.DataFrame, path: Path | str, title: str,
     Lines are means across replicates; shaded bands span the 10th to 90th percentile of
     replicates. The x axis is in school years.
     """
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
-    for column, label, colour in GROUPS:
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
+    for column, label, colour, style in GROUPS:
         if column not in series.columns or series[column].drop_nans().len() == 0:
             continue
         weeks, mean, lo, hi = band(series, column)
         years = weeks / weeks_per_year
         ax.fill_between(years, 100 * lo, 100 * hi, color=colour, alpha=0.2, linewidth=0)
-        ax.plot(years, 100 * mean, color=colour, linewidth=2, label=label)
+        ax.plot(years, 100 * mean, color=colour, linewidth=2, linestyle=style, label=label)
     n_rep = series["replicate"].n_unique()
     ax.set_xlabel("school years")
     ax.set_ylabel("people who have adopted a practice (%)")
@@ -51,7 +51,7 @@ def adoption_figure(series: pl.DataFrame, path: Path | str, title: str,
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
     ax.set_title(title, fontsize=11)
-    ax.legend(loc="upper left", frameon=False,
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, frameon=False,
               title=f"mean of {n_rep} replicates; band: 10th-90th percentile", title_fontsize=8)
     fig.tight_layout()
     path = Path(path)

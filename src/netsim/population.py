@@ -9,7 +9,28 @@ share the same pieces: schools of lognormal size, one leader per school, resourc
 clustered collegial ties inside each school (a Watts-Strogatz small world per school: ring
 lattice of ``collegial_degree`` neighbours with rewiring probability ``collegial_rewire_prob``;
 Watts & Strogatz 1998). ``network.homophily`` orders the ring by a personal trait so that
-neighbours are similar (seed 000; Poole et al. 2019).
+neighbours are similar (seed 000; Poole et al. 2019), and ``network.cross_school_informal_ties``
+adds informal cross-school ties among teachers, homophilous by the same trait
+(:func:`informal_ties`).
+
+Designs (presets in ``configs/scenario``):
+
+=========================  =====================================================================
+design                     structure
+=========================  =====================================================================
+resource_teacher_network   one network: resource teachers, invited leaders, facilitators (001)
+city_developer_networks    city network of area developers + facilitators; area networks of
+                           each area's resource teachers and leaders, led by its developer
+                           (002, 004)
+meeting_groups             every teacher a member of one meeting group (``area`` = group) with
+                           an appointed group leader; an external expert as facilitator (004)
+partnership_network        as resource_teacher_network, roles mapped to university, school
+                           owner, leaders and resource persons (003)
+significant_networks       no formal network; informal homophilous cross-school ties (000)
+=========================  =====================================================================
+
+A builder also says who is invited to what: ``Population.network_invited`` (network
+gatherings, default the members) and ``Population.area_invited`` (their area's gatherings).
 """
 
 from __future__ import annotations
@@ -24,7 +45,8 @@ from scipy import sparse
 from netsim.config import ConfigError, Design, Scenario
 from netsim.state import Role
 
-__all__ = ["BUILDERS", "Population", "build_population", "collegial_ties", "load_graph"]
+__all__ = ["BUILDERS", "Population", "build_population", "collegial_ties", "informal_ties",
+           "load_graph"]
 
 
 @dataclass
@@ -34,13 +56,17 @@ class Population:
     role: np.ndarray
     school: np.ndarray
     member: np.ndarray
-    area: np.ndarray
+    area: np.ndarray  # education area of the person's school, or meeting group; -1 none
     trait: np.ndarray
     colleagues: sparse.csr_array
     n_schools: int
-    # initial cross-school ties among members: (i, j, trust)
+    # initial cross-school ties (formed earlier, or informal): (i, j, trust)
     member_ties: tuple[np.ndarray, np.ndarray, np.ndarray] = field(
         default_factory=lambda: (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)))
+    # invited to network gatherings (None = the members) and to their area's gatherings
+    # (None = nobody); the area is ``area``
+    network_invited: np.ndarray | None = None
+    area_invited: np.ndarray | None = None
 
     @property
     def n_people(self) -> int:
@@ -125,30 +151,224 @@ def collegial_ties(school: np.ndarray, degree: int, rewire_prob: float, trust_me
     return mat.tocsr()
 
 
-def _default_build(scenario: Scenario, rng: np.random.Generator) -> Population:
-    """Resource-teacher network (seed 001): schools with a leader, resource teacher(s) and
-    teachers; members are the resource teachers, the invited leaders and the facilitators."""
+def _trait_and_colleagues(role: np.ndarray, school: np.ndarray, scenario: Scenario,
+                          rng: np.random.Generator) -> tuple[np.ndarray, sparse.csr_array]:
+    """Personal traits (uniform in [0, 1]) and collegial ties ordered by ``network.homophily``."""
     net = scenario.network
-    role, school = _staff(scenario, rng)
-    n_fac = net.n_facilitators
-    role = np.concatenate([role, np.full(n_fac, Role.FACILITATOR, dtype=np.int8)])
-    school = np.concatenate([school, np.full(n_fac, -1)]).astype(np.int64)
-    member = (role == Role.RESOURCE_TEACHER) | (role == Role.FACILITATOR)
-    if net.leaders_invited:
-        member |= role == Role.LEADER
-    if net.all_teachers_members:
-        member |= role == Role.TEACHER
     trait = rng.random(role.size)
     h = net.homophily
     order_key = h * trait + (1 - h) * rng.random(role.size)
     colleagues = collegial_ties(school, net.collegial_degree, net.collegial_rewire_prob,
                                 net.colleague_trust, rng, order_key)
+    return trait, colleagues
+
+
+def _school_areas(n_schools: int, n_areas: int, rng: np.random.Generator) -> np.ndarray:
+    """Education area of each school: areas of equal size (±1), schools assigned at random."""
+    return rng.permutation(np.arange(n_schools) % n_areas)
+
+
+def _with_facilitators(role: np.ndarray, school: np.ndarray, n_fac: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Append ``n_fac`` facilitators (school -1) after the school staff."""
+    role = np.concatenate([role, np.full(n_fac, Role.FACILITATOR, dtype=np.int8)])
+    school = np.concatenate([school, np.full(n_fac, -1)]).astype(np.int64)
+    return role, school
+
+
+def informal_ties(school: np.ndarray, trait: np.ndarray, eligible: np.ndarray, per_person: int,
+                  homophily: float, trust_mean: float, rng: np.random.Generator
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Informal cross-school ties among the ``eligible`` people, homophilous by ``trait``.
+
+    Eligible people are ordered by ``homophily * trait + (1 - homophily) * u`` (``u`` uniform
+    noise, as for the collegial ring) and each is tied to the people 1, 2, ...,
+    ``ceil(per_person / 2)`` places further along that order (the farthest step only from every
+    other place when ``per_person`` is odd), so the mean number of ties per person is about
+    ``per_person``. Pairs in the same school are dropped (those are collegial ties). With
+    ``homophily`` 0 partners are random (mean trait difference 1/3); with 1 they are the most
+    similar people in other schools (seed 000: "birds of a feather", Poole et al. 2019). Trust
+    is drawn uniformly in ``trust_mean ± 0.1`` (clipped to [0, 1]).
+
+    Returns:
+        (i, j, trust) with ``i < j``, each pair once.
+    """
+    people = np.flatnonzero(eligible)
+    m = people.size
+    if m < 2 or per_person <= 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    key = homophily * trait[people] + (1 - homophily) * rng.random(m)
+    ordered = people[np.argsort(key, kind="stable")]
+    src_l, dst_l = [], []
+    steps = -(-per_person // 2)
+    for d in range(1, min(steps, m - 1) + 1):
+        pos = np.arange(m - d)
+        if per_person % 2 and d == steps:
+            pos = pos[pos % 2 == 0]
+        src_l.append(ordered[pos])
+        dst_l.append(ordered[pos + d])
+    a, b = np.concatenate(src_l), np.concatenate(dst_l)
+    keep = school[a] != school[b]
+    lo, hi = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
+    n = school.size
+    keys = np.unique(lo.astype(np.int64) * n + hi)
+    trust = np.clip(trust_mean + rng.uniform(-0.1, 0.1, keys.size), 0.0, 1.0)
+    return keys // n, keys % n, trust
+
+
+def _add_informal_ties(pop: Population, scenario: Scenario, rng: np.random.Generator
+                       ) -> Population:
+    """Give classroom teachers ``network.cross_school_informal_ties`` informal cross-school ties
+    (see :func:`informal_ties`), added to ``pop.member_ties``."""
+    net = scenario.network
+    if net.cross_school_informal_ties <= 0:
+        return pop
+    teachers = ((pop.role == Role.TEACHER) | (pop.role == Role.RESOURCE_TEACHER)) & (
+        pop.school >= 0)
+    i, j, t = informal_ties(pop.school, pop.trait, teachers, net.cross_school_informal_ties,
+                            net.homophily, net.informal_tie_trust, rng)
+    old_i, old_j, old_t = pop.member_ties
+    pop.member_ties = (np.r_[old_i, i], np.r_[old_j, j], np.r_[old_t, t])
+    return pop
+
+
+def _default_build(scenario: Scenario, rng: np.random.Generator) -> Population:
+    """Resource-teacher network (seed 001): schools with a leader, resource teacher(s) and
+    teachers; members are the resource teachers, the invited leaders and the facilitators.
+
+    With ``network.n_areas`` > 0 schools are assigned to areas and every member of a school is
+    invited to that area's gatherings (``calendar.area_meeting_interval_weeks``)."""
+    net = scenario.network
+    role, school = _with_facilitators(*_staff(scenario, rng), net.n_facilitators)
+    member = (role == Role.RESOURCE_TEACHER) | (role == Role.FACILITATOR)
+    if net.leaders_invited:
+        member |= role == Role.LEADER
+    if net.all_teachers_members:
+        member |= role == Role.TEACHER
+    trait, colleagues = _trait_and_colleagues(role, school, scenario, rng)
     area = np.full(role.size, -1, dtype=np.int64)
     if net.n_areas > 0:
-        school_area = rng.permutation(np.arange(net.n_schools) % net.n_areas)
+        school_area = _school_areas(net.n_schools, net.n_areas, rng)
         area[school >= 0] = school_area[school[school >= 0]]
-    return Population(role=role, school=school, member=member, area=area, trait=trait,
-                      colleagues=colleagues, n_schools=net.n_schools)
+    pop = Population(role=role, school=school, member=member, area=area, trait=trait,
+                     colleagues=colleagues, n_schools=net.n_schools,
+                     area_invited=member & (area >= 0))
+    return _add_informal_ties(pop, scenario, rng)
+
+
+def _city_build(scenario: Scenario, rng: np.random.Generator) -> Population:
+    """City developer networks (seeds 002, 004): a city network of developers that lead area
+    networks of the schools in their education area.
+
+    Schools are split into ``network.n_areas`` education areas. Each area has one developer: a
+    teacher with a part-time developer role (``Role.RESOURCE_TEACHER``, seed 004) working at a
+    random school of the area, added to that school's staff. Network gatherings (the city
+    network) invite the developers and the ``n_facilitators`` central facilitators, who bridge
+    between areas (seed 002 §3-4, CFS). Area gatherings invite the area's resource teachers,
+    its invited leaders and its developer, who thus carries knowledge between the two levels
+    (seed 004: "Developers take part in the city-wide network and lead local networks"). All
+    of them count as network members.
+    """
+    net = scenario.network
+    role, school = _staff(scenario, rng)
+    school_area = _school_areas(net.n_schools, net.n_areas, rng)
+    home = np.array([rng.choice(np.flatnonzero(school_area == a)) for a in range(net.n_areas)],
+                    dtype=np.int64)
+    role = np.concatenate([role, np.full(net.n_areas, Role.RESOURCE_TEACHER, dtype=np.int8)])
+    school = np.concatenate([school, home])
+    developer = np.zeros(role.size, dtype=bool)
+    developer[-net.n_areas:] = True
+    role, school = _with_facilitators(role, school, net.n_facilitators)
+    developer = np.r_[developer, np.zeros(net.n_facilitators, dtype=bool)]
+    facilitator = role == Role.FACILITATOR
+    area = np.full(role.size, -1, dtype=np.int64)
+    area[school >= 0] = school_area[school[school >= 0]]
+    area_invited = role == Role.RESOURCE_TEACHER
+    if net.leaders_invited:
+        area_invited |= role == Role.LEADER
+    if net.all_teachers_members:
+        area_invited |= role == Role.TEACHER
+    trait, colleagues = _trait_and_colleagues(role, school, scenario, rng)
+    pop = Population(role=role, school=school, member=area_invited | facilitator, area=area,
+                     trait=trait, colleagues=colleagues, n_schools=net.n_schools,
+                     network_invited=developer | facilitator, area_invited=area_invited)
+    return _add_informal_ties(pop, scenario, rng)
+
+
+def _group_sizes(n_people: int, size_min: int, size_max: int) -> np.ndarray:
+    """Sizes of meeting groups covering ``n_people``: as equal as possible, within
+    [size_min, size_max], as many groups as the mid size suggests."""
+    lo, hi = -(-n_people // size_max), n_people // size_min
+    if n_people < size_min or lo > hi:
+        raise ConfigError(f"network.group_size_min = {size_min} and network.group_size_max = "
+                          f"{size_max} cannot split {n_people} teachers into groups; allowed: "
+                          "a size range that fits (e.g. more teachers or a wider range)")
+    n_groups = int(np.clip(round(2 * n_people / (size_min + size_max)), lo, hi))
+    sizes = np.full(n_groups, n_people // n_groups)
+    sizes[: n_people % n_groups] += 1
+    return sizes
+
+
+def _meeting_groups_build(scenario: Scenario, rng: np.random.Generator) -> Population:
+    """Meeting groups (seed 004, adapted compulsory school): every teacher is a member and
+    belongs to one meeting group of ``group_size_min``-``group_size_max`` teachers.
+
+    Teachers are shuffled and dealt into groups of equal size (±1), so each group draws on
+    several schools (modelling choice: the report does not say how groups are composed). One
+    teacher per group is the appointed group leader (``Role.RESOURCE_TEACHER``: "special
+    teachers, lead teachers, teachers", seed 004). A school leader, if invited, joins the group
+    with most of the school's teachers. Facilitators stand for the external expert who supports
+    the yearly theme (seed 004) and serve every group. The group id is ``area``; with
+    ``network.gatherings_by_area`` each group meets separately.
+    """
+    net = scenario.network
+    role, school = _with_facilitators(*_staff(scenario, rng), net.n_facilitators)
+    teachers = np.flatnonzero((role == Role.TEACHER) | (role == Role.RESOURCE_TEACHER))
+    sizes = _group_sizes(teachers.size, net.group_size_min, net.group_size_max)
+    area = np.full(role.size, -1, dtype=np.int64)
+    shuffled = rng.permutation(teachers)
+    area[shuffled] = np.repeat(np.arange(sizes.size), sizes)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    group_leaders = shuffled[starts + rng.integers(0, sizes)]
+    role[group_leaders] = Role.RESOURCE_TEACHER
+    member = (role == Role.TEACHER) | (role == Role.RESOURCE_TEACHER) | (
+        role == Role.FACILITATOR)
+    leaders = np.flatnonzero(role == Role.LEADER)
+    counts = np.zeros((net.n_schools, sizes.size), dtype=np.int64)
+    np.add.at(counts, (school[teachers], area[teachers]), 1)
+    area[leaders] = counts[school[leaders]].argmax(axis=1)
+    if net.leaders_invited:
+        member[leaders] = True
+    trait, colleagues = _trait_and_colleagues(role, school, scenario, rng)
+    pop = Population(role=role, school=school, member=member, area=area, trait=trait,
+                     colleagues=colleagues, n_schools=net.n_schools)
+    return _add_informal_ties(pop, scenario, rng)
+
+
+def _partnership_build(scenario: Scenario, rng: np.random.Generator) -> Population:
+    """Partnership network (seed 003, "Build"): the same structure as the resource-teacher
+    network with a documented role mapping. Facilitators stand for the university partner
+    (research-based input at every gathering), resource teachers for the resource persons from
+    practice, and school leaders are members who shape the knowledge need. The school owner
+    acting as coordinator is a model-level setting (``formality``,
+    ``motivation.owner_commitment``), not a person.
+    """
+    return _default_build(scenario, rng)
+
+
+def _significant_build(scenario: Scenario, rng: np.random.Generator) -> Population:
+    """Significant networks (seed 000): no formal network. Schools, leaders and teachers with
+    collegial ties (homophilous by ``network.homophily``) and
+    ``network.cross_school_informal_ties`` informal, trusted cross-school ties per teacher
+    (:func:`informal_ties`); nobody is a network member and nobody is invited to gatherings.
+    """
+    net = scenario.network
+    role, school = _staff(scenario, rng)
+    trait, colleagues = _trait_and_colleagues(role, school, scenario, rng)
+    pop = Population(role=role, school=school, member=np.zeros(role.size, dtype=bool),
+                     area=np.full(role.size, -1, dtype=np.int64), trait=trait,
+                     colleagues=colleagues, n_schools=net.n_schools)
+    return _add_informal_ties(pop, scenario, rng)
 
 
 def load_graph(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
@@ -178,13 +398,15 @@ def load_graph(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, di
             t = frame[cols[1]].cast(pl.Utf8).to_numpy()
             w = (frame[cols[2]].cast(pl.Float64).to_numpy() if len(cols) > 2
                  else np.ones(s.size))
-            names, inv = np.unique(np.concatenate([s, t]), return_inverse=True)
+            # ids in reading order (source, target, source, target, ...) so that rows follow
+            # the order of first appearance in the file
+            names, inv = np.unique(np.column_stack([s, t]).ravel(), return_inverse=True)
             first = np.full(names.size, inv.size)
             np.minimum.at(first, inv, np.arange(inv.size))
             rank = np.empty(names.size, dtype=np.int64)
             rank[np.argsort(first, kind="stable")] = np.arange(names.size)
             rows = rank[inv]
-            src, dst = rows[: s.size], rows[s.size:]
+            src, dst = rows[0::2], rows[1::2]
             n = names.size
         else:
             import networkx as nx
@@ -242,6 +464,10 @@ def _custom_build(scenario: Scenario, rng: np.random.Generator) -> Population:
 
 BUILDERS: dict[Design, Callable[[Scenario, np.random.Generator], Population]] = {
     Design.resource_teacher_network: _default_build,
+    Design.city_developer_networks: _city_build,
+    Design.meeting_groups: _meeting_groups_build,
+    Design.partnership_network: _partnership_build,
+    Design.significant_networks: _significant_build,
     Design.custom_graph: _custom_build,
 }
 

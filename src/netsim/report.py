@@ -22,7 +22,7 @@ KEY_OUTCOMES = (
     ("time_to_50", "weeks to 50 % adoption (all staff)", 1, "{:.1f}"),
     ("school_inequality", "between-school inequality (Gini)", 1, "{:.3f}"),
     ("trust_members", "mean cross-school trust", 1, "{:.3f}"),
-    ("strong_ties_per_member", "strong cross-school ties per member", 1, "{:.2f}"),
+    ("strong_ties_per_member", "strong cross-school ties per person with such ties", 1, "{:.2f}"),
     ("cocreation_groups_mean", "co-creation groups (mean over weeks)", 1, "{:.2f}"),
     ("version_quality", "quality of versions in use", 1, "{:.3f}"),
     ("version_diversity", "versions in use per practice", 1, "{:.1f}"),

@@ -49,7 +49,7 @@ def seed_adopters(n: int, n_practices: int, cfg: AdoptionConfig, eligible: np.nd
     mask = np.zeros((n, n_practices), dtype=bool)
     if cfg.seed_nodes:
         nodes = np.asarray(cfg.seed_nodes, dtype=np.int64)
-        mask[nodes[(nodes >= 0) & (nodes < n)], :] = True
+        mask[nodes, :] = True  # the model has checked 0 <= node < n
         return mask
     pool = np.flatnonzero(eligible)
     if cfg.initial_adopters <= 0 or pool.size == 0:

@@ -9,8 +9,9 @@ pupil-council seminar, §5.2.4).
   common practice (a shared problem, domain notes §8.3), and it is among the two most trusted
   qualifying ties of both its ends (people work closely with one or two partners; modelling
   choice). Qualifying ties form chains and rings; each connected chain is a group, cut into
-  chunks of at most ``max_group_size`` in order of row. Each group's cognitive distance is the
-  mean absolute difference between its members' ``trait`` (perspective).
+  chunks of at most ``max_group_size`` in order of row. Each group's cognitive distance is
+  twice the mean absolute deviation of its members' ``trait`` (perspective) from the group
+  mean: the trait difference for a pair, close to the mean pairwise difference in small groups.
 - **Working** (:func:`work`, weekly): members close ``cocreation.knowledge_rate`` of the gap to
   the group's best explicit knowledge, hear of the best adopted version in the group, and the
   ties inside the group are refreshed (no decay that week). Trials by members get extra

@@ -1,36 +1,47 @@
 """Network gatherings: attendance, expert input, peer stories, mixed small groups, reflection.
 
-Held every ``meeting_interval_weeks`` (half a day, ``calendar.gathering_hours``) while the
-network is alive. The fixed agenda follows seed 001 §1.1, §5.2.2:
+Held every ``meeting_interval_weeks`` (half a day, ``calendar.gathering_hours``) or in the
+fixed ``calendar.gathering_weeks`` while the network is alive. A gathering is held for a set of
+*invited* people: by default every member; the model passes an area's or a meeting group's
+mask for area gatherings and meeting groups (see :mod:`netsim.model`), and the gathering's own
+length, so its cost is its attendees × its hours. The fixed agenda follows seed 001 §1.1,
+§5.2.2:
 
 1. **Attendance.** A member attends with probability
    ``clip(attendance_base + attendance_formality_gain * (formality - 0.5)) * (0.5 + 0.5 m)``
-   where ``m`` is the member's motivation (formality raises attendance, seed 001 §5.4.2-5.4.3).
+   where ``m`` is the member's motivation (formality raises attendance, seed 001 §5.4.2-5.4.3);
+   only invited people can attend.
    A leader attends with probability ``leader_participation`` (the client's first condition;
    "most often", seed 001 §5.2). Facilitators run the gathering and always attend.
-2. **Expert input** (``gathering.expert_inputs``). The facilitators present the expert-known
-   practice least known to the attendees (novelty, seed 001 §6.4.5): each attendee gains
-   ``lecture_knowledge`` of the gap to full explicit knowledge and ``lecture_inspiration``.
-3. **Peer practice stories** (``gathering.stories``). Facilitators pick "good examples"
+2. **Peer practice stories** (``gathering.stories``). Facilitators pick "good examples"
    (seed 001 §5.2.2): the best-quality versions held by attending adopters, one per presenter.
    Attendees gain ``story_knowledge`` and ``story_inspiration`` (more than a lecture, seed 001
    §5.3.1) and hear of the presenter's version; the presenter is praised (motivation).
-4. **Two small-group tasks** of ``group_size`` (the agenda has two group tasks, seed 001
-   §1.1, §5.2.2): the first in *base groups* composed at the first gathering (a newcomer takes
-   the seat of the person they replace), so the same people meet again ("meeting so often
-   with the same people", §5.3.6; "fixed participants - lasting relations", Table 6.2), the
-   second in
-   freshly mixed groups (the network as matchmaker, §5.3.1). Within a group, person *i* closes
-   a share ``group_exchange * t_ij / (g - 1)`` of each positive knowledge gap to partner *j*,
-   where ``t_ij`` is their trust (psychological safety gates exchange, seed 001 §5.3.6), and
-   hears of *j*'s adopted versions with probability ``t_ij``. Afterwards every cross-school
-   pair's trust grows: ``t += trust.growth * (1 - t)`` (seed 001 §5.3.6). ``group_diversity``
-   sets how the base groups are composed: 0 puts people with similar perspectives (``trait``)
+3. **First group task** in *base groups* of ``group_size``, composed at the first gathering (a
+   newcomer takes the seat of the person they replace), so the same people meet again
+   ("meeting so often with the same people", §5.3.6; "fixed participants - lasting
+   relations", Table 6.2). Within a group, person *i* closes a share
+   ``group_exchange * t_ij / (g - 1)`` of each positive knowledge gap to partner *j*, where
+   ``t_ij`` is their trust (psychological safety gates exchange, seed 001 §5.3.6), hears of
+   *j*'s adopted versions with probability ``t_ij`` and then gains inspiration
+   ``0.5 * story_inspiration * t_ij`` for that practice. Afterwards every cross-school pair's
+   trust grows: ``t += trust.growth * (1 - t)`` (seed 001 §5.3.6). ``group_diversity`` sets
+   how the base groups are composed: 0 puts people with similar perspectives (``trait``)
    together, 0.5 mixes at random, 1 spreads each group over the whole range (seed 002
-   §2.2-2.3, "lagom friktion").
-5. **Same-school reflection** where the resource teacher and the leader both came: the leader's
-   alignment grows by ``reflection_alignment`` of its gap and the leader closes half of each
-   knowledge gap to the resource teacher (seed 001 §5.2.5, §5.3.3).
+   §2.2-2.3, "lagom friktion"). When gatherings are held per area or meeting group
+   (``network.gatherings_by_area`` or area gatherings), base groups are composed within each
+   area, so they meet at that area's gatherings.
+4. **Plenary expert input** (``gathering.expert_inputs``). The facilitators present the
+   expert-known practice least known to the attendees (novelty, seed 001 §6.4.5): each
+   attendee gains ``lecture_knowledge`` of the gap to full explicit knowledge and
+   ``lecture_inspiration``, and hears of the reference version.
+5. **Second group task** in freshly mixed groups (the network as matchmaker, seed 001 §5.3.1),
+   with the same exchange and trust rules.
+6. **Same-school reflection** where the resource teacher and the leader both came to this
+   gathering: the leader's alignment grows by ``reflection_alignment`` of its gap and the leader
+   closes half of each knowledge gap to the resource teacher (seed 001 §5.2.5, §5.3.3). A
+   school's "leader attended the last gathering" flag (used by home transfer) is updated only
+   when its leader was invited to this gathering.
 """
 
 from __future__ import annotations
@@ -43,8 +54,10 @@ from netsim.state import Role, Stage, State, scatter_add
 __all__ = ["attendance", "group_pairs", "hold_gathering", "make_groups"]
 
 
-def attendance(state: State, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
-    """Mask of people attending this gathering."""
+def attendance(state: State, scenario: Scenario, rng: np.random.Generator,
+               invited: np.ndarray | None = None) -> np.ndarray:
+    """Mask of people attending this gathering, among the ``invited`` (default: all members)."""
+    invited = state.member if invited is None else invited
     g = scenario.gathering
     base = np.clip(g.attendance_base + g.attendance_formality_gain * (scenario.formality - 0.5),
                    0.0, 1.0)
@@ -52,7 +65,7 @@ def attendance(state: State, scenario: Scenario, rng: np.random.Generator) -> np
     p = np.where(state.role == Role.LEADER, scenario.leader_participation, p)
     p = np.where(state.role == Role.FACILITATOR, 1.0, p)
     draw = rng.random(state.n_people)
-    return state.member & state.present & (draw < p)
+    return invited & state.present & (draw < p)
 
 
 def make_groups(people: np.ndarray, trait: np.ndarray, group_size: int, diversity: float,
@@ -145,37 +158,57 @@ def group_session(state: State, scenario: Scenario, rng: np.random.Generator, we
     return float(delta.sum())
 
 
-def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator,
-                   week: int) -> dict[str, float]:
-    """Hold one gathering; return counters (attendees, person-hours, exchange, ...)."""
+def _compose_base_groups(state: State, scenario: Scenario, rng: np.random.Generator) -> None:
+    """Base groups among present members other than facilitators; within each area (meeting
+    group) when gatherings are held per area, so an area's base groups meet at its own
+    gatherings."""
     g = scenario.gathering
-    attend = attendance(state, scenario, rng)
+    state.base_group = np.full(state.n_people, -1, dtype=np.int64)
+    pool = np.flatnonzero(state.member & state.present & (state.role != Role.FACILITATOR))
+    by_area = (scenario.network.gatherings_by_area
+               or scenario.calendar.area_meeting_interval_weeks > 0)
+    if not by_area:
+        state.base_group[pool] = make_groups(pool, state.trait, g.group_size,
+                                             g.group_diversity, rng)
+    else:
+        offset = 0
+        for area in np.unique(state.area[pool]):
+            people = pool[state.area[pool] == area]
+            groups = make_groups(people, state.trait, g.group_size, g.group_diversity, rng)
+            state.base_group[people] = groups + offset
+            offset += int(groups.max()) + 1
+
+
+def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
+                   invited: np.ndarray | None = None,
+                   hours: float | None = None) -> dict[str, float]:
+    """Hold one gathering; return counters (attendees, person-hours, exchange, ...).
+
+    Args:
+        invited: mask of the people invited (default ``state.member``: the whole network).
+            Area gatherings and meeting groups pass their own group's mask.
+        hours: length of this gathering (default ``calendar.gathering_hours``).
+    """
+    g = scenario.gathering
+    attend = attendance(state, scenario, rng, invited)
     fac = attend & (state.role == Role.FACILITATOR)
     audience = np.flatnonzero(attend & ~fac)
     out = {"attendees": float(attend.sum()), "exchange": 0.0, "stories": 0.0,
            "leaders_attending": float((attend & (state.role == Role.LEADER)).sum())}
-    hours = scenario.calendar.gathering_hours
+    hours = scenario.calendar.gathering_hours if hours is None else hours
     # facilitators also spend the same time again preparing (modelling choice)
     out["person_hours"] = float(attend.sum() * hours + fac.sum() * hours)
-    schools_lead = state.leader >= 0
-    state.leader_attended[:] = False
-    state.leader_attended[schools_lead] = attend[state.leader[schools_lead]]
+    # leader backing is updated only for schools whose leader was invited to this gathering
+    invited_mask = state.member if invited is None else invited
+    schools_lead = np.flatnonzero(state.leader >= 0)
+    schools_lead = schools_lead[invited_mask[state.leader[schools_lead]]]
+    leader_here = np.zeros(state.n_schools, dtype=bool)
+    leader_here[schools_lead] = attend[state.leader[schools_lead]]
+    state.leader_attended[schools_lead] = leader_here[schools_lead]
     if audience.size == 0:
         return out
 
-    # 2. expert input, only if a facilitator is there to bring it
-    if fac.any() and g.expert_inputs > 0 and state.expert_known.any():
-        known = np.flatnonzero(state.expert_known)
-        mean_k = state.knowledge[np.ix_(audience, known)].mean(axis=0)
-        order = known[np.lexsort((rng.random(known.size), mean_k))]
-        for practice in order[: g.expert_inputs]:
-            _broadcast(state, audience, int(practice), g.lecture_knowledge,
-                       g.lecture_inspiration)
-            ref = np.full(audience.size, practice, dtype=np.int64)
-            state.learn_versions(audience, ref, ref.copy(),
-                                 np.full(audience.size, state.effectiveness[practice]))
-
-    # 3. peer practice stories: best versions among attending adopters, one per presenter
+    # 2. peer practice stories: best versions among attending adopters, one per presenter
     if g.stories > 0:
         rows, cols = np.nonzero(state.stage[audience] == Stage.ADOPTED)
         if rows.size:
@@ -194,21 +227,32 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator,
                                           + scenario.motivation.success_gain)
             out["stories"] = float(len(picks))
 
-    # 4. two small-group tasks: in the base groups, then in freshly mixed groups
+    # 3. first group task in the base groups
     if state.base_group.size != state.n_people:
-        state.base_group = np.full(state.n_people, -1, dtype=np.int64)
-        pool = np.flatnonzero(state.member & state.present & (state.role != Role.FACILITATOR))
-        state.base_group[pool] = make_groups(pool, state.trait, g.group_size,
-                                             g.group_diversity, rng)
+        _compose_base_groups(state, scenario, rng)
     base = state.base_group[audience]
     seated = base >= 0
     out["exchange"] += group_session(state, scenario, rng, week, audience[seated], base[seated])
+
+    # 4. plenary expert input, only if a facilitator is there to bring it
+    if fac.any() and g.expert_inputs > 0 and state.expert_known.any():
+        known = np.flatnonzero(state.expert_known)
+        mean_k = state.knowledge[np.ix_(audience, known)].mean(axis=0)
+        order = known[np.lexsort((rng.random(known.size), mean_k))]
+        for practice in order[: g.expert_inputs]:
+            _broadcast(state, audience, int(practice), g.lecture_knowledge,
+                       g.lecture_inspiration)
+            ref = np.full(audience.size, practice, dtype=np.int64)
+            state.learn_versions(audience, ref, ref.copy(),
+                                 np.full(audience.size, state.effectiveness[practice]))
+
+    # 5. second group task in freshly mixed groups
     mixed = make_groups(audience, state.trait, g.group_size, 0.5, rng)
     out["exchange"] += group_session(state, scenario, rng, week, audience, mixed)
 
-    # 5. same-school reflection when the resource teacher and the leader both came
+    # 6. same-school reflection when the resource teacher and the leader both came
     rt_att = attend & (state.role == Role.RESOURCE_TEACHER)
-    both = np.flatnonzero(state.leader_attended)
+    both = np.flatnonzero(leader_here)
     if both.size:
         rt_rows = np.flatnonzero(rt_att)
         rt_school = state.school[rt_rows]

@@ -10,9 +10,11 @@ Default (trust-weighted) adoption rule, weekly:
   with new trials; those trials get ``guidance_support`` (seed 001 §5.2.6, §5.4.2).
 - **Outcome.** A trial ends each week with probability ``1 / mean_trial_weeks`` and succeeds
   with probability ``q * (1 - difficulty * (1 - support))``, where ``q`` is the quality of the
-  person's version and ``support = min(1, 0.5 * know_how + trial_support)``. Success: adopted,
-  know-how and motivation rise. Failure: dropped with probability ``drop_prob`` (else back to
-  aware with no inspiration), motivation falls.
+  person's version and ``support = min(1, 0.5 * know_how + trial_support)``. Know-how closes
+  ``know_how_gain`` of its gap (half that after a failure). Success: adopted, motivation rises.
+  Failure: inspiration for the practice drops to 0, the practice is dropped with probability
+  ``drop_prob`` (else back to aware), motivation falls. Members of a co-creation group get
+  0.2 extra support for trials they start (modelling choice).
 - **Adaptation.** A successful trial changes the local version with probability ``adapt_prob``
   (adapt, don't copy: seed 001 §5.2.3): ``q' = clip(q + N(bias, adapt_sd))``. For a person in a
   co-creation group the bias is ``cocreation.innovation_bias * f(distance)`` with

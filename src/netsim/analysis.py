@@ -1,0 +1,650 @@
+"""Comparisons of arms of a sweep: means, paired differences from a baseline, cost.
+
+Works on collected results only (the tables ``netsim collect`` writes to
+``<sweep_dir>/collected/``): one row per run (``summary``) with the columns ``job``, ``arm``,
+``point_key``, ``replicate``, the run's outcomes (:data:`netsim.metrics.SUMMARY_COLUMNS`) and
+one column per swept or overridden setting, named as the config key.
+
+Statistics (all intervals two-sided, 95 % by default):
+
+* **Mean of an arm**: t-interval over the replicates where the outcome is defined,
+  ``mean ± t(0.975, n-1) · sd / sqrt(n)``.
+* **Paired difference from the baseline** (arm minus baseline): replicate ``r`` of every arm is
+  run on the same random stream when ``common_random_numbers`` is on (see
+  :mod:`netsim.runner`), so the rows are paired by ``replicate`` and the interval is the
+  t-interval of the per-replicate differences ``d_r = arm_r - baseline_r``. The noise the arms
+  share cancels, so the interval is much narrower than an unpaired one for the same runs.
+* **Unpaired (Welch) difference**: used instead when common random numbers were off, the base
+  seeds differ, or the arm's and the baseline's replicate numbers are not the same set;
+  ``se = sqrt(s_a²/n_a + s_b²/n_b)`` with Welch-Satterthwaite degrees of freedom.
+* **Outcomes that can be undefined** (``time_to_50`` when a run never reaches 50 %): the mean
+  is over the replicates that reached it (``n_valid`` of ``n``) and the paired difference over
+  the replicates where both arms reached it (``n_pairs``).
+
+Percentages are reported as percentages (the run tables store shares 0-1; the scale of
+:data:`netsim.report.KEY_OUTCOMES` is applied), so differences of them are percentage points.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from netsim.metrics import SERIES_COLUMNS, SUMMARY_COLUMNS
+from netsim.report import KEY_OUTCOMES
+
+__all__ = [
+    "ARM_COLUMNS",
+    "DEFAULT_OUTCOMES",
+    "CompareError",
+    "Comparison",
+    "OutcomeInfo",
+    "arm_table",
+    "compare",
+    "condition_columns",
+    "condition_label",
+    "frames_from_runs",
+    "load_collected",
+    "mean_interval",
+    "outcome_info",
+    "paired_interval",
+    "random_numbers_status",
+    "resolve_baseline",
+    "welch_interval",
+]
+
+log = logging.getLogger(__name__)
+
+# bookkeeping columns of the collected tables (not outcomes, not conditions)
+ARM_COLUMNS = ("job", "arm", "point_key", "replicate")
+
+# the outcomes compared when none are named: the planner's questions (reach, speed, network
+# health, cost)
+DEFAULT_OUTCOMES = ("adoption_all", "adoption_colleagues", "adoption_members", "schools_changed",
+                    "time_to_50", "trust_members", "network_alive", "person_hours",
+                    "adoption_per_100_person_hours")
+# always computed: the cost of an arm and what it buys per person-hour
+COST_OUTCOMES = ("person_hours", "adoption_per_100_person_hours")
+
+# settings the collected table may carry that say how to run, not what to simulate
+_RUN_SETTINGS = ("replicates", "seed", "common_random_numbers", "name", "description",
+                 "base_seed")
+
+# short names of common sweep keys for tables and figures; other keys use the config's doc
+_CONDITION_WORDS = {
+    "scenario": "network design",
+    "leader_participation": "leader participation (chance a leader attends)",
+    "formality": "formality of the network",
+    "meeting_interval_weeks": "weeks between gatherings",
+    "trust.initial": "initial trust between members",
+    "trust.growth": "trust growth per shared session",
+    "trust.decay": "trust decay per week without contact",
+    "network.n_schools": "number of schools",
+    "network.n_facilitators": "number of facilitators",
+    "home.dev_time_allocation": "share of development time for network work",
+    "motivation.owner_commitment": "school owner's commitment",
+    "turnover.annual_rate": "staff turnover per year",
+    "calendar.years": "horizon (school years)",
+}
+
+
+class CompareError(ValueError):
+    """A comparison that cannot be made (bad baseline, outcome or folder); the message says
+    what was wrong and what is allowed."""
+
+
+@dataclass(frozen=True)
+class OutcomeInfo:
+    """How to show one outcome.
+
+    Attributes:
+        column: the result column.
+        label: words for a table row.
+        short: words for a figure axis, with the unit.
+        unit: unit of the (scaled) value: ``%``, ``weeks``, ``person-hours`` or ``""``.
+        diff_unit: unit of a difference (``percentage points`` for ``%``).
+        scale: factor from the stored value to the shown one (100 for shares).
+        fmt: format of a shown value.
+    """
+
+    column: str
+    label: str
+    short: str
+    unit: str
+    diff_unit: str
+    scale: float
+    fmt: str
+
+
+_SHORT = {
+    "adoption_members": "adoption, network members",
+    "adoption_colleagues": "adoption, colleagues at home",
+    "adoption_all": "adoption, all staff",
+    "schools_changed": "schools that changed practice",
+    "time_to_25": "weeks to 25 % adoption",
+    "time_to_50": "weeks to 50 % adoption",
+    "trust_members": "mean cross-school trust",
+    "network_alive": "network alive at the end",
+    "person_hours": "cost",
+    "adoption_per_100_person_hours": "adopters per 100 person-hours",
+}
+
+
+def outcome_info(column: str) -> OutcomeInfo:
+    """Display information of ``column`` (from :data:`netsim.report.KEY_OUTCOMES` if listed).
+
+    >>> outcome_info("adoption_all").unit, outcome_info("adoption_all").scale
+    ('%', 100)
+    """
+    for col, label, scale, fmt in KEY_OUTCOMES:
+        if col == column:
+            if scale == 100:
+                unit, diff_unit = "%", "percentage points"
+            elif col.startswith("time_to"):
+                unit, diff_unit = "weeks", "weeks"
+            elif col == "person_hours":
+                unit, diff_unit = "person-hours", "person-hours"
+            else:
+                unit = diff_unit = ""
+            short = _SHORT.get(col, label.split(" (")[0])
+            suffix = {"%": " (%)", "person-hours": " (person-hours)"}
+            return OutcomeInfo(col, label, short + suffix.get(unit, ""), unit, diff_unit,
+                               scale, fmt)
+    return OutcomeInfo(column, column.replace("_", " "), column.replace("_", " "), "", "", 1,
+                       "{:.3g}")
+
+
+def condition_label(key: str) -> str:
+    """Words for a swept setting (``meeting_interval_weeks`` -> ``weeks between gatherings``).
+
+    Uses a short list of common keys, then the description in the config schema, then the key.
+    """
+    if key in _CONDITION_WORDS:
+        return _CONDITION_WORDS[key]
+    from netsim.config import Scenario
+
+    cls: Any = Scenario
+    meta: Mapping[str, Any] = {}
+    for part in key.split("."):
+        if not dataclasses.is_dataclass(cls):
+            return key
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        if part not in fields:
+            return key
+        meta = fields[part].metadata
+        cls = typing.get_type_hints(cls).get(part)
+    return str(meta.get("doc") or key)
+
+
+# --------------------------------------------------------------------------------------------
+# intervals
+
+
+def _t(level: float, df: float) -> float:
+    from scipy import stats
+
+    return float(stats.t.ppf(0.5 + level / 2, df))
+
+
+def mean_interval(values: np.ndarray | Sequence[float], level: float = 0.95
+                  ) -> tuple[float, float, float, int]:
+    """Mean, t-interval of the mean and n over the finite values.
+
+    The interval is (nan, nan) with fewer than two values.
+
+    >>> [round(x, 3) for x in mean_interval([1.0, 2.0, 3.0, float("nan")])]
+    [2.0, -0.484, 4.484, 3]
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return math.nan, math.nan, math.nan, 0
+    mean = float(v.mean())
+    if v.size < 2:
+        return mean, math.nan, math.nan, 1
+    half = _t(level, v.size - 1) * float(v.std(ddof=1)) / math.sqrt(v.size)
+    return mean, mean - half, mean + half, int(v.size)
+
+
+def paired_interval(arm: np.ndarray | Sequence[float], baseline: np.ndarray | Sequence[float],
+                    level: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean difference ``arm - baseline`` of paired values with its t-interval and n pairs.
+
+    ``arm[i]`` and ``baseline[i]`` are one pair (the same replicate); pairs where either is
+    undefined are dropped. A constant difference gives a zero-width interval.
+
+    >>> paired_interval([2.0, 3.0, 5.0], [1.0, 2.0, 4.0])
+    (1.0, 1.0, 1.0, 3)
+    """
+    a = np.asarray(arm, dtype=float)
+    b = np.asarray(baseline, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"paired values need equal lengths, got {a.size} and {b.size}")
+    ok = np.isfinite(a) & np.isfinite(b)
+    return mean_interval(a[ok] - b[ok], level)
+
+
+def welch_interval(arm: np.ndarray | Sequence[float], baseline: np.ndarray | Sequence[float],
+                   level: float = 0.95) -> tuple[float, float, float, int]:
+    """Difference of means ``arm - baseline`` of independent samples with Welch's t-interval.
+
+    Returns (difference, low, high, n) with n the smaller sample size; undefined values are
+    dropped. The interval is (nan, nan) when a sample has fewer than two values.
+
+    >>> [round(x, 3) for x in welch_interval([1.0, 2.0, 3.0], [0.0, 0.0, 0.0, 0.0])]
+    [2.0, -0.484, 4.484, 3]
+    """
+    a = np.asarray(arm, dtype=float)
+    b = np.asarray(baseline, dtype=float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    n = int(min(a.size, b.size))
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    diff = float(a.mean() - b.mean())
+    if n < 2:
+        return diff, math.nan, math.nan, n
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return diff, diff, diff, n
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    half = _t(level, df) * se
+    return diff, diff - half, diff + half, n
+
+
+# --------------------------------------------------------------------------------------------
+# the collected tables
+
+
+def load_collected(sweep_dir: Path | str, series_columns: Sequence[str] | None = None
+                   ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Read ``<sweep_dir>/collected/{summary,timeseries}.parquet``.
+
+    Collects the sweep first (:func:`netsim.sweep.collect`) when ``collected/`` is missing and
+    that function is available.
+
+    Args:
+        sweep_dir: the sweep folder.
+        series_columns: time-series columns to read (all when None); ``arm``, ``replicate`` and
+            ``week`` are always read.
+
+    Returns:
+        (summary, series); series is None when there is no time-series file.
+
+    Raises:
+        CompareError: the folder or its collected summary does not exist.
+    """
+    folder = Path(sweep_dir)
+    if not folder.is_dir():
+        raise CompareError(f"sweep folder {str(folder)!r} does not exist")
+    collected = folder / "collected"
+    summary_path, series_path = collected / "summary.parquet", collected / "timeseries.parquet"
+    if not summary_path.is_file():
+        try:
+            from netsim.sweep import collect  # type: ignore[import-not-found]
+        except ImportError:
+            raise CompareError(f"{str(folder)!r} has no collected results "
+                               f"({summary_path} is missing); run `netsim collect {folder}` "
+                               "first") from None
+        log.info("collecting %s", folder)
+        try:
+            collect(folder)
+        except (OSError, ValueError) as exc:
+            raise CompareError(f"could not collect {str(folder)!r}: {exc}") from None
+        if not summary_path.is_file():
+            raise CompareError(f"collecting {str(folder)!r} wrote no {summary_path}; is it a "
+                               "sweep folder (made by `netsim run -m ...`)?")
+    summary = pl.read_parquet(summary_path)
+    missing = [c for c in ("arm", "replicate") if c not in summary.columns]
+    if missing:
+        raise CompareError(f"{summary_path} lacks the column(s) {', '.join(missing)}; "
+                           "re-run `netsim collect` with this version of netsim")
+    series = None
+    if series_path.is_file():
+        scan = pl.scan_parquet(series_path)
+        if series_columns is not None:
+            names = scan.collect_schema().names()
+            wanted = ["arm", "replicate", "week", *series_columns]
+            scan = scan.select([c for c in dict.fromkeys(wanted) if c in names])
+        series = scan.collect()
+    return summary, series
+
+
+def condition_columns(summary: pl.DataFrame) -> list[str]:
+    """Columns of swept or overridden settings (neither outcomes nor bookkeeping)."""
+    skip = set(SUMMARY_COLUMNS) | set(ARM_COLUMNS) | set(SERIES_COLUMNS)
+    return [c for c in summary.columns if c not in skip]
+
+
+def _varying(summary: pl.DataFrame, columns: Sequence[str]) -> list[str]:
+    per_arm = summary.group_by("arm").agg(pl.col(c).first() for c in columns)
+    return [c for c in columns if c not in _RUN_SETTINGS and per_arm[c].n_unique() > 1]
+
+
+def arm_table(summary: pl.DataFrame) -> pl.DataFrame:
+    """One row per arm: ``arm``, a short ``label`` (only the settings that differ between
+    arms, as ``key=value`` usable with ``--baseline``), ``n`` runs, and the value of every
+    condition column; sorted by the varying settings (numbers numerically)."""
+    conds = condition_columns(summary)
+    varying = _varying(summary, conds)
+    arms = (summary.group_by("arm", maintain_order=True)
+            .agg(pl.len().alias("n"), *(pl.col(c).first() for c in conds)))
+    if varying:
+        arms = arms.sort(varying, nulls_last=True)
+    labels = []
+    for row in arms.iter_rows(named=True):
+        if varying:
+            labels.append(" ".join(f"{k}={_canonical(row[k])}" for k in varying))
+        else:
+            labels.append(row["arm"])
+    return arms.with_columns(pl.Series("label", labels)).select(
+        "arm", "label", "n", *conds)
+
+
+def _matches(value: Any, text: str) -> bool:
+    if value is None:
+        return text in ("None", "null")
+    if isinstance(value, bool | str):
+        return str(value).lower() == text.lower()
+    try:
+        return math.isclose(float(value), float(text), rel_tol=1e-9, abs_tol=1e-12)
+    except ValueError:
+        return False
+
+
+def _listing(arms: pl.DataFrame) -> str:
+    """The arms for an error message: their short labels (each a valid ``--baseline``) and
+    the settings all arms share, or the full labels when the short ones are ambiguous."""
+    full, short = arms["arm"].to_list(), arms["label"].to_list()
+    if short == full or len(set(short)) < len(short):
+        return "; ".join(repr(a) for a in full)
+    common = [t for t in full[0].split() if all(t in a.split() for a in full[1:])]
+    text = "; ".join(repr(a) for a in short)
+    return text + (f" (all arms also have: {' '.join(common)})" if common else "")
+
+
+def resolve_baseline(summary: pl.DataFrame, baseline: str | None) -> str:
+    """The arm label named by ``baseline``.
+
+    ``baseline`` is an arm label exactly as in the ``arm`` column, or a shorthand of
+    ``key=value`` pairs separated by spaces (``meeting_interval_weeks=6``,
+    ``scenario=resource_teacher_network``) that selects exactly one arm.
+
+    Raises:
+        CompareError: no baseline given, no arm or several arms match; the message lists the
+            arms.
+    """
+    arms = arm_table(summary)
+    labels = arms["arm"].to_list()
+    listing = _listing(arms)
+    if baseline is None or not str(baseline).strip():
+        raise CompareError(f"choose a baseline arm with --baseline; available arms: {listing}")
+    baseline = str(baseline).strip()
+    if baseline in labels:
+        return baseline
+    pairs = []
+    for token in baseline.split():
+        if "=" not in token:
+            raise CompareError(f"--baseline {baseline!r} is not an arm and not key=value "
+                               f"pairs; available arms: {listing}")
+        key, value = token.split("=", 1)
+        pairs.append((key, value))
+    found = []
+    for row in arms.iter_rows(named=True):
+        tokens = set(row["arm"].split())
+        ok = all(_matches(row[k], v) if k in row else f"{k}={v}" in tokens for k, v in pairs)
+        if ok:
+            found.append(row["arm"])
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise CompareError(f"--baseline {baseline!r} matches no arm; available arms: {listing}")
+    raise CompareError(f"--baseline {baseline!r} matches {len(found)} arms: "
+                       + "; ".join(repr(a) for a in found) + "; name one exactly")
+
+
+def random_numbers_status(summary: pl.DataFrame, sweep_dir: Path | str | None = None
+                          ) -> tuple[bool, str]:
+    """Whether replicate ``r`` of every arm shared a random stream, and how that is known.
+
+    Looks at a ``common_random_numbers`` / ``seed`` column of the collected table, then at the
+    jobs' ``provenance.json`` (``<sweep_dir>/<job>/provenance.json``); when neither says, the
+    schema default (on) is assumed and the note says so.
+    """
+    from netsim.config import Scenario
+
+    if "common_random_numbers" in summary.columns:
+        values = summary["common_random_numbers"].cast(pl.Utf8).str.to_lowercase().unique()
+        if set(values.to_list()) - {"true", "1"}:
+            return False, "common random numbers were off for some arms"
+    for seed_col in ("seed", "base_seed"):
+        if seed_col in summary.columns and summary[seed_col].n_unique() > 1:
+            return False, f"the arms have different base seeds ({seed_col})"
+    if "common_random_numbers" in summary.columns:
+        return True, "common random numbers on (recorded in the collected table)"
+    if sweep_dir is not None and "job" in summary.columns:
+        crn, seeds, found = set(), set(), 0
+        for job in summary["job"].unique().to_list():
+            path = Path(sweep_dir) / str(job) / "provenance.json"
+            if not path.is_file():
+                continue
+            try:
+                seed = json.loads(path.read_text()).get("seed", {})
+            except (OSError, json.JSONDecodeError):
+                continue
+            found += 1
+            crn.add(bool(seed.get("common_random_numbers", True)))
+            seeds.add(seed.get("base_seed"))
+        if found:
+            if False in crn:
+                return False, "common random numbers were off for some arms (provenance)"
+            if len(seeds) > 1:
+                return False, "the arms have different base seeds (provenance)"
+            return True, f"common random numbers on (provenance of {found} jobs)"
+    default = Scenario().common_random_numbers
+    return default, ("not recorded with the collected results; assumed the default "
+                     f"(common random numbers {'on' if default else 'off'})")
+
+
+# --------------------------------------------------------------------------------------------
+# the comparison
+
+
+@dataclass
+class Comparison:
+    """The result of :func:`compare`.
+
+    Attributes:
+        table: one row per arm and outcome: ``arm``, ``label``, ``is_baseline``, ``outcome``,
+            ``outcome_label``, ``unit``, ``n`` (runs), ``n_valid`` (runs where the outcome is
+            defined), ``mean``, ``low``, ``high`` (95 % interval of the mean), ``diff``,
+            ``diff_low``, ``diff_high`` (difference from the baseline and its interval; 0 for
+            the baseline itself), ``n_pairs`` (pairs or, for Welch, the smaller sample) and
+            ``method`` (``paired``, ``welch`` or ``baseline``), then the condition columns.
+            Values are on the shown scale (percentages for shares).
+        arms: :func:`arm_table` of the compared arms (sorted by the varying settings).
+        baseline: the baseline arm.
+        outcomes: the compared outcome columns, in order.
+        conditions: the settings that differ between arms.
+        paired: whether common random numbers allowed pairing at all.
+        notes: how the intervals were computed, in sentences.
+        level: the confidence level.
+    """
+
+    table: pl.DataFrame
+    arms: pl.DataFrame
+    baseline: str
+    outcomes: list[str]
+    conditions: list[str]
+    paired: bool
+    notes: list[str] = field(default_factory=list)
+    level: float = 0.95
+
+
+def _check_outcomes(summary: pl.DataFrame, outcomes: Sequence[str] | None) -> list[str]:
+    numeric = [c for c, t in summary.schema.items() if t.is_numeric() and c not in ARM_COLUMNS
+               and c in SUMMARY_COLUMNS]
+    if outcomes is None:
+        chosen = [c for c in DEFAULT_OUTCOMES if c in summary.columns]
+    elif list(outcomes) == ["all"]:
+        chosen = [c for c, *_ in KEY_OUTCOMES if c in summary.columns]
+    else:
+        bad = [c for c in outcomes if c not in numeric]
+        if bad:
+            raise CompareError(f"--outcomes: {', '.join(repr(b) for b in bad)} not in the "
+                               f"results; allowed: all, {', '.join(numeric)}")
+        chosen = list(dict.fromkeys(outcomes))
+    for c in COST_OUTCOMES:
+        if c in summary.columns and c not in chosen:
+            chosen.append(c)
+    if not chosen:
+        raise CompareError("the collected summary has none of the outcomes "
+                           + ", ".join(DEFAULT_OUTCOMES))
+    return chosen
+
+
+def compare(summary: pl.DataFrame, baseline: str | None, outcomes: Sequence[str] | None = None,
+            sweep_dir: Path | str | None = None, level: float = 0.95) -> Comparison:
+    """Compare every arm of a collected sweep with the baseline arm.
+
+    Args:
+        summary: the collected summary table (see the module docstring).
+        baseline: an arm label or ``key=value`` shorthand (:func:`resolve_baseline`).
+        outcomes: outcome columns (default :data:`DEFAULT_OUTCOMES`; ``["all"]`` for every
+            key outcome); cost outcomes are always added.
+        sweep_dir: the sweep folder, to read the jobs' provenance (common random numbers).
+        level: confidence level of the intervals.
+
+    Raises:
+        CompareError: unknown baseline or outcome.
+    """
+    base = resolve_baseline(summary, baseline)
+    chosen = _check_outcomes(summary, outcomes)
+    arms = arm_table(summary)
+    conditions = _varying(summary, condition_columns(summary))
+    crn, crn_note = random_numbers_status(summary, sweep_dir)
+    notes = [f"Random numbers: {crn_note}."]
+
+    def rows_of(arm: str) -> pl.DataFrame:
+        return summary.filter(pl.col("arm") == arm).sort("replicate")
+
+    base_rows = rows_of(base)
+    base_reps = base_rows["replicate"].to_list()
+    unique_base = len(set(base_reps)) == len(base_reps)
+    records: list[dict[str, Any]] = []
+    welch_arms: list[str] = []
+    for arm_row in arms.iter_rows(named=True):
+        arm = arm_row["arm"]
+        rows = rows_of(arm)
+        reps = rows["replicate"].to_list()
+        if arm == base:
+            method = "baseline"
+        elif crn and unique_base and reps == base_reps and len(reps) >= 2:
+            method = "paired"
+        else:
+            method = "welch"
+            welch_arms.append(arm_row["label"])
+        for col in chosen:
+            info = outcome_info(col)
+            values = rows[col].cast(pl.Float64).to_numpy() * info.scale
+            ref = base_rows[col].cast(pl.Float64).to_numpy() * info.scale
+            mean, lo, hi, n_valid = mean_interval(values, level)
+            if info.unit == "%":  # a share cannot leave 0-100 %; neither can its interval
+                lo, hi = max(lo, 0.0), min(hi, 100.0)
+            if method == "baseline":
+                d = (0.0, 0.0, 0.0, n_valid) if n_valid else (math.nan,) * 3 + (0,)
+            elif method == "paired":
+                d = paired_interval(values, ref, level)
+            else:
+                d = welch_interval(values, ref, level)
+            records.append({
+                "arm": arm, "label": arm_row["label"], "is_baseline": arm == base,
+                "outcome": col, "outcome_label": info.label, "unit": info.unit,
+                "n": len(values), "n_valid": n_valid, "mean": mean, "low": lo, "high": hi,
+                "diff": d[0], "diff_low": d[1], "diff_high": d[2], "n_pairs": d[3],
+                "method": method,
+            })
+    table = pl.DataFrame(records, schema_overrides={"mean": pl.Float64, "low": pl.Float64,
+                                                     "high": pl.Float64, "diff": pl.Float64,
+                                                     "diff_low": pl.Float64,
+                                                     "diff_high": pl.Float64})
+    table = table.join(arms.select("arm", *conditions), on="arm", how="left",
+                       maintain_order="left")
+    pct = round(100 * level)
+    if crn and not welch_arms:
+        notes.append(f"Differences from the baseline are paired by replicate: replicate r of "
+                     f"every arm used the same random numbers, so each arm's {pct} % interval "
+                     "is a t-interval of the per-replicate differences (arm minus baseline).")
+    elif welch_arms:
+        why = ("common random numbers were not in use" if not crn
+               else "their replicate numbers do not match the baseline's")
+        notes.append(f"Unpaired (Welch) intervals for {len(welch_arms)} arm(s) because {why}: "
+                     + ", ".join(welch_arms) + ". These are wider than paired ones.")
+    notes.append(f"Means have a {pct} % t-interval over replicates (n = number of runs); "
+                 "intervals of percentages are cut at 0 and 100 %.")
+    if "time_to_50" in chosen or "time_to_25" in chosen:
+        notes.append("Weeks to 25 %/50 % adoption are averaged over the runs that reached the "
+                     "share (n_valid); their differences use only the replicates where both "
+                     "the arm and the baseline reached it (n_pairs).")
+    log.info("compared %d arms on %d outcomes against %r", arms.height, len(chosen), base)
+    return Comparison(table=table, arms=arms, baseline=base, outcomes=chosen,
+                      conditions=conditions, paired=crn and not welch_arms, notes=notes,
+                      level=level)
+
+
+# --------------------------------------------------------------------------------------------
+# building collected tables from runs made in Python
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def frames_from_runs(runs: Sequence[tuple[Mapping[str, Any], Any]]
+                     ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Collected-format (summary, series) tables from runs made with
+    :func:`netsim.runner.run_scenario`, e.g. in a notebook.
+
+    Args:
+        runs: pairs of (the settings that define the arm, as dotted keys -> values; the
+            :class:`~netsim.runner.RunResult`). The arm label is ``key=value`` pairs joined
+            by a space in sorted order, or ``(defaults)`` for no settings.
+
+    Example:
+        >>> from netsim.config import load_scenario
+        >>> from netsim.runner import run_scenario
+        >>> runs = [({"leader_participation": p},
+        ...          run_scenario(load_scenario(overrides={"leader_participation": p,
+        ...                                                "calendar.years": 0.1}), 2))
+        ...         for p in (0.0, 1.0)]
+        >>> summary, series = frames_from_runs(runs)
+        >>> sorted(summary["arm"].unique())
+        ['leader_participation=0', 'leader_participation=1']
+    """
+    keys = sorted({k for settings, _ in runs for k in settings})
+    summaries, series = [], []
+    for job, (settings, result) in enumerate(runs):
+        arm = " ".join(sorted(f"{k}={_canonical(v)}" for k, v in settings.items())) \
+            or "(defaults)"
+        extra = [pl.lit(job, pl.Int64).alias("job"), pl.lit(arm).alias("arm")]
+        for k in keys:
+            extra.append(pl.lit(settings.get(k)).alias(k))
+        summaries.append(result.summary.with_columns(extra))
+        key = result.summary["point_key"][0] if result.summary.height else 0
+        series.append(result.series.with_columns(
+            *extra, pl.lit(key, pl.UInt64).alias("point_key"),
+            pl.col("replicate").cast(pl.Int64)))
+    return (pl.concat(summaries, how="diagonal_relaxed"),
+            pl.concat(series, how="diagonal_relaxed"))

@@ -1,0 +1,172 @@
+"""Gathering: attendance, expert input, stories, mixed groups and reflection on tiny cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import F, L, R, T, hold, make_scenario, make_state
+
+from netsim.mechanisms import gathering
+from netsim.mechanisms.gathering import (
+    attendance,
+    group_pairs,
+    group_session,
+    hold_gathering,
+    make_groups,
+)
+from netsim.state import Stage
+
+# everyone invited attends (base 1, no formality effect, motivation 1); only the part under
+# test is switched on
+SURE = dict(gathering__attendance_base=1.0, gathering__attendance_formality_gain=0.0,
+            leader_participation=1.0, gathering__expert_inputs=0, gathering__stories=0,
+            gathering__group_exchange=0.0, gathering__reflection_alignment=0.0)
+
+
+def test_attendance_members_only_and_leader_probability(rng):
+    state = make_state([L, R, T, L, R, F], [0, 0, 0, 1, 1, -1])
+    state.present[4] = False
+    sc = make_scenario(**{**SURE, "leader_participation": 0.0})
+    att = attendance(state, sc, rng)
+    # leaders stay away at participation 0; the teacher is no member; row 4 has left
+    assert att.tolist() == [False, True, False, False, False, True]
+    att = attendance(state, make_scenario(**SURE), rng)
+    assert att.tolist() == [True, True, False, True, False, True]
+
+
+def test_attendance_probability_matches_formula(rng):
+    # p = clip(base + gain * (formality - 0.5)) * (0.5 + 0.5 m) = 0.7 * 0.5 = 0.35 at m = 0
+    n = 20000
+    state = make_state([R] * n, np.arange(n), motivation=0.0)
+    sc = make_scenario(gathering__attendance_base=0.6, gathering__attendance_formality_gain=0.4,
+                       formality=0.75)
+    share = attendance(state, sc, rng).mean()
+    assert share == pytest.approx(0.35, abs=0.015)  # 4.4 standard errors
+
+
+def test_make_groups_sizes_and_diversity(rng):
+    people = np.arange(12)
+    trait = np.linspace(0, 1, 12)
+    similar = make_groups(people, trait, 5, 0.0, rng)
+    # diversity 0: consecutive chunks of the trait order (5, 5, 2)
+    assert similar.tolist() == [0] * 5 + [1] * 5 + [2] * 2
+    mixed = make_groups(people, trait, 5, 1.0, rng)
+    # diversity 1: dealt round-robin over ceil(12 / 5) = 3 groups spanning the trait range
+    assert mixed.tolist() == [0, 1, 2] * 4
+    assert make_groups(np.empty(0, dtype=np.int64), trait, 5, 0.5, rng).size == 0
+
+
+def test_group_pairs_lists_each_unordered_pair_once():
+    a, b = group_pairs(np.array([1, 0, 1, 1, 0]))
+    pairs = sorted(zip(a.tolist(), b.tolist(), strict=True))
+    assert pairs == [(0, 2), (0, 3), (1, 4), (2, 3)]
+
+
+def test_expert_input_closes_share_of_gap_and_makes_aware(rng):
+    state = make_state([R, R, F], [0, 1, -1], n_practices=2, expert_known=[True, False])
+    state.knowledge[0, 0] = 0.5
+    sc = make_scenario(**{**SURE, "gathering__expert_inputs": 1})
+    out = hold_gathering(state, sc, rng, week=1)
+    lk, li = sc.gathering.lecture_knowledge, sc.gathering.lecture_inspiration
+    assert state.knowledge[:2, 0] == pytest.approx([0.5 + lk * 0.5, lk])
+    assert state.inspiration[:2, 0] == pytest.approx([li, li])
+    assert (state.stage[:2, 0] == Stage.AWARE).all() and (state.version[:2, 0] == 0).all()
+    assert (state.knowledge[:, 1] == 0).all()  # not expert-known: never presented
+    hours = sc.calendar.gathering_hours
+    assert out["attendees"] == 3 and out["person_hours"] == pytest.approx(4 * hours)
+
+
+def test_no_expert_input_without_a_facilitator(rng):
+    state = make_state([R, R], [0, 1])
+    hold_gathering(state, make_scenario(**{**SURE, "gathering__expert_inputs": 1}), rng, 1)
+    assert (state.knowledge == 0).all()
+
+
+def test_story_spreads_best_version_and_praises_presenter(rng, monkeypatch):
+    state = make_state([R, R, R], [0, 1, 2], motivation=0.5)
+    monkeypatch.setattr(gathering, "attendance",
+                        lambda st, sc, rng, invited=None: st.member.copy())
+    v_good = hold(state, 0, 0, Stage.ADOPTED, quality=0.9, knowledge=0.6)
+    hold(state, 1, 0, Stage.ADOPTED, quality=0.7, knowledge=0.6)
+    sc = make_scenario(**{**SURE, "gathering__stories": 1})
+    out = hold_gathering(state, sc, rng, week=1)
+    sk = sc.gathering.story_knowledge
+    assert out["stories"] == 1
+    assert state.knowledge[2, 0] == pytest.approx(sk)
+    assert state.knowledge[0, 0] == pytest.approx(0.6 + sk * 0.4)
+    # the listener and the weaker adopter hear of the best version
+    assert state.version[2, 0] == v_good and state.stage[2, 0] == Stage.AWARE
+    assert state.version[1, 0] == v_good and state.quality[1, 0] == pytest.approx(0.9)
+    assert state.motivation[0] == pytest.approx(0.5 + sc.motivation.success_gain)
+    assert state.motivation[1] == pytest.approx(0.5)
+
+
+def test_group_session_exchange_is_trust_weighted_and_trust_grows(rng):
+    state = make_state([R, R], [0, 1])
+    state.knowledge[:, 0] = [0.8, 0.2]
+    sc = make_scenario(**{**SURE, "gathering__group_exchange": 0.5, "trust__initial": 0.5,
+                          "trust__growth": 0.15})
+    gained = group_session(state, sc, rng, 7, np.array([0, 1]), np.array([0, 0]))
+    # rate = exchange * trust / (g - 1) = 0.25; gap 0.6 -> +0.15 for the less informed only
+    assert state.knowledge[:, 0] == pytest.approx([0.8, 0.35])
+    assert gained == pytest.approx(0.15)
+    ties = state.member_ties
+    assert len(ties) == 1 and ties.trust[0] == pytest.approx(0.5 + 0.15 * 0.5)
+    assert ties.last_contact[0] == 7
+
+
+def test_group_session_rate_is_shared_over_group_size(rng):
+    state = make_state([R, R, R], [0, 1, 2])
+    state.knowledge[:, 0] = [1.0, 0.0, 0.0]
+    sc = make_scenario(**{**SURE, "gathering__group_exchange": 1.0, "trust__initial": 1.0})
+    group_session(state, sc, rng, 1, np.array([0, 1, 2]), np.array([0, 0, 0]))
+    # g = 3: each learner closes 1 * 1 / 2 of the gap to the informed partner
+    assert state.knowledge[:, 0] == pytest.approx([1.0, 0.5, 0.5])
+
+
+def test_gathering_holds_two_group_tasks(rng):
+    # base groups, then mixed groups: the same pair meets twice, trust grows twice
+    state = make_state([R, R], [0, 1])
+    state.knowledge[:, 0] = [0.8, 0.2]
+    sc = make_scenario(**{**SURE, "gathering__group_exchange": 0.5, "trust__initial": 0.5,
+                          "trust__growth": 0.15})
+    out = hold_gathering(state, sc, rng, week=7)
+    t1 = 0.5 + 0.15 * 0.5
+    k1 = 0.2 + 0.25 * 0.6
+    k2 = k1 + 0.5 * t1 * (0.8 - k1)
+    assert state.knowledge[:, 0] == pytest.approx([0.8, k2])
+    assert out["exchange"] == pytest.approx(k2 - 0.2)
+    assert state.member_ties.trust[0] == pytest.approx(t1 + 0.15 * (1 - t1))
+    assert state.base_group.tolist() == [0, 0]
+
+
+def test_same_school_pairs_use_colleague_trust_and_form_no_member_tie(rng):
+    state = make_state([R, R], [0, 0])  # two resource teachers of one school, no leader
+    state.knowledge[:, 0] = [0.0, 1.0]
+    sc = make_scenario(**{**SURE, "gathering__group_exchange": 1.0,
+                          "network__colleague_trust": 0.3})
+    group_session(state, sc, rng, 1, np.array([0, 1]), np.array([0, 0]))
+    assert state.knowledge[0, 0] == pytest.approx(0.3)
+    assert len(state.member_ties) == 0
+
+
+@pytest.mark.parametrize(("trust", "heard"), [(1.0, True), (0.0, False)])
+def test_versions_pass_in_groups_with_probability_trust(rng, trust, heard):
+    state = make_state([R, R], [0, 1])
+    vid = hold(state, 0, 0, Stage.ADOPTED, quality=0.8)
+    sc = make_scenario(**{**SURE, "trust__initial": trust, "trust__growth": 0.0})
+    hold_gathering(state, sc, rng, week=1)
+    assert bool(state.version[1, 0] == vid) is heard
+    assert bool(state.stage[1, 0] == Stage.AWARE) is heard
+
+
+def test_reflection_aligns_leader_and_closes_half_the_gap(rng):
+    state = make_state([L, R, L, R], [0, 0, 1, 1])
+    state.alignment[:] = 0.2
+    state.knowledge[[1, 3], 0] = 0.8
+    sc = make_scenario(**{**SURE, "gathering__reflection_alignment": 0.4})
+    state.present[3] = False  # school 1's resource teacher is away: no reflection there
+    hold_gathering(state, sc, rng, week=1)
+    assert state.leader_attended.tolist() == [True, True]
+    assert state.alignment == pytest.approx([0.2 + 0.4 * 0.8, 0.2])
+    assert state.knowledge[[0, 2], 0] == pytest.approx([0.4, 0.0])

@@ -1,0 +1,105 @@
+"""Outcome measures on hand-built states with exact values."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest import F, L, R, T, hold, make_state
+
+from netsim.metrics import convergence, gini, innovations, record, summarise, time_to_share
+from netsim.state import Stage
+
+
+def test_gini():
+    assert gini(np.array([1.0, 1.0, 1.0])) == 0.0
+    assert gini(np.array([0.0, 0.0, 1.0])) == pytest.approx(2 / 3)
+    assert gini(np.zeros(4)) == 0.0 and gini(np.array([])) == 0.0
+
+
+def test_time_to_share():
+    weeks = np.arange(5.0)
+    assert time_to_share(weeks, np.array([0, 0.1, 0.3, 0.6, 0.7]), 0.25) == 2.0
+    assert time_to_share(weeks, np.array([0, 0.1, 0.3, 0.6, 0.7]), 0.5) == 3.0
+    assert math.isnan(time_to_share(weeks, np.array([np.nan, 0, 0, 0, 0.2]), 0.25))
+
+
+def two_schools():  # noqa: ANN201
+    # school 0: leader, RT, 2 teachers; school 1: leader, RT, 2 teachers; a facilitator
+    state = make_state([L, R, T, T, L, R, T, T, F], [0, 0, 0, 0, 1, 1, 1, 1, -1],
+                       n_practices=2)
+    v = hold(state, 1, 0, Stage.ADOPTED, 0.8)  # RT of school 0
+    for row in (2, 3):  # both teachers of school 0 use the same version
+        hold(state, row, 0, Stage.ADOPTED, 0.8)
+        state.version[row, 0] = v
+    hold(state, 5, 1, Stage.ADOPTED, 0.6)  # RT of school 1, another practice
+    hold(state, 8, 0, Stage.ADOPTED, 0.9)  # facilitators are not counted
+    state.member_ties.ensure(np.array([1]), np.array([5]), 0.7, week=0)
+    return state
+
+
+def test_record_exact_values():
+    st = two_schools()
+    out = record(st, school_change_share=0.5, strong_trust=0.5, network_alive=True,
+                 cocreation_groups=0)
+    # members: 2 leaders + 2 RTs (adopters: both RTs); colleagues: 4 teachers (2 adopt)
+    assert out["adoption_members"] == 0.5
+    assert out["adoption_colleagues"] == 0.5
+    assert out["adoption_all"] == 0.5
+    assert out["practice_adoption"] == pytest.approx(4 / 16)
+    assert out["schools_changed"] == 0.5  # school 0 at 3/4, school 1 at 1/4
+    assert out["school_inequality"] == pytest.approx(gini(np.array([0.75, 0.25])))
+    assert out["version_quality"] == pytest.approx((0.8 * 3 + 0.6) / 4)
+    assert out["version_diversity"] == 1.0  # one version per practice in use
+    assert out["trust_members"] == 0.7
+    # 2 strong tie ends over the 2 people with a cross-school tie
+    assert out["strong_ties_per_member"] == pytest.approx(1.0)
+    assert out["network_alive"] == 1.0
+
+
+def test_convergence():
+    st = two_schools()
+    assert convergence(st) == 1.0  # each practice has one version across its schools
+    hold(st, 6, 0, Stage.ADOPTED, 0.7)  # school 1 uses another version of practice 0
+    # practice 0: 2 schools, the most common version is used at 1 -> 0.5; practice 1: 1
+    assert convergence(st) == pytest.approx(0.75)
+
+
+def test_summarise_totals_and_cost():
+    st = two_schools()
+    weeks = np.arange(4.0)
+    series = {c: np.zeros(4) for c in ("posts", "posts_formal", "posts_informal", "reads",
+                                       "exchange", "gatherings", "new_versions",
+                                       "new_versions_cocreation", "trials_started",
+                                       "person_hours", "cocreation_groups")}
+    series.update(week=weeks, adoption_all=np.array([0.0, 0.2, 0.3, 0.5]),
+                  network_alive=np.array([1.0, 1.0, 0.0, 0.0]))
+    for key in ("adoption_members", "adoption_colleagues", "practice_adoption", "knowledge_all",
+                "schools_changed", "school_inequality", "version_quality",
+                "version_diversity", "trust_members", "strong_ties_per_member"):
+        series[key] = np.zeros(4)
+    series["person_hours"] = np.array([0.0, 100.0, 0.0, 300.0])
+    series["gatherings"] = np.array([0.0, 1.0, 0.0, 1.0])
+    series["exchange"] = np.array([0.0, 2.0, 0.0, 4.0])
+    out = summarise(series, st)
+    assert out["time_to_25"] == 2.0 and out["time_to_50"] == 3.0
+    assert out["weeks_alive"] == 1.0
+    assert out["person_hours"] == 400.0
+    assert out["exchange_per_gathering"] == 3.0
+    # 4 adopting staff per 400 person-hours
+    assert out["adoption_per_100_person_hours"] == pytest.approx(1.0)
+    assert out["n_staff"] == 8 and out["n_members"] == 4 and out["n_schools"] == 2
+
+
+def test_innovations_count_improved_versions_in_use_at_two_schools():
+    st = make_state([T, T, T], [0, 1, 1], n_practices=1, effectiveness=[0.5])
+    better = st.versions.add(0, 0.7, 0, 2, 5)  # co-created, +0.2 over the reference
+    slight = st.versions.add(0, 0.52, 0, 1, 5)  # not clearly better
+    for row, vid in ((0, better), (1, better), (2, slight)):
+        st.stage[row, 0], st.version[row, 0] = Stage.ADOPTED, vid
+    assert innovations(st) == (1, 1)
+    st.version[1, 0] = slight  # now only one school uses the improved version
+    assert innovations(st) == (0, 0)
+    st.version[:, 0] = -1  # adopters without a version (textbook rules)
+    assert innovations(st) == (0, 0)
