@@ -28,15 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+import polars as pl
+import yaml
+from matplotlib import colormaps
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
-import yaml  # noqa: E402
-
-from netsim.runner import RUN_KEYS, interval  # noqa: E402
+from netsim.runner import RUN_KEYS, interval
 
 __all__ = ["STUDIES", "Panel", "Study", "StudyError", "derived_outcomes", "load_sweep",
            "make_study", "study_table"]
@@ -389,8 +387,10 @@ def _is_number(values: list[Any]) -> bool:
 def _figure(study: Study, summary: pl.DataFrame, series: pl.DataFrame, swept: list[str],
             path: Path) -> Path:
     n = len(study.panels)
-    fig, axes = plt.subplots(1, n, figsize=(4 * n, 3.4), dpi=100, squeeze=False)
-    cmap = plt.get_cmap("viridis")
+    # a Figure without pyplot: importing or using this module never changes the backend
+    fig = Figure(figsize=(4 * n, 3.4), dpi=100)
+    axes = fig.subplots(1, n, squeeze=False)
+    cmap = colormaps["viridis"]
 
     def colours(x: float) -> Any:
         return cmap(0.85 * x)
@@ -466,7 +466,6 @@ def _figure(study: Study, summary: pl.DataFrame, series: pl.DataFrame, swept: li
                  fontsize=9)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
     return path
 
 
