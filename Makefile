@@ -9,10 +9,12 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3 $$HOME/.pyenv/versions/
 	  $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1 && { command -v $$p || echo $$p; } && break; done)
 EXTRAS ?= dev
 
-.PHONY: help install run test clean
+.PHONY: help install run test notebooks explore clean
 help:
-	@echo "make run   - set up and run the default scenario (netsim run)"
-	@echo "make test  - set up and run the test suite"
+	@echo "make run        - set up and run the default scenario (netsim run)"
+	@echo "make test       - set up and run the test suite"
+	@echo "make notebooks  - set up and open the notebooks in JupyterLab"
+	@echo "make explore    - set up and start the interactive explorer (netsim explore)"
 
 $(BIN)/.installed-$(EXTRAS): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: netsim needs Python >= 3.12 (set PYTHON=/path/to/python3.12)"; exit 1; }
@@ -28,6 +30,14 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+notebooks:
+	$(MAKE) install EXTRAS=notebooks
+	$(BIN)/jupyter lab notebooks/ $(ARGS)
+
+explore:
+	$(MAKE) install EXTRAS=explore
+	$(BIN)/netsim explore $(ARGS)
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

@@ -29,6 +29,7 @@ commands:
                              summary table and figure of a study in experiments/
   compare <sweep_dir> --baseline <arm> [--outcomes a,b] [--out DIR]
                              compare the arms of a collected sweep with a baseline arm
+  explore [--port N]         open the interactive explorer as a local web app (127.0.0.1)
   help                       show this message
 
 Examples:
@@ -237,11 +238,45 @@ def _compare(args: list[str]) -> int:
     return 0
 
 
+def _explore(args: list[str]) -> int:
+    """Serve the explorer (netsim.explorer.Page) with solara on 127.0.0.1 only."""
+    import argparse
+    import os
+    import socket
+
+    parser = argparse.ArgumentParser(prog="netsim explore", description="Serve the interactive "
+                                     "explorer on this computer only (127.0.0.1).")
+    parser.add_argument("--port", type=int, default=8765,
+                        help="port to listen on (0 = any free port; default 8765)")
+    opts = parser.parse_args(args)
+    if not 0 <= opts.port <= 65535:
+        return _fail(f"--port = {opts.port} is out of range; allowed: 0 <= port <= 65535")
+    port = opts.port
+    if port == 0:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    try:
+        import solara.__main__ as solara_cli
+
+        import netsim.explorer  # noqa: F401 - fail here, not in the server, if deps are missing
+    except ImportError as exc:
+        return _fail(f"the explorer needs the 'explore' extra ({exc.name} is missing); install "
+                     "it with: pip install -e '.[explore]'")
+    print(f"netsim explorer: http://127.0.0.1:{port}/  (press Ctrl-C to stop)", flush=True)
+    solara_cli.run.main(["netsim.explorer:Page", "--host", "127.0.0.1", "--port", str(port),
+                         "--production", "--no-open", "--no-check-version"],
+                        prog_name="netsim explore", standalone_mode=False)
+    return 0
+
+
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "run": _run,
     "presets": _presets,
     "validate": _validate,
     "compare": _compare,
+    "explore": _explore,
 }
 
 

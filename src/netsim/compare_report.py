@@ -27,9 +27,7 @@ from typing import Any
 
 import matplotlib
 import matplotlib.ticker
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 
@@ -225,6 +223,13 @@ def _n_text(comparison: Comparison) -> str:
 # figures
 
 
+def _subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float], dpi: int,
+              **kwargs: object):  # noqa: ANN202 - (Figure, axes) like pyplot.subplots
+    """Like ``pyplot.subplots`` but without pyplot, so the caller's backend is untouched."""
+    fig = Figure(figsize=figsize, dpi=dpi)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
 @matplotlib.ticker.FuncFormatter
 def _thousands(value: float, _pos: int) -> str:
     """Tick labels with thousands separators (12,500) and no trailing zeros."""
@@ -244,10 +249,10 @@ def _colours(comparison: Comparison, arms: Sequence[str]) -> dict[str, Any]:
     conds = comparison.conditions
     numeric = len(conds) == 1 and comparison.arms[conds[0]].dtype.is_numeric()
     if numeric:
-        cmap = plt.get_cmap("viridis")
+        cmap = matplotlib.colormaps["viridis"]
         pos = np.linspace(0.0, 0.85, max(len(arms), 2))
         return {a: cmap(p) for a, p in zip(arms, pos)}
-    cmap = plt.get_cmap("tab10")
+    cmap = matplotlib.colormaps["tab10"]
     return {a: cmap(i % 10) for i, a in enumerate(arms)}
 
 
@@ -282,8 +287,8 @@ def curves_figure(comparison: Comparison, series: pl.DataFrame, path: Path | str
                 *(pl.col(c).std().alias(f"{c}_std") for c, _ in cols),
                 *(pl.col(c).is_not_nan().sum().alias(f"{c}_n") for c, _ in cols))
            .sort("arm", "week"))
-    with plt.rc_context(_FONT):
-        fig, axes = plt.subplots(1, len(cols), figsize=(6.2 * len(cols), 4.8), dpi=110,
+    with matplotlib.rc_context(_FONT):
+        fig, axes = _subplots(1, len(cols), figsize=(6.2 * len(cols), 4.8), dpi=110,
                                  sharey=True, squeeze=False)
         undefined: list[str] = []
         for ax, (col, words) in zip(axes[0], cols):
@@ -332,7 +337,6 @@ def curves_figure(comparison: Comparison, series: pl.DataFrame, path: Path | str
             fig.tight_layout(rect=(0, bottom, 1, 1))
         path = Path(path)
         fig.savefig(path)
-        plt.close(fig)
     return path
 
 
@@ -350,8 +354,8 @@ def forest_figure(comparison: Comparison, path: Path | str,
     ncols = min(3, len(cols))
     nrows = math.ceil(len(cols) / ncols)
     height = 0.9 + 0.42 * len(others)
-    with plt.rc_context(_FONT):
-        fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols + 1.6, height * nrows + 0.9),
+    with matplotlib.rc_context(_FONT):
+        fig, axes = _subplots(nrows, ncols, figsize=(4.6 * ncols + 1.6, height * nrows + 0.9),
                                  dpi=110, squeeze=False, sharey=True)
         ypos = np.arange(len(others))[::-1]
         for i, col in enumerate(cols):
@@ -405,7 +409,6 @@ def forest_figure(comparison: Comparison, path: Path | str,
         fig.tight_layout(rect=(0, 0.03, 1, 1))
         path = Path(path)
         fig.savefig(path)
-        plt.close(fig)
     return path
 
 
@@ -440,8 +443,8 @@ def condition_figure(comparison: Comparison, summary: pl.DataFrame, key: str,
     base_x = comparison.arms.filter(pl.col("arm") == comparison.baseline)[key][0]
     ncols = min(3, len(cols))
     nrows = math.ceil(len(cols) / ncols)
-    with plt.rc_context(_FONT):
-        fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows + 0.9),
+    with matplotlib.rc_context(_FONT):
+        fig, axes = _subplots(nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows + 0.9),
                                  dpi=110, squeeze=False)
         for i, col in enumerate(cols):
             ax = axes[i // ncols][i % ncols]
@@ -476,7 +479,6 @@ def condition_figure(comparison: Comparison, summary: pl.DataFrame, key: str,
         fig.tight_layout(rect=(0, 0.03, 1, 1))
         path = Path(path)
         fig.savefig(path)
-        plt.close(fig)
     return path
 
 

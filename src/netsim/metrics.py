@@ -54,51 +54,60 @@ def gini(values: np.ndarray) -> float:
     return float((n + 1 - 2 * (cum.sum() / cum[-1])) / n)
 
 
-def _share(mask: np.ndarray, group: np.ndarray) -> float:
-    n = int(group.sum())
-    return float((mask & group).sum() / n) if n else math.nan
+def _ratio(num: float, den: float) -> float:
+    return float(num / den) if den else math.nan
 
 
 def record(state: State, school_change_share: float, strong_trust: float, network_alive: bool,
            cocreation_groups: int) -> dict[str, float]:
     """Outcome measures of the current state (the non-counter part of a weekly row)."""
-    staff = state.staff
-    members = staff & state.member
-    colleagues = staff & ~state.member
-    adopted_st = state.stage == Stage.ADOPTED
-    adopted = adopted_st.any(axis=1)
+    sel = np.flatnonzero(state.staff)
+    group = state.member[sel].view(np.int8).astype(np.intp)  # 1 member, 0 colleague
+    adopted_st = state.stage[sel] == Stage.ADOPTED
+    n_adopted_practices = adopted_st.sum(axis=1)
+    adopted = n_adopted_practices > 0
+    n_g = np.bincount(group, minlength=2)
+    a_g = np.bincount(group, adopted, minlength=2)
+    k_g = np.bincount(group, state.knowledge[sel].mean(axis=1), minlength=2)
+    n_all = sel.size
     out: dict[str, float] = {
-        "adoption_members": _share(adopted, members),
-        "adoption_colleagues": _share(adopted, colleagues),
-        "adoption_all": _share(adopted, staff),
-        "practice_adoption": float(adopted_st[staff].mean()) if staff.any() else math.nan,
-        "knowledge_members": float(state.knowledge[members].mean()) if members.any()
-        else math.nan,
-        "knowledge_all": float(state.knowledge[staff].mean()) if staff.any() else math.nan,
+        "adoption_members": _ratio(a_g[1], n_g[1]),
+        "adoption_colleagues": _ratio(a_g[0], n_g[0]),
+        "adoption_all": _ratio(a_g.sum(), n_all),
+        "practice_adoption": _ratio(n_adopted_practices.sum(), n_all * state.n_practices),
+        "knowledge_members": _ratio(k_g[1], n_g[1]),
+        "knowledge_all": _ratio(k_g.sum(), n_all),
     }
     ties = state.member_ties
-    out["trust_members"] = float(ties.trust.mean()) if len(ties) else 0.0
-    strong = ties.trust >= strong_trust
-    # per person who has any cross-school tie (members, or teachers in informal designs)
-    n_tied = np.unique(np.concatenate([ties.a, ties.b])).size if len(ties) else 0
-    out["strong_ties_per_member"] = float(2 * strong.sum() / n_tied) if n_tied else 0.0
+    if len(ties):
+        out["trust_members"] = float(ties.trust.mean())
+        # per person who has any cross-school tie (members, or teachers in informal designs)
+        ends = np.bincount(ties.a, minlength=state.n_people) + np.bincount(
+            ties.b, minlength=state.n_people)
+        n_strong = np.count_nonzero(ties.trust >= strong_trust)
+        out["strong_ties_per_member"] = 2 * n_strong / np.count_nonzero(ends)
+    else:
+        out["trust_members"] = out["strong_ties_per_member"] = 0.0
     out["cocreation_groups"] = float(cocreation_groups)
-    sch = state.school
-    in_school = staff & (sch >= 0)
+    sch = state.school[sel]
+    in_school = sch >= 0
     n_s = state.n_schools
     size = np.bincount(sch[in_school], minlength=n_s)
-    adopters = np.bincount(sch[in_school & adopted], minlength=n_s)
-    school_share = np.divide(adopters, size, out=np.zeros(n_s), where=size > 0)
+    adopters = np.bincount(sch[in_school], adopted[in_school], minlength=n_s)
     has_staff = size > 0
-    out["schools_changed"] = float((school_share[has_staff] >= school_change_share).mean()) \
+    school_share = adopters[has_staff] / size[has_staff]
+    out["schools_changed"] = float((school_share >= school_change_share).mean()) \
         if has_staff.any() else math.nan
-    out["school_inequality"] = gini(school_share[has_staff])
-    r, c = np.nonzero(adopted_st & staff[:, None])
-    out["version_quality"] = float(state.quality[r, c].mean()) if r.size else math.nan
+    out["school_inequality"] = gini(school_share)
+    r, c = np.nonzero(adopted_st)
     if r.size:  # version ids are unique across practices
-        n_versions = np.unique(state.version[r, c]).size
-        out["version_diversity"] = float(n_versions / np.unique(c).size)
+        rows = sel[r]
+        out["version_quality"] = float(state.quality[rows, c].mean())
+        n_versions = np.unique(state.version[rows, c]).size
+        out["version_diversity"] = float(n_versions / np.count_nonzero(
+            np.bincount(c, minlength=state.n_practices)))
     else:
+        out["version_quality"] = math.nan
         out["version_diversity"] = 0.0
     out["network_alive"] = float(network_alive)
     return out

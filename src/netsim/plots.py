@@ -1,15 +1,16 @@
-"""Figures from results (matplotlib, no display needed)."""
+"""Figures from results (matplotlib, no display needed).
+
+Figures are built as :class:`matplotlib.figure.Figure` objects and saved directly, without
+pyplot, so importing this module never changes the backend of a notebook or an application.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
+import numpy as np
+import polars as pl
+from matplotlib.figure import Figure
 
 __all__ = ["GROUPS", "adoption_figure", "band"]
 
@@ -36,7 +37,8 @@ def adoption_figure(series: pl.DataFrame, path: Path | str, title: str,
     Lines are means across replicates; shaded bands span the 10th to 90th percentile of
     replicates. The x axis is in school years.
     """
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
+    fig = Figure(figsize=(8, 5), dpi=120)
+    ax = fig.subplots()
     for column, label, colour, style in GROUPS:
         if column not in series.columns or series[column].drop_nans().len() == 0:
             continue
@@ -56,5 +58,4 @@ def adoption_figure(series: pl.DataFrame, path: Path | str, title: str,
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path)
-    plt.close(fig)
     return path

@@ -83,10 +83,10 @@ class Versions:
                  origin: np.ndarray, week: int) -> np.ndarray:
         """Register several versions at once; return their ids."""
         start = len(self.practice)
-        self.practice.extend(int(v) for v in practice)
-        self.quality.extend(float(v) for v in quality)
-        self.parent.extend(int(v) for v in parent)
-        self.origin.extend(int(v) for v in origin)
+        self.practice.extend(np.asarray(practice, dtype=np.int64).tolist())
+        self.quality.extend(np.asarray(quality, dtype=np.float64).tolist())
+        self.parent.extend(np.asarray(parent, dtype=np.int64).tolist())
+        self.origin.extend(np.asarray(origin, dtype=np.int64).tolist())
         self.week.extend([int(week)] * len(practice))
         return np.arange(start, len(self.practice), dtype=np.int64)
 
@@ -218,13 +218,20 @@ class State:
     group_distance: np.ndarray = field(default_factory=lambda: np.empty(0))  # per co-creation group
     base_group: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # per person
     _colleague_rows: np.ndarray | None = field(default=None, repr=False)
+    _colleague_degree: np.ndarray | None = field(default=None, repr=False)
 
     def colleague_rows(self) -> np.ndarray:
         """Row (person) of each stored collegial tie entry, aligned with ``colleagues.indices``."""
         col = self.colleagues
         if self._colleague_rows is None or self._colleague_rows.size != col.nnz:
-            self._colleague_rows = np.repeat(np.arange(col.shape[0]), np.diff(col.indptr))
+            self._colleague_degree = np.diff(col.indptr)
+            self._colleague_rows = np.repeat(np.arange(col.shape[0]), self._colleague_degree)
         return self._colleague_rows
+
+    def colleague_degree(self) -> np.ndarray:
+        """Number of collegial ties of each person."""
+        self.colleague_rows()
+        return self._colleague_degree
 
     @property
     def n_people(self) -> int:

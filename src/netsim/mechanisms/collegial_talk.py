@@ -63,7 +63,7 @@ def talk(state: State, scenario: Scenario, rng: np.random.Generator,
         dst_parts.append(dst[ok])
         src_parts.append(src[ok])
         w_parts.append(col.data[used][ok])
-        deg_parts.append(np.diff(col.indptr)[dst[ok]])
+        deg_parts.append(state.colleague_degree()[dst[ok]])
     ties = state.member_ties
     if len(ties) and cfg.member_tie_talk_prob > 0:
         strong = np.flatnonzero(ties.trust >= scenario.trust.strong)

@@ -88,7 +88,7 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
         new_p, new_v, new_q = k, state.version[rows, k], state.quality[rows, k]
         n_member_posts = float(rows.size)
         if ch.created_by == "facilitators" and facilitators and expert.size:
-            e = int(rng.choice(expert))
+            e = int(expert[rng.integers(expert.size)])
             new_p = np.append(new_p, e)
             new_v = np.append(new_v, e)
             new_q = np.append(new_q, state.effectiveness[e])

@@ -88,11 +88,14 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
             support = np.zeros(r.size)
             n_fac = int((state.present & (state.role == Role.FACILITATOR)).sum())
             capacity = n_fac * cfg.guidance_schools_per_facilitator if guidance_available else 0
-            schools = np.unique(state.school[r])
-            schools = schools[schools >= 0]
+            school = state.school[r]
+            starting = np.zeros(state.n_schools + 1, dtype=bool)  # last slot: no school (-1)
+            starting[school] = True
+            schools = np.flatnonzero(starting[:-1])
             if capacity and schools.size:
-                guided = rng.permutation(schools)[:capacity]
-                support += cfg.guidance_support * np.isin(state.school[r], guided)
+                guided = np.zeros(state.n_schools + 1, dtype=bool)
+                guided[rng.permutation(schools)[:capacity]] = True
+                support += cfg.guidance_support * guided[school]
             support += 0.2 * (state.cocreation_group[r] >= 0)
             state.trial_support[r, c] = np.minimum(support, 1.0)
             out["trials_started"] = float(r.size)
