@@ -156,8 +156,10 @@ STUDIES: dict[str, Study] = {s.name: s for s in (
            "converges across schools", "seed 001 §5.2.4, §7.1",
            {"adoption_growth_y1": "adoption growth in year 1",
             "adoption_growth_later": "adoption growth per later year",
+            "adoption_growth_change": "growth per later year minus year 1 (within run)",
             "version_diversity_y1": "versions per practice after year 1",
             "version_diversity": "versions per practice at the end",
+            "version_diversity_change": "versions per practice, end minus year 1 (within run)",
             "convergence": "convergence at the end"},
            [Panel("adoption_all", "all staff who adopted (%)", kind="series", scale=100),
             Panel("version_diversity", "versions in use per practice", kind="series")]),
@@ -234,7 +236,7 @@ def derived_outcomes(summary: pl.DataFrame, series: pl.DataFrame,
     share of all staff) and ``adoption_growth_later`` (mean growth per later year);
     ``dev_time_share`` (development-time sessions given to network work per school-week);
     ``posts_per_formal_channel`` and ``posts_per_informal_channel`` (a channel is formal when
-    its formality is >= 0.5, as in the ``posts_formal`` counter); ``cocreated_versions``
+    its formality is >= 0.5, as in the ``posts_formal`` counter; NaN without such channels); ``cocreated_versions``
     and ``individual_versions``; ``colleague_member_ratio``.
     """
     wpy = int(scenario["calendar"]["weeks_per_year"])
@@ -263,9 +265,15 @@ def derived_outcomes(summary: pl.DataFrame, series: pl.DataFrame,
         (pl.col("adoption_all_y1") - pl.col("adoption_all_y0")).alias("adoption_growth_y1"),
         ((pl.col("adoption_all") - pl.col("adoption_all_y1")) / later)
         .alias("adoption_growth_later"),
+        ((pl.col("adoption_all") - pl.col("adoption_all_y1")) / later
+         - (pl.col("adoption_all_y1") - pl.col("adoption_all_y0")))
+        .alias("adoption_growth_change"),
+        (pl.col("version_diversity") - pl.col("version_diversity_y1"))
+        .alias("version_diversity_change"),
         (pl.col("_sessions") / (pl.col("n_schools") * last)).alias("dev_time_share"),
-        (pl.col("posts_formal_total") / max(n_formal, 1)).alias("posts_per_formal_channel"),
-        (pl.col("posts_informal_total") / max(n_informal, 1))
+        (pl.col("posts_formal_total") / n_formal if n_formal else pl.lit(math.nan))
+        .alias("posts_per_formal_channel"),
+        (pl.col("posts_informal_total") / n_informal if n_informal else pl.lit(math.nan))
         .alias("posts_per_informal_channel"),
         (pl.col("new_versions_total") * share).alias("cocreated_versions"),
         (pl.col("new_versions_total") * (1 - share)).alias("individual_versions"),
