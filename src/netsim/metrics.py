@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from netsim.state import SWITCH_MARGIN, Origin, Stage, State
+from netsim.state import ADOPTED, SWITCH_MARGIN, Origin, State
 
 __all__ = ["SERIES_COLUMNS", "SUMMARY_COLUMNS", "gini", "record", "summarise",
            "time_to_share"]
@@ -63,7 +63,7 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
     """Outcome measures of the current state (the non-counter part of a weekly row)."""
     sel = np.flatnonzero(state.staff)
     group = state.member[sel].view(np.int8).astype(np.intp)  # 1 member, 0 colleague
-    adopted_st = state.stage[sel] == Stage.ADOPTED
+    adopted_st = state.stage[sel] == ADOPTED
     n_adopted_practices = adopted_st.sum(axis=1)
     adopted = n_adopted_practices > 0
     n_g = np.bincount(group, minlength=2)
@@ -125,7 +125,7 @@ def convergence(state: State) -> float:
     staff = state.staff & (state.school >= 0)
     values = []
     for k in range(state.n_practices):
-        rows = np.flatnonzero(staff & (state.stage[:, k] == Stage.ADOPTED))
+        rows = np.flatnonzero(staff & (state.stage[:, k] == ADOPTED))
         if rows.size == 0:
             continue
         pairs = np.unique(np.c_[state.school[rows], state.version[rows, k]], axis=0)
@@ -166,7 +166,7 @@ def innovations(state: State) -> tuple[int, int]:
     improved[improved] = quality[improved] > quality[parent[improved]] + SWITCH_MARGIN
     staff = state.staff & (state.school >= 0)
     # textbook adoption rules adopt without a version (-1): they hold no innovation
-    r, c = np.nonzero((state.stage == Stage.ADOPTED) & staff[:, None] & (state.version >= 0))
+    r, c = np.nonzero((state.stage == ADOPTED) & staff[:, None] & (state.version >= 0))
     if r.size == 0:
         return 0, 0
     pairs = np.unique(np.stack([state.version[r, c], state.school[r]], axis=1), axis=0)

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-__all__ = ["Origin", "Role", "Stage", "State", "TieStore", "Versions", "scatter_add"]
+__all__ = ["ADOPTED", "AWARE", "DROPPED", "FACILITATOR", "LEADER", "Origin", "RESOURCE_TEACHER",
+           "Role", "Stage", "State", "TEACHER", "TRYING", "TieStore", "UNAWARE", "Versions",
+           "scatter_add"]
 
 
 def scatter_add(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -50,6 +52,12 @@ class Stage(enum.IntEnum):
     TRYING = 2
     ADOPTED = 3
     DROPPED = 4
+
+
+# Plain integer codes for comparisons with arrays in the weekly mechanisms: numpy compares an
+# array with a plain int several times faster than with an IntEnum member.
+UNAWARE, AWARE, TRYING, ADOPTED, DROPPED = (int(s) for s in Stage)
+TEACHER, RESOURCE_TEACHER, LEADER, FACILITATOR = (int(r) for r in Role)
 
 
 class Origin(enum.IntEnum):
@@ -248,11 +256,11 @@ class State:
     @property
     def staff(self) -> np.ndarray:
         """Mask of school staff (everyone but facilitators) who are present."""
-        return (self.role != Role.FACILITATOR) & self.present
+        return (self.role != FACILITATOR) & self.present
 
     def adopted_any(self) -> np.ndarray:
         """Mask of people who have adopted at least one practice."""
-        return (self.stage == Stage.ADOPTED).any(axis=1)
+        return (self.stage == ADOPTED).any(axis=1)
 
     def learn_versions(self, people: np.ndarray, practices: np.ndarray,
                        versions: np.ndarray, qualities: np.ndarray) -> None:
@@ -268,8 +276,8 @@ class State:
             return
         cur_q = self.quality[people, practices]
         st = self.stage[people, practices]
-        unaware = st == Stage.UNAWARE
-        better = (qualities > cur_q + SWITCH_MARGIN) & (st != Stage.TRYING)
+        unaware = st == UNAWARE
+        better = (qualities > cur_q + SWITCH_MARGIN) & (st != TRYING)
         keep = unaware | better
         if not keep.any():
             return
@@ -278,8 +286,8 @@ class State:
         order = np.argsort(q, kind="stable")  # apply in rising quality: the best one wins
         p, k, v, q, unaware, better = p[order], k[order], v[order], q[order], unaware[order], \
             better[order]
-        reconsider = (self.stage[p, k] == Stage.DROPPED) & better
+        reconsider = (self.stage[p, k] == DROPPED) & better
         self.version[p, k] = v
         self.quality[p, k] = q
-        self.stage[p[unaware], k[unaware]] = Stage.AWARE
-        self.stage[p[reconsider], k[reconsider]] = Stage.AWARE
+        self.stage[p[unaware], k[unaware]] = AWARE
+        self.stage[p[reconsider], k[reconsider]] = AWARE

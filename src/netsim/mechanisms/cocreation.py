@@ -27,7 +27,7 @@ from scipy.sparse import csgraph
 
 from netsim.config import Scenario
 from netsim.mechanisms.dynamics import rank_at_ends
-from netsim.state import Stage, State
+from netsim.state import ADOPTED, TRYING, State
 
 __all__ = ["form_groups", "work"]
 
@@ -43,7 +43,7 @@ def form_groups(state: State, scenario: Scenario) -> int:
     a, b = ties.a, ties.b
     strong = (ties.trust >= cfg.threshold) & state.present[a] & state.present[b]
     if strong.any():  # a shared practice interest: both trying or using a common practice
-        active = (state.stage == Stage.TRYING) | (state.stage == Stage.ADOPTED)
+        active = (state.stage == TRYING) | (state.stage == ADOPTED)
         sel = np.flatnonzero(strong)
         strong[sel] = (active[a[sel]] & active[b[sel]]).any(axis=1)
     if not strong.any():
@@ -98,7 +98,7 @@ def work(state: State, scenario: Scenario, rng: np.random.Generator,
     gap = np.maximum(best[g] - state.knowledge[members], 0)
     state.knowledge[members] += cfg.knowledge_rate * gap
     # share the best adopted version within each group
-    adopted = state.stage[members] == Stage.ADOPTED
+    adopted = state.stage[members] == ADOPTED
     q = np.where(adopted, state.quality[members], -1.0)
     best_q = np.full((n_groups, state.n_practices), -1.0)
     np.maximum.at(best_q, g, q)

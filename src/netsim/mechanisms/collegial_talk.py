@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from netsim.config import Scenario
-from netsim.state import Stage, State, scatter_add
+from netsim.state import ADOPTED, TRYING, State, scatter_add
 
 __all__ = ["exchange_over_edges", "talk"]
 
@@ -40,11 +40,11 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
     gap = np.maximum(take(state.knowledge, src, axis=0) - take(state.knowledge, dst, axis=0), 0)
     delta = np.minimum(knowledge_rate * scatter_add(dst, w * gap, n), 1 - state.knowledge)
     st = take(state.stage, src, axis=0)
-    adopted = st == Stage.ADOPTED
+    adopted = st == ADOPTED
     ins = np.minimum(inspiration * scatter_add(dst, w * adopted, n), 1.0)
     state.knowledge += delta
     state.inspiration += ins * (1 - state.inspiration)
-    r, c = np.nonzero(adopted | (st == Stage.TRYING))
+    r, c = np.nonzero(adopted | (st == TRYING))
     if r.size:
         state.learn_versions(dst[r], c, state.version[src[r], c], state.quality[src[r], c])
     return float(delta.sum())

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import Role, Stage, State
+from netsim.state import ADOPTED, FACILITATOR, TRYING, State
 
 __all__ = ["ChannelState", "share"]
 
@@ -67,14 +67,14 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
     """One week of digital posting and reading; return counters."""
     cfg = scenario.digital
     out = {"posts": 0.0, "posts_formal": 0.0, "posts_informal": 0.0, "reads": 0.0}
-    people = np.flatnonzero(state.member & state.present & (state.role != Role.FACILITATOR))
+    people = np.flatnonzero(state.member & state.present & (state.role != FACILITATOR))
     if people.size == 0:
         return out
     stage = state.stage[people]
-    active = (stage == Stage.TRYING) | (stage == Stage.ADOPTED)
+    active = (stage == TRYING) | (stage == ADOPTED)
     has_news = active.any(axis=1)
     trust = _mean_trust(state, scenario.trust.initial)[people]
-    facilitators = bool(((state.role == Role.FACILITATOR) & state.present).any())
+    facilitators = bool(((state.role == FACILITATOR) & state.present).any())
     expert = np.flatnonzero(state.expert_known)
     for ch in channels:
         if ch.created_by == "facilitators" and not network_alive:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import Role, State, TieStore
+from netsim.state import RESOURCE_TEACHER, State, TieStore
 
 __all__ = ["cap_strong_ties", "rank_at_ends", "update"]
 
@@ -62,7 +62,7 @@ def update(state: State, scenario: Scenario, week: int) -> None:
     baseline = state.intrinsic * (0.5 + 0.5 * mot.owner_commitment)
     state.motivation += mot.relax_rate * (baseline - state.motivation)
     backed_school = state.leader_attended
-    rt = (state.role == Role.RESOURCE_TEACHER) & (state.school >= 0)
+    rt = (state.role == RESOURCE_TEACHER) & (state.school >= 0)
     backed = rt.copy()
     backed[rt] = backed_school[state.school[rt]]
     state.motivation[backed] += mot.leader_backing_gain

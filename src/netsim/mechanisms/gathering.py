@@ -49,7 +49,7 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import Role, Stage, State, scatter_add
+from netsim.state import ADOPTED, FACILITATOR, LEADER, RESOURCE_TEACHER, State, scatter_add
 
 __all__ = ["attendance", "group_pairs", "hold_gathering", "make_groups"]
 
@@ -62,8 +62,8 @@ def attendance(state: State, scenario: Scenario, rng: np.random.Generator,
     base = np.clip(g.attendance_base + g.attendance_formality_gain * (scenario.formality - 0.5),
                    0.0, 1.0)
     p = base * (0.5 + 0.5 * state.motivation)
-    p = np.where(state.role == Role.LEADER, scenario.leader_participation, p)
-    p = np.where(state.role == Role.FACILITATOR, 1.0, p)
+    p = np.where(state.role == LEADER, scenario.leader_participation, p)
+    p = np.where(state.role == FACILITATOR, 1.0, p)
     draw = rng.random(state.n_people)
     return invited & state.present & (draw < p)
 
@@ -147,7 +147,7 @@ def group_session(state: State, scenario: Scenario, rng: np.random.Generator, we
     # versions of adopted practices pass with probability = trust, with some inspiration
     for src, dst in ((j, i), (i, j)):
         heard = rng.random(src.size) < trust
-        r, c = np.nonzero((state.stage[src] == Stage.ADOPTED) & heard[:, None])
+        r, c = np.nonzero((state.stage[src] == ADOPTED) & heard[:, None])
         if r.size:
             state.learn_versions(dst[r], c, state.version[src[r], c], state.quality[src[r], c])
             ins = state.inspiration[dst[r], c]
@@ -164,7 +164,7 @@ def _compose_base_groups(state: State, scenario: Scenario, rng: np.random.Genera
     gatherings."""
     g = scenario.gathering
     state.base_group = np.full(state.n_people, -1, dtype=np.int64)
-    pool = np.flatnonzero(state.member & state.present & (state.role != Role.FACILITATOR))
+    pool = np.flatnonzero(state.member & state.present & (state.role != FACILITATOR))
     by_area = (scenario.network.gatherings_by_area
                or scenario.calendar.area_meeting_interval_weeks > 0)
     if not by_area:
@@ -191,10 +191,10 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     """
     g = scenario.gathering
     attend = attendance(state, scenario, rng, invited)
-    fac = attend & (state.role == Role.FACILITATOR)
+    fac = attend & (state.role == FACILITATOR)
     audience = np.flatnonzero(attend & ~fac)
     out = {"attendees": float(attend.sum()), "exchange": 0.0, "stories": 0.0,
-           "leaders_attending": float((attend & (state.role == Role.LEADER)).sum())}
+           "leaders_attending": float((attend & (state.role == LEADER)).sum())}
     hours = scenario.calendar.gathering_hours if hours is None else hours
     # facilitators also spend the same time again preparing (modelling choice)
     out["person_hours"] = float(attend.sum() * hours + fac.sum() * hours)
@@ -210,7 +210,7 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
 
     # 2. peer practice stories: best versions among attending adopters, one per presenter
     if g.stories > 0:
-        rows, cols = np.nonzero(state.stage[audience] == Stage.ADOPTED)
+        rows, cols = np.nonzero(state.stage[audience] == ADOPTED)
         if rows.size:
             presenters = audience[rows]
             qual = state.quality[presenters, cols]
@@ -251,7 +251,7 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     out["exchange"] += group_session(state, scenario, rng, week, audience, mixed)
 
     # 6. same-school reflection when the resource teacher and the leader both came
-    rt_att = attend & (state.role == Role.RESOURCE_TEACHER)
+    rt_att = attend & (state.role == RESOURCE_TEACHER)
     both = np.flatnonzero(leader_here)
     if both.size:
         rt_rows = np.flatnonzero(rt_att)

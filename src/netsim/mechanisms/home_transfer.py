@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import Role, Stage, State
+from netsim.state import ADOPTED, AWARE, FACILITATOR, RESOURCE_TEACHER, UNAWARE, State
 
 __all__ = ["development_time"]
 
@@ -35,7 +35,7 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     """Run one development-time session at every school; return counters."""
     h = scenario.home
     out = {"sessions": 0.0, "person_hours": 0.0}
-    rts = np.flatnonzero((state.role == Role.RESOURCE_TEACHER) & state.present)
+    rts = np.flatnonzero((state.role == RESOURCE_TEACHER) & state.present)
     if rts.size == 0:
         return out
     # one presenter per school: the resource teacher with most explicit knowledge
@@ -44,7 +44,7 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     first = np.r_[True, state.school[rts][1:] != state.school[rts][:-1]]
     rts = rts[first]
     schools = state.school[rts]
-    has_something = (state.stage[rts] >= Stage.AWARE).any(axis=1) & (
+    has_something = (state.stage[rts] >= AWARE).any(axis=1) & (
         state.knowledge[rts].max(axis=1) > 0)
     attended = state.leader_attended[schools]
     backing = np.where(attended, 1.0, state.alignment[schools])
@@ -55,8 +55,8 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
         return out
     rts, schools, backing, attended = rts[given], schools[given], backing[given], attended[given]
     # practice to present: highest knowledge, adopted practices first
-    score = state.knowledge[rts] + (state.stage[rts] == Stage.ADOPTED) * 1.0
-    score[state.stage[rts] == Stage.UNAWARE] = -1
+    score = state.knowledge[rts] + (state.stage[rts] == ADOPTED) * 1.0
+    score[state.stage[rts] == UNAWARE] = -1
     practice = score.argmax(axis=1)
     share = np.where(attended, 1.0, h.solo_transfer_share)
 
@@ -65,7 +65,7 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     in_school = state.school >= 0
     slot = np.full(state.n_people, -1, dtype=np.int64)
     slot[in_school] = presenter_of[state.school[in_school]]
-    listeners = np.flatnonzero((slot >= 0) & state.present & (state.role != Role.FACILITATOR))
+    listeners = np.flatnonzero((slot >= 0) & state.present & (state.role != FACILITATOR))
     listeners = listeners[listeners != rts[slot[listeners]]]
     s = slot[listeners]
     k = practice[s]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import Origin, Role, Stage, State
+from netsim.state import ADOPTED, AWARE, DROPPED, FACILITATOR, TRYING, Origin, State
 
 __all__ = ["distance_factor", "trials"]
 
@@ -47,10 +47,10 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     mot = scenario.motivation
     out = {"trials_started": 0.0, "adoptions": 0.0, "failures": 0.0, "new_versions": 0.0,
            "new_versions_cocreation": 0.0}
-    staff = state.present & (state.role != Role.FACILITATOR)
+    staff = state.present & (state.role != FACILITATOR)
 
     # conclude running trials
-    r, c = np.nonzero((state.stage == Stage.TRYING) & staff[:, None])
+    r, c = np.nonzero((state.stage == TRYING) & staff[:, None])
     if r.size:
         ends = rng.random(r.size) < 1.0 / cfg.mean_trial_weeks
         r, c = r[ends], c[ends]
@@ -60,12 +60,12 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         state.know_how[r, c] += np.where(ok, cfg.know_how_gain, 0.5 * cfg.know_how_gain) * (
             1 - state.know_how[r, c])
         rs, cs = r[ok], c[ok]
-        state.stage[rs, cs] = Stage.ADOPTED
+        state.stage[rs, cs] = ADOPTED
         state.motivation += mot.success_gain * np.bincount(rs, minlength=state.n_people)
         rf, cf = r[~ok], c[~ok]
         drop = rng.random(rf.size) < cfg.drop_prob
-        state.stage[rf[drop], cf[drop]] = Stage.DROPPED
-        state.stage[rf[~drop], cf[~drop]] = Stage.AWARE
+        state.stage[rf[drop], cf[drop]] = DROPPED
+        state.stage[rf[~drop], cf[~drop]] = AWARE
         state.inspiration[rf, cf] = 0.0
         state.motivation -= mot.failure_loss * np.bincount(rf, minlength=state.n_people)
         np.clip(state.motivation, 0.0, 1.0, out=state.motivation)
@@ -77,16 +77,16 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     if start_new:
         mandate_ok = scenario.home.mandate_strength >= scenario.home.strong_mandate
         willing = staff & (~state.resistant | mandate_ok)
-        eligible = ((state.stage == Stage.AWARE) & (state.knowledge >= cfg.min_knowledge)
+        eligible = ((state.stage == AWARE) & (state.knowledge >= cfg.min_knowledge)
                     & willing[:, None])
         r, c = np.nonzero(eligible & (state.inspiration > 0))
         p = cfg.trial_rate * state.motivation[r] * state.inspiration[r, c]
         start = rng.random(r.size) < p
         r, c = r[start], c[start]
         if r.size:
-            state.stage[r, c] = Stage.TRYING
+            state.stage[r, c] = TRYING
             support = np.zeros(r.size)
-            n_fac = int((state.present & (state.role == Role.FACILITATOR)).sum())
+            n_fac = int((state.present & (state.role == FACILITATOR)).sum())
             capacity = n_fac * cfg.guidance_schools_per_facilitator if guidance_available else 0
             school = state.school[r]
             starting = np.zeros(state.n_schools + 1, dtype=bool)  # last slot: no school (-1)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import Role, Stage, State
+from netsim.state import FACILITATOR, LEADER, TEACHER, UNAWARE, State
 
 __all__ = ["key_person", "key_person_outcome", "reset_people", "turnover"]
 
@@ -32,7 +32,7 @@ def reset_people(state: State, scenario: Scenario, rows: np.ndarray,
     state.knowledge[rows] = 0.0
     state.know_how[rows] = 0.0
     state.inspiration[rows] = 0.0
-    state.stage[rows] = Stage.UNAWARE
+    state.stage[rows] = UNAWARE
     state.version[rows] = -1
     state.quality[rows] = 0.0
     state.trial_support[rows] = 0.0
@@ -41,16 +41,16 @@ def reset_people(state: State, scenario: Scenario, rows: np.ndarray,
     state.intrinsic[rows] = np.clip(mean + rng.normal(0, 0.1, rows.size), 0, 1)
     state.motivation[rows] = state.intrinsic[rows]
     state.resistant[rows] = (rng.random(rows.size) < scenario.home.resistant_share) & (
-        state.role[rows] == Role.TEACHER)
+        state.role[rows] == TEACHER)
     state.trait[rows] = rng.random(rows.size)
     state.member_ties.remove_person(rows)
-    leaders = rows[state.role[rows] == Role.LEADER]
+    leaders = rows[state.role[rows] == LEADER]
     state.alignment[state.school[leaders]] = 0.0
 
 
 def turnover(state: State, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
     """Replace leaving staff; return the rows that changed hands."""
-    staff = np.flatnonzero(state.present & (state.role != Role.FACILITATOR))
+    staff = np.flatnonzero(state.present & (state.role != FACILITATOR))
     leaving = staff[rng.random(staff.size) < scenario.turnover.annual_rate]
     reset_people(state, scenario, leaving, rng)
     return leaving
@@ -59,7 +59,7 @@ def turnover(state: State, scenario: Scenario, rng: np.random.Generator) -> np.n
 def key_person(state: State, scenario: Scenario) -> int:
     """Row of the network's key person: the first present facilitator, else the member with
     most strong ties; -1 if there is none."""
-    fac = np.flatnonzero((state.role == Role.FACILITATOR) & state.present)
+    fac = np.flatnonzero((state.role == FACILITATOR) & state.present)
     if fac.size:
         return int(fac[0])
     members = np.flatnonzero(state.member & state.present)
