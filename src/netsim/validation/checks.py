@@ -512,22 +512,32 @@ def default_jobs() -> int:
     return max(1, min(4, n))
 
 
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes started from a clean server process (forkserver) where available, so
+    no thread of the parent (polars, BLAS) is copied into a forked child; else spawn."""
+    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method))
+
+
 def run_arm(overrides: Mapping[str, Any], replicates: int, seed: int = DEFAULT_SEED,
-            preset: str = PRESET, jobs: int = 1) -> dict[str, np.ndarray]:
+            preset: str = PRESET, jobs: int = 1,
+            pool: ProcessPoolExecutor | None = None) -> dict[str, np.ndarray]:
     """Run replicates of one arm; return outcome -> per-replicate values.
 
     The outcomes are the standard summary (:func:`netsim.metrics.summarise`), some series
     columns at the end of each school year (``<name>_y<k>``), convergence at the end of each
     year, development-time sessions, and :func:`_extras`. Replicate ``r`` uses the seeds of
     ``netsim run`` (``runner.seed_sequence``), so with common random numbers (the default) the
-    arms are paired. ``jobs > 1`` runs replicates in worker processes (same results).
+    arms are paired. ``jobs > 1`` runs replicates in worker processes, or in ``pool`` if given
+    (same results either way).
     """
     sc = load_scenario(preset, {**overrides, "seed": seed})
     tasks = [(sc, r) for r in range(replicates)]
-    if jobs > 1 and replicates > 1:
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, replicates), mp_context=ctx) as pool:
-            rows = list(pool.map(_run_one, tasks))
+    if pool is not None:
+        rows = list(pool.map(_run_one, tasks))
+    elif jobs > 1 and replicates > 1:
+        with _pool(min(jobs, replicates)) as own:
+            rows = list(own.map(_run_one, tasks))
     else:
         rows = [_run_one(t) for t in tasks]
     keys = rows[0].keys() if rows else ()
@@ -540,13 +550,21 @@ class _ArmCache:
     def __init__(self, seed: int, jobs: int = 1) -> None:
         self.seed = seed
         self.jobs = jobs
+        self.pool: ProcessPoolExecutor | None = None
         self.store: dict[tuple[Any, ...], dict[str, np.ndarray]] = {}
 
     def get(self, overrides: Mapping[str, Any], replicates: int) -> dict[str, np.ndarray]:
         key = (tuple(sorted((k, repr(v)) for k, v in overrides.items())), replicates)
         if key not in self.store:
-            self.store[key] = run_arm(overrides, replicates, self.seed, jobs=self.jobs)
+            if self.pool is None and self.jobs > 1:
+                self.pool = _pool(self.jobs)  # one pool for the whole suite
+            self.store[key] = run_arm(overrides, replicates, self.seed, pool=self.pool)
         return self.store[key]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
 
 
 _CACHE: _ArmCache | None = None
@@ -888,6 +906,7 @@ def run_checks(full: bool = False, only: Sequence[str] | None = None,
             if progress is not None:
                 progress(res)
     finally:
+        _CACHE.close()
         _CACHE = None
     return results
 
@@ -925,7 +944,7 @@ def write_results(results: Sequence[CheckResult], out: Path | str, command: str 
     for r in results:
         cells = [r.status, r.name, r.what, r.source, r.target,
                  f"{r.measured:.4g} [{r.low:.4g}, {r.high:.4g}]", r.detail]
-        md.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+        md.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     (out / "validation.md").write_text("\n".join(md) + "\n")
     return out
 
