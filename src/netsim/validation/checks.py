@@ -51,8 +51,9 @@ from netsim.runner import interval, seed_sequence
 from netsim.state import Stage
 from netsim.validation import theory
 
-__all__ = ["CHECKS", "DEFAULT_SEED", "NOT_REPRODUCED", "Check", "CheckResult", "format_results", "run_arm",
-           "default_jobs", "run_checks", "select_checks", "textbook_scenario", "write_results"]
+__all__ = ["CHECKS", "DEFAULT_SEED", "NOT_REPRODUCED", "Check", "CheckResult", "default_jobs",
+           "format_results", "run_arm", "run_checks", "select_checks", "textbook_scenario",
+           "write_results"]
 
 log = logging.getLogger(__name__)
 
@@ -642,7 +643,8 @@ def fact_trust(full: bool, ss: np.random.SeedSequence) -> CheckResult:
         "member trust after year 1 (meetings every 3 minus every 12 weeks)", "seed 001 §5.3.6",
         "effect > 0, and year-1 trust > trust.initial", est, ok,
         f"growth over trust.initial (every 6 weeks): {growth[0]:.3f} [{growth[1]:.3f}, "
-        f"{growth[2]:.3f}]; strong ties/member every 3 wk {_fmt(often['strong_ties_per_member_y1'])}"
+        f"{growth[2]:.3f}]; strong ties/member every 3 wk "
+        f"{_fmt(often['strong_ties_per_member_y1'])}"
         f", every 12 wk {_fmt(rare['strong_ties_per_member_y1'])}")
 
 

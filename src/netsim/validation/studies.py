@@ -233,11 +233,13 @@ def derived_outcomes(summary: pl.DataFrame, series: pl.DataFrame,
 
     Adds: ``trust_y1``, ``strong_ties_y1``, ``adoption_all_y1``, ``version_diversity_y1``
     (values at the end of school year 1); ``adoption_growth_y1`` (year-1 growth of the adopting
-    share of all staff) and ``adoption_growth_later`` (mean growth per later year);
+    share of all staff), ``adoption_growth_later`` (mean growth per later year) and their
+    within-run difference ``adoption_growth_change``; ``version_diversity_change`` (end minus
+    year 1);
     ``dev_time_share`` (development-time sessions given to network work per school-week);
     ``posts_per_formal_channel`` and ``posts_per_informal_channel`` (a channel is formal when
-    its formality is >= 0.5, as in the ``posts_formal`` counter; NaN without such channels); ``cocreated_versions``
-    and ``individual_versions``; ``colleague_member_ratio``.
+    its formality is >= 0.5, as in the ``posts_formal`` counter; NaN without such channels);
+    ``cocreated_versions`` and ``individual_versions``; ``colleague_member_ratio``.
     """
     wpy = int(scenario["calendar"]["weeks_per_year"])
     channels = scenario["digital"]["channels"]
