@@ -26,6 +26,10 @@ commands:
   status <sweep_dir>         how many jobs of a sweep are done, failed, running, missing
   collect <sweep_dir>        merge a sweep's results into <sweep_dir>/collected/*.parquet
   presets                    list the scenario presets
+  validate [--full] [--only NAME[,NAME]] [--out DIR]
+                             check the model against textbook results and field-report facts
+  validate --study NAME SWEEP_DIR [--out DIR]
+                             summary table and figure of a study in experiments/
   compare <sweep_dir> --baseline <arm> [--outcomes a,b] [--out DIR]
                              compare the arms of a collected sweep with a baseline arm
   explore [--port N]         open the interactive explorer as a local web app (127.0.0.1)
@@ -202,6 +206,63 @@ def _presets(args: list[str]) -> int:
     return 0
 
 
+def _validate(args: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="netsim validate", description="Run the validation suite (textbook reductions and "
+        "stylised facts) or make a study's table and figure from its sweep folder.")
+    parser.add_argument("--full", action="store_true", help="every check, more replicates")
+    parser.add_argument("--only", default="", help="comma-separated check names or groups "
+                        "(textbook, fact)")
+    parser.add_argument("--out", default=None, help="folder for validation.md and .csv")
+    parser.add_argument("--seed", type=int, default=None, help="base seed of the suite")
+    parser.add_argument("--study", nargs=2, metavar=("NAME", "SWEEP_DIR"), default=None,
+                        help="make the table and figure of experiments/NAME from SWEEP_DIR")
+    try:
+        opts = parser.parse_args(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from netsim.validation import (
+        DEFAULT_SEED,
+        format_results,
+        run_checks,
+        select_checks,
+        write_results,
+    )
+
+    if opts.study:
+        from netsim.validation.studies import StudyError, make_study
+
+        try:
+            written = make_study(opts.study[0], Path(opts.study[1]), opts.out)
+        except StudyError as exc:
+            return _fail(str(exc))
+        for path in written:
+            print(f"wrote {path}")
+        return 0
+    only = [w for w in opts.only.split(",") if w]
+    try:
+        select_checks(opts.full, only or None)
+    except ValueError as exc:
+        return _fail(str(exc))
+    start = time.perf_counter()
+    results = run_checks(full=opts.full, only=only or None,
+                         seed=DEFAULT_SEED if opts.seed is None else opts.seed,
+                         progress=lambda r: print(format_results([r]), flush=True))
+    failed = [r.name for r in results if r.status == "FAIL"]
+    counts = {s: sum(r.status == s for r in results) for s in ("PASS", "FAIL", "NOT REPRODUCED")}
+    print(f"\n{len(results)} checks in {time.perf_counter() - start:.0f} s: "
+          + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    if opts.out:
+        command = "netsim validate " + " ".join(shlex.quote(a) for a in args)
+        print(f"wrote {write_results(results, opts.out, command)}/validation.md, validation.csv")
+    if failed:
+        print("failed: " + ", ".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
 def _compare(args: list[str]) -> int:
     import argparse
 
@@ -290,6 +351,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "status": _status,
     "collect": _collect,
     "presets": _presets,
+    "validate": _validate,
     "compare": _compare,
     "explore": _explore,
 }

@@ -1,0 +1,501 @@
+"""Study tables and figures for ``experiments/``: from a finished sweep folder to results.
+
+A study is a committed Hydra experiment (``configs/experiment/<config>.yaml``) run as
+``netsim run -m +experiment=<config>``; :func:`make_study` (``netsim validate --study NAME
+SWEEP_DIR``) then reads the sweep's job folders (``<sweep_dir>/<n>/summary.parquet``,
+``timeseries.parquet``, ``provenance.json`` and ``.hydra/overrides.yaml``) and writes into
+``experiments/<name>/``:
+
+- ``summary.csv`` and ``summary.md``: per arm, the mean of each outcome with its 95 % t
+  interval over replicates, and the paired difference from the reference arm with its 95 %
+  interval (replicate ``r`` of every arm shares a random stream when
+  ``common_random_numbers`` is true, the default);
+- ``figure.png``: one panel per outcome (mean and 95 % interval against the swept value, or a
+  weekly series per arm), 4 x 3.4 inches per panel at 100 dpi.
+
+Besides the summary columns (:data:`netsim.metrics.SUMMARY_COLUMNS`), :func:`derived_outcomes`
+adds outcomes computed from the weekly series (year-1 values, growth per year, development-time
+share, posts per channel, co-created versions).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import yaml
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+
+from netsim.runner import RUN_KEYS, interval
+
+__all__ = ["STUDIES", "Panel", "Study", "StudyError", "derived_outcomes", "load_sweep",
+           "make_study", "study_table"]
+
+
+class StudyError(ValueError):
+    """A study name or sweep folder that cannot be used; the message says what is allowed."""
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One figure panel: an outcome against the swept value (``point``), its paired difference
+    from the reference arm (``diff``, common random numbers), or a timeseries column over time
+    (``series``). Values are multiplied by ``scale`` for display."""
+
+    column: str
+    label: str
+    kind: str = "point"
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class Study:
+    """A study in ``experiments/``: what it asks, its experiment config and what it shows."""
+
+    name: str
+    config: str
+    title: str
+    source: str
+    outcomes: tuple[tuple[str, str], ...]
+    panels: tuple[Panel, ...]
+    reference: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _study(name: str, title: str, source: str, outcomes: dict[str, str],
+           panels: list[Panel], reference: Mapping[str, Any] | None = None,
+           config: str | None = None) -> Study:
+    return Study(name, config or name, title, source, tuple(outcomes.items()), tuple(panels),
+                 dict(reference or {}))
+
+
+ADOPTION = {"adoption_members": "members adopted (share)",
+            "adoption_colleagues": "colleagues adopted (share)",
+            "schools_changed": "schools changed (share)"}
+
+STUDIES: dict[str, Study] = {s.name: s for s in (
+    _study("fact_1_leader", "Schools whose leader takes part change practice more",
+           "seed 001 §5.2.5, §6.4.2",
+           {**ADOPTION, "dev_time_share": "dev-time sessions given (share of school-weeks)"},
+           [Panel("schools_changed", "schools changed (%)", scale=100),
+            Panel("adoption_colleagues", "colleagues who adopted (%)", scale=100)],
+           {"leader_participation": 0.0}),
+    _study("fact_2_backing", "Without the leader's backing the resource teacher rarely gets "
+           "development time and reach to colleagues collapses",
+           "seed 001 §5.2.5; seed 002 §2.3",
+           {"dev_time_share": "dev-time sessions given (share of school-weeks)",
+            "adoption_members": "members adopted (share)",
+            "adoption_colleagues": "colleagues adopted (share)",
+            "colleague_member_ratio": "colleagues / members adopted"},
+           [Panel("dev_time_share", "dev-time sessions given (% of school-weeks)", scale=100),
+            Panel("adoption_members", "members who adopted (%)", scale=100),
+            Panel("adoption_colleagues", "colleagues who adopted (%)", scale=100)],
+           {"leader_participation": 1.0}),
+    _study("fact_3_trust", "Trust between members grows with repeated meetings, faster when "
+           "meetings are more frequent", "seed 001 §5.3.6",
+           {"trust_y1": "mean member trust after year 1",
+            "strong_ties_y1": "strong ties per member after year 1",
+            "trust_members": "mean member trust at the end"},
+           [Panel("trust_members", "mean trust on member ties", kind="series"),
+            Panel("strong_ties_per_member", "strong ties per member", kind="series")],
+           {"meeting_interval_weeks": 12}),
+    _study("fact_4_formality", "A formal network survives the loss of its key person, an "
+           "informal one often does not; formal channels get fewer posts",
+           "seed 001 §5.4.3, §5.3.5; seed 000",
+           {"network_alive": "network alive at the end (share)",
+            "weeks_alive": "weeks alive", "posts_per_formal_channel": "posts per formal channel",
+            "posts_per_informal_channel": "posts per informal channel",
+            "adoption_all": "all staff adopted (share)"},
+           [Panel("network_alive", "networks alive at the end (%)", scale=100),
+            Panel("posts_per_formal_channel", "posts per formal channel"),
+            Panel("posts_per_informal_channel", "posts per informal channel")],
+           {"formality": 0.9}),
+    _study("fact_5_cocreation", "Most new versions of practice come from small cross-school "
+           "co-creation groups", "seed 001 §6.2.3",
+           {"cocreation_version_share": "share of new versions co-created",
+            "innovation_cocreation_share": "share of innovations co-created",
+            "innovations": "innovations (improved versions at >= 2 schools)",
+            "cocreated_versions": "co-created new versions",
+            "individual_versions": "individual new versions",
+            "cocreation_groups_mean": "co-creation groups (mean)",
+            "version_quality": "version quality"},
+           [Panel("cocreation_version_share", "co-created share of new versions (%)",
+                  scale=100),
+            Panel("innovation_cocreation_share", "co-created share of innovations (%)",
+                  scale=100),
+            Panel("cocreation_groups_mean", "co-creation groups (mean over weeks)")],
+           {"cocreation.threshold": 0.6}),
+    _study("fact_6_stories", "Peer stories lead to more trials than expert lectures alone; "
+           "without expert input the network recycles what it knows",
+           "seed 001 §5.3.1, §6.4.5",
+           {"trials_total": "trials started", "knowledge_all": "explicit knowledge (all staff)",
+            "practice_adoption": "practice-adoption share", "adoption_all": "all staff adopted"},
+           [Panel("trials_total", "trials started per run"),
+            Panel("knowledge_all", "mean explicit knowledge, all staff"),
+            Panel("practice_adoption", "person-practice pairs adopted (%)", scale=100)],
+           {"gathering.stories": 0, "gathering.expert_inputs": 1}),
+    _study("fact_7_diversity", "'Lagom friktion': too little or too much diversity in groups "
+           "gives less innovation than a moderate amount", "seed 002 §2.2-2.3",
+           {"innovations": "innovations (improved versions at >= 2 schools)",
+            "cocreated_versions": "co-created new versions",
+            "version_quality": "version quality in use",
+            "cocreation_groups_mean": "co-creation groups (mean)",
+            "adoption_all": "all staff adopted (share)"},
+           [Panel("innovations", "innovations per run (improved, >= 2 schools)"),
+            Panel("cocreated_versions", "co-created new versions per run"),
+            Panel("version_quality", "mean quality of versions in use")],
+           {"gathering.group_diversity": 0.5}),
+    _study("fact_8_incremental", "After about one year change is incremental and practice "
+           "converges across schools", "seed 001 §5.2.4, §7.1",
+           {"adoption_growth_y1": "adoption growth in year 1",
+            "adoption_growth_later": "adoption growth per later year",
+            "adoption_growth_change": "growth per later year minus year 1 (within run)",
+            "version_diversity_y1": "versions per practice after year 1",
+            "version_diversity": "versions per practice at the end",
+            "version_diversity_change": "versions per practice, end minus year 1 (within run)",
+            "convergence": "convergence at the end"},
+           [Panel("adoption_all", "all staff who adopted (%)", kind="series", scale=100),
+            Panel("version_diversity", "versions in use per practice", kind="series")]),
+    _study("leader_participation", "Condition: how often the school leader attends",
+           "seed 001 §5.2, §5.3.3", {**ADOPTION, "adoption_all": "all staff adopted (share)",
+                                     "person_hours": "person-hours"},
+           [Panel("adoption_all", "all staff who adopted (%)", scale=100),
+            Panel("adoption_all", "all staff adopted: paired difference from 0.8 (pp)",
+                  kind="diff", scale=100),
+            Panel("schools_changed", "schools changed (%)", scale=100)],
+           {"leader_participation": 0.8}, config="condition_leader_participation"),
+    _study("trust", "Condition: trust between members (initial trust)",
+           "seed 001 §5.3.6", {**ADOPTION, "adoption_all": "all staff adopted (share)",
+                               "trust_members": "mean member trust at the end",
+                               "cocreation_groups_mean": "co-creation groups (mean)"},
+           [Panel("adoption_all", "all staff who adopted (%)", scale=100),
+            Panel("adoption_all", "all staff adopted: paired difference from 0.2 (pp)",
+                  kind="diff", scale=100),
+            Panel("cocreation_groups_mean", "co-creation groups (mean)")],
+           {"trust.initial": 0.2}, config="condition_trust"),
+    _study("formality", "Condition: formality of the network frame", "seed 001 §5.4, §6.4.3",
+           {**ADOPTION, "adoption_all": "all staff adopted (share)",
+            "posts_per_formal_channel": "posts per formal channel",
+            "posts_per_informal_channel": "posts per informal channel"},
+           [Panel("adoption_all", "all staff who adopted (%)", scale=100),
+            Panel("adoption_all", "all staff adopted: paired difference from 0.8 (pp)",
+                  kind="diff", scale=100),
+            Panel("posts_per_formal_channel", "posts per formal channel")],
+           {"formality": 0.8}, config="condition_formality"),
+    _study("meeting_interval_weeks", "Condition: weeks between gatherings",
+           "seed 001 §1.2, §4.5", {**ADOPTION, "adoption_all": "all staff adopted (share)",
+                                   "trust_members": "mean member trust at the end",
+                                   "person_hours": "person-hours",
+                                   "adoption_per_100_person_hours": "adopters per 100 h"},
+           [Panel("adoption_all", "all staff who adopted (%)", scale=100),
+            Panel("adoption_all", "all staff adopted: paired difference from 6 weeks (pp)",
+                  kind="diff", scale=100),
+            Panel("adoption_per_100_person_hours", "adopters per 100 person-hours")],
+           {"meeting_interval_weeks": 6}, config="condition_meeting_interval_weeks"),
+)}
+
+
+# --------------------------------------------------------------------------------------------
+# reading a sweep
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def _overrides(job: Path) -> dict[str, Any]:
+    path = job / ".hydra" / "overrides.yaml"
+    if not path.is_file():
+        return {}
+    out = {}
+    for item in yaml.safe_load(path.read_text()) or []:
+        key, _, value = str(item).partition("=")
+        key = key.lstrip("+~")
+        if key in ("experiment", "hydra/launcher") or key.startswith("hydra."):
+            continue
+        out[key] = _parse_value(value)
+    return out
+
+
+def derived_outcomes(summary: pl.DataFrame, series: pl.DataFrame,
+                     scenario: Mapping[str, Any]) -> pl.DataFrame:
+    """Per-replicate outcomes computed from the weekly series, joined onto ``summary``.
+
+    Adds: ``trust_y1``, ``strong_ties_y1``, ``adoption_all_y1``, ``version_diversity_y1``
+    (values at the end of school year 1); ``adoption_growth_y1`` (year-1 growth of the adopting
+    share of all staff), ``adoption_growth_later`` (mean growth per later year) and their
+    within-run difference ``adoption_growth_change``; ``version_diversity_change`` (end minus
+    year 1);
+    ``dev_time_share`` (development-time sessions given to network work per school-week);
+    ``posts_per_formal_channel`` and ``posts_per_informal_channel`` (a channel is formal when
+    its formality is >= 0.5, as in the ``posts_formal`` counter; NaN without such channels);
+    ``cocreated_versions`` and ``individual_versions``; ``colleague_member_ratio``.
+    """
+    wpy = int(scenario["calendar"]["weeks_per_year"])
+    channels = scenario["digital"]["channels"]
+    # metrics count a post as formal when its channel's formality is >= 0.5 (digital.py)
+    member_f = float(scenario["digital"]["member_channel_formality"])
+    n_formal = sum((float(scenario["formality"]) if c["created_by"] == "facilitators"
+                    else member_f) >= 0.5 for c in channels)
+    n_informal = len(channels) - n_formal
+    last = int(series["week"].max())
+    y1 = min(wpy, last)
+    years = last / wpy
+    at = (series.filter(pl.col("week") == y1)
+          .select("replicate", pl.col("trust_members").alias("trust_y1"),
+                  pl.col("strong_ties_per_member").alias("strong_ties_y1"),
+                  pl.col("adoption_all").alias("adoption_all_y1"),
+                  pl.col("version_diversity").alias("version_diversity_y1")))
+    start = series.filter(pl.col("week") == 0).select(
+        "replicate", pl.col("adoption_all").alias("adoption_all_y0"))
+    sessions = series.group_by("replicate").agg(pl.col("sessions").sum().alias("_sessions"))
+    out = (summary.join(at, on="replicate", how="left").join(start, on="replicate", how="left")
+           .join(sessions, on="replicate", how="left"))
+    share = pl.col("cocreation_version_share").fill_nan(0.0).fill_null(0.0)
+    later = max(years - 1, 1e-9)
+    out = out.with_columns(
+        (pl.col("adoption_all_y1") - pl.col("adoption_all_y0")).alias("adoption_growth_y1"),
+        ((pl.col("adoption_all") - pl.col("adoption_all_y1")) / later)
+        .alias("adoption_growth_later"),
+        ((pl.col("adoption_all") - pl.col("adoption_all_y1")) / later
+         - (pl.col("adoption_all_y1") - pl.col("adoption_all_y0")))
+        .alias("adoption_growth_change"),
+        (pl.col("version_diversity") - pl.col("version_diversity_y1"))
+        .alias("version_diversity_change"),
+        (pl.col("_sessions") / (pl.col("n_schools") * last)).alias("dev_time_share"),
+        (pl.col("posts_formal_total") / n_formal if n_formal else pl.lit(math.nan))
+        .alias("posts_per_formal_channel"),
+        (pl.col("posts_informal_total") / n_informal if n_informal else pl.lit(math.nan))
+        .alias("posts_per_informal_channel"),
+        (pl.col("new_versions_total") * share).alias("cocreated_versions"),
+        (pl.col("new_versions_total") * (1 - share)).alias("individual_versions"),
+        (pl.col("adoption_colleagues") / pl.col("adoption_members"))
+        .alias("colleague_member_ratio"),
+    ).drop("_sessions")
+    return out
+
+
+def load_sweep(sweep_dir: Path | str) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """Read the finished jobs of a sweep: (summary, series, swept keys).
+
+    Both tables get ``job``, ``arm`` (the job's overrides as ``key=value`` text) and one column
+    per swept key; the summary also gets :func:`derived_outcomes`, the series a ``year``
+    column (weeks / ``calendar.weeks_per_year``).
+
+    Raises:
+        StudyError: no finished job (``<n>/summary.parquet``) in ``sweep_dir``.
+    """
+    sweep_dir = Path(sweep_dir)
+    jobs = sorted((p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()
+                   and (p / "summary.parquet").is_file()), key=lambda p: int(p.name)) \
+        if sweep_dir.is_dir() else []
+    if not jobs:
+        raise StudyError(f"sweep folder {str(sweep_dir)!r} has no finished job (no "
+                         "<n>/summary.parquet); run the study's `netsim run -m "
+                         "+experiment=...` command first")
+    overrides = {int(j.name): _overrides(j) for j in jobs}
+    keys = sorted({k for o in overrides.values() for k in o},
+                  key=lambda k: [k in o for o in overrides.values()].index(True))
+    swept = [k for k in keys if len({repr(o.get(k)) for o in overrides.values()}) > 1] or [
+        k for k in keys if k not in RUN_KEYS]
+    summaries, series_frames = [], []
+    for job in jobs:
+        num = int(job.name)
+        ov = overrides[num]
+        scenario = json.loads((job / "provenance.json").read_text())["scenario"]
+        summary = pl.read_parquet(job / "summary.parquet")
+        series = pl.read_parquet(job / "timeseries.parquet")
+        summary = derived_outcomes(summary, series, scenario)
+        arm = ", ".join(f"{k}={ov.get(k)}" for k in swept) or "default"
+        extra = [pl.lit(num).alias("job"), pl.lit(arm).alias("arm")]
+        extra += [pl.lit(ov.get(k)).alias(k) for k in swept]
+        summaries.append(summary.with_columns(extra))
+        wpy = float(scenario["calendar"]["weeks_per_year"])
+        series_frames.append(series.with_columns(
+            *extra, (pl.col("week").cast(pl.Float64) / wpy).alias("year")))
+    return (pl.concat(summaries, how="diagonal_relaxed"),
+            pl.concat(series_frames, how="diagonal_relaxed"), swept)
+
+
+# --------------------------------------------------------------------------------------------
+# table and figure
+
+
+def _reference_arm(study: Study, summary: pl.DataFrame, swept: list[str]) -> str:
+    arms = summary.select(["arm", *swept]).unique(maintain_order=True)
+    for row in arms.iter_rows(named=True):
+        if study.reference and all(k in row and row[k] == v for k, v in study.reference.items()):
+            return str(row["arm"])
+    return str(arms["arm"][0])
+
+
+def study_table(study: Study, summary: pl.DataFrame, swept: list[str]) -> pl.DataFrame:
+    """Per arm and outcome: mean [95 % interval] and the paired difference from the reference
+    arm [95 % interval]."""
+    ref = _reference_arm(study, summary, swept)
+    base = summary.filter(pl.col("arm") == ref)
+    rows = []
+    arms = summary.select(["arm", *swept]).unique(maintain_order=True)
+    for arm_row in arms.iter_rows(named=True):
+        arm = arm_row["arm"]
+        sub = summary.filter(pl.col("arm") == arm)
+        for col, label in study.outcomes:
+            if col not in sub.columns:
+                continue
+            m, lo, hi = interval(sub[col].cast(pl.Float64).to_numpy())
+            paired = sub.select("replicate", col).join(
+                base.select("replicate", pl.col(col).alias("_ref")), on="replicate")
+            diff = (paired[col].cast(pl.Float64) - paired["_ref"].cast(pl.Float64)).to_numpy()
+            dm, dlo, dhi = interval(diff) if arm != ref else (0.0, 0.0, 0.0)
+            rows.append({"arm": arm, **{k: arm_row[k] for k in swept}, "outcome": col,
+                         "label": label, "replicates": sub.height, "mean": m, "low": lo,
+                         "high": hi, "reference": ref, "diff": dm, "diff_low": dlo,
+                         "diff_high": dhi})
+    return pl.DataFrame(rows)
+
+
+def _fmt(v: float) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    a = abs(v)
+    return f"{v:.0f}" if a >= 100 else f"{v:.2f}" if a >= 10 else f"{v:.3f}"
+
+
+def _markdown(study: Study, table: pl.DataFrame, sweep_dir: Path) -> str:
+    ref = table["reference"][0]
+    lines = [f"# {study.name}: results", "",
+             f"{study.title} ({study.source}).", "",
+             f"Made by `netsim validate --study {study.name} {sweep_dir}` from "
+             f"`netsim run -m +experiment={study.config}`. Mean and 95 % interval over "
+             f"replicates; difference: paired (common random numbers) from the reference arm "
+             f"`{ref}`, with its 95 % interval.", "",
+             "| outcome | arm | n | mean [95 % CI] | difference from reference [95 % CI] |",
+             "|---|---|---|---|---|"]
+    for col, _ in study.outcomes:
+        for r in table.filter(pl.col("outcome") == col).iter_rows(named=True):
+            diff = "reference" if r["arm"] == ref else \
+                f"{_fmt(r['diff'])} [{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]"
+            lines.append(f"| {r['label']} | {r['arm']} | {r['replicates']} | {_fmt(r['mean'])} "
+                         f"[{_fmt(r['low'])}, {_fmt(r['high'])}] | {diff} |")
+    return "\n".join(lines) + "\n"
+
+
+def _is_number(values: list[Any]) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def _figure(study: Study, summary: pl.DataFrame, series: pl.DataFrame, swept: list[str],
+            path: Path) -> Path:
+    n = len(study.panels)
+    # a Figure without pyplot: importing or using this module never changes the backend
+    fig = Figure(figsize=(4 * n, 3.4), dpi=100)
+    axes = fig.subplots(1, n, squeeze=False)
+    cmap = colormaps["viridis"]
+
+    def colours(x: float) -> Any:
+        return cmap(0.85 * x)
+
+    x_key = swept[0] if swept else None
+    hue_key = swept[1] if len(swept) > 1 else None
+    fixed = []
+    for key in swept[2:]:  # further swept keys are held at the reference (or first) value
+        value = study.reference.get(key, summary[key][0])
+        summary = summary.filter(pl.col(key) == value)
+        series = series.filter(pl.col(key) == value)
+        fixed.append(f"{key}={value}")
+    for ax, panel in zip(axes[0], study.panels):
+        if panel.kind == "series":
+            arms = summary.select("arm").unique(maintain_order=True)["arm"].to_list()
+            for i, arm in enumerate(arms):
+                sub = series.filter(pl.col("arm") == arm)
+                agg = (sub.group_by("year").agg(pl.col(panel.column).mean().alias("m"),
+                                                pl.col(panel.column).std().alias("s"),
+                                                pl.len().alias("n")).sort("year"))
+                w = agg["year"].to_numpy()
+                m = agg["m"].to_numpy() * panel.scale
+                half = 1.96 * np.nan_to_num(agg["s"].to_numpy()) / np.sqrt(agg["n"].to_numpy())
+                colour = colours(i / max(1, len(arms) - 1)) if len(arms) > 1 else "#1b6ca8"
+                ax.plot(w, m, color=colour, label=arm, linewidth=1.6)
+                ax.fill_between(w, m - half * panel.scale, m + half * panel.scale,
+                                color=colour, alpha=0.2, linewidth=0)
+            ax.set_xlabel("school years")
+            if len(arms) > 1:
+                ax.legend(fontsize=7, frameon=False)
+        else:
+            hues = (summary[hue_key].unique(maintain_order=True).to_list() if hue_key
+                    else [None])
+            xs_all = summary[x_key].unique(maintain_order=True).to_list() if x_key else [None]
+            numeric = _is_number(xs_all)
+            order = sorted(xs_all) if numeric else xs_all
+            ref_arm = _reference_arm(study, summary, swept)
+            ref_values = summary.filter(pl.col("arm") == ref_arm).select(
+                "replicate", pl.col(panel.column).cast(pl.Float64).alias("_ref"))
+            if panel.kind == "diff":
+                ax.axhline(0, color="grey", linewidth=0.8)
+            for i, hue in enumerate(hues):
+                sub = summary.filter(pl.col(hue_key) == hue) if hue_key else summary
+                xs, ms, los, his = [], [], [], []
+                for j, xv in enumerate(order):
+                    part = sub.filter(pl.col(x_key) == xv) if x_key else sub
+                    if part.height == 0:
+                        continue
+                    values = part.select("replicate", pl.col(panel.column).cast(pl.Float64))
+                    if panel.kind == "diff":  # paired difference from the reference arm
+                        values = values.join(ref_values, on="replicate").select(
+                            "replicate", pl.col(panel.column) - pl.col("_ref"))
+                    m, lo, hi = interval(values[panel.column].to_numpy())
+                    xs.append(xv if numeric else j)
+                    ms.append(m * panel.scale)
+                    los.append((m - lo) * panel.scale if math.isfinite(lo) else 0.0)
+                    his.append((hi - m) * panel.scale if math.isfinite(hi) else 0.0)
+                colour = colours(i / max(1, len(hues) - 1)) if hue_key else "#1b6ca8"
+                ax.errorbar(xs, ms, yerr=[los, his], marker="o", capsize=3, color=colour,
+                            label=f"{hue_key}={hue}" if hue_key else None)
+            if not numeric:
+                ax.set_xticks(range(len(order)), [str(v) for v in order])
+            ax.set_xlabel(x_key or "")
+            if hue_key:
+                ax.legend(fontsize=7, frameon=False)
+        ax.set_title(panel.label, fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=8)
+    n_rep = summary.group_by("arm").len()["len"].min()
+    held = f"; {', '.join(fixed)}" if fixed else ""
+    title = textwrap.fill(f"{study.name}: {study.title}", width=int(13 * 4 * n))
+    fig.suptitle(f"{title}\nmean and 95 % interval, {n_rep} replicates per arm{held}",
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    return path
+
+
+def make_study(name: str, sweep_dir: Path | str, out: Path | str | None = None) -> list[Path]:
+    """Write ``summary.csv``, ``summary.md`` and ``figure.png`` of study ``name`` from its
+    sweep into ``out`` (default ``experiments/<name>``); return the paths.
+
+    Raises:
+        StudyError: unknown study, or a sweep folder without finished jobs.
+    """
+    if name not in STUDIES:
+        raise StudyError(f"study = {name!r} is not known; allowed: {', '.join(STUDIES)}")
+    study = STUDIES[name]
+    sweep_dir = Path(sweep_dir)
+    summary, series, swept = load_sweep(sweep_dir)
+    out = Path(out) if out is not None else Path("experiments") / name
+    out.mkdir(parents=True, exist_ok=True)
+    table = study_table(study, summary, swept)
+    csv_path, md_path, png_path = out / "summary.csv", out / "summary.md", out / "figure.png"
+    table.write_csv(csv_path, float_precision=4)
+    md_path.write_text(_markdown(study, table, sweep_dir))
+    _figure(study, summary, series, swept, png_path)
+    return [csv_path, md_path, png_path]
