@@ -1,8 +1,9 @@
 """Outcome measures: the weekly record and the run summary.
 
-Groups of people (strong ties are counted per person who has any cross-school tie): **members** are network members other than facilitators (resource teachers,
+Groups of people: **members** are network members other than facilitators (resource teachers,
 invited leaders, or every teacher in the meeting-groups design); **colleagues** are the other
-staff of the schools (reach beyond the network); **all** is all school staff.
+staff of the schools (reach beyond the network); **all** is all school staff. Strong ties per
+member are counted per person who has any cross-school tie.
 
 A person "has adopted" when at least one practice is in the adopted stage. A school "changed
 practice" when at least ``school_change_share`` of its staff have adopted. Between-school
@@ -20,7 +21,7 @@ import math
 
 import numpy as np
 
-from netsim.state import ADOPTED, SWITCH_MARGIN, Origin, State
+from netsim.state import ADOPTED, SWITCH_MARGIN, Origin, State, row_count, row_sum
 
 __all__ = ["SERIES_COLUMNS", "SUMMARY_COLUMNS", "gini", "record", "summarise",
            "time_to_share"]
@@ -60,52 +61,57 @@ def _ratio(num: float, den: float) -> float:
 
 def record(state: State, school_change_share: float, strong_trust: float, network_alive: bool,
            cocreation_groups: int) -> dict[str, float]:
-    """Outcome measures of the current state (the non-counter part of a weekly row)."""
-    sel = np.flatnonzero(state.staff)
-    group = state.member[sel].view(np.int8).astype(np.intp)  # 1 member, 0 colleague
-    adopted_st = state.stage[sel] == ADOPTED
-    n_adopted_practices = adopted_st.sum(axis=1)
+    """Outcome measures of the current state (the non-counter part of a weekly row).
+
+    Runs every week, so it works on whole columns with masks (no row gathers; see
+    :func:`netsim.state.row_count`).
+    """
+    staff = state.staff
+    member = staff & state.member
+    colleague = staff & ~state.member
+    adopted_st = state.stage == ADOPTED
+    n_adopted_practices = row_count(adopted_st)
     adopted = n_adopted_practices > 0
-    n_g = np.bincount(group, minlength=2)
-    a_g = np.bincount(group, adopted, minlength=2)
-    k_g = np.bincount(group, state.knowledge[sel].mean(axis=1), minlength=2)
-    n_all = sel.size
+    n_member, n_colleague = np.count_nonzero(member), np.count_nonzero(colleague)
+    n_all = n_member + n_colleague
+    a_member = np.count_nonzero(adopted & member)
+    a_all = np.count_nonzero(adopted & staff)
+    knowledge = row_sum(state.knowledge) / state.n_practices
+    k_member, k_all = float(knowledge @ member), float(knowledge @ staff)
     out: dict[str, float] = {
-        "adoption_members": _ratio(a_g[1], n_g[1]),
-        "adoption_colleagues": _ratio(a_g[0], n_g[0]),
-        "adoption_all": _ratio(a_g.sum(), n_all),
-        "practice_adoption": _ratio(n_adopted_practices.sum(), n_all * state.n_practices),
-        "knowledge_members": _ratio(k_g[1], n_g[1]),
-        "knowledge_all": _ratio(k_g.sum(), n_all),
+        "adoption_members": _ratio(a_member, n_member),
+        "adoption_colleagues": _ratio(a_all - a_member, n_colleague),
+        "adoption_all": _ratio(a_all, n_all),
+        "practice_adoption": _ratio(float(n_adopted_practices @ staff),
+                                    n_all * state.n_practices),
+        "knowledge_members": _ratio(k_member, n_member),
+        "knowledge_all": _ratio(k_all, n_all),
     }
     ties = state.member_ties
     if len(ties):
         out["trust_members"] = float(ties.trust.mean())
         # per person who has any cross-school tie (members, or teachers in informal designs)
-        ends = np.bincount(ties.a, minlength=state.n_people) + np.bincount(
-            ties.b, minlength=state.n_people)
         n_strong = np.count_nonzero(ties.trust >= strong_trust)
-        out["strong_ties_per_member"] = 2 * n_strong / np.count_nonzero(ends)
+        out["strong_ties_per_member"] = 2 * n_strong / np.count_nonzero(ties.degree())
     else:
         out["trust_members"] = out["strong_ties_per_member"] = 0.0
     out["cocreation_groups"] = float(cocreation_groups)
-    sch = state.school[sel]
-    in_school = sch >= 0
-    n_s = state.n_schools
-    size = np.bincount(sch[in_school], minlength=n_s)
-    adopters = np.bincount(sch[in_school], adopted[in_school], minlength=n_s)
+    in_school = staff & (state.school >= 0)
+    sch = state.school[in_school]
+    size = np.bincount(sch, minlength=state.n_schools)
+    adopters = np.bincount(sch, adopted[in_school], minlength=state.n_schools)
     has_staff = size > 0
     school_share = adopters[has_staff] / size[has_staff]
-    out["schools_changed"] = float((school_share >= school_change_share).mean()) \
-        if has_staff.any() else math.nan
+    out["schools_changed"] = float(np.count_nonzero(school_share >= school_change_share)
+                                   / school_share.size) if school_share.size else math.nan
     out["school_inequality"] = gini(school_share)
-    r, c = np.nonzero(adopted_st)
-    if r.size:  # version ids are unique across practices
-        rows = sel[r]
-        out["version_quality"] = float(state.quality[rows, c].mean())
-        n_versions = np.unique(state.version[rows, c]).size
-        out["version_diversity"] = float(n_versions / np.count_nonzero(
-            np.bincount(c, minlength=state.n_practices)))
+    adopted_staff = np.flatnonzero(adopted_st & staff[:, None])
+    if adopted_staff.size:  # version ids are unique across practices
+        out["version_quality"] = float(state.quality.reshape(-1).take(adopted_staff).mean())
+        in_use = np.zeros(len(state.versions) + 1, dtype=bool)  # slot 0: no version (-1)
+        in_use[state.version.reshape(-1).take(adopted_staff) + 1] = True
+        practices = np.count_nonzero((adopted_st & staff[:, None]).any(axis=0))
+        out["version_diversity"] = float(np.count_nonzero(in_use) / practices)
     else:
         out["version_quality"] = math.nan
         out["version_diversity"] = 0.0

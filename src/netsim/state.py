@@ -152,6 +152,8 @@ class TieStore:
         self.b = np.empty(0, dtype=np.int64)   # higher row of each pair
         self.trust = np.empty(0, dtype=np.float64)
         self.last_contact = np.empty(0, dtype=np.int32)
+        self._degree: np.ndarray | None = None
+        self._ends: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.key.size)
@@ -159,6 +161,20 @@ class TieStore:
     def _set(self, key: np.ndarray, trust: np.ndarray, last_contact: np.ndarray) -> None:
         self.key, self.trust, self.last_contact = key, trust, last_contact
         self.a, self.b = key // self.n, key % self.n
+        self._degree = self._ends = None
+
+    def ends(self) -> np.ndarray:
+        """``a`` then ``b``: both ends of every tie (cached until ties are added or removed)."""
+        if self._ends is None:
+            self._ends = np.concatenate([self.a, self.b])
+        return self._ends
+
+    def degree(self) -> np.ndarray:
+        """Number of ties of each person (cached until ties are added or removed)."""
+        if self._degree is None:
+            self._degree = (np.bincount(self.a, minlength=self.n)
+                            + np.bincount(self.b, minlength=self.n))
+        return self._degree
 
     def _keys(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         lo = np.minimum(i, j).astype(np.int64)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import ADOPTED, FACILITATOR, TRYING, State
+from netsim.state import ADOPTED, FACILITATOR, TRYING, State, row_any
 
 __all__ = ["ChannelState", "share"]
 
@@ -56,9 +56,8 @@ def _mean_trust(state: State, default: float) -> np.ndarray:
     n = state.n_people
     if not len(ties):
         return np.full(n, default)
-    ends = np.r_[ties.a, ties.b]
-    total = np.bincount(ends, np.r_[ties.trust, ties.trust], minlength=n)
-    count = np.bincount(ends, minlength=n)
+    total = np.bincount(ties.ends(), np.concatenate([ties.trust, ties.trust]), minlength=n)
+    count = ties.degree()
     return np.where(count > 0, total / np.maximum(count, 1), default)
 
 
@@ -72,7 +71,7 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
         return out
     stage = state.stage[people]
     active = (stage == TRYING) | (stage == ADOPTED)
-    has_news = active.any(axis=1)
+    has_news = row_any(active)
     trust = _mean_trust(state, scenario.trust.initial)[people]
     facilitators = bool(((state.role == FACILITATOR) & state.present).any())
     expert = np.flatnonzero(state.expert_known)
@@ -89,9 +88,9 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
         n_member_posts = float(rows.size)
         if ch.created_by == "facilitators" and facilitators and expert.size:
             e = int(expert[rng.integers(expert.size)])
-            new_p = np.append(new_p, e)
-            new_v = np.append(new_v, e)
-            new_q = np.append(new_q, state.effectiveness[e])
+            new_p = np.concatenate([new_p, [e]])
+            new_v = np.concatenate([new_v, [e]])
+            new_q = np.concatenate([new_q, state.effectiveness[[e]]])
         out["posts"] += n_member_posts
         out["posts_formal" if ch.formality >= 0.5 else "posts_informal"] += n_member_posts
         if ch.stores:
@@ -106,9 +105,10 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
         if readers.size == 0:
             continue
         pick = rng.integers(0, pool_p.size, readers.size)
-        k = pool_p[pick]
-        kn = state.knowledge[readers, k]
-        state.knowledge[readers, k] = kn + cfg.read_knowledge * (1 - kn)
-        state.learn_versions(readers, k, pool_v[pick], pool_q[pick])
+        slot = readers * state.n_practices + pool_p.take(pick)
+        knowledge = state.knowledge.reshape(-1)
+        kn = knowledge.take(slot)
+        knowledge[slot] = kn + cfg.read_knowledge * (1 - kn)
+        state.learn_versions_flat(slot, pool_v.take(pick), pool_q.take(pick))
         out["reads"] += float(readers.size)
     return out

@@ -25,7 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import ADOPTED, AWARE, FACILITATOR, RESOURCE_TEACHER, UNAWARE, State
+from netsim.state import (ADOPTED, AWARE, FACILITATOR, RESOURCE_TEACHER, UNAWARE, State, row_any,
+                          row_max, row_sum)
 
 __all__ = ["development_time"]
 
@@ -39,13 +40,15 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     if rts.size == 0:
         return out
     # one presenter per school: the resource teacher with most explicit knowledge
-    order = np.lexsort((-state.knowledge[rts].sum(axis=1), state.school[rts]))
+    knowledge = np.take(state.knowledge, rts, axis=0)
+    order = np.lexsort((-row_sum(knowledge), state.school[rts]))
     rts = rts[order]
-    first = np.r_[True, state.school[rts][1:] != state.school[rts][:-1]]
-    rts = rts[first]
+    school = state.school[rts]
+    first = np.concatenate([[True], school[1:] != school[:-1]])
+    rts, knowledge = rts[first], knowledge[order[first]]
     schools = state.school[rts]
-    has_something = (state.stage[rts] >= AWARE).any(axis=1) & (
-        state.knowledge[rts].max(axis=1) > 0)
+    stage = np.take(state.stage, rts, axis=0)
+    has_something = row_any(stage >= AWARE) & (row_max(knowledge) > 0)
     attended = state.leader_attended[schools]
     backing = np.where(attended, 1.0, state.alignment[schools])
     p_time = h.dev_time_allocation * (h.unbacked_time_share + (1 - h.unbacked_time_share)
@@ -54,9 +57,10 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     if not given.any():
         return out
     rts, schools, backing, attended = rts[given], schools[given], backing[given], attended[given]
+    stage, knowledge = stage[given], knowledge[given]
     # practice to present: highest knowledge, adopted practices first
-    score = state.knowledge[rts] + (state.stage[rts] == ADOPTED) * 1.0
-    score[state.stage[rts] == UNAWARE] = -1
+    score = knowledge + (stage == ADOPTED) * 1.0
+    score[stage == UNAWARE] = -1
     practice = score.argmax(axis=1)
     share = np.where(attended, 1.0, h.solo_transfer_share)
 
@@ -68,19 +72,22 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     listeners = np.flatnonzero((slot >= 0) & state.present & (state.role != FACILITATOR))
     listeners = listeners[listeners != rts[slot[listeners]]]
     s = slot[listeners]
-    k = practice[s]
-    src = rts[s]
-    gap = np.maximum(state.knowledge[src, k] - state.knowledge[listeners, k], 0)
-    state.knowledge[listeners, k] += h.presentation_knowledge * share[s] * gap
+    n_p = state.n_practices
+    to = listeners * n_p + practice[s]      # flat (listener, practice) slots
+    frm = (rts * n_p + practice)[s]         # flat (presenter, practice) slots
+    flat_k, flat_i = state.knowledge.reshape(-1), state.inspiration.reshape(-1)
+    k_to = flat_k.take(to)
+    gap = np.maximum(flat_k.take(frm) - k_to, 0)
+    flat_k[to] = k_to + h.presentation_knowledge * share[s] * gap
     mandate_ok = h.mandate_strength >= h.strong_mandate
     open_mind = ~state.resistant[listeners] | mandate_ok
-    ins = state.inspiration[listeners, k]
+    ins = flat_i.take(to)
     gain = h.presentation_inspiration * share[s] * (0.5 + 0.5 * backing[s]) * open_mind
-    state.inspiration[listeners, k] = ins + gain * (1 - ins)
-    has_version = state.version[src, k] >= 0
-    state.learn_versions(listeners[has_version], k[has_version],
-                         state.version[src[has_version], k[has_version]],
-                         state.quality[src[has_version], k[has_version]])
+    flat_i[to] = ins + gain * (1 - ins)
+    version = state.version.reshape(-1).take(frm)
+    has_version = np.flatnonzero(version >= 0)
+    state.learn_versions_flat(to.take(has_version), version.take(has_version),
+                              state.quality.reshape(-1).take(frm.take(has_version)))
     out["sessions"] = float(rts.size)
     out["person_hours"] = float((listeners.size + rts.size)
                                 * scenario.calendar.dev_time_hours)

@@ -49,28 +49,35 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
            "new_versions_cocreation": 0.0}
     staff = state.present & (state.role != FACILITATOR)
 
+    n_p = state.n_practices
+    # flat views of the (people x practices) arrays, indexed by person * n_practices + practice
+    stage, know_how = state.stage.reshape(-1), state.know_how.reshape(-1)
+    trial_support = state.trial_support.reshape(-1)
+
     # conclude running trials
-    r, c = np.nonzero((state.stage == TRYING) & staff[:, None])
-    if r.size:
-        ends = rng.random(r.size) < 1.0 / cfg.mean_trial_weeks
-        r, c = r[ends], c[ends]
-        support = np.minimum(1.0, 0.5 * state.know_how[r, c] + state.trial_support[r, c])
-        p_success = state.quality[r, c] * (1 - state.difficulty[c] * (1 - support))
-        ok = rng.random(r.size) < p_success
-        state.know_how[r, c] += np.where(ok, cfg.know_how_gain, 0.5 * cfg.know_how_gain) * (
-            1 - state.know_how[r, c])
+    f = np.flatnonzero((state.stage == TRYING) & staff[:, None])
+    if f.size:
+        f = f[rng.random(f.size) < 1.0 / cfg.mean_trial_weeks]
+        r = f // n_p
+        c = f - r * n_p
+        support = np.minimum(1.0, 0.5 * know_how.take(f) + trial_support.take(f))
+        p_success = state.quality.reshape(-1).take(f) * (1 - state.difficulty[c] * (1 - support))
+        ok = rng.random(f.size) < p_success
+        kh = know_how.take(f)
+        know_how[f] = kh + np.where(ok, cfg.know_how_gain, 0.5 * cfg.know_how_gain) * (1 - kh)
         rs, cs = r[ok], c[ok]
-        state.stage[rs, cs] = ADOPTED
+        stage[f[ok]] = ADOPTED
         state.motivation += mot.success_gain * np.bincount(rs, minlength=state.n_people)
-        rf, cf = r[~ok], c[~ok]
-        drop = rng.random(rf.size) < cfg.drop_prob
-        state.stage[rf[drop], cf[drop]] = DROPPED
-        state.stage[rf[~drop], cf[~drop]] = AWARE
-        state.inspiration[rf, cf] = 0.0
+        failed = ~ok
+        ff, rf = f[failed], r[failed]
+        drop = rng.random(ff.size) < cfg.drop_prob
+        stage[ff[drop]] = DROPPED
+        stage[ff[~drop]] = AWARE
+        state.inspiration.reshape(-1)[ff] = 0.0
         state.motivation -= mot.failure_loss * np.bincount(rf, minlength=state.n_people)
         np.clip(state.motivation, 0.0, 1.0, out=state.motivation)
-        state.trial_support[r, c] = 0.0
-        out["adoptions"], out["failures"] = float(ok.sum()), float((~ok).sum())
+        trial_support[f] = 0.0
+        out["adoptions"], out["failures"] = float(rs.size), float(ff.size)
         _adapt(state, scenario, rng, week, rs, cs, out)
 
     # start new trials
@@ -79,14 +86,15 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         willing = staff & (~state.resistant | mandate_ok)
         eligible = ((state.stage == AWARE) & (state.knowledge >= cfg.min_knowledge)
                     & willing[:, None])
-        r, c = np.nonzero(eligible & (state.inspiration > 0))
-        p = cfg.trial_rate * state.motivation[r] * state.inspiration[r, c]
-        start = rng.random(r.size) < p
-        r, c = r[start], c[start]
-        if r.size:
-            state.stage[r, c] = TRYING
-            support = np.zeros(r.size)
-            n_fac = int((state.present & (state.role == FACILITATOR)).sum())
+        f = np.flatnonzero(eligible & (state.inspiration > 0))
+        r = f // n_p
+        p = cfg.trial_rate * state.motivation[r] * state.inspiration.reshape(-1).take(f)
+        start = rng.random(f.size) < p
+        f, r = f[start], r[start]
+        if f.size:
+            stage[f] = TRYING
+            support = np.zeros(f.size)
+            n_fac = int(np.count_nonzero(state.present & (state.role == FACILITATOR)))
             capacity = n_fac * cfg.guidance_schools_per_facilitator if guidance_available else 0
             school = state.school[r]
             starting = np.zeros(state.n_schools + 1, dtype=bool)  # last slot: no school (-1)
@@ -97,8 +105,8 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
                 guided[rng.permutation(schools)[:capacity]] = True
                 support += cfg.guidance_support * guided[school]
             support += 0.2 * (state.cocreation_group[r] >= 0)
-            state.trial_support[r, c] = np.minimum(support, 1.0)
-            out["trials_started"] = float(r.size)
+            trial_support[f] = np.minimum(support, 1.0)
+            out["trials_started"] = float(f.size)
 
     state.inspiration *= 1 - cfg.inspiration_decay
     return out
@@ -119,11 +127,13 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         dist = state.group_distance[group[in_group]]
         bias[in_group] = scenario.cocreation.innovation_bias * distance_factor(
             dist, scenario.cocreation.optimal_distance)
-    new_q = np.clip(state.quality[r, c] + rng.normal(bias, cfg.adapt_sd), 0.01, 0.99)
+    slot = r * state.n_practices + c
+    quality, version = state.quality.reshape(-1), state.version.reshape(-1)
+    new_q = np.clip(quality.take(slot) + rng.normal(bias, cfg.adapt_sd), 0.01, 0.99)
     origin = np.where(in_group, Origin.COCREATION, Origin.INDIVIDUAL)
-    ids = state.versions.add_many(c, new_q, state.version[r, c], origin, week)
-    state.version[r, c] = ids
-    state.quality[r, c] = new_q
+    ids = state.versions.add_many(c, new_q, version.take(slot), origin, week)
+    version[slot] = ids
+    quality[slot] = new_q
     out["new_versions"] += float(r.size)
     out["new_versions_cocreation"] += float(in_group.sum())
     # co-created versions are shared with the whole group
