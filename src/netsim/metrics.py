@@ -110,7 +110,7 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
         out["version_quality"] = float(state.quality.reshape(-1).take(adopted_staff).mean())
         in_use = np.zeros(len(state.versions) + 1, dtype=bool)  # slot 0: no version (-1)
         in_use[state.version.reshape(-1).take(adopted_staff) + 1] = True
-        practices = np.count_nonzero((adopted_st & staff[:, None]).any(axis=0))
+        practices = np.count_nonzero(np.bincount(adopted_staff % state.n_practices))
         out["version_diversity"] = float(np.count_nonzero(in_use) / practices)
     else:
         out["version_quality"] = math.nan

@@ -22,14 +22,36 @@ pupil-council seminar, §5.2.4).
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse import csgraph
 
 from netsim.config import Scenario
 from netsim.mechanisms.dynamics import rank_at_ends
 from netsim.state import ADOPTED, TRYING, State
 
-__all__ = ["form_groups", "work"]
+__all__ = ["component_labels", "form_groups", "work"]
+
+
+def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected components of the graph on ``n`` nodes with edges ``a[i] - b[i]``: each node's
+    label is the smallest node of its component (so components sort as in
+    ``scipy.sparse.csgraph.connected_components``, without building a sparse matrix each time).
+
+    Min-label propagation with pointer jumping; the number of rounds grows with the log of the
+    longest chain.
+    """
+    label = np.arange(n)
+    while True:
+        low = np.minimum(label[a], label[b])
+        new = label.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        while True:  # pointer jumping: follow labels to their roots
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, label):
+            return label
+        label = new
 
 
 def form_groups(state: State, scenario: Scenario) -> int:
@@ -51,15 +73,12 @@ def form_groups(state: State, scenario: Scenario) -> int:
         return 0
     sel = np.flatnonzero(strong)
     sel = sel[rank_at_ends(ties, sel) < 2]
-    n = state.n_people
-    mat = sparse.csr_array((np.ones(2 * sel.size), (np.r_[a[sel], b[sel]], np.r_[b[sel], a[sel]])),
-                           shape=(n, n))
-    _, labels = csgraph.connected_components(mat, directed=False)
-    involved = np.unique(np.r_[a[sel], b[sel]])
+    labels = component_labels(state.n_people, a[sel], b[sel])
+    involved = np.unique(np.concatenate([a[sel], b[sel]]))
     comp = labels[involved]
     order = np.lexsort((involved, comp))
     involved, comp = involved[order], comp[order]
-    starts = np.r_[True, comp[1:] != comp[:-1]]
+    starts = np.concatenate([[True], comp[1:] != comp[:-1]])
     pos = np.arange(comp.size) - np.maximum.accumulate(np.where(starts, np.arange(comp.size), 0))
     chunk = pos // cfg.max_group_size
     key = comp * (comp.size + 1) + chunk

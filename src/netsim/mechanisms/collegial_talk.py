@@ -48,7 +48,9 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
     np.minimum(delta, 1 - state.knowledge, out=delta)
     st = np.take(state.stage, src, axis=0)
     adopted = st == ADOPTED
-    ins = np.bincount(slot, (w * adopted).ravel(), minlength=n * n_p).reshape(n, n_p)
+    ad = np.flatnonzero(adopted)  # only adopted entries carry inspiration
+    ins = np.bincount(slot.take(ad), w.ravel().take(ad // n_p),
+                      minlength=n * n_p).reshape(n, n_p)
     ins *= inspiration
     np.minimum(ins, 1.0, out=ins)
     state.knowledge += delta

@@ -43,8 +43,8 @@ def rank_at_ends(ties: TieStore, sel: np.ndarray) -> np.ndarray:
 def cap_strong_ties(ties: TieStore, strong: float, cap: int) -> int:
     """Demote each person's weakest strong ties beyond ``cap``; return how many were demoted."""
     sel = np.flatnonzero(ties.trust >= strong)
-    if sel.size == 0:
-        return 0
+    if sel.size <= cap or ties.strong_degree(strong).max() <= cap:
+        return 0  # nobody is over the cap
     excess = sel[rank_at_ends(ties, sel) >= cap]
     if excess.size:
         ties.trust[excess] = np.nextafter(strong, 0.0)

@@ -46,6 +46,8 @@ length, so its cost is its attendees × its hours. The fixed agenda follows seed
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from netsim.config import Scenario
@@ -94,16 +96,24 @@ def make_groups(people: np.ndarray, trait: np.ndarray, group_size: int, diversit
     return group
 
 
+@functools.cache
+def _pairs_within(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (i < j) of all pairs in a group of ``size`` (read-only, cached)."""
+    ii, jj = np.triu_indices(size, k=1)
+    ii.flags.writeable = jj.flags.writeable = False
+    return ii, jj
+
+
 def group_pairs(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All unordered pairs (positions i < j) of members of the same group."""
     order = np.argsort(group, kind="stable")
     g = group[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    sizes = np.diff(np.r_[starts, g.size])
+    starts = np.flatnonzero(np.concatenate([[True], g[1:] != g[:-1]]))
+    sizes = np.diff(np.concatenate([starts, [g.size]]))
     a_list, b_list = [], []
     for size in np.unique(sizes):
         sel = starts[sizes == size]
-        ii, jj = np.triu_indices(int(size), k=1)
+        ii, jj = _pairs_within(int(size))
         a_list.append((sel[:, None] + ii[None, :]).ravel())
         b_list.append((sel[:, None] + jj[None, :]).ravel())
     a = order[np.concatenate(a_list)] if a_list else np.empty(0, dtype=np.int64)
