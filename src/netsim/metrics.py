@@ -66,14 +66,13 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
     Runs every week, so it works on whole columns with masks (no row gathers; see
     :func:`netsim.state.row_count`).
     """
-    staff = state.staff
-    member = staff & state.member
-    colleague = staff & ~state.member
+    groups = state.groups()
+    staff, member = groups.staff, groups.member_staff
     adopted_st = state.stage == ADOPTED
     n_adopted_practices = row_count(adopted_st)
     adopted = n_adopted_practices > 0
-    n_member, n_colleague = np.count_nonzero(member), np.count_nonzero(colleague)
-    n_all = n_member + n_colleague
+    n_member, n_all = groups.members.size, np.count_nonzero(staff)
+    n_colleague = n_all - n_member
     a_member = np.count_nonzero(adopted & member)
     a_all = np.count_nonzero(adopted & staff)
     knowledge = row_sum(state.knowledge) / state.n_practices
@@ -89,17 +88,16 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
     }
     ties = state.member_ties
     if len(ties):
-        out["trust_members"] = float(ties.trust.mean())
+        out["trust_members"] = float(ties.trust.sum() / ties.trust.size)
         # per person who has any cross-school tie (members, or teachers in informal designs)
         n_strong = np.count_nonzero(ties.trust >= strong_trust)
         out["strong_ties_per_member"] = 2 * n_strong / np.count_nonzero(ties.degree())
     else:
         out["trust_members"] = out["strong_ties_per_member"] = 0.0
     out["cocreation_groups"] = float(cocreation_groups)
-    in_school = staff & (state.school >= 0)
-    sch = state.school[in_school]
-    size = np.bincount(sch, minlength=state.n_schools)
-    adopters = np.bincount(sch, adopted[in_school], minlength=state.n_schools)
+    size = groups.school_size
+    adopters = np.bincount(groups.school_of_staff, adopted[groups.school_staff],
+                           minlength=state.n_schools)
     has_staff = size > 0
     school_share = adopters[has_staff] / size[has_staff]
     out["schools_changed"] = float(np.count_nonzero(school_share >= school_change_share)
@@ -107,7 +105,8 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
     out["school_inequality"] = gini(school_share)
     adopted_staff = np.flatnonzero(adopted_st & staff[:, None])
     if adopted_staff.size:  # version ids are unique across practices
-        out["version_quality"] = float(state.quality.reshape(-1).take(adopted_staff).mean())
+        out["version_quality"] = float(state.quality.reshape(-1).take(adopted_staff).sum()
+                                       / adopted_staff.size)
         in_use = np.zeros(len(state.versions) + 1, dtype=bool)  # slot 0: no version (-1)
         in_use[state.version.reshape(-1).take(adopted_staff) + 1] = True
         practices = np.count_nonzero(np.bincount(adopted_staff % state.n_practices))

@@ -15,9 +15,30 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-__all__ = ["ADOPTED", "AWARE", "DROPPED", "FACILITATOR", "LEADER", "Origin", "RESOURCE_TEACHER",
-           "Role", "Stage", "State", "TEACHER", "TRYING", "TieStore", "UNAWARE", "Versions",
-           "nonzero2", "row_any", "row_count", "row_max", "row_sum", "scatter_add"]
+__all__ = [
+    "ADOPTED",
+    "AWARE",
+    "DROPPED",
+    "FACILITATOR",
+    "LEADER",
+    "RESOURCE_TEACHER",
+    "TEACHER",
+    "TRYING",
+    "UNAWARE",
+    "Groups",
+    "Origin",
+    "Role",
+    "Stage",
+    "State",
+    "TieStore",
+    "Versions",
+    "nonzero2",
+    "row_any",
+    "row_count",
+    "row_max",
+    "row_sum",
+    "scatter_add",
+]
 
 
 def scatter_add(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -239,6 +260,27 @@ class TieStore:
                                  np.concatenate([b, a]))), shape=(self.n, self.n))
 
 
+@dataclass(frozen=True)
+class Groups:
+    """Who is present in which group: masks and rows the weekly mechanisms share.
+
+    Derived from ``role``, ``member`` and ``school`` (fixed for a run) and ``present`` (changes
+    when a key person leaves or is replaced); :meth:`State.groups` recomputes it when any of
+    them changed.
+    """
+
+    all_present: bool
+    staff: np.ndarray             # mask: present school staff (not facilitators)
+    member_staff: np.ndarray      # mask: present members who are staff
+    colleague_staff: np.ndarray   # mask: present staff who are not members
+    members: np.ndarray           # rows of member_staff
+    resource_teachers: np.ndarray  # rows of present resource teachers
+    n_facilitators: int           # present facilitators
+    school_staff: np.ndarray      # mask: present staff with a school
+    school_of_staff: np.ndarray   # school of each person in school_staff
+    school_size: np.ndarray       # present staff per school
+
+
 @dataclass
 class State:
     """All agent state of one run, one row per person, one column per practice."""
@@ -278,6 +320,8 @@ class State:
     base_group: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # per person
     _colleague_rows: np.ndarray | None = field(default=None, repr=False)
     _colleague_degree: np.ndarray | None = field(default=None, repr=False)
+    _groups: Groups | None = field(default=None, repr=False)
+    _groups_key: bytes = field(default=b"", repr=False)
 
     def __post_init__(self) -> None:
         # mechanisms write through flat views (``x.reshape(-1)``) of the person x practice
@@ -285,6 +329,32 @@ class State:
         for name in ("knowledge", "know_how", "inspiration", "stage", "version", "quality",
                      "trial_support"):
             setattr(self, name, np.ascontiguousarray(getattr(self, name)))
+
+    def groups(self) -> Groups:
+        """The present groups (:class:`Groups`), recomputed only when who is present changed."""
+        key = b"".join(a.tobytes() for a in (self.present, self.role, self.member, self.school))
+        if self._groups is None or key != self._groups_key:
+            staff = (self.role != FACILITATOR) & self.present
+            member_staff = staff & self.member
+            school_staff = staff & (self.school >= 0)
+            school_of_staff = self.school[school_staff]
+            self._groups = Groups(
+                all_present=bool(self.present.all()),
+                staff=staff,
+                member_staff=member_staff,
+                colleague_staff=staff & ~self.member,
+                members=np.flatnonzero(member_staff),
+                resource_teachers=np.flatnonzero((self.role == RESOURCE_TEACHER) & self.present),
+                n_facilitators=int(np.count_nonzero((self.role == FACILITATOR) & self.present)),
+                school_staff=school_staff,
+                school_of_staff=school_of_staff,
+                school_size=np.bincount(school_of_staff, minlength=self.n_schools),
+            )
+            for value in vars(self._groups).values():
+                if isinstance(value, np.ndarray):
+                    value.flags.writeable = False
+            self._groups_key = key
+        return self._groups
 
     def colleague_rows(self) -> np.ndarray:
         """Row (person) of each stored collegial tie entry, aligned with ``colleagues.indices``."""

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from netsim.config import Scenario
-from netsim.state import ADOPTED, TRYING, State, scatter_add
+from netsim.state import ADOPTED, TRYING, State
 
 __all__ = ["exchange_over_edges", "talk"]
 
@@ -49,9 +49,8 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
     st = np.take(state.stage, src, axis=0)
     adopted = st == ADOPTED
     ad = np.flatnonzero(adopted)  # only adopted entries carry inspiration
-    ins = np.bincount(slot.take(ad), w.ravel().take(ad // n_p),
-                      minlength=n * n_p).reshape(n, n_p)
-    ins *= inspiration
+    ins = inspiration * np.bincount(slot.take(ad), w.ravel().take(ad // n_p),
+                                    minlength=n * n_p).reshape(n, n_p)
     np.minimum(ins, 1.0, out=ins)
     state.knowledge += delta
     state.inspiration += ins * (1 - state.inspiration)
@@ -74,7 +73,7 @@ def talk(state: State, scenario: Scenario, rng: np.random.Generator,
     if col.nnz:
         used = np.flatnonzero(rng.random(col.nnz) < cfg.talk_prob)
         dst, src = state.colleague_rows().take(used), col.indices.take(used)
-        if not state.present.all():
+        if not state.groups().all_present:
             ok = np.flatnonzero(state.present[dst] & state.present[src])
             used, dst, src = used.take(ok), dst.take(ok), src.take(ok)
         dst_parts.append(dst)

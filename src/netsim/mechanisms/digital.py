@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import ADOPTED, FACILITATOR, TRYING, State, row_any
+from netsim.state import ADOPTED, TRYING, State, row_any
 
 __all__ = ["ChannelState", "share"]
 
@@ -66,14 +66,15 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
     """One week of digital posting and reading; return counters."""
     cfg = scenario.digital
     out = {"posts": 0.0, "posts_formal": 0.0, "posts_informal": 0.0, "reads": 0.0}
-    people = np.flatnonzero(state.member & state.present & (state.role != FACILITATOR))
+    groups = state.groups()
+    people = groups.members
     if people.size == 0:
         return out
     stage = state.stage[people]
     active = (stage == TRYING) | (stage == ADOPTED)
     has_news = row_any(active)
     trust = _mean_trust(state, scenario.trust.initial)[people]
-    facilitators = bool(((state.role == FACILITATOR) & state.present).any())
+    facilitators = groups.n_facilitators > 0
     expert = np.flatnonzero(state.expert_known)
     for ch in channels:
         if ch.created_by == "facilitators" and not network_alive:

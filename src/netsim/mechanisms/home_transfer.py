@@ -25,8 +25,16 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import (ADOPTED, AWARE, FACILITATOR, RESOURCE_TEACHER, UNAWARE, State, row_any,
-                          row_max, row_sum)
+from netsim.state import (
+    ADOPTED,
+    AWARE,
+    FACILITATOR,
+    UNAWARE,
+    State,
+    row_any,
+    row_max,
+    row_sum,
+)
 
 __all__ = ["development_time"]
 
@@ -36,7 +44,7 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     """Run one development-time session at every school; return counters."""
     h = scenario.home
     out = {"sessions": 0.0, "person_hours": 0.0}
-    rts = np.flatnonzero((state.role == RESOURCE_TEACHER) & state.present)
+    rts = state.groups().resource_teachers
     if rts.size == 0:
         return out
     # one presenter per school: the resource teacher with most explicit knowledge

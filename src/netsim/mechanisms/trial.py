@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import ADOPTED, AWARE, DROPPED, FACILITATOR, TRYING, Origin, State
+from netsim.state import ADOPTED, AWARE, DROPPED, TRYING, Origin, State
 
 __all__ = ["distance_factor", "trials"]
 
@@ -47,7 +47,8 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     mot = scenario.motivation
     out = {"trials_started": 0.0, "adoptions": 0.0, "failures": 0.0, "new_versions": 0.0,
            "new_versions_cocreation": 0.0}
-    staff = state.present & (state.role != FACILITATOR)
+    groups = state.groups()
+    staff = groups.staff
 
     n_p = state.n_practices
     # flat views of the (people x practices) arrays, indexed by person * n_practices + practice
@@ -94,8 +95,7 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         if f.size:
             stage[f] = TRYING
             support = np.zeros(f.size)
-            n_fac = int(np.count_nonzero(state.present & (state.role == FACILITATOR)))
-            capacity = n_fac * cfg.guidance_schools_per_facilitator if guidance_available else 0
+            capacity = groups.n_facilitators * cfg.guidance_schools_per_facilitator if guidance_available else 0
             school = state.school[r]
             starting = np.zeros(state.n_schools + 1, dtype=bool)  # last slot: no school (-1)
             starting[school] = True
