@@ -53,11 +53,13 @@ def scatter_add(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 # Reductions along the short practice axis of (people x practices) arrays. NumPy's
 # ``x.sum(axis=1)`` & co. run an inner loop of a few elements per row and cost ~20-60 us on the
-# default (1,150 x 6) arrays; these do the same in a few microseconds.
+# default (1,150 x 6) arrays; these do the same in a few microseconds. Below ~300 rows NumPy's
+# own reductions are as fast and are used.
+_SMALL = 300
 
 def row_sum(x: np.ndarray) -> np.ndarray:
     """Sum of each row of a float array."""
-    return x @ np.ones(x.shape[1])
+    return x.sum(axis=1) if x.shape[0] < _SMALL else x @ np.ones(x.shape[1])
 
 
 def row_count(mask: np.ndarray) -> np.ndarray:
@@ -68,11 +70,13 @@ def row_count(mask: np.ndarray) -> np.ndarray:
 
 def row_any(mask: np.ndarray) -> np.ndarray:
     """Whether each row of a boolean array has a True value."""
-    return row_count(mask) > 0
+    return mask.any(axis=1) if mask.shape[0] < _SMALL else row_count(mask) > 0
 
 
 def row_max(x: np.ndarray) -> np.ndarray:
     """Maximum of each row."""
+    if x.shape[0] < _SMALL:
+        return x.max(axis=1)
     out = x[:, 0].copy()
     for c in range(1, x.shape[1]):
         np.maximum(out, x[:, c], out=out)
@@ -264,9 +268,9 @@ class TieStore:
 class Groups:
     """Who is present in which group: masks and rows the weekly mechanisms share.
 
-    Derived from ``role``, ``member`` and ``school`` (fixed for a run) and ``present`` (changes
-    when a key person leaves or is replaced); :meth:`State.groups` recomputes it when any of
-    them changed.
+    Derived from ``role``, ``member`` and ``school`` (fixed for a run: assign new arrays rather
+    than change them in place) and ``present`` (changes when a key person leaves or is
+    replaced); :meth:`State.groups` recomputes it when any of them changed.
     """
 
     all_present: bool
@@ -277,6 +281,7 @@ class Groups:
     resource_teachers: np.ndarray  # rows of present resource teachers
     n_facilitators: int           # present facilitators
     school_staff: np.ndarray      # mask: present staff with a school
+    school_rows: np.ndarray       # rows of school_staff
     school_of_staff: np.ndarray   # school of each person in school_staff
     school_size: np.ndarray       # present staff per school
 
@@ -322,6 +327,7 @@ class State:
     _colleague_degree: np.ndarray | None = field(default=None, repr=False)
     _groups: Groups | None = field(default=None, repr=False)
     _groups_key: bytes = field(default=b"", repr=False)
+    _groups_fixed: tuple = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         # mechanisms write through flat views (``x.reshape(-1)``) of the person x practice
@@ -332,8 +338,10 @@ class State:
 
     def groups(self) -> Groups:
         """The present groups (:class:`Groups`), recomputed only when who is present changed."""
-        key = b"".join(a.tobytes() for a in (self.present, self.role, self.member, self.school))
-        if self._groups is None or key != self._groups_key:
+        key = self.present.tobytes()
+        fixed = (self.role, self.member, self.school)  # fixed for a run: compared by identity
+        if (self._groups is None or key != self._groups_key
+                or any(a is not b for a, b in zip(fixed, self._groups_fixed, strict=True))):
             staff = (self.role != FACILITATOR) & self.present
             member_staff = staff & self.member
             school_staff = staff & (self.school >= 0)
@@ -347,13 +355,14 @@ class State:
                 resource_teachers=np.flatnonzero((self.role == RESOURCE_TEACHER) & self.present),
                 n_facilitators=int(np.count_nonzero((self.role == FACILITATOR) & self.present)),
                 school_staff=school_staff,
+                school_rows=np.flatnonzero(school_staff),
                 school_of_staff=school_of_staff,
                 school_size=np.bincount(school_of_staff, minlength=self.n_schools),
             )
             for value in vars(self._groups).values():
                 if isinstance(value, np.ndarray):
                     value.flags.writeable = False
-            self._groups_key = key
+            self._groups_key, self._groups_fixed = key, fixed
         return self._groups
 
     def colleague_rows(self) -> np.ndarray:

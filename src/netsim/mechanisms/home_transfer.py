@@ -28,7 +28,6 @@ from netsim.config import Scenario
 from netsim.state import (
     ADOPTED,
     AWARE,
-    FACILITATOR,
     UNAWARE,
     State,
     row_any,
@@ -74,12 +73,12 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
 
     presenter_of = np.full(state.n_schools, -1, dtype=np.int64)
     presenter_of[schools] = np.arange(rts.size)
-    in_school = state.school >= 0
-    slot = np.full(state.n_people, -1, dtype=np.int64)
-    slot[in_school] = presenter_of[state.school[in_school]]
-    listeners = np.flatnonzero((slot >= 0) & state.present & (state.role != FACILITATOR))
-    listeners = listeners[listeners != rts[slot[listeners]]]
-    s = slot[listeners]
+    groups = state.groups()
+    slot = presenter_of[groups.school_of_staff]  # present staff of schools with a presenter
+    sel = slot >= 0
+    listeners, s = groups.school_rows[sel], slot[sel]
+    sel = listeners != rts[s]
+    listeners, s = listeners[sel], s[sel]
     n_p = state.n_practices
     to = listeners * n_p + practice[s]      # flat (listener, practice) slots
     frm = (rts * n_p + practice)[s]         # flat (presenter, practice) slots
