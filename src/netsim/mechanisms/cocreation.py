@@ -25,7 +25,7 @@ import numpy as np
 
 from netsim.config import Scenario
 from netsim.mechanisms.dynamics import rank_at_ends
-from netsim.state import ADOPTED, TRYING, State
+from netsim.state import ADOPTED, TRYING, State, nonzero2
 
 __all__ = ["component_labels", "form_groups", "work"]
 
@@ -46,12 +46,23 @@ def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         np.minimum.at(new, b, low)
         while True:  # pointer jumping: follow labels to their roots
             jumped = new[new]
-            if np.array_equal(jumped, new):
+            if (jumped == new).all():
                 break
             new = jumped
-        if np.array_equal(new, label):
+        if (new == label).all():
             return label
         label = new
+
+
+def _rank_sorted(values: np.ndarray) -> np.ndarray:
+    """Index of each value among the distinct values of a non-decreasing array (what
+    ``np.unique(values, return_inverse=True)[1]`` gives, without sorting again)."""
+    if values.size == 0:
+        return np.empty(0, dtype=np.int64)
+    new = np.empty(values.size, dtype=np.int64)
+    new[0] = 0
+    np.not_equal(values[1:], values[:-1], out=new[1:], casting="unsafe")
+    return np.cumsum(new)
 
 
 def form_groups(state: State, scenario: Scenario) -> int:
@@ -74,7 +85,9 @@ def form_groups(state: State, scenario: Scenario) -> int:
     sel = np.flatnonzero(strong)
     sel = sel[rank_at_ends(ties, sel) < 2]
     labels = component_labels(state.n_people, a[sel], b[sel])
-    involved = np.unique(np.concatenate([a[sel], b[sel]]))
+    involved = np.zeros(state.n_people, dtype=bool)
+    involved[a[sel]] = involved[b[sel]] = True
+    involved = np.flatnonzero(involved)
     comp = labels[involved]
     order = np.lexsort((involved, comp))
     involved, comp = involved[order], comp[order]
@@ -82,12 +95,12 @@ def form_groups(state: State, scenario: Scenario) -> int:
     pos = np.arange(comp.size) - np.maximum.accumulate(np.where(starts, np.arange(comp.size), 0))
     chunk = pos // cfg.max_group_size
     key = comp * (comp.size + 1) + chunk
-    _, gid = np.unique(key, return_inverse=True)
+    gid = _rank_sorted(key)
     sizes = np.bincount(gid)
     solo = sizes[gid] < 2
     gid = np.where(solo, -1, gid)
     keep = ~solo
-    _, gid_c = np.unique(gid[keep], return_inverse=True)
+    gid_c = _rank_sorted(gid[keep])
     state.cocreation_group[involved[keep]] = gid_c
     n_groups = int(gid_c.max()) + 1 if gid_c.size else 0
     dist = np.zeros(n_groups)
@@ -112,21 +125,27 @@ def work(state: State, scenario: Scenario, rng: np.random.Generator,
         return out
     g = state.cocreation_group[members]
     n_groups = int(g.max()) + 1
-    best = np.zeros((n_groups, state.n_practices))
-    np.maximum.at(best, g, state.knowledge[members])
-    gap = np.maximum(best[g] - state.knowledge[members], 0)
-    state.knowledge[members] += cfg.knowledge_rate * gap
+    n_p = state.n_practices
+    knowledge = np.take(state.knowledge, members, axis=0)
+    best = np.zeros((n_groups, n_p))
+    np.maximum.at(best, g, knowledge)
+    gap = np.maximum(np.take(best, g, axis=0) - knowledge, 0)
+    state.knowledge[members] = knowledge + cfg.knowledge_rate * gap
     # share the best adopted version within each group
-    adopted = state.stage[members] == ADOPTED
-    q = np.where(adopted, state.quality[members], -1.0)
-    best_q = np.full((n_groups, state.n_practices), -1.0)
+    adopted = np.take(state.stage, members, axis=0) == ADOPTED
+    q = np.where(adopted, np.take(state.quality, members, axis=0), -1.0)
+    best_q = np.full((n_groups, n_p), -1.0)
     np.maximum.at(best_q, g, q)
-    r, c = np.nonzero(adopted & (q >= best_q[g]))
+    best_q_m = np.take(best_q, g, axis=0)  # per member
+    r, c = nonzero2(adopted & (q >= best_q_m))
     if r.size:
-        holder_v = np.full((n_groups, state.n_practices), -1, dtype=np.int64)
+        holder_v = np.full((n_groups, n_p), -1, dtype=np.int64)
         holder_v[g[r], c] = state.version[members[r], c]
-        mr, mc = np.nonzero(holder_v[g] >= 0)
-        state.learn_versions(members[mr], mc, holder_v[g[mr], mc], best_q[g[mr], mc])
+        holder_v_m = np.take(holder_v, g, axis=0).reshape(-1)
+        f = np.flatnonzero(holder_v_m >= 0)  # flat (member position, practice)
+        mr = f // n_p
+        state.learn_versions_flat(members.take(mr) * n_p + (f - mr * n_p), holder_v_m.take(f),
+                                  best_q_m.reshape(-1).take(f))
     ties = state.member_ties
     a, b = ties.a, ties.b
     same = (state.cocreation_group[a] >= 0) & (state.cocreation_group[a]

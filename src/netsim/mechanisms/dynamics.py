@@ -28,7 +28,8 @@ def rank_at_ends(ties: TieStore, sel: np.ndarray) -> np.ndarray:
     """For the selected ties, the larger of their two ranks by trust at either end (0 = each
     end's most trusted tie among the selected)."""
     ends = np.concatenate([ties.a[sel], ties.b[sel]])
-    tr = np.tile(ties.trust[sel], 2)
+    trust = ties.trust[sel]
+    tr = np.concatenate([trust, trust])
     order = np.lexsort((-tr, ends))
     ends_o = ends[order]
     starts = np.empty(ends_o.size, dtype=bool)
