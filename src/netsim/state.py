@@ -38,6 +38,7 @@ __all__ = [
     "row_max",
     "row_sum",
     "scatter_add",
+    "slots",
 ]
 
 
@@ -47,8 +48,23 @@ def scatter_add(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     if values.ndim == 1:
         return np.bincount(index, values, minlength=n)
     k = values.shape[1]
-    flat = (index[:, None] * k + np.arange(k)).ravel()
-    return np.bincount(flat, values.ravel(), minlength=n * k).reshape(n, k)
+    return np.bincount(slots(index, k), values.ravel(), minlength=n * k).reshape(n, k)
+
+
+_PRACTICE_INDEX: dict[int, np.ndarray] = {}
+
+
+def slots(rows: np.ndarray, n_practices: int) -> np.ndarray:
+    """Flat indices ``row * n_practices + practice`` of every practice of each row, row by row
+    (what ``(rows[:, None] * n_practices + np.arange(n_practices)).ravel()`` gives, at a
+    fraction of the cost of that broadcast)."""
+    need = rows.size * n_practices
+    index = _PRACTICE_INDEX.get(n_practices)
+    if index is None or index.size < need:
+        index = np.tile(np.arange(n_practices), max(2 * rows.size, 4096))
+        index.flags.writeable = False
+        _PRACTICE_INDEX[n_practices] = index
+    return np.repeat(rows * n_practices, n_practices) + index[:need]
 
 
 # Reductions along the short practice axis of (people x practices) arrays. NumPy's

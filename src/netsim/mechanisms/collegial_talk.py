@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from netsim.config import Scenario
-from netsim.state import ADOPTED, TRYING, State
+from netsim.state import ADOPTED, TRYING, State, slots
 
 __all__ = ["exchange_over_edges", "talk"]
 
@@ -35,21 +35,22 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
     if dst.size == 0:
         return 0.0
     n, n_p = state.n_people, state.n_practices
-    w = (weight / np.maximum(degree, 1))[:, None]
+    w = weight / np.maximum(degree, 1)
     # row gathers with np.take and one bincount over flat (person, practice) slots: several
     # times faster than fancy indexing and a bincount per practice on these small arrays
     gap = np.take(state.knowledge, src, axis=0)
     gap -= np.take(state.knowledge, dst, axis=0)
     np.maximum(gap, 0, out=gap)
-    gap *= w
-    slot = (dst[:, None] * n_p + np.arange(n_p)).ravel()
-    delta = np.bincount(slot, gap.ravel(), minlength=n * n_p).reshape(n, n_p)
+    gap = gap.reshape(-1)
+    gap *= np.repeat(w, n_p)  # faster than broadcasting w[:, None] over the short rows
+    slot = slots(dst, n_p)
+    delta = np.bincount(slot, gap, minlength=n * n_p).reshape(n, n_p)
     delta *= knowledge_rate
     np.minimum(delta, 1 - state.knowledge, out=delta)
     st = np.take(state.stage, src, axis=0)
     adopted = st == ADOPTED
     ad = np.flatnonzero(adopted)  # only adopted entries carry inspiration
-    ins = inspiration * np.bincount(slot.take(ad), w.ravel().take(ad // n_p),
+    ins = inspiration * np.bincount(slot.take(ad), w.take(ad // n_p),
                                     minlength=n * n_p).reshape(n, n_p)
     np.minimum(ins, 1.0, out=ins)
     state.knowledge += delta
