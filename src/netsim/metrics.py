@@ -103,7 +103,7 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
     out["schools_changed"] = float(np.count_nonzero(school_share >= school_change_share)
                                    / school_share.size) if school_share.size else math.nan
     out["school_inequality"] = gini(school_share)
-    adopted_staff = np.flatnonzero(adopted_st & staff[:, None])
+    adopted_staff = np.flatnonzero(adopted_st.reshape(-1) & groups.staff_slots)
     if adopted_staff.size:  # version ids are unique across practices
         out["version_quality"] = float(state.quality.reshape(-1).take(adopted_staff).sum()
                                        / adopted_staff.size)

@@ -291,6 +291,7 @@ class Groups:
 
     all_present: bool
     staff: np.ndarray             # mask: present school staff (not facilitators)
+    staff_slots: np.ndarray       # staff repeated per practice: a mask of flat (person, practice)
     member_staff: np.ndarray      # mask: present members who are staff
     colleague_staff: np.ndarray   # mask: present staff who are not members
     members: np.ndarray           # rows of member_staff
@@ -365,6 +366,7 @@ class State:
             self._groups = Groups(
                 all_present=bool(self.present.all()),
                 staff=staff,
+                staff_slots=np.repeat(staff, self.n_practices),
                 member_staff=member_staff,
                 colleague_staff=staff & ~self.member,
                 members=np.flatnonzero(member_staff),

@@ -56,7 +56,7 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     trial_support = state.trial_support.reshape(-1)
 
     # conclude running trials
-    f = np.flatnonzero((state.stage == TRYING) & staff[:, None])
+    f = np.flatnonzero((stage == TRYING) & groups.staff_slots)
     if f.size:
         f = f[rng.random(f.size) < 1.0 / cfg.mean_trial_weeks]
         r = f // n_p
@@ -84,10 +84,9 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     # start new trials
     if start_new:
         mandate_ok = scenario.home.mandate_strength >= scenario.home.strong_mandate
-        willing = staff & (~state.resistant | mandate_ok)
-        eligible = ((state.stage == AWARE) & (state.knowledge >= cfg.min_knowledge)
-                    & willing[:, None])
-        f = np.flatnonzero(eligible & (state.inspiration > 0))
+        willing = groups.staff_slots if mandate_ok else np.repeat(staff & ~state.resistant, n_p)
+        f = np.flatnonzero((stage == AWARE) & (state.knowledge.reshape(-1) >= cfg.min_knowledge)
+                           & willing & (state.inspiration.reshape(-1) > 0))
         r = f // n_p
         p = cfg.trial_rate * state.motivation[r] * state.inspiration.reshape(-1).take(f)
         start = rng.random(f.size) < p
