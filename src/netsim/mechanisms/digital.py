@@ -70,22 +70,25 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
     people = groups.members
     if people.size == 0:
         return out
-    stage = state.stage[people]
+    n_p = state.n_practices
+    stage = np.take(state.stage, people, axis=0)
     active = (stage == TRYING) | (stage == ADOPTED)
     has_news = row_any(active)
-    trust = _mean_trust(state, scenario.trust.initial)[people]
+    trust_factor = 0.5 + 0.5 * _mean_trust(state, scenario.trust.initial)[people]
     facilitators = groups.n_facilitators > 0
     expert = np.flatnonzero(state.expert_known)
     for ch in channels:
         if ch.created_by == "facilitators" and not network_alive:
             continue
-        p_post = cfg.post_prob * (1 - cfg.formality_post_penalty * ch.formality) * (
-            0.5 + 0.5 * trust)
+        p_post = cfg.post_prob * (1 - cfg.formality_post_penalty * ch.formality) * trust_factor
         post = np.flatnonzero(has_news & (rng.random(people.size) < p_post))
         rows = people[post]
         # each poster shares the best active practice they hold
-        k = np.where(active[post], state.quality[rows], -1.0).argmax(axis=1)
-        new_p, new_v, new_q = k, state.version[rows, k], state.quality[rows, k]
+        k = np.where(active[post], np.take(state.quality, rows, axis=0), -1.0).argmax(axis=1)
+        posted = rows * n_p + k
+        new_p = k
+        new_v = state.version.reshape(-1).take(posted)
+        new_q = state.quality.reshape(-1).take(posted)
         n_member_posts = float(rows.size)
         if ch.created_by == "facilitators" and facilitators and expert.size:
             e = int(expert[rng.integers(expert.size)])
@@ -106,7 +109,7 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
         if readers.size == 0:
             continue
         pick = rng.integers(0, pool_p.size, readers.size)
-        slot = readers * state.n_practices + pool_p.take(pick)
+        slot = readers * n_p + pool_p.take(pick)
         knowledge = state.knowledge.reshape(-1)
         kn = knowledge.take(slot)
         knowledge[slot] = kn + cfg.read_knowledge * (1 - kn)
