@@ -6,7 +6,19 @@ import numpy as np
 import pytest
 from conftest import T, make_state
 
-from netsim.state import SWITCH_MARGIN, Stage, TieStore, Versions, scatter_add
+from netsim.state import (
+    SWITCH_MARGIN,
+    Stage,
+    TieStore,
+    Versions,
+    nonzero2,
+    row_any,
+    row_count,
+    row_max,
+    row_sum,
+    scatter_add,
+    slots,
+)
 
 
 def test_tie_store_creates_once_and_is_symmetric():
@@ -78,3 +90,69 @@ def test_state_views():
     assert st.n_people == 3 and st.n_practices == 1 and st.n_schools == 1
     assert st.staff.tolist() == [True, True, False]
     assert st.adopted_any().tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("n_rows", [0, 7, 1_000])  # NumPy's reductions below 300 rows, own above
+def test_row_reductions_and_nonzero_match_numpy(n_rows):
+    rng = np.random.default_rng(n_rows)
+    x = rng.random((n_rows, 6))
+    mask = x < 0.3
+    assert np.array_equal(row_count(mask), mask.sum(axis=1))
+    assert row_count(mask).dtype == np.int64
+    assert np.array_equal(row_any(mask), mask.any(axis=1))
+    if n_rows:
+        assert np.array_equal(row_max(x), x.max(axis=1))
+    assert row_sum(x) == pytest.approx(x.sum(axis=1), rel=1e-12)
+    rows, cols = nonzero2(mask)
+    expected_rows, expected_cols = np.nonzero(mask)
+    assert np.array_equal(rows, expected_rows) and np.array_equal(cols, expected_cols)
+
+
+def test_slots_are_row_major_flat_indices():
+    rows = np.array([4, 0, 4, 2])
+    assert slots(rows, 3).tolist() == [12, 13, 14, 0, 1, 2, 12, 13, 14, 6, 7, 8]
+    big = np.arange(10_000)  # beyond the cached index: it grows
+    assert np.array_equal(slots(big, 3), np.arange(30_000))
+    assert slots(np.empty(0, dtype=np.int64), 3).size == 0
+
+
+def test_scatter_add_2d_sums_in_input_order_exactly():
+    # one flat bincount gives the same bits as one bincount per column
+    rng = np.random.default_rng(1)
+    idx = rng.integers(0, 50, 5_000)
+    vals = rng.random((5_000, 4)) * 1e3
+    per_column = np.stack([np.bincount(idx, vals[:, c], minlength=50) for c in range(4)], axis=1)
+    assert np.array_equal(scatter_add(idx, vals, 50), per_column)
+
+
+def test_learn_versions_flat_is_learn_versions():
+    st_a = make_state([T, T, T], [0, 0, 0], n_practices=2)
+    st_b = make_state([T, T, T], [0, 0, 0], n_practices=2)
+    people, practices = np.array([0, 1, 1, 2, 0]), np.array([1, 0, 0, 1, 1])
+    versions, qualities = np.array([3, 4, 5, 6, 7]), np.array([0.2, 0.5, 0.6, 0.3, 0.9])
+    st_a.learn_versions(people, practices, versions, qualities)
+    st_b.learn_versions_flat(people * 2 + practices, versions, qualities)
+    for name in ("stage", "version", "quality"):
+        assert np.array_equal(getattr(st_a, name), getattr(st_b, name))
+    assert st_a.version[0, 1] == 7 and st_a.version[1, 0] == 5  # the best of repeated pairs
+
+
+def test_groups_follow_presence_and_are_read_only():
+    st = make_state([T, 1, 2, 3], [0, 0, 0, -1])  # teacher, resource teacher, leader, facilitator
+    st.member[:] = [False, True, True, True]
+    g = st.groups()
+    assert g is st.groups()  # cached while nobody comes or goes
+    assert g.staff.tolist() == [True, True, True, False]
+    assert g.members.tolist() == [1, 2] and g.resource_teachers.tolist() == [1]
+    assert g.n_facilitators == 1 and g.school_size.tolist() == [3]
+    assert g.staff_slots.tolist() == g.staff.tolist()  # one practice
+    with pytest.raises(ValueError):
+        g.staff[0] = False
+    st.present[1] = False  # the resource teacher leaves
+    g2 = st.groups()
+    assert g2 is not g
+    assert g2.members.tolist() == [2] and g2.resource_teachers.size == 0
+    assert g2.colleague_staff.tolist() == [True, False, False, False]
+    assert g2.school_rows.tolist() == [0, 2] and g2.school_size.tolist() == [2]
+    st.present[3] = False
+    assert st.groups().n_facilitators == 0 and not st.groups().all_present

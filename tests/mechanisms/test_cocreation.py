@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import R, hold, make_scenario, make_state
+from scipy import sparse
+from scipy.sparse import csgraph
 
-from netsim.mechanisms.cocreation import form_groups, work
+from netsim.mechanisms.cocreation import _rank_sorted, component_labels, form_groups, work
 from netsim.state import Stage
 
 SC = dict(cocreation__threshold=0.75, cocreation__max_group_size=4,
@@ -70,3 +72,25 @@ def test_work_without_groups_does_nothing(rng):
     before = state.knowledge.copy()
     out = work(state, make_scenario(**SC), rng, week=1)
     assert out["person_hours"] == 0 and (state.knowledge == before).all()
+
+
+def test_component_labels_match_scipy_and_label_by_smallest_node():
+    assert component_labels(5, np.array([3, 1]), np.array([4, 3])).tolist() == [0, 1, 2, 1, 1]
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(1, 60))
+        m = int(rng.integers(0, 80))
+        a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+        mat = sparse.csr_array((np.ones(2 * m), (np.r_[a, b], np.r_[b, a])), shape=(n, n))
+        _, expected = csgraph.connected_components(mat, directed=False)
+        labels = component_labels(n, a, b)
+        # same components, numbered in the same order
+        assert np.array_equal(np.unique(labels, return_inverse=True)[1], expected)
+        assert np.all(labels <= np.arange(n)) and np.all(labels[labels] == labels)
+
+
+def test_rank_sorted_is_unique_inverse_of_a_sorted_array():
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        v = np.sort(rng.integers(0, 20, int(rng.integers(0, 30))))
+        assert np.array_equal(_rank_sorted(v), np.unique(v, return_inverse=True)[1])
