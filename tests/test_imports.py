@@ -74,6 +74,16 @@ def test_public_api_is_unchanged() -> None:
     assert metrics.__name__ == "netsim.metrics"
 
 
+def test_submodules_an_eager_import_loaded_are_still_attributes_of_the_package() -> None:
+    names = ("agents", "config", "mechanisms", "metrics", "model", "population", "state")
+    loaded = loaded_after(f"""
+        import importlib, netsim
+        for name in {names!r}:
+            assert getattr(netsim, name) is importlib.import_module("netsim." + name), name
+        """)
+    assert loaded["netsim.model"] and loaded["mesa"]
+
+
 @pytest.mark.slow
 def test_a_parallel_sweeps_parent_process_does_not_load_the_model(tmp_path: Path) -> None:
     loaded = loaded_after(f"""

@@ -48,14 +48,20 @@ _LAZY: dict[str, str] = {
     "load_scenario": "netsim.config",
     "validate": "netsim.config",
 }
+# submodules that an eager ``import netsim`` used to load, so ``netsim.model`` etc. still work
+# after a bare ``import netsim``
+_SUBMODULES = frozenset({"agents", "config", "mechanisms", "metrics", "model", "population",
+                         "state"})
 
 
 def __getattr__(name: str) -> Any:
-    """Import a public name from its module on first access and keep it in the package."""
-    module = _LAZY.get(name)
-    if module is None:
+    """Import a public name (or submodule) on first access and keep it in the package."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 
