@@ -6,8 +6,8 @@ Runs the real command, 50 points x 20 replicates with the joblib launcher on 2 w
         hydra/launcher=joblib hydra.launcher.n_jobs=2 hydra.sweep.dir=<temporary folder>
 
 and prints the wall time and where it went: start-up and checking the sweep before Hydra
-launches, the wait until the first job finishes (Hydra composing every job's config, workers
-starting and importing netsim), the simulation itself (sum of the jobs' times, from
+launches, the wait until the first job starts working (workers starting and importing netsim
+and the model, Hydra composing the job's config), the simulation itself (sum of the jobs' times, from
 ``progress.jsonl``) and the rest (Hydra's per-job overhead, writing results).
 
     python benchmarks/sweep_speed.py                       # the benchmark
@@ -72,8 +72,8 @@ def main() -> None:
               f"CPU time of all processes: {cpu:.0f} s; "
               f"load average after: {os.getloadavg()[0]:.1f}")
         print(f"  start-up + checking the sweep      {launch:6.1f} s")
-        print(f"  until the first job starts working {first:6.1f} s  (Hydra composes every "
-              "job's config; workers start and import netsim)")
+        print(f"  until the first job starts working {first:6.1f} s  (workers start and "
+              "import netsim and the model; Hydra composes the job's config)")
         print(f"  simulation, sum over jobs          {compute:6.1f} s  = "
               f"{compute / max(1, len(records) * args.replicates):.3f} s per replicate; "
               f"/ {workers} worker(s) = {compute / workers:.1f} s")

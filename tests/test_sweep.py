@@ -6,6 +6,7 @@ launchers) in a temporary folder on a tiny scenario; the others build sweep fold
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -76,6 +77,16 @@ def test_progress_line_shows_count_and_time_left() -> None:
                            eta_seconds=75.0, elapsed_seconds=25.0)
     assert out.line() == ("[5/20] job 4 done: 20 replicates in 1.2 s (formality=0.2); "
                           "0:00:25 elapsed, about 0:01:15 left")
+
+
+def test_a_process_that_ran_jobs_skips_the_last_garbage_collection_at_exit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    registered: list[object] = []
+    monkeypatch.setattr(sweep, "_fast_exit_registered", False)
+    monkeypatch.setattr(sweep.atexit, "register", registered.append)
+    sweep._register_fast_exit()
+    sweep._register_fast_exit()  # every job calls it; registered once per process
+    assert registered == [gc.freeze]
 
 
 # --------------------------------------------------------------------------------------------

@@ -181,8 +181,10 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
     finally:
         GlobalHydra.instance().clear()
     # a network file that exists but cannot be parsed must also stop the command here
-    from netsim.population import load_graph
+    files = sorted({sc.network.file for sc in checked if sc.network.file})
+    if files:
+        from netsim.population import load_graph  # SciPy: only when there is a file to read
 
-    for path in sorted({sc.network.file for sc in checked if sc.network.file}):
-        load_graph(path)
+        for path in files:
+            load_graph(path)
     return checked

@@ -18,12 +18,14 @@ import tempfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from netsim.config import scenario_to_dict
-from netsim.runner import RunResult, point_key
+
+if TYPE_CHECKING:  # polars and the runner (which imports the model) load when first needed
+    import polars as pl
+
+    from netsim.runner import RunResult
 
 __all__ = ["SERIES_FILE", "SUMMARY_FILE", "PROVENANCE_FILE", "atomic_write", "provenance",
            "read_run", "write_run"]
@@ -73,6 +75,8 @@ def _package_versions() -> dict[str, str | None]:
 
 def provenance(result: RunResult, **extra: Any) -> dict[str, Any]:
     """Everything needed to reproduce ``result``."""
+    from netsim.runner import point_key
+
     versions = dict(_package_versions())
     sc = result.scenario
     return {
@@ -108,6 +112,8 @@ def write_run(folder: Path | str, result: RunResult, **extra: Any) -> Path:
 
 def read_run(folder: Path | str) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Any]]:
     """Read a run folder written by :func:`write_run`: (summary, series, provenance)."""
+    import polars as pl
+
     folder = Path(folder)
     return (pl.read_parquet(folder / SUMMARY_FILE), pl.read_parquet(folder / SERIES_FILE),
             json.loads((folder / PROVENANCE_FILE).read_text()))
