@@ -76,12 +76,13 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
     a_member = np.count_nonzero(adopted & member)
     a_all = np.count_nonzero(adopted & staff)
     knowledge = row_sum(state.knowledge) / state.n_practices
-    k_member, k_all = float(knowledge @ member), float(knowledge @ staff)
+    # masked sums, not dot products: BLAS would start threads that compete with sweep workers
+    k_member, k_all = float(knowledge[member].sum()), float(knowledge[staff].sum())
     out: dict[str, float] = {
         "adoption_members": _ratio(a_member, n_member),
         "adoption_colleagues": _ratio(a_all - a_member, n_colleague),
         "adoption_all": _ratio(a_all, n_all),
-        "practice_adoption": _ratio(float(n_adopted_practices @ staff),
+        "practice_adoption": _ratio(float(n_adopted_practices[staff].sum()),
                                     n_all * state.n_practices),
         "knowledge_members": _ratio(k_member, n_member),
         "knowledge_all": _ratio(k_all, n_all),

@@ -74,8 +74,14 @@ def slots(rows: np.ndarray, n_practices: int) -> np.ndarray:
 _SMALL = 300
 
 def row_sum(x: np.ndarray) -> np.ndarray:
-    """Sum of each row of a float array."""
-    return x.sum(axis=1) if x.shape[0] < _SMALL else x @ np.ones(x.shape[1])
+    """Sum of each row of a float array (left to right; no BLAS call, so no threads that would
+    compete with parallel sweep workers)."""
+    if x.shape[0] < _SMALL:
+        return x.sum(axis=1)
+    out = x[:, 0].copy()
+    for c in range(1, x.shape[1]):
+        out += x[:, c]
+    return out
 
 
 def row_count(mask: np.ndarray) -> np.ndarray:
