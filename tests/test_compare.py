@@ -100,14 +100,33 @@ def test_unknown_baseline_subprocess_has_no_traceback(sweep):
     assert "available arms" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_missing_collected_folder_says_run_collect(tmp_path, monkeypatch, capsys):
-    (tmp_path / "0").mkdir()
-    monkeypatch.setitem(sys.modules, "netsim.sweep", None)  # as if collect did not exist
-    code = cli.main(["compare", str(tmp_path), "--baseline", "x=1"])
-    err = capsys.readouterr().err
-    assert code == 2 and "run `netsim collect" in err
+def test_missing_sweep_folder_is_a_clear_error(tmp_path, capsys):
     assert cli.main(["compare", str(tmp_path / "nowhere"), "--baseline", "x=1"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_results_newer_than_the_collected_tables_are_collected_again(tmp_path, caplog):
+    """A sweep extended after `netsim collect` (a new job, a re-run job): compare must not
+    read the stale tables."""
+    folder = build_sweep(tmp_path / "s", "meeting_interval_weeks", [3, 6], 2, years=0.1)
+    summary, _ = load_collected(folder)
+    assert summary["arm"].n_unique() == 2
+    extra = run_scenario(load_scenario(overrides={"meeting_interval_weeks": 12,
+                                                  "calendar.years": 0.1}), 2)
+    write_run(folder / "2", extra, overrides=["meeting_interval_weeks=12"])
+    collected = folder / "collected" / "summary.parquet"
+    older = (folder / "2" / "summary.parquet").stat().st_mtime_ns - 10**9
+    os.utime(collected, ns=(older, older))  # collected before the new job finished
+    with caplog.at_level("WARNING"):
+        summary, series = load_collected(folder)
+    assert "collecting again" in caplog.text
+    assert sorted(summary["arm"].unique()) == ["meeting_interval_weeks=12",
+                                               "meeting_interval_weeks=3",
+                                               "meeting_interval_weeks=6"]
+    assert series is not None and series["arm"].n_unique() == 3
+    caplog.clear()
+    load_collected(folder)  # now current: read as it is
+    assert "collecting again" not in caplog.text
 
 
 def test_folder_without_finished_jobs_is_a_clear_error(tmp_path, capsys):
@@ -137,7 +156,6 @@ def test_leaders_taking_part_raise_colleague_adoption(tmp_path):
 @pytest.mark.slow
 def test_real_sweep_through_hydra_and_collect(tmp_path):
     """`netsim run -m` + `netsim collect` + `netsim compare` as a user runs them."""
-    pytest.importorskip("netsim.sweep", reason="netsim collect (sweeps) not available yet")
     sweep_dir = tmp_path / "mi"
     run = [sys.executable, "-m", "netsim.cli"]
     env = {**os.environ, "MPLBACKEND": "Agg"}

@@ -270,8 +270,9 @@ def load_collected(sweep_dir: Path | str, series_columns: Sequence[str] | None =
                    ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Read ``<sweep_dir>/collected/{summary,timeseries}.parquet``.
 
-    Collects the sweep first (:func:`netsim.sweep.collect`) when ``collected/`` is missing and
-    that function is available.
+    Collects the sweep first (:func:`netsim.sweep.collect`) when ``collected/`` is missing or
+    older than the sweep's results (it was resumed, extended or re-run since), so a comparison
+    always sees every finished job.
 
     Args:
         sweep_dir: the sweep folder.
@@ -289,14 +290,14 @@ def load_collected(sweep_dir: Path | str, series_columns: Sequence[str] | None =
         raise CompareError(f"sweep folder {str(folder)!r} does not exist")
     collected = folder / "collected"
     summary_path, series_path = collected / "summary.parquet", collected / "timeseries.parquet"
-    if not summary_path.is_file():
-        try:
-            from netsim.sweep import collect  # type: ignore[import-not-found]
-        except ImportError:
-            raise CompareError(f"{str(folder)!r} has no collected results "
-                               f"({summary_path} is missing); run `netsim collect {folder}` "
-                               "first") from None
-        log.info("collecting %s", folder)
+    from netsim.sweep import collect, collected_is_current
+
+    if not collected_is_current(folder):
+        if summary_path.is_file():
+            log.warning("the results in %s changed since they were collected; collecting again",
+                        folder)
+        else:
+            log.info("collecting %s", folder)
         try:
             collect(folder)
         except (OSError, ValueError) as exc:

@@ -618,6 +618,27 @@ def _read(paths: list[str], jobs: pl.DataFrame, counts: list[int | None]) -> pl.
                      how="horizontal")
 
 
+def collected_is_current(sweep_dir: Path | str) -> bool:
+    """Whether ``<sweep_dir>/collected/`` exists and is newer than every job's results and the
+    sweep's job list (a resumed, extended or re-run sweep makes it stale)."""
+    sweep_dir = Path(sweep_dir)
+    try:
+        collected = os.stat(sweep_dir / COLLECTED_DIR / SUMMARY_FILE).st_mtime_ns
+    except OSError:
+        return False
+    newest = 0
+    for entry in os.scandir(sweep_dir):
+        if entry.name == COLLECTED_DIR:
+            continue
+        path = os.path.join(entry.path, SUMMARY_FILE) if entry.is_dir() else entry.path
+        if entry.is_dir() or entry.name == SWEEP_FILE:
+            try:
+                newest = max(newest, os.stat(path).st_mtime_ns)
+            except OSError:
+                continue
+    return collected >= newest
+
+
 def collect(sweep_dir: Path | str, write: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Merge the finished jobs of a sweep into (summary, timeseries) tables.
 
