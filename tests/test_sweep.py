@@ -344,3 +344,29 @@ def test_a_failing_job_is_reported_and_the_others_finish(tmp_path: Path) -> None
     assert "job 3 (network.group_size_min=25 network.group_size_max=20" in status.stdout
     summary, _ = sweep.collect(folder, write=False)
     assert summary.height == 3 * 2
+
+
+def test_progress_counts_each_line_once_across_appends_and_new_sessions(tmp_path):
+    """Progress reads only what was appended since its last look (a 10,000-job sweep must not
+    parse the file 10,000 times over), counts lines other processes appended in between,
+    skips a half-written last line until it is complete, and starts over when a new session
+    replaces the file."""
+    (tmp_path / sweep.SWEEP_FILE).write_text(json.dumps({"n_jobs": 6, "started_unix": 1.0}))
+    progress = tmp_path / sweep.PROGRESS_FILE
+    progress.write_text("")
+    assert sweep._progress(tmp_path, {"job": 0, "status": "done"})[:3] == (1, 1, 6)
+    with open(progress, "a") as fh:  # another worker finished two jobs, one skipped
+        fh.write('{"job": 1, "status": "skipped"}\n{"job": 2, "status": "done"}\n{"job": 3, ')
+    assert sweep._count_progress(progress) == (3, 2)  # job 3's line is still being written
+    with open(progress, "a") as fh:
+        fh.write('"status": "done"}\n')
+    assert sweep._count_progress(progress) == (4, 3)
+    assert sweep._progress(tmp_path, {"job": 4, "status": "failed"})[:2] == (5, 4)
+    with open(progress, "a") as fh:
+        fh.write('{"job": 5, "status": "done"}\n')
+    assert sweep._count_progress(progress) == (6, 5)
+    assert sweep._count_progress(progress) == (6, 5)  # nothing new: nothing counted twice
+    tmp = tmp_path / "new"
+    tmp.write_text('{"job": 0, "status": "done"}\n')
+    os.replace(tmp, progress)  # a new session empties the file (atomic replace)
+    assert sweep._count_progress(progress) == (1, 1)
