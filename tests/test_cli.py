@@ -33,6 +33,11 @@ BAD = [
     (["run", "network.file=missing.csv"], ["network.file", "missing.csv", "no such file"]),
     (["run", "meeting_interval_weeks=3,6"], ["meeting_interval_weeks", "-m"]),
     (["run", "-m", "leader_participation=0.5,1.5"], ["leader_participation", "1.5"]),
+    # a setting the design would silently ignore: study days are in fixed weeks
+    (["run", "scenario=meeting_groups", "meeting_interval_weeks=3"],
+     ["meeting_interval_weeks = 3", "no effect", "calendar.gathering_weeks = [5, 15, 25, 35]"]),
+    (["run", "-m", "+experiment=meeting_interval_weeks", "scenario=meeting_groups"],
+     ["meeting_interval_weeks", "no effect", "calendar.gathering_weeks=[]"]),
     (["frobnicate"], ["frobnicate", "run"]),
 ]
 

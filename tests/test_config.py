@@ -130,3 +130,17 @@ def test_open_bounds_are_exclusive():
     make_scenario(school_change_share=1.0)
     with pytest.raises(ConfigError, match="0 < value <= 1"):
         make_scenario(school_change_share=0.0)
+
+
+def test_a_change_the_design_would_ignore_is_refused():
+    """Meeting groups gather on fixed study days: changing the interval alone would change
+    nothing, silently; with the fixed days cleared it counts."""
+    with pytest.raises(ConfigError, match=r"meeting_interval_weeks = 3 has no effect.*"
+                                          r"calendar\.gathering_weeks = \[5, 15, 25, 35\]"):
+        load_scenario("meeting_groups", {"meeting_interval_weeks": 3})
+    every_3 = load_scenario("meeting_groups", {"meeting_interval_weeks": 3, "calendar": {
+        "gathering_weeks": [], "gathering_hours_list": []}})
+    assert every_3.meeting_interval_weeks == 3 and every_3.calendar.gathering_weeks == []
+    # presets that gather every meeting_interval_weeks take the change as before
+    assert load_scenario("resource_teacher_network",
+                         {"meeting_interval_weeks": 3}).meeting_interval_weeks == 3

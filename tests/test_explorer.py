@@ -117,7 +117,9 @@ def _drawn_people(fig) -> int:
 
 @pytest.mark.parametrize("preset", list_presets())
 def test_every_preset_can_be_explored_and_drawn(preset):
-    model = ExplorerModel(preset, overrides={"calendar.years": 0.2})
+    # with every slider set, as SolaraViz passes them (meeting groups ignore the interval)
+    sliders = {k: c["value"] for k, c in model_params().items() if k != "preset"}
+    model = ExplorerModel(preset, **sliders, overrides={"calendar.years": 0.2})
     for _ in range(4):
         model.step()
     st = model.sim.state

@@ -25,7 +25,13 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from netsim.config import ConfigError, Scenario, configs_dir, scenario_from_dict
+from netsim.config import (
+    ConfigError,
+    Scenario,
+    check_changes_take_effect,
+    configs_dir,
+    scenario_from_dict,
+)
 
 __all__ = ["check_overrides", "list_experiments", "register_configs", "scenario_from_cfg"]
 
@@ -180,6 +186,8 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
                                    else _compose(first[:i] + [v] + first[i + 1:]))
     finally:
         GlobalHydra.instance().clear()
+    for scenario in checked:  # settings this design would silently ignore
+        check_changes_take_effect(scenario, values)
     # a network file that exists but cannot be parsed must also stop the command here
     files = sorted({sc.network.file for sc in checked if sc.network.file})
     if files:

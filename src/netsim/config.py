@@ -23,7 +23,7 @@ import itertools
 import math
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -51,6 +51,7 @@ __all__ = [
     "TrialConfig",
     "TrustConfig",
     "TurnoverConfig",
+    "check_changes_take_effect",
     "configs_dir",
     "list_presets",
     "load_scenario",
@@ -698,6 +699,31 @@ def _dotted_to_nested(overrides: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
+def check_changes_take_effect(scenario: Scenario, changed: Iterable[str]) -> None:
+    """Refuse settings a user changed that this scenario would silently ignore.
+
+    ``meeting_interval_weeks`` has no effect when the scenario gathers in fixed weeks
+    (``calendar.gathering_weeks``, e.g. the meeting-groups design's study days): a sweep of
+    meeting frequency on such a design would show no effect for a reason that is not the
+    model's answer.
+
+    Args:
+        scenario: the scenario as it will run.
+        changed: dotted keys the user set (overrides, swept keys).
+
+    Raises:
+        ConfigError: naming the key, its value and how to make it count.
+    """
+    weeks = scenario.calendar.gathering_weeks
+    if "meeting_interval_weeks" in set(changed) and weeks:
+        raise ConfigError(
+            f"meeting_interval_weeks = {scenario.meeting_interval_weeks} has no effect: this "
+            f"scenario gathers in the fixed weeks calendar.gathering_weeks = {list(weeks)} of "
+            "each school year; set calendar.gathering_weeks=[] and "
+            "calendar.gathering_hours_list=[] as well to gather every meeting_interval_weeks "
+            "weeks instead")
+
+
 def load_scenario(name: str = "resource_teacher_network",
                   overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Load a preset from ``configs/scenario/<name>.yaml`` and apply overrides.
@@ -724,4 +750,19 @@ def load_scenario(name: str = "resource_teacher_network",
     data = {k: v for k, v in data.items() if k != "defaults"}
     if overrides:
         data = _deep_merge(data, _dotted_to_nested(overrides))
-    return scenario_from_dict(data)
+    scenario = scenario_from_dict(data)
+    if overrides:
+        check_changes_take_effect(scenario, _dotted_keys(overrides))
+    return scenario
+
+
+def _dotted_keys(values: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Dotted keys of a mapping given as dotted keys, nested mappings or both."""
+    keys = []
+    for key, value in values.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            keys += _dotted_keys(value, f"{full}.")
+        else:
+            keys.append(full)
+    return keys

@@ -161,7 +161,8 @@ class ExplorerModel(mesa.Model):
         trust_growth: share of the gap to full trust closed per shared session.
         trust_decay: share of trust lost per week without contact.
         formality: the network's formal frame (0 informal, 1 formal).
-        meeting_interval_weeks: weeks between gatherings.
+        meeting_interval_weeks: weeks between gatherings (not used by a preset that gathers in
+            fixed weeks, ``calendar.gathering_weeks``).
         replicate: which replicate's random stream to use (as in ``run_scenario``).
         overrides: any other settings, as dotted keys (``{"calendar.years": 1}``).
 
@@ -179,6 +180,11 @@ class ExplorerModel(mesa.Model):
                     "trust.initial": trust_initial, "trust.growth": trust_growth,
                     "trust.decay": trust_decay, "formality": formality,
                     "meeting_interval_weeks": meeting_interval_weeks}
+        if (meeting_interval_weeks is not None and "calendar.gathering_weeks" not in
+                (overrides or {}) and load_scenario(preset).calendar.gathering_weeks):
+            # a design with fixed study days: the interval slider does not apply (the help and
+            # the conditions line under the picture say so)
+            settings["meeting_interval_weeks"] = None
         chosen = {k: v for k, v in settings.items() if v is not None}
         chosen.update(overrides or {})
         scenario = load_scenario(preset, chosen)
