@@ -73,6 +73,7 @@ def slots(rows: np.ndarray, n_practices: int) -> np.ndarray:
 # own reductions are as fast and are used.
 _SMALL = 300
 
+
 def row_sum(x: np.ndarray) -> np.ndarray:
     """Sum of each row of a float array (left to right; no BLAS call, so no threads that would
     compete with parallel sweep workers)."""

@@ -94,7 +94,8 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         if f.size:
             stage[f] = TRYING
             support = np.zeros(f.size)
-            capacity = groups.n_facilitators * cfg.guidance_schools_per_facilitator if guidance_available else 0
+            capacity = (groups.n_facilitators * cfg.guidance_schools_per_facilitator
+                        if guidance_available else 0)
             school = state.school[r]
             starting = np.zeros(state.n_schools + 1, dtype=bool)  # last slot: no school (-1)
             starting[school] = True
