@@ -77,12 +77,18 @@ def test_every_preset_value_names_its_source(name: str) -> None:
 
 def test_preset_combines_with_overrides_and_conditions() -> None:
     (scenario,) = check_overrides(["scenario=meeting_groups", "leader_participation=1.0",
-                                   "trust.initial=0.4", "formality=0.3",
-                                   "meeting_interval_weeks=3"])
+                                   "trust.initial=0.4", "formality=0.3"])
     assert scenario.network.design is Design.meeting_groups
-    assert (scenario.leader_participation, scenario.trust.initial, scenario.formality,
-            scenario.meeting_interval_weeks) == (1.0, 0.4, 0.3, 3)
+    assert (scenario.leader_participation, scenario.trust.initial, scenario.formality) == (
+        1.0, 0.4, 0.3)
     assert scenario.calendar.gathering_weeks == [5, 15, 25, 35]  # the preset's own calendar
+    # its study days are fixed weeks: the meeting interval counts only once they are cleared
+    with pytest.raises(ConfigError, match="meeting_interval_weeks = 3 has no effect"):
+        check_overrides(["scenario=meeting_groups", "meeting_interval_weeks=3"])
+    (scenario,) = check_overrides(["scenario=meeting_groups", "meeting_interval_weeks=3",
+                                   "calendar.gathering_weeks=[]",
+                                   "calendar.gathering_hours_list=[]"])
+    assert scenario.meeting_interval_weeks == 3 and scenario.calendar.gathering_weeks == []
 
 
 def test_leaders_attend_meeting_groups_when_asked() -> None:
