@@ -248,22 +248,19 @@ class TieStore:
 
     def ensure(self, i: np.ndarray, j: np.ndarray, initial: float, week: int) -> np.ndarray:
         """Create the ties that do not exist yet (trust ``initial``); return the pairs' indices."""
-        keys = np.unique(self._keys(np.asarray(i), np.asarray(j)))
+        wanted = self._keys(np.asarray(i), np.asarray(j))
+        keys = np.sort(wanted)
+        keys = keys[np.concatenate([keys[:1] == keys[:1], keys[1:] != keys[:-1]])]  # distinct
         if self.key.size:
             pos = np.searchsorted(self.key, keys)
-            pos_c = np.minimum(pos, self.key.size - 1)
-            new = keys[self.key[pos_c] != keys]
+            new = keys[self.key[np.minimum(pos, self.key.size - 1)] != keys]
         else:
             new = keys
-        if new.size:
-            allk = np.concatenate([self.key, new])
-            order = np.argsort(allk, kind="stable")
-            self._set(allk[order],
-                      np.concatenate([self.trust, np.full(new.size, initial)])[order],
-                      np.concatenate([self.last_contact,
-                                      np.full(new.size, week, dtype=np.int32)])[order])
-        idx, _ = self.lookup(np.asarray(i), np.asarray(j))
-        return idx
+        if new.size:  # insert in key order (both sorted, none already there)
+            at = np.searchsorted(self.key, new)
+            self._set(np.insert(self.key, at, new), np.insert(self.trust, at, initial),
+                      np.insert(self.last_contact, at, week))
+        return np.searchsorted(self.key, wanted)
 
     def remove_person(self, person: np.ndarray | int) -> None:
         """Delete every tie of the given people (they left)."""

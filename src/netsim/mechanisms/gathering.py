@@ -111,9 +111,9 @@ def group_pairs(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     starts = np.flatnonzero(np.concatenate([[True], g[1:] != g[:-1]]))
     sizes = np.diff(np.concatenate([starts, [g.size]]))
     a_list, b_list = [], []
-    for size in np.unique(sizes):
+    for size in sorted(set(sizes.tolist())):
         sel = starts[sizes == size]
-        ii, jj = _pairs_within(int(size))
+        ii, jj = _pairs_within(size)
         a_list.append((sel[:, None] + ii[None, :]).ravel())
         b_list.append((sel[:, None] + jj[None, :]).ravel())
     a = order[np.concatenate(a_list)] if a_list else np.empty(0, dtype=np.int64)
@@ -247,7 +247,7 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     # 4. plenary expert input, only if a facilitator is there to bring it
     if fac.any() and g.expert_inputs > 0 and state.expert_known.any():
         known = np.flatnonzero(state.expert_known)
-        mean_k = state.knowledge[np.ix_(audience, known)].mean(axis=0)
+        mean_k = np.take(state.knowledge, audience, axis=0)[:, known].mean(axis=0)
         order = known[np.lexsort((rng.random(known.size), mean_k))]
         for practice in order[: g.expert_inputs]:
             _broadcast(state, audience, int(practice), g.lecture_knowledge,
@@ -266,8 +266,9 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     if both.size:
         rt_rows = np.flatnonzero(rt_att)
         rt_school = state.school[rt_rows]
-        with_rt = np.isin(both, rt_school)
-        both = both[with_rt]
+        has_rt = np.zeros(state.n_schools, dtype=bool)
+        has_rt[rt_school] = True
+        both = both[has_rt[both]]
         if both.size:
             a = state.alignment[both]
             state.alignment[both] = a + g.reflection_alignment * (1 - a)
