@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from netsim.state import ADOPTED, SWITCH_MARGIN, Origin, State, row_count, row_sum
+from netsim.state import ADOPTED, SWITCH_MARGIN, Origin, State, flatnonzero, row_count, row_sum
 
 __all__ = ["SERIES_COLUMNS", "SUMMARY_COLUMNS", "gini", "record", "summarise",
            "time_to_share"]
@@ -104,7 +104,7 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
     out["schools_changed"] = float(np.count_nonzero(school_share >= school_change_share)
                                    / school_share.size) if school_share.size else math.nan
     out["school_inequality"] = gini(school_share)
-    adopted_staff = np.flatnonzero(adopted_st.reshape(-1) & groups.staff_slots)
+    adopted_staff = flatnonzero(adopted_st.reshape(-1) & groups.staff_slots)
     if adopted_staff.size:  # version ids are unique across practices
         out["version_quality"] = float(state.quality.reshape(-1).take(adopted_staff).sum()
                                        / adopted_staff.size)
@@ -121,7 +121,7 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
 
 def time_to_share(weeks: np.ndarray, values: np.ndarray, share: float) -> float:
     """First week at which ``values`` reaches ``share`` (NaN if never)."""
-    hit = np.flatnonzero(np.nan_to_num(values, nan=-1.0) >= share)
+    hit = flatnonzero(np.nan_to_num(values, nan=-1.0) >= share)
     return float(weeks[hit[0]]) if hit.size else math.nan
 
 
@@ -131,7 +131,7 @@ def convergence(state: State) -> float:
     staff = state.staff & (state.school >= 0)
     values = []
     for k in range(state.n_practices):
-        rows = np.flatnonzero(staff & (state.stage[:, k] == ADOPTED))
+        rows = flatnonzero(staff & (state.stage[:, k] == ADOPTED))
         if rows.size == 0:
             continue
         pairs = np.unique(np.c_[state.school[rows], state.version[rows, k]], axis=0)

@@ -25,7 +25,7 @@ import numpy as np
 
 from netsim.config import Scenario
 from netsim.mechanisms.dynamics import rank_at_ends
-from netsim.state import ADOPTED, TRYING, State, nonzero2
+from netsim.state import ADOPTED, TRYING, State, flatnonzero, nonzero2
 
 __all__ = ["component_labels", "form_groups", "work"]
 
@@ -77,17 +77,17 @@ def form_groups(state: State, scenario: Scenario) -> int:
     strong = (ties.trust >= cfg.threshold) & state.present[a] & state.present[b]
     if strong.any():  # a shared practice interest: both trying or using a common practice
         active = (state.stage == TRYING) | (state.stage == ADOPTED)
-        sel = np.flatnonzero(strong)
+        sel = flatnonzero(strong)
         strong[sel] = (active[a[sel]] & active[b[sel]]).any(axis=1)
     if not strong.any():
         state.group_distance = np.empty(0)
         return 0
-    sel = np.flatnonzero(strong)
+    sel = flatnonzero(strong)
     sel = sel[rank_at_ends(ties, sel) < 2]
     labels = component_labels(state.n_people, a[sel], b[sel])
     involved = np.zeros(state.n_people, dtype=bool)
     involved[a[sel]] = involved[b[sel]] = True
-    involved = np.flatnonzero(involved)
+    involved = flatnonzero(involved)
     comp = labels[involved]
     order = np.lexsort((involved, comp))
     involved, comp = involved[order], comp[order]
@@ -118,7 +118,7 @@ def work(state: State, scenario: Scenario, rng: np.random.Generator,
          week: int) -> dict[str, float]:
     """One week of co-creation work; return counters."""
     cfg = scenario.cocreation
-    members = np.flatnonzero((state.cocreation_group >= 0) & state.present)
+    members = flatnonzero((state.cocreation_group >= 0) & state.present)
     out = {"cocreation_groups": float(state.group_distance.size), "person_hours": 0.0,
            "cocreation_members": float(members.size)}
     if members.size == 0:
@@ -142,7 +142,7 @@ def work(state: State, scenario: Scenario, rng: np.random.Generator,
         holder_v = np.full((n_groups, n_p), -1, dtype=np.int64)
         holder_v[g[r], c] = state.version[members[r], c]
         holder_v_m = np.take(holder_v, g, axis=0).reshape(-1)
-        f = np.flatnonzero(holder_v_m >= 0)  # flat (member position, practice)
+        f = flatnonzero(holder_v_m >= 0)  # flat (member position, practice)
         mr = f // n_p
         state.learn_versions_flat(members.take(mr) * n_p + (f - mr * n_p), holder_v_m.take(f),
                                   best_q_m.reshape(-1).take(f))

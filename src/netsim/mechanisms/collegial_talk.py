@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from netsim.config import Scenario
-from netsim.state import ADOPTED, TRYING, State, slots
+from netsim.state import ADOPTED, TRYING, State, flatnonzero, slots
 
 __all__ = ["exchange_over_edges", "talk"]
 
@@ -49,13 +49,13 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
     np.minimum(delta, 1 - state.knowledge, out=delta)
     st = np.take(state.stage, src, axis=0)
     adopted = st == ADOPTED
-    ad = np.flatnonzero(adopted)  # only adopted entries carry inspiration
+    ad = flatnonzero(adopted)  # only adopted entries carry inspiration
     ins = inspiration * np.bincount(slot.take(ad), w.take(ad // n_p),
                                     minlength=n * n_p).reshape(n, n_p)
     np.minimum(ins, 1.0, out=ins)
     state.knowledge += delta
     state.inspiration += ins * (1 - state.inspiration)
-    e = np.flatnonzero(adopted | (st == TRYING))
+    e = flatnonzero(adopted | (st == TRYING))
     if e.size:
         edge = e // n_p
         practice = e - edge * n_p
@@ -72,10 +72,10 @@ def talk(state: State, scenario: Scenario, rng: np.random.Generator,
     col: sparse.csr_array = state.colleagues
     dst_parts, src_parts, w_parts, deg_parts = [], [], [], []
     if col.nnz:
-        used = np.flatnonzero(rng.random(col.nnz) < cfg.talk_prob)
+        used = flatnonzero(rng.random(col.nnz) < cfg.talk_prob)
         dst, src = state.colleague_rows().take(used), col.indices.take(used)
         if not state.groups().all_present:
-            ok = np.flatnonzero(state.present[dst] & state.present[src])
+            ok = flatnonzero(state.present[dst] & state.present[src])
             used, dst, src = used.take(ok), dst.take(ok), src.take(ok)
         dst_parts.append(dst)
         src_parts.append(src)
@@ -83,7 +83,7 @@ def talk(state: State, scenario: Scenario, rng: np.random.Generator,
         deg_parts.append(state.colleague_degree().take(dst))
     ties = state.member_ties
     if len(ties) and cfg.member_tie_talk_prob > 0:
-        strong = np.flatnonzero(ties.trust >= scenario.trust.strong)
+        strong = flatnonzero(ties.trust >= scenario.trust.strong)
         use = strong[rng.random(strong.size) < cfg.member_tie_talk_prob]
         if use.size:
             a, b, w = ties.a[use], ties.b[use], ties.trust[use]

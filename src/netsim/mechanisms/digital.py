@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import ADOPTED, TRYING, State, row_any
+from netsim.state import ADOPTED, TRYING, State, flatnonzero, row_any
 
 __all__ = ["ChannelState", "share"]
 
@@ -76,12 +76,12 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
     has_news = row_any(active)
     trust_factor = 0.5 + 0.5 * _mean_trust(state, scenario.trust.initial)[people]
     facilitators = groups.n_facilitators > 0
-    expert = np.flatnonzero(state.expert_known)
+    expert = flatnonzero(state.expert_known)
     for ch in channels:
         if ch.created_by == "facilitators" and not network_alive:
             continue
         p_post = cfg.post_prob * (1 - cfg.formality_post_penalty * ch.formality) * trust_factor
-        post = np.flatnonzero(has_news & (rng.random(people.size) < p_post))
+        post = flatnonzero(has_news & (rng.random(people.size) < p_post))
         rows = people[post]
         # each poster shares the best active practice they hold
         k = np.where(active[post], np.take(state.quality, rows, axis=0), -1.0).argmax(axis=1)

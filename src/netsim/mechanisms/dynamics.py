@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import RESOURCE_TEACHER, State, TieStore
+from netsim.state import RESOURCE_TEACHER, State, TieStore, flatnonzero
 
 __all__ = ["cap_strong_ties", "rank_at_ends", "update"]
 
@@ -43,7 +43,7 @@ def rank_at_ends(ties: TieStore, sel: np.ndarray) -> np.ndarray:
 
 def cap_strong_ties(ties: TieStore, strong: float, cap: int) -> int:
     """Demote each person's weakest strong ties beyond ``cap``; return how many were demoted."""
-    sel = np.flatnonzero(ties.trust >= strong)
+    sel = flatnonzero(ties.trust >= strong)
     if sel.size <= cap or ties.strong_degree(strong).max() <= cap:
         return 0  # nobody is over the cap
     excess = sel[rank_at_ends(ties, sel) >= cap]

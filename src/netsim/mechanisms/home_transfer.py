@@ -30,6 +30,7 @@ from netsim.state import (
     AWARE,
     UNAWARE,
     State,
+    flatnonzero,
     row_any,
     row_max,
     row_sum,
@@ -92,7 +93,7 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     gain = h.presentation_inspiration * share[s] * (0.5 + 0.5 * backing[s]) * open_mind
     flat_i[to] = ins + gain * (1 - ins)
     version = state.version.reshape(-1).take(frm)
-    has_version = np.flatnonzero(version >= 0)
+    has_version = flatnonzero(version >= 0)
     state.learn_versions_flat(to.take(has_version), version.take(has_version),
                               state.quality.reshape(-1).take(frm.take(has_version)))
     out["sessions"] = float(rts.size)

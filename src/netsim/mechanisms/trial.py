@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import ADOPTED, AWARE, DROPPED, TRYING, Origin, State
+from netsim.state import ADOPTED, AWARE, DROPPED, TRYING, Origin, State, flatnonzero
 
 __all__ = ["distance_factor", "trials"]
 
@@ -56,7 +56,7 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     trial_support = state.trial_support.reshape(-1)
 
     # conclude running trials
-    f = np.flatnonzero((stage == TRYING) & groups.staff_slots)
+    f = flatnonzero((stage == TRYING) & groups.staff_slots)
     if f.size:
         f = f[rng.random(f.size) < 1.0 / cfg.mean_trial_weeks]
         r = f // n_p
@@ -85,7 +85,7 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     if start_new:
         mandate_ok = scenario.home.mandate_strength >= scenario.home.strong_mandate
         willing = groups.staff_slots if mandate_ok else np.repeat(staff & ~state.resistant, n_p)
-        f = np.flatnonzero((stage == AWARE) & (state.knowledge.reshape(-1) >= cfg.min_knowledge)
+        f = flatnonzero((stage == AWARE) & (state.knowledge.reshape(-1) >= cfg.min_knowledge)
                            & willing & (state.inspiration.reshape(-1) > 0))
         r = f // n_p
         p = cfg.trial_rate * state.motivation[r] * state.inspiration.reshape(-1).take(f)
@@ -99,7 +99,7 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
             school = state.school[r]
             starting = np.zeros(state.n_schools + 1, dtype=bool)  # last slot: no school (-1)
             starting[school] = True
-            schools = np.flatnonzero(starting[:-1])
+            schools = flatnonzero(starting[:-1])
             if capacity and schools.size:
                 guided = np.zeros(state.n_schools + 1, dtype=bool)
                 guided[rng.permutation(schools)[:capacity]] = True
@@ -140,7 +140,7 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     out["new_versions_cocreation"] += float(in_group.sum())
     # co-created versions are shared with the whole group
     if in_group.any():
-        members = np.flatnonzero(state.cocreation_group >= 0)
+        members = flatnonzero(state.cocreation_group >= 0)
         members = members[np.argsort(state.cocreation_group[members], kind="stable")]
         sizes = np.bincount(state.cocreation_group[members], minlength=state.group_distance.size)
         starts = np.cumsum(sizes) - sizes
