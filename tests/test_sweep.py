@@ -320,6 +320,22 @@ def test_joblib_launcher_gives_identical_results(serial_sweep: Path, tmp_path: P
 
 
 @pytest.mark.slow
+def test_submitit_launcher_gives_identical_results(serial_sweep: Path, tmp_path: Path) -> None:
+    """The cluster launcher (submitit; ``submitit_local`` runs each job as a submitit job on
+    this machine, as ``submitit_slurm`` does on a cluster's nodes) gives the serial results."""
+    folder = tmp_path / "sweep"
+    proc = netsim("run", "-m", "meeting_interval_weeks=3,6", "leader_participation=0.2,1.0",
+                  *TINY, "hydra/launcher=submitit_local", f"hydra.sweep.dir={folder}",
+                  cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert "Submitit 'local' sweep output dir" in proc.stdout + proc.stderr
+    assert len(list(folder.glob(".submitit/*/*_result.pkl"))) == 4  # four submitit jobs
+    assert "4 run, 0 skipped" in proc.stdout
+    serial, cluster = sorted_tables(serial_sweep), sorted_tables(folder)
+    assert cluster[0].equals(serial[0]) and cluster[1].equals(serial[1])  # bit-identical
+
+
+@pytest.mark.slow
 def test_a_failing_job_is_reported_and_the_others_finish(tmp_path: Path) -> None:
     # Each value passes the up-front check (one key at a time, the other sweep at its first
     # value), but the combination min=25 > max=20 fails netsim's validation when job 3 runs:
