@@ -156,3 +156,5 @@ def test_groups_follow_presence_and_are_read_only():
     assert g2.school_rows.tolist() == [0, 2] and g2.school_size.tolist() == [2]
     st.present[3] = False
     assert st.groups().n_facilitators == 0 and not st.groups().all_present
+    st.member[0] = True  # changed in place (a notebook, a test): seen as well
+    assert st.groups().members.tolist() == [0, 2]

@@ -295,9 +295,9 @@ class TieStore:
 class Groups:
     """Who is present in which group: masks and rows the weekly mechanisms share.
 
-    Derived from ``role``, ``member`` and ``school`` (fixed for a run: assign new arrays rather
-    than change them in place) and ``present`` (changes when a key person leaves or is
-    replaced); :meth:`State.groups` recomputes it when any of them changed.
+    Derived from ``role``, ``member`` and ``school`` (fixed in a run) and ``present`` (changes
+    when a key person leaves or is replaced); :meth:`State.groups` recomputes it whenever any of
+    them changed, in place or by assignment.
     """
 
     all_present: bool
@@ -355,7 +355,6 @@ class State:
     _colleague_degree: np.ndarray | None = field(default=None, repr=False)
     _groups: Groups | None = field(default=None, repr=False)
     _groups_key: bytes = field(default=b"", repr=False)
-    _groups_fixed: tuple = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         # mechanisms write through flat views (``x.reshape(-1)``) of the person x practice
@@ -365,11 +364,12 @@ class State:
             setattr(self, name, np.ascontiguousarray(getattr(self, name)))
 
     def groups(self) -> Groups:
-        """The present groups (:class:`Groups`), recomputed only when who is present changed."""
-        key = self.present.tobytes()
-        fixed = (self.role, self.member, self.school)  # fixed for a run: compared by identity
-        if (self._groups is None or key != self._groups_key
-                or any(a is not b for a, b in zip(fixed, self._groups_fixed, strict=True))):
+        """The present groups (:class:`Groups`), recomputed only when who is where changed."""
+        # the contents, not just the identity, of the arrays it derives from: a notebook or a
+        # test may change role, member or school in place (a few kB to compare, ~1 us)
+        key = b"".join([self.present.tobytes(), self.role.tobytes(), self.member.tobytes(),
+                        self.school.tobytes()])
+        if self._groups is None or key != self._groups_key:
             staff = (self.role != FACILITATOR) & self.present
             member_staff = staff & self.member
             school_staff = staff & (self.school >= 0)
@@ -391,7 +391,7 @@ class State:
             for value in vars(self._groups).values():
                 if isinstance(value, np.ndarray):
                     value.flags.writeable = False
-            self._groups_key, self._groups_fixed = key, fixed
+            self._groups_key = key
         return self._groups
 
     def colleague_rows(self) -> np.ndarray:
