@@ -101,3 +101,19 @@ def test_help_and_unknown_command_in_process(capsys):
 def test_presets_lists_the_default(capsys):
     assert main(["presets"]) == 0
     assert "resource_teacher_network" in capsys.readouterr().out
+
+
+def test_slurm_launcher_without_slurm_is_one_clear_error(tmp_path, monkeypatch, capsys):
+    """hydra/launcher=submitit_slurm on a machine without SLURM: one line, exit 2, nothing
+    written (not submitit's traceback from inside the launcher)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("netsim.app.shutil.which", lambda name: None)
+    assert main(["run", "-m", "leader_participation=0,1", "hydra/launcher=submitit_slurm"]) == 2
+    check_one_line(capsys.readouterr().err, ["submitit_slurm", "srun", "submitit_local"])
+    assert list(tmp_path.iterdir()) == []
+    # with SLURM there, the launcher is accepted (the check passes and the sweep would start)
+    from netsim.app import check_overrides
+
+    monkeypatch.setattr("netsim.app.shutil.which", lambda name: "/usr/bin/srun")
+    assert len(check_overrides(["leader_participation=0,1", "hydra/launcher=submitit_slurm"],
+                               multirun=True)) == 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
+import shutil
 import typing
 from collections.abc import Sequence
 from typing import Any
@@ -126,6 +127,16 @@ def list_experiments() -> list[str]:
     return sorted(p.stem for p in (configs_dir() / "experiment").glob("*.yaml"))
 
 
+def _check_launcher(cfg: DictConfig) -> None:
+    """A cluster launcher needs its cluster: refuse it up front rather than fail in the
+    launcher with a traceback."""
+    target = str(OmegaConf.select(cfg, "hydra.launcher._target_", default="") or "")
+    if target.endswith("SlurmLauncher") and shutil.which("srun") is None:
+        raise ConfigError("hydra/launcher=submitit_slurm needs a SLURM cluster, and this machine "
+                          "has no `srun`; run it on the cluster's login node, or use "
+                          "hydra/launcher=submitit_local (or joblib) here")
+
+
 def check_overrides(overrides: Sequence[str], multirun: bool = False,
                     max_checks: int = 400) -> list[Scenario]:
     """Compose and validate the config for the given command-line overrides.
@@ -159,6 +170,7 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
                                   + sweeps[0].input_line)
             fixed = [o for o in parsed if not o.is_sweep_override()]
             cfg = _compose_cfg([o.input_line for o in fixed], with_hydra=True)
+            _check_launcher(cfg)
             node = cfg.hydra.sweeper.get("params")
             params: dict[str, Any] = ({} if node is None else
                                       OmegaConf.to_container(node))  # type: ignore[assignment]
