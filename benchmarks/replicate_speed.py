@@ -66,7 +66,7 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
 
 
 @contextmanager
-def timers(totals: dict[str, float], calls: dict[str, int]):  # noqa: ANN201
+def timers(totals: dict[str, float], calls: dict[str, int]):
     """Wrap every TIMED callable so its cumulative wall time lands in ``totals``."""
     saved = []
     for owner, name, label in TIMED:

@@ -38,7 +38,7 @@ def synthetic(arms: dict[str, dict[str, np.ndarray]], key: str = "meeting_interv
     return pl.concat(frames, how="diagonal_relaxed")
 
 
-def row(comparison, arm: str, outcome: str) -> dict:  # noqa: ANN001
+def row(comparison, arm: str, outcome: str) -> dict:
     t = comparison.table.filter((pl.col("arm") == arm) & (pl.col("outcome") == outcome))
     assert t.height == 1
     return t.row(0, named=True)

@@ -25,7 +25,7 @@ def test_time_to_share():
     assert math.isnan(time_to_share(weeks, np.array([np.nan, 0, 0, 0, 0.2]), 0.25))
 
 
-def two_schools():  # noqa: ANN201
+def two_schools():
     # school 0: leader, RT, 2 teachers; school 1: leader, RT, 2 teachers; a facilitator
     state = make_state([L, R, T, T, L, R, T, T, F], [0, 0, 0, 0, 1, 1, 1, 1, -1],
                        n_practices=2)

@@ -58,8 +58,8 @@ def test_calendar_event_times(monkeypatch):
                        turnover__annual_rate=0.1)
     model = LearningNetworkModel(sc, seed=2)
 
-    def spy(name, fn):  # noqa: ANN001, ANN202
-        def wrapped(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def spy(name, fn):
+        def wrapped(*args, **kwargs):
             calls[name].append(model.time)
             return fn(*args, **kwargs)
         return wrapped
@@ -78,7 +78,7 @@ def test_calendar_event_times(monkeypatch):
     assert series["week"].tolist() == list(range(21))
 
 
-def run_checked(sc, seed: int = 3, monkeypatch=None):  # noqa: ANN001, ANN201
+def run_checked(sc, seed: int = 3, monkeypatch=None):
     """Run week by week, checking bounds and stage transitions after every week."""
     model = LearningNetworkModel(sc, seed=seed)
     st = model.state
@@ -86,7 +86,7 @@ def run_checked(sc, seed: int = 3, monkeypatch=None):  # noqa: ANN001, ANN201
     if monkeypatch is not None:
         original = turnover.reset_people
 
-        def record_reset(state, scenario, rows, rng):  # noqa: ANN001, ANN202
+        def record_reset(state, scenario, rows, rng):
             reset.update(int(r) for r in rows)
             return original(state, scenario, rows, rng)
 

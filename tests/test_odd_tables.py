@@ -11,7 +11,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 @pytest.fixture(scope="module")
-def tables():  # noqa: ANN201
+def tables():
     spec = importlib.util.spec_from_file_location("make_parameter_tables",
                                                   DOCS / "make_parameter_tables.py")
     module = importlib.util.module_from_spec(spec)

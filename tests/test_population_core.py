@@ -13,7 +13,7 @@ from netsim.population import collegial_ties, load_graph
 from netsim.state import Role
 
 
-def degrees(mat) -> np.ndarray:  # noqa: ANN001
+def degrees(mat) -> np.ndarray:
     return np.diff(mat.indptr)
 
 

@@ -20,7 +20,7 @@ from netsim.runner import point_key, run_scenario
 
 
 @pytest.fixture(scope="module")
-def result():  # noqa: ANN201
+def result():
     return run_scenario(make_scenario(replicates=2, calendar__years=0.25, seed=11))
 
 
@@ -42,7 +42,7 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
     path = tmp_path / "x.json"
     path.write_text("old")
 
-    def broken(tmp):  # noqa: ANN001, ANN202
+    def broken(tmp):
         tmp.write_text("half")
         raise RuntimeError("disk full")
 

@@ -73,7 +73,7 @@ def test_point_key_depends_on_model_settings_only():
     assert 0 <= point_key(sc) < 2**63
 
 
-def _first_draws(sc, replicate: int = 0) -> np.ndarray:  # noqa: ANN001
+def _first_draws(sc, replicate: int = 0) -> np.ndarray:
     return np.random.default_rng(seed_sequence(sc, replicate)).random(5)
 
 

@@ -18,12 +18,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from netsim import sweep
 from netsim.app import check_overrides, list_experiments
 from netsim.config import ConfigError, list_presets, load_scenario
 from netsim.metrics import SERIES_COLUMNS, SUMMARY_COLUMNS
 from netsim.results import write_run
 from netsim.runner import point_key, run_scenario, seed_sequence
-from netsim import sweep
 
 # a tiny scenario: 8 schools, 0.25 school years (10 weeks), 2 replicates
 TINY = ["calendar.years=0.25", "replicates=2", "network.n_schools=8"]
@@ -308,7 +308,7 @@ def test_joblib_launcher_gives_identical_results(serial_sweep: Path, tmp_path: P
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert "Joblib.Parallel" in proc.stdout  # really the joblib launcher
     # progress from worker processes: [k/N] with the time left, k counting up to N
-    done = sorted(int(m) for m in re.findall(r"^\[(\d)/4\] job \d done", proc.stdout, re.M))
+    done = sorted(int(m) for m in re.findall(r"^\[(\d)/4\] job \d done", proc.stdout, re.MULTILINE))
     assert done == [1, 2, 3, 4] and proc.stdout.count("left") >= 3
     jobs = {json.loads((tmp_path / "sweep" / str(j) / "provenance.json").read_text())["job"]
             for j in range(4)}

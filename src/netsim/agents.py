@@ -33,7 +33,7 @@ class Person(mesa.Agent):
         self.row = int(row)
 
     @property
-    def _state(self):  # noqa: ANN202 - internal shortcut
+    def _state(self):
         return self.model.state
 
     @property

@@ -59,7 +59,7 @@ def _overrides(args: Sequence[str]) -> list[str]:
     return [a for a in args if not a.startswith("-")]
 
 
-def _print_table(scenario_name: str, table, replicates: int, seconds: float) -> None:  # noqa: ANN001
+def _print_table(scenario_name: str, table, replicates: int, seconds: float) -> None:
     from netsim.report import format_table
 
     rows = format_table(table)
@@ -72,7 +72,7 @@ def _print_table(scenario_name: str, table, replicates: int, seconds: float) -> 
         print(f"  {label:<{w0}}  {mean:>{w1}}  {ci}")
 
 
-def _task(cfg) -> None:  # noqa: ANN001 - a Hydra DictConfig
+def _task(cfg) -> None:  # cfg: the job's Hydra DictConfig
     """The Hydra job: run the scenario's replicates and write the results."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode

@@ -27,18 +27,18 @@ from typing import Any
 
 import matplotlib
 import matplotlib.ticker
+import numpy as np
+import polars as pl
 from matplotlib.figure import Figure
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
 
-from netsim.analysis import (  # noqa: E402
+from netsim.analysis import (
     Comparison,
     compare,
     condition_label,
     load_collected,
     outcome_info,
 )
-from netsim.results import atomic_write  # noqa: E402
+from netsim.results import atomic_write
 
 __all__ = ["FOREST_OUTCOMES", "arm_names", "condition_figure", "curves_figure",
            "forest_figure", "format_rows", "reading", "run_compare", "write_report"]
@@ -224,7 +224,7 @@ def _n_text(comparison: Comparison) -> str:
 
 
 def _subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float], dpi: int,
-              **kwargs: object):  # noqa: ANN202 - (Figure, axes) like pyplot.subplots
+              **kwargs: object):
     """Like ``pyplot.subplots`` but without pyplot, so the caller's backend is untouched."""
     fig = Figure(figsize=figsize, dpi=dpi)
     return fig, fig.subplots(nrows, ncols, **kwargs)

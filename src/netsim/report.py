@@ -10,7 +10,7 @@ import polars as pl
 from netsim.config import Scenario
 from netsim.runner import interval
 
-__all__ = ["KEY_OUTCOMES", "outcome_table", "format_table", "markdown_report"]
+__all__ = ["KEY_OUTCOMES", "format_table", "markdown_report", "outcome_table"]
 
 # (column, label, unit scale, format); shares are shown as percentages
 KEY_OUTCOMES = (

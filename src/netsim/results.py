@@ -27,8 +27,15 @@ if TYPE_CHECKING:  # polars and the runner (which imports the model) load when f
 
     from netsim.runner import RunResult
 
-__all__ = ["SERIES_FILE", "SUMMARY_FILE", "PROVENANCE_FILE", "atomic_write", "provenance",
-           "read_run", "write_run"]
+__all__ = [
+    "PROVENANCE_FILE",
+    "SERIES_FILE",
+    "SUMMARY_FILE",
+    "atomic_write",
+    "provenance",
+    "read_run",
+    "write_run",
+]
 
 SUMMARY_FILE = "summary.parquet"
 SERIES_FILE = "timeseries.parquet"

@@ -52,8 +52,14 @@ from typing import TYPE_CHECKING, Any
 
 from hydra.experimental.callback import Callback
 
-from netsim.results import (PROVENANCE_FILE, SERIES_FILE, SUMMARY_FILE, _git_commit,
-                            _package_versions, atomic_write)
+from netsim.results import (
+    PROVENANCE_FILE,
+    SERIES_FILE,
+    SUMMARY_FILE,
+    _git_commit,
+    _package_versions,
+    atomic_write,
+)
 
 if TYPE_CHECKING:  # polars loads when a job writes or collect reads (not in a sweep's parent)
     import polars as pl
@@ -159,7 +165,7 @@ class SweepCallback(Callback):
     jobs, in whichever process a launcher runs them, can show ``[k/N]`` and the time left.
     """
 
-    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:  # noqa: D102
+    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
         global _last_sweep_dir
         from hydra.core.global_hydra import GlobalHydra
         from omegaconf import OmegaConf

@@ -94,7 +94,7 @@ def test_seed_adopters_explicit_nodes_and_share(rng):
 # ------------------------------------------------------------------ textbook reductions
 
 
-def final_adopters(tmp_path, graph: nx.Graph, rule: str, weeks: int, **cfg) -> list[int]:  # noqa: ANN001, ANN003
+def final_adopters(tmp_path, graph: nx.Graph, rule: str, weeks: int, **cfg) -> list[int]:
     edges = list(graph.edges())
     labels = node_labels(edges)
     if "adoption__seed_nodes" in cfg:  # seeds are given as labels, the model takes rows

@@ -15,7 +15,7 @@ SC = dict(cocreation__threshold=0.75, cocreation__max_group_size=4,
           cocreation__knowledge_rate=0.2, cocreation__hours_per_week=0.5)
 
 
-def chain(trust: float, stage: Stage = Stage.ADOPTED, n: int = 3):  # noqa: ANN201
+def chain(trust: float, stage: Stage = Stage.ADOPTED, n: int = 3):
     """``n`` resource teachers of different schools tied in a chain 0-1-2-..."""
     state = make_state([R] * n, list(range(n)), trait=[0.1, 0.5, 0.6, 0.9][:n])
     for i in range(n):

@@ -18,7 +18,7 @@ def channel(formality: float, stores: bool = False, by: str = "members",
     return ChannelState("c", formality, by, read_prob, stores)
 
 
-def two_members():  # noqa: ANN201
+def two_members():
     state = make_state([R, R], [0, 1])
     vid = hold(state, 0, 0, Stage.ADOPTED, quality=0.8, knowledge=1.0)
     return state, vid

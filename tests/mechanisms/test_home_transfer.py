@@ -16,7 +16,7 @@ BACKED = dict(home__dev_time_allocation=1.0, home__unbacked_time_share=0.0,
               home__strong_mandate=0.7)
 
 
-def school(attended: bool, alignment: float = 0.0):  # noqa: ANN201
+def school(attended: bool, alignment: float = 0.0):
     """One school: leader (row 0), resource teacher (1, adopted, knowledge 0.8), teachers 2-3."""
     state = make_state([L, R, T, T], [0, 0, 0, 0])
     vid = hold(state, 1, 0, Stage.ADOPTED, quality=0.7, knowledge=0.8)

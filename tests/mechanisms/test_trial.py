@@ -20,7 +20,7 @@ def test_distance_factor_is_an_inverted_u():
         [0.0, 0.75, 1.0, 0.0])
 
 
-def aware(n: int = 1, knowledge: float = 0.5):  # noqa: ANN201
+def aware(n: int = 1, knowledge: float = 0.5):
     state = make_state([T] * n, [0] * n)
     for i in range(n):
         hold(state, i, 0, Stage.AWARE, quality=1.0, knowledge=knowledge)

@@ -10,7 +10,7 @@ from netsim.mechanisms.turnover import key_person, key_person_outcome, turnover
 from netsim.state import Stage
 
 
-def school_with_facilitator():  # noqa: ANN201
+def school_with_facilitator():
     state = make_state([L, R, T, F, R], [0, 0, 0, -1, 1], n_schools=2)
     for i in range(5):
         hold(state, i, 0, Stage.ADOPTED, quality=0.7, knowledge=0.9)

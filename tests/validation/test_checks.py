@@ -78,7 +78,7 @@ def test_cli_validate_unknown_check_is_one_line_error(capsys):
 
 
 def test_cli_validate_exits_nonzero_when_a_check_fails(monkeypatch, capsys):
-    import netsim.validation.checks as checks
+    from netsim.validation import checks
 
     original = checks.check_centola_ring
 

@@ -24,5 +24,5 @@ class CheckedSweeper(BasicSweeper):
     for a 50-job sweep).
     """
 
-    def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:  # noqa: D102
+    def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         return None

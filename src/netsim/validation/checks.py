@@ -35,8 +35,8 @@ import multiprocessing as mp
 import os
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -572,7 +572,7 @@ _CACHE: _ArmCache | None = None
 
 
 def _arm(overrides: Mapping[str, Any], replicates: int) -> dict[str, np.ndarray]:
-    global _CACHE  # noqa: PLW0603 - cache scoped to one run_checks call (reset there)
+    global _CACHE  # cache scoped to one run_checks call (reset there)
     if _CACHE is None:
         _CACHE = _ArmCache(DEFAULT_SEED)
     return _CACHE.get(overrides, replicates)
@@ -892,7 +892,7 @@ def run_checks(full: bool = False, only: Sequence[str] | None = None,
     the facts run replicates of the default scenario with base seed ``seed``, in ``jobs``
     worker processes (default :func:`default_jobs`; results do not depend on it).
     """
-    global _CACHE  # noqa: PLW0603
+    global _CACHE
     selected = select_checks(full, only)
     _CACHE = _ArmCache(seed, default_jobs() if jobs is None else jobs)
     root = np.random.SeedSequence(seed)
