@@ -86,7 +86,7 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         mandate_ok = scenario.home.mandate_strength >= scenario.home.strong_mandate
         willing = groups.staff_slots if mandate_ok else np.repeat(staff & ~state.resistant, n_p)
         f = flatnonzero((stage == AWARE) & (state.knowledge.reshape(-1) >= cfg.min_knowledge)
-                           & willing & (state.inspiration.reshape(-1) > 0))
+                        & willing & (state.inspiration.reshape(-1) > 0))
         r = f // n_p
         p = cfg.trial_rate * state.motivation[r] * state.inspiration.reshape(-1).take(f)
         start = rng.random(f.size) < p
