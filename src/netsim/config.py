@@ -67,10 +67,18 @@ class ConfigError(ValueError):
 
 def _f(default: Any, doc: str, lo: float | None = None, hi: float | None = None,
        source: str = "modelling choice", *, lo_open: bool = False, hi_open: bool = False,
-       nullable: bool = False) -> Any:
-    """A dataclass field with documentation, range and source metadata."""
+       nullable: bool = False, plausible: tuple[float, float] | None = None,
+       plausible_why: str | None = None) -> Any:
+    """A dataclass field with documentation, range and source metadata.
+
+    ``lo``/``hi`` are the hard validation bounds (what the code can run). ``plausible`` is the
+    narrower range that an uncertain parameter (source "modelling choice", or a seed that gives
+    no number) is believed to lie in; sensitivity analysis and calibration sweep it, and
+    ``plausible_why`` says in one line where that range comes from.
+    """
     meta = {"doc": doc, "lo": lo, "hi": hi, "source": source, "lo_open": lo_open,
-            "hi_open": hi_open, "nullable": nullable}
+            "hi_open": hi_open, "nullable": nullable, "plausible": plausible,
+            "plausible_why": plausible_why}
     if callable(default):  # a class or factory function: a fresh value per instance
         return field(default_factory=default, metadata=meta)
     return field(default=default, metadata=meta)

@@ -80,6 +80,12 @@ def _package_versions() -> dict[str, str | None]:
     return versions
 
 
+def _model_version() -> int:
+    from netsim import MODEL_VERSION
+
+    return MODEL_VERSION
+
+
 def provenance(result: RunResult, **extra: Any) -> dict[str, Any]:
     """Everything needed to reproduce ``result``."""
     from netsim.runner import point_key
@@ -97,6 +103,7 @@ def provenance(result: RunResult, **extra: Any) -> dict[str, Any]:
                  "scheme": "SeedSequence(base_seed, spawn_key=(stream, replicate))"},
         "rows": {"summary": result.summary.height, "timeseries": result.series.height},
         "netsim_version": versions["netsim"],
+        "model_version": _model_version(),
         "git_commit": _git_commit(),
         "packages": versions,
         "python": platform.python_version(),
