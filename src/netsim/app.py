@@ -200,11 +200,9 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
         GlobalHydra.instance().clear()
     for scenario in checked:  # settings this design would silently ignore
         check_changes_take_effect(scenario, values)
-    # a network file that exists but cannot be parsed must also stop the command here
-    files = sorted({sc.network.file for sc in checked if sc.network.file})
-    if files:
-        from netsim.population import load_graph  # SciPy: only when there is a file to read
+    # a network file that cannot be parsed, or whose contents cannot make the run, must also
+    # stop the command here (seed labels, thresholds, weights; netsim.usergraph)
+    from netsim.usergraph import check_networks
 
-        for path in files:
-            load_graph(path)
+    check_networks(checked)
     return checked

@@ -47,7 +47,9 @@ __all__ = [
     "PracticesConfig",
     "ProcessesConfig",
     "Scenario",
+    "SeedRule",
     "TalkConfig",
+    "ThresholdDistribution",
     "TrialConfig",
     "TrustConfig",
     "TurnoverConfig",
@@ -93,6 +95,23 @@ class Design(enum.Enum):
     partnership_network = "partnership_network"
     significant_networks = "significant_networks"
     custom_graph = "custom_graph"
+
+
+class SeedRule(enum.Enum):
+    """How textbook rules choose their initial adopters (see netsim.mechanisms.adoption_rules)."""
+
+    share = "share"
+    random = "random"
+    top_degree = "top_degree"
+    nodes = "nodes"
+
+
+class ThresholdDistribution(enum.Enum):
+    """Per-node thresholds of the threshold rules: one value, or drawn per node."""
+
+    fixed = "fixed"
+    uniform = "uniform"
+    normal = "normal"
 
 
 class AdoptionRule(enum.Enum):
@@ -149,6 +168,9 @@ class NetworkConfig:
                                   source="seed 004 (meeting groups meet separately)")
     file: str | None = _f(None, "edge list (CSV: source,target[,weight]) or GraphML replacing the "
                           "generated ties", nullable=True)
+    nodes_file: str | None = _f(None, "node table (CSV: id first, then attributes such as "
+                                "school, role or a threshold column); lists isolated nodes too",
+                                nullable=True)
 
 
 @dataclass
@@ -389,8 +411,37 @@ class AdoptionConfig:
                     "Centola & Macy 2007")
     bass_p: float = _f(0.01, "Bass innovation coefficient per week", 0, 1, "Bass 1969")
     bass_q: float = _f(0.3, "Bass imitation coefficient per week", 0, 1, "Bass 1969")
-    initial_adopters: float = _f(0.01, "share of people seeded as adopters (textbook rules)", 0, 1)
-    seed_nodes: list[int] = _f(list, "explicit seed nodes (overrides initial_adopters)")
+    initial_adopters: float = _f(0.01, "share of people seeded as adopters (textbook rules, "
+                                 "seeding share)", 0, 1)
+    seeding: SeedRule = _f(SeedRule.share, "how seeds are chosen: share (initial_adopters, at "
+                           "random per cascade), random (seed_count at random per cascade), "
+                           "top_degree (the seed_count highest-degree nodes), nodes (seed_nodes, "
+                           "seed_sets or seed_file)")
+    seed_count: int = _f(1, "seeds per cascade for seeding random or top_degree", 1, 10**9)
+    seed_nodes: list[Any] = _f(list, "seed node labels (ids as in network.file; row numbers on "
+                               "a generated network), the same for every cascade")
+    seed_sets: list[list[Any]] = _f(list, "one list of seed node labels per cascade (practice "
+                                    "column)")
+    seed_file: str | None = _f(None, "node-list file of seed labels: one per line, or a CSV "
+                               "with columns node[,cascade]", nullable=True)
+    weighted: bool = _f(False, "use edge weights: per-edge transmissibility "
+                        "transmissibility x weight (independent cascade), weighted shares and "
+                        "counts (threshold rules, Bass)", source="modelling choice; Kempe et al. "
+                        "2003 (weighted cascade)")
+    threshold_attribute: str | None = _f(None, "node attribute (GraphML) or network.nodes_file "
+                                         "column with each node's threshold (a share or a "
+                                         "count)", nullable=True)
+    threshold_distribution: ThresholdDistribution = _f(
+        ThresholdDistribution.fixed, "per-node thresholds: fixed (threshold / count), uniform "
+        "(threshold_low..threshold_high) or normal (mean threshold / count, sd threshold_sd)",
+        source="Granovetter 1978")
+    threshold_low: float = _f(0.0, "uniform thresholds: lowest value", 0, 10**6)
+    threshold_high: float = _f(1.0, "uniform thresholds: highest value", 0, 10**6)
+    threshold_sd: float = _f(0.1, "normal thresholds: standard deviation (draws below 0 count "
+                             "as 0)", 0, 10**6, "Granovetter 1978")
+    until_stable: bool = _f(False, "run until nothing can change any more (at most max_weeks "
+                            "weeks) instead of the calendar horizon")
+    max_weeks: int = _f(10000, "longest run with until_stable", 1, 200000)
 
 
 @dataclass
@@ -441,7 +492,9 @@ class Scenario:
 
     @property
     def n_weeks(self) -> int:
-        """The horizon in weeks."""
+        """The horizon in weeks (``adoption.max_weeks`` with ``adoption.until_stable``)."""
+        if self.adoption.until_stable:
+            return self.adoption.max_weeks
         return max(1, int(round(self.calendar.years * self.calendar.weeks_per_year)))
 
 
@@ -597,6 +650,95 @@ def _validate_tree(obj: Any, prefix: str) -> None:
         _coerce(key, value, hints[fld.name], fld.metadata)
 
 
+def _check_label(key: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ConfigError(f"{key} = {value!r} is not a node label; allowed: a node id as in "
+                          "network.file (text or a whole number)")
+
+
+def _check_diffusion(scenario: Scenario) -> None:
+    """Relations between the textbook-diffusion settings (adoption.*, network.nodes_file).
+
+    Settings a scenario would ignore are refused (a researcher would otherwise read a result
+    of something they did not run). What needs the graph itself (seed labels inside it, the
+    threshold attribute, weights) is checked when it is loaded (netsim.usergraph).
+    """
+    ad, net = scenario.adoption, scenario.network
+    textbook_only = {"seeding": ad.seeding is not SeedRule.share,
+                     "seed_nodes": bool(ad.seed_nodes), "seed_sets": bool(ad.seed_sets),
+                     "seed_file": ad.seed_file is not None, "weighted": ad.weighted,
+                     "threshold_attribute": ad.threshold_attribute is not None,
+                     "threshold_distribution":
+                         ad.threshold_distribution is not ThresholdDistribution.fixed,
+                     "until_stable": ad.until_stable}
+    if ad.rule is AdoptionRule.trust_weighted:
+        for name, changed in textbook_only.items():
+            if changed:
+                raise ConfigError(f"adoption.{name} = {getattr(ad, name)!r} is ignored by "
+                                  "adoption.rule = 'trust_weighted'; allowed: a textbook rule "
+                                  "(independent_cascade, fractional_threshold, count_threshold, "
+                                  "bass), or leave adoption." + name + " unset")
+    for i, label in enumerate(ad.seed_nodes):
+        _check_label(f"adoption.seed_nodes[{i}]", label)
+    for i, labels in enumerate(ad.seed_sets):
+        if not isinstance(labels, list):
+            raise ConfigError(f"adoption.seed_sets[{i}] = {labels!r} is not a list; allowed: "
+                              "one list of node labels per cascade, e.g. [[a,b],[c]]")
+        for j, label in enumerate(labels):
+            _check_label(f"adoption.seed_sets[{i}][{j}]", label)
+    given = [n for n in ("seed_nodes", "seed_sets", "seed_file") if textbook_only[n]]
+    if len(given) > 1:
+        raise ConfigError(f"adoption.{given[1]} and adoption.{given[0]} are both set; allowed: "
+                          "one way of naming seeds")
+    if given and ad.seeding in (SeedRule.random, SeedRule.top_degree):
+        raise ConfigError(f"adoption.{given[0]} names seeds but adoption.seeding = "
+                          f"{ad.seeding.value!r} chooses them; allowed: seeding=nodes (or "
+                          f"share) with adoption.{given[0]}, or no {given[0]}")
+    if ad.seeding is SeedRule.nodes and not given:
+        raise ConfigError("adoption.seeding = 'nodes' has no seeds; allowed: set "
+                          "adoption.seed_nodes, adoption.seed_sets or adoption.seed_file")
+    k = scenario.practices.n_practices
+    if ad.seed_sets and len(ad.seed_sets) != k:
+        raise ConfigError(f"adoption.seed_sets has {len(ad.seed_sets)} sets but "
+                          f"practices.n_practices = {k} cascades; allowed: one set per cascade")
+    if ad.seed_file is not None and not Path(ad.seed_file).is_file():
+        raise ConfigError(f"adoption.seed_file = {ad.seed_file!r} cannot be read (no such "
+                          "file); allowed: a file of node labels, one per line")
+    threshold_rules = (AdoptionRule.fractional_threshold, AdoptionRule.count_threshold)
+    for name in ("threshold_attribute", "threshold_distribution"):
+        if textbook_only[name] and ad.rule not in threshold_rules:
+            raise ConfigError(f"adoption.{name} = {getattr(ad, name)!r} needs a threshold "
+                              f"rule, but adoption.rule = {ad.rule.value!r}; allowed: "
+                              "fractional_threshold or count_threshold")
+    if textbook_only["threshold_attribute"] and textbook_only["threshold_distribution"]:
+        raise ConfigError(f"adoption.threshold_attribute = {ad.threshold_attribute!r} and "
+                          f"adoption.threshold_distribution = "
+                          f"{ad.threshold_distribution.value!r} both give thresholds; allowed: "
+                          "one of them")
+    if ad.threshold_attribute is not None and net.file is None:
+        raise ConfigError(f"adoption.threshold_attribute = {ad.threshold_attribute!r} needs "
+                          "node attributes, but network.file is not set; allowed: a GraphML "
+                          "network.file or a network.nodes_file with that column")
+    if (ad.threshold_distribution is ThresholdDistribution.uniform
+            and ad.threshold_low > ad.threshold_high):
+        raise ConfigError(f"adoption.threshold_low = {ad.threshold_low} is larger than "
+                          f"adoption.threshold_high = {ad.threshold_high}; allowed: low <= high")
+    if ad.until_stable:
+        on = [f.name for f in dataclasses.fields(scenario.processes)
+              if getattr(scenario.processes, f.name)]
+        if on:
+            raise ConfigError(f"adoption.until_stable = True needs every domain process off, "
+                              f"but processes.{on[0]} = true; allowed: processes.*=false "
+                              "(with processes running the state never stops changing)")
+    if net.nodes_file is not None:
+        if net.file is None:
+            raise ConfigError(f"network.nodes_file = {net.nodes_file!r} needs network.file; "
+                              "allowed: set network.file (the ties) as well")
+        if not Path(net.nodes_file).is_file():
+            raise ConfigError(f"network.nodes_file = {net.nodes_file!r} cannot be read (no "
+                              "such file); allowed: a CSV of nodes with a header")
+
+
 def validate(scenario: Scenario) -> Scenario:
     """Check every value and the relations between values; return the scenario unchanged.
 
@@ -661,6 +803,7 @@ def validate(scenario: Scenario) -> Scenario:
         if ch.created_by not in ("facilitators", "members"):
             raise ConfigError(f"digital.channels[{i}].created_by = {ch.created_by!r} is not "
                               "allowed; allowed: 'facilitators' or 'members'")
+    _check_diffusion(scenario)
     prac = scenario.practices
     if prac.local_schools > net.n_schools and net.file is None:
         raise ConfigError(f"practices.local_schools = {prac.local_schools} exceeds "

@@ -40,7 +40,7 @@ from mesa.time import Schedule
 
 from netsim import metrics
 from netsim.agents import Person, agent_class
-from netsim.config import AdoptionRule, ConfigError, Scenario, validate
+from netsim.config import AdoptionRule, Scenario, validate
 from netsim.mechanisms import (
     adoption_rules,
     cocreation,
@@ -103,9 +103,9 @@ class LearningNetworkModel(mesa.Model):
         self.people: list[Person] = [agent_class(r)(self, i)
                                      for i, r in enumerate(self.state.role)]
         self._counters = dict.fromkeys(metrics.COUNTERS, 0.0)
-        self._newly = np.zeros_like(self.state.stage, dtype=bool)
+        self.diffusion: adoption_rules.Diffusion | None = None
         if self.textbook:
-            self._seed_textbook()
+            self._seed_textbook(population)
         n = scenario.n_weeks
         self._series = {c: np.full(n + 1, np.nan) for c in metrics.SERIES_COLUMNS}
         self._series["person_hours_cum"][:] = 0.0
@@ -175,19 +175,16 @@ class LearningNetworkModel(mesa.Model):
             state.quality[rows, practice] = q
         return state
 
-    def _seed_textbook(self) -> None:
+    def _seed_textbook(self, population: Population) -> None:
         st = self.state
-        bad = [n for n in self.scenario.adoption.seed_nodes if not 0 <= n < st.n_people]
-        if bad:
-            raise ConfigError(f"adoption.seed_nodes contains {bad[0]!r}, not a node of the "
-                              f"network; allowed: 0 <= node < {st.n_people}")
         st.knowledge[:] = 0.0
         st.stage[:] = Stage.UNAWARE
-        seeds = adoption_rules.seed_adopters(st.n_people, st.n_practices, self.scenario.adoption,
-                                             st.staff, self.rng)
+        self.diffusion = adoption_rules.Diffusion.build(
+            self.scenario, population.colleagues, st.staff, self.rng,
+            getattr(population, "graph", None))
+        seeds = self.diffusion.seeds
         st.stage[seeds] = Stage.ADOPTED
         st.knowledge[seeds] = 1.0
-        self._newly = seeds.copy()
 
     def _schedule(self) -> None:
         sc = self.scenario
@@ -330,13 +327,9 @@ class LearningNetworkModel(mesa.Model):
             self._add(collegial_talk.talk(st, sc, rng, week))
         if p.digital:
             self._add(digital.share(st, sc, self.channels, rng, self.network_alive))
-        if self.textbook:
-            staff = st.staff[:, None]
-            adopted = (st.stage == Stage.ADOPTED) & staff
-            new = adoption_rules.step_rule(sc.adoption.rule, self.graph, adopted,
-                                           self._newly & staff, sc.adoption, rng) & staff
+        if self.diffusion is not None:
+            new = self.diffusion.step(st.stage == Stage.ADOPTED, rng)
             st.stage[new] = Stage.ADOPTED
-            self._newly = new
             self._counters["adoptions"] += float(new.sum())
             if p.trial:
                 self._add(trial.trials(st, sc, rng, week, start_new=False))
@@ -346,7 +339,8 @@ class LearningNetworkModel(mesa.Model):
         if p.dynamics:
             dynamics.update(st, sc, week)
         self._record()
-        if week >= sc.n_weeks:
+        if week >= sc.n_weeks or (sc.adoption.until_stable and self.diffusion is not None
+                                  and self.diffusion.stable):
             self.running = False
 
     def _record(self) -> None:
@@ -365,8 +359,11 @@ class LearningNetworkModel(mesa.Model):
     # ---------------------------------------------------------------- running and results
     def run(self) -> None:
         """Run to the end of the horizon (``scenario.n_weeks`` weeks)."""
+        if self.scenario.adoption.until_stable:  # until nothing can change (at most n_weeks)
+            while self.running and int(round(self.time)) < self.scenario.n_weeks:
+                self.run_for(1)
         remaining = self.scenario.n_weeks - int(round(self.time))
-        if remaining > 0:
+        if remaining > 0 and self.running:
             self.run_for(remaining)
         self.running = False
 
@@ -377,4 +374,9 @@ class LearningNetworkModel(mesa.Model):
 
     def summary(self) -> dict[str, float]:
         """The run summary (see :func:`netsim.metrics.summarise`)."""
-        return metrics.summarise(self.series(), self.state)
+        out = metrics.summarise(self.series(), self.state)
+        if self.diffusion is not None:  # generic diffusion outcomes of textbook runs
+            from netsim.diffusion_outcomes import summary as diffusion_summary
+
+            out.update(diffusion_summary(self.diffusion, self.scenario))
+        return out

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -45,8 +44,7 @@ from scipy import sparse
 from netsim.config import ConfigError, Design, Scenario
 from netsim.state import Role
 
-__all__ = ["BUILDERS", "Population", "build_population", "collegial_ties", "informal_ties",
-           "load_graph"]
+__all__ = ["BUILDERS", "Population", "build_population", "collegial_ties", "informal_ties"]
 
 
 @dataclass
@@ -371,95 +369,11 @@ def _significant_build(scenario: Scenario, rng: np.random.Generator) -> Populati
     return _add_informal_ties(pop, scenario, rng)
 
 
-def load_graph(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Read a user network: an edge-list CSV (``source,target[,weight]``) or GraphML.
-
-    Node ids may be any strings; they are mapped to rows in order of first appearance (CSV) or
-    file order (GraphML). GraphML node attributes ``school`` (int) and ``role`` (teacher,
-    resource_teacher, leader, facilitator) are used when present.
-
-    Returns:
-        (src, dst, weight, node_attributes) with rows as integers.
-
-    Raises:
-        ConfigError: the file cannot be read or parsed.
-    """
-    path = Path(path)
-    attrs: dict[str, np.ndarray] = {}
-    try:
-        if path.suffix.lower() == ".csv":
-            import polars as pl
-
-            frame = pl.read_csv(path, infer_schema_length=0)
-            cols = frame.columns
-            if len(cols) < 2:
-                raise ValueError("needs at least two columns: source,target")
-            s = frame[cols[0]].cast(pl.Utf8).to_numpy()
-            t = frame[cols[1]].cast(pl.Utf8).to_numpy()
-            w = (frame[cols[2]].cast(pl.Float64).to_numpy() if len(cols) > 2
-                 else np.ones(s.size))
-            # ids in reading order (source, target, source, target, ...) so that rows follow
-            # the order of first appearance in the file
-            names, inv = np.unique(np.column_stack([s, t]).ravel(), return_inverse=True)
-            first = np.full(names.size, inv.size)
-            np.minimum.at(first, inv, np.arange(inv.size))
-            rank = np.empty(names.size, dtype=np.int64)
-            rank[np.argsort(first, kind="stable")] = np.arange(names.size)
-            rows = rank[inv]
-            src, dst = rows[0::2], rows[1::2]
-            n = names.size
-        else:
-            import networkx as nx
-
-            graph = nx.read_graphml(path)
-            nodes = list(graph.nodes)
-            index = {v: i for i, v in enumerate(nodes)}
-            edges = list(graph.edges(data=True))
-            src = np.array([index[u] for u, _, _ in edges], dtype=np.int64)
-            dst = np.array([index[v] for _, v, _ in edges], dtype=np.int64)
-            w = np.array([float(d.get("weight", 1.0)) for _, _, d in edges])
-            n = len(nodes)
-            if nodes and all("school" in graph.nodes[v] for v in nodes):
-                attrs["school"] = np.array([int(graph.nodes[v]["school"]) for v in nodes])
-            if nodes and all("role" in graph.nodes[v] for v in nodes):
-                roles = {r.name.lower(): r for r in Role}
-                attrs["role"] = np.array([roles[str(graph.nodes[v]["role"]).lower()]
-                                          for v in nodes], dtype=np.int8)
-        attrs["n"] = np.array([n])
-    except ConfigError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any parse failure becomes one clear message
-        raise ConfigError(f"network.file = {str(path)!r} could not be read: {exc}; allowed: an "
-                          "edge-list CSV with columns source,target[,weight] or a GraphML file")
-    if np.any(w < 0) or not np.all(np.isfinite(w)):
-        raise ConfigError(f"network.file = {str(path)!r} has negative or missing weights; "
-                          "allowed: weights >= 0")
-    return src, dst, w, attrs
-
-
 def _custom_build(scenario: Scenario, rng: np.random.Generator) -> Population:
-    """A user-supplied network replaces the generated ties. Every node is a teacher of school 0
-    unless the GraphML gives ``school`` and ``role``; ties get weight = trust (clipped to 1)."""
-    assert scenario.network.file is not None
-    src, dst, w, attrs = load_graph(scenario.network.file)
-    n = int(attrs["n"][0])
-    school = attrs.get("school", np.zeros(n, dtype=np.int64)).astype(np.int64)
-    role = attrs.get("role", np.full(n, Role.TEACHER, dtype=np.int8))
-    school[role == Role.FACILITATOR] = -1
-    keep = src != dst
-    src, dst, w = src[keep], dst[keep], np.clip(w[keep], 0, 1)
-    lo, hi = np.minimum(src, dst), np.maximum(src, dst)
-    keys, first = np.unique(lo * n + hi, return_index=True)
-    lo, hi, w = keys // n, keys % n, w[first]
-    colleagues = sparse.coo_array((np.concatenate([w, w]), (np.concatenate([lo, hi]),
-                                   np.concatenate([hi, lo]))), shape=(n, n)).tocsr()
-    member = (role == Role.RESOURCE_TEACHER) | (role == Role.FACILITATOR)
-    if scenario.network.leaders_invited:
-        member |= role == Role.LEADER
-    n_schools = int(school.max()) + 1 if (school >= 0).any() else 1
-    return Population(role=role, school=school, member=member,
-                      area=np.full(n, -1, dtype=np.int64), trait=rng.random(n),
-                      colleagues=colleagues, n_schools=n_schools)
+    """A user-supplied network (``network.file``); see :mod:`netsim.usergraph`."""
+    from netsim.usergraph import build_user_population
+
+    return build_user_population(scenario, rng)
 
 
 BUILDERS: dict[Design, Callable[[Scenario, np.random.Generator], Population]] = {

@@ -40,6 +40,7 @@ __all__ = [
 SUMMARY_FILE = "summary.parquet"
 SERIES_FILE = "timeseries.parquet"
 PROVENANCE_FILE = "provenance.json"
+CASCADES_FILE = "cascades.parquet"
 _PACKAGES = ("mesa", "numpy", "scipy", "networkx", "hydra-core", "omegaconf", "polars",
              "pyarrow", "matplotlib", "hydra-joblib-launcher", "joblib")
 
@@ -117,6 +118,8 @@ def write_run(folder: Path | str, result: RunResult, **extra: Any) -> Path:
     folder = Path(folder)
     prov = provenance(result, **extra)
     atomic_write(folder / SERIES_FILE, lambda p: result.series.write_parquet(p))
+    if getattr(result, "cascades", None) is not None:  # textbook rules: one row per cascade-week
+        atomic_write(folder / CASCADES_FILE, lambda p: result.cascades.write_parquet(p))
     atomic_write(folder / PROVENANCE_FILE,
                  lambda p: p.write_text(json.dumps(prov, indent=2, default=str)))
     # the summary goes last: its presence marks a finished run

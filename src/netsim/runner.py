@@ -57,20 +57,28 @@ class RunResult:
         summary: one row per replicate (outcomes in :data:`netsim.metrics.SUMMARY_COLUMNS`,
             plus ``replicate`` and ``point_key``).
         series: one row per replicate and week (:data:`netsim.metrics.SERIES_COLUMNS`).
+        cascades: textbook rules only: one row per replicate, cascade and week
+            (:func:`netsim.diffusion_outcomes.cascade_table`); None otherwise.
     """
 
     scenario: Scenario
     summary: pl.DataFrame
     series: pl.DataFrame
+    cascades: pl.DataFrame | None = None
 
 
-def run_replicate(scenario: Scenario, replicate: int) -> tuple[dict[str, float],
-                                                                dict[str, np.ndarray]]:
-    """Run one replicate; return its summary row and weekly series."""
+def run_replicate(scenario: Scenario, replicate: int, cascades: list[pl.DataFrame] | None = None
+                  ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """Run one replicate; return its summary row and weekly series (and append its
+    per-cascade table to ``cascades`` when given and the rule is a textbook rule)."""
     rng = np.random.default_rng(seed_sequence(scenario, replicate))
     model = LearningNetworkModel(scenario, rng=rng)
     model.run()
     summary, series = model.summary(), model.series()
+    if cascades is not None and model.diffusion is not None:
+        from netsim.diffusion_outcomes import cascade_table
+
+        cascades.append(cascade_table(model, replicate))
     model.remove_all_agents()
     return summary, series
 
@@ -93,8 +101,9 @@ def run_scenario(scenario: Scenario, replicates: int | None = None,
     ids = list(replicate_ids)
     key = point_key(scenario)
     rows, frames = [], []
+    cascades: list[pl.DataFrame] = []
     for done, r in enumerate(ids, start=1):
-        summary, series = run_replicate(scenario, r)
+        summary, series = run_replicate(scenario, r, cascades)
         rows.append({"replicate": r, **summary})
         frames.append(pl.DataFrame({"replicate": np.full(series["week"].size, r),
                                     **{c: series[c] for c in SERIES_COLUMNS}}))
@@ -104,7 +113,8 @@ def run_scenario(scenario: Scenario, replicates: int | None = None,
     series_df = pl.concat(frames) if frames else pl.DataFrame()
     series_df = series_df.with_columns(pl.col("week").cast(pl.Int32),
                                        pl.col("replicate").cast(pl.Int32))
-    return RunResult(replace(scenario, replicates=len(ids)), summary_df, series_df)
+    return RunResult(replace(scenario, replicates=len(ids)), summary_df, series_df,
+                     pl.concat(cascades) if cascades else None)
 
 
 def interval(values: np.ndarray | Sequence[float], level: float = 0.95) -> tuple[float, float,

@@ -97,8 +97,8 @@ def test_seed_adopters_explicit_nodes_and_share(rng):
 def final_adopters(tmp_path, graph: nx.Graph, rule: str, weeks: int, **cfg) -> list[int]:
     edges = list(graph.edges())
     labels = node_labels(edges)
-    if "adoption__seed_nodes" in cfg:  # seeds are given as labels, the model takes rows
-        cfg["adoption__seed_nodes"] = [labels.index(s) for s in cfg["adoption__seed_nodes"]]
+    if "adoption__seed_nodes" in cfg:  # seeds are node labels, as written in the file
+        cfg["adoption__seed_nodes"] = [f"n{s}" for s in cfg["adoption__seed_nodes"]]
     csv = write_edges(tmp_path / "graph.csv", edges)
     model = LearningNetworkModel(textbook_scenario(csv, rule, weeks, **cfg), seed=1)
     model.run()
@@ -139,7 +139,7 @@ def test_count_threshold_on_rings_matches_theory(tmp_path, k, a, width):
 def test_count_threshold_on_k4_ring_spreads_two_nodes_a_week(tmp_path):
     csv = write_edges(tmp_path / "ring.csv", list(ring(20, 4).edges()))
     sc = textbook_scenario(csv, "count_threshold", 12, adoption__count=2,
-                           adoption__seed_nodes=[0, 1])
+                           adoption__seed_nodes=["n0", "n1"])
     _, series = run_replicate(sc, 0)
     expected = [min(20, 2 + 2 * t) / 20 for t in range(13)]
     assert series["adoption_all"].tolist() == pytest.approx(expected)
@@ -191,6 +191,7 @@ def test_seed_node_outside_the_network_is_a_config_error(tmp_path):
     from netsim import ConfigError
 
     csv = write_edges(tmp_path / "path.csv", [(0, 1), (1, 2)])
-    scenario = textbook_scenario(csv, "count_threshold", 3, adoption__seed_nodes=[0, 7])
-    with pytest.raises(ConfigError, match=r"adoption.seed_nodes contains 7.*0 <= node < 3"):
+    scenario = textbook_scenario(csv, "count_threshold", 3, adoption__seed_nodes=["n0", "n7"])
+    with pytest.raises(ConfigError, match=r"adoption.seed_nodes contains 'n7', not a node of "
+                                          r"network.file .*3 nodes, e.g. 'n0', 'n1', 'n2'"):
         LearningNetworkModel(scenario, seed=1)
