@@ -104,7 +104,8 @@ def _read_csv_edges(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     frame = pl.read_csv(path, infer_schema_length=0)
     cols = frame.columns
     if len(cols) < 2:
-        raise _fail(path, f"has {len(cols)} column(s) ({', '.join(cols) or 'none'})",
+        raise _fail(path, f"could not be read as an edge list: it has {len(cols)} column(s) "
+                    f"({', '.join(cols) or 'none'}), needs at least two columns",
                     "an edge-list CSV with a header and columns source,target[,weight]")
     s = frame[cols[0]].str.strip_chars()
     t = frame[cols[1]].str.strip_chars().replace("", None)
@@ -218,7 +219,7 @@ def load_graph(path: str | Path, nodes_file: str | Path | None = None) -> UserGr
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         end = labels[dst[i]] if dst[i] >= 0 else ""
-        raise _fail(path, f"has weight {w[i]!r} on edge {labels[src[i]]},{end}",
+        raise _fail(path, f"has weight {float(w[i])!r} on edge {labels[src[i]]},{end}",
                     "finite weights >= 0")
     keep = (dst >= 0) & (src != dst)
     n_loops = int(((dst >= 0) & (src == dst)).sum())
@@ -251,7 +252,7 @@ def _whole_numbers(graph: UserGraph, name: str, key: str) -> np.ndarray:
         except (TypeError, ValueError):
             x = math.nan
         if not (math.isfinite(x) and x.is_integer() and x >= 0):
-            raise _fail(graph.path, f"gives node {graph.labels[i]!r} {name} = {v!r}",
+            raise _fail(graph.path, f"gives node {str(graph.labels[i])!r} {name} = {v!r}",
                         f"{name} ids that are whole numbers >= 0 on every node", key=key)
         out[i] = int(x)
     return out
@@ -267,7 +268,7 @@ def schools_and_roles(graph: UserGraph, key: str = "network.file") -> tuple[np.n
         for i, v in enumerate(graph.attributes["role"]):
             r = ROLES.get(str(v).strip().lower())
             if r is None:
-                raise _fail(graph.path, f"gives node {graph.labels[i]!r} role = {v!r}",
+                raise _fail(graph.path, f"gives node {str(graph.labels[i])!r} role = {v!r}",
                             "role one of " + ", ".join(ROLES), key=key)
             role[i] = r
     if _complete(graph, "school"):

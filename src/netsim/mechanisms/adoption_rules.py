@@ -231,7 +231,7 @@ def node_thresholds(cfg: AdoptionConfig, n: int, attributes: Mapping[str, np.nda
             except (TypeError, ValueError):
                 out[i] = math.nan
             if not (math.isfinite(out[i]) and out[i] >= 0):
-                node = labels[i] if labels is not None else i
+                node = str(labels[i]) if labels is not None else i
                 raise ConfigError(f"adoption.threshold_attribute = {name!r} gives node {node!r} "
                                   f"the threshold {v!r} in {where}; allowed: a finite number "
                                   ">= 0 on every node")

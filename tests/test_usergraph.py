@@ -1,0 +1,199 @@
+"""User networks (netsim.usergraph): reading, contents refused in one line, labels, node files,
+and the command line refusing bad contents before anything is written."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from conftest import make_scenario, textbook_scenario
+
+from netsim import LearningNetworkModel
+from netsim.cli import main
+from netsim.config import ConfigError
+from netsim.state import Role, Stage
+from netsim.usergraph import build_user_population, load_graph, memory_estimate
+
+
+def csv(tmp_path, text: str, name: str = "g.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def graphml(tmp_path, graph: nx.Graph, name: str = "g.graphml"):
+    path = tmp_path / name
+    nx.write_graphml(graph, path)
+    return path
+
+
+# ------------------------------------------------------------------ reading
+
+
+def test_csv_rows_follow_first_appearance_and_keep_raw_weights(tmp_path):
+    g = load_graph(csv(tmp_path, "source,target,weight\nb,a,0.5\nc,a,2\na,b,9\nc,c,1\n"))
+    assert g.labels.tolist() == ["b", "a", "c"]
+    # undirected: (a,b) repeats (b,a) and keeps the first weight; the self-loop is dropped
+    ties = sorted(zip(g.lo.tolist(), g.hi.tolist(), g.weight.tolist(), strict=True))
+    assert ties == [(0, 1, 0.5), (1, 2, 2.0)]
+
+
+def test_csv_without_weights_and_with_an_isolated_node(tmp_path):
+    g = load_graph(csv(tmp_path, "u,v\n1,2\n2,3\n10,\n"))
+    assert g.labels.tolist() == ["1", "2", "3", "10"]
+    assert g.weight.tolist() == [1.0, 1.0] and g.n == 4
+
+
+def test_graphml_school_role_and_isolated_node(tmp_path):
+    graph = nx.Graph()
+    graph.add_node("x", school=0, role="leader")
+    graph.add_node("y", school=0, role="resource_teacher")
+    graph.add_node("z", school=1, role="teacher")
+    graph.add_node("lonely", school=1, role="teacher")
+    graph.add_edge("x", "y", weight=0.7)
+    graph.add_edge("y", "z")
+    sc = make_scenario(network__file=str(graphml(tmp_path, graph)))
+    pop = build_user_population(sc, np.random.default_rng(0))
+    assert pop.n_people == 4 and pop.n_schools == 2
+    assert pop.school.tolist() == [0, 0, 1, 1]
+    assert pop.role.tolist() == [Role.LEADER, Role.RESOURCE_TEACHER, Role.TEACHER, Role.TEACHER]
+    assert sorted(pop.colleagues.toarray()[0].tolist()) == [0.0, 0.0, 0.0, 0.7]
+
+
+def test_school_ids_of_a_billion_are_numbered_densely(tmp_path):
+    # a 1 KB file whose school ids are about 1e9 used to allocate per-school arrays of 1e9
+    graph = nx.Graph([("a", "b"), ("b", "c")])
+    for node, school in zip("abc", (1_000_000_007, 999_999_999, 1_000_000_007), strict=True):
+        graph.nodes[node]["school"] = school
+    sc = make_scenario(network__file=str(graphml(tmp_path, graph)), calendar__years=0.05)
+    model = LearningNetworkModel(sc, seed=0)
+    assert model.state.n_schools == 2
+    assert model.state.school.tolist() == [1, 0, 1]  # numbered in the order of the ids
+    model.run()
+    assert np.isfinite(model.summary()["adoption_all"])
+
+
+def test_node_file_adds_isolated_nodes_and_attributes(tmp_path):
+    edges = csv(tmp_path, "source,target\na,b\nb,c\n")
+    nodes = csv(tmp_path, "id,school,role\nc,1,teacher\na,0,leader\nb,0,teacher\nd,1,"
+                "teacher\n", "nodes.csv")
+    g = load_graph(edges, nodes)
+    assert g.labels.tolist() == ["a", "b", "c", "d"]  # d only in the node file: appended
+    sc = make_scenario(network__file=str(edges), network__nodes_file=str(nodes))
+    pop = build_user_population(sc, np.random.default_rng(0))
+    assert pop.school.tolist() == [0, 0, 1, 1]
+    assert pop.role.tolist() == [Role.LEADER, Role.TEACHER, Role.TEACHER, Role.TEACHER]
+    assert pop.colleagues[[3], :].nnz == 0  # d is isolated
+
+
+# ------------------------------------------------------------------ contents refused
+
+
+@pytest.mark.parametrize(("text", "needles"), [
+    ("source,target\n", ["has no nodes"]),
+    ("source,target\na,a\nb,b\n", ["only self-loops", "2 node(s)"]),
+    ("s,t,w\na,b,nan\n", ["weight nan", "edge a,b", "finite weights >= 0"]),
+    ("s,t,w\na,b,inf\n", ["weight inf", "finite weights >= 0"]),
+    ("s,t,w\na,b,-1\n", ["weight -1.0", "finite weights >= 0"]),
+    ("s,t,w\na,b,0.5\nb,c,x\n", ["weight 'x' on line 3", "edge b,c"]),
+    ("s,t,w\na,b,\n", ["weight None on line 2"]),
+    ("only\n1\n", ["could not be read", "two columns"]),
+])
+def test_bad_csv_contents_are_refused(tmp_path, text, needles):
+    path = csv(tmp_path, text)
+    with pytest.raises(ConfigError) as exc:
+        load_graph(path)
+    message = str(exc.value)
+    assert message.startswith(f"network.file = {str(path)!r}") and "\n" not in message
+    for needle in needles:
+        assert needle in message, (needle, message)
+
+
+def test_graphml_without_nodes_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="has no nodes"):
+        load_graph(graphml(tmp_path, nx.Graph()))
+
+
+@pytest.mark.parametrize(("attr", "value", "needle"), [
+    ("school", -3, "school = '-3'"), ("school", 1.5, "school = '1.5'"),
+    ("role", "principal", "role = 'principal'")])
+def test_bad_school_or_role_is_refused(tmp_path, attr, value, needle):
+    graph = nx.Graph([("a", "b")])
+    for node in graph:
+        graph.nodes[node][attr] = value if node == "b" else (0 if attr == "school" else "teacher")
+    sc = make_scenario(network__file=str(graphml(tmp_path, graph)))
+    with pytest.raises(ConfigError) as exc:
+        build_user_population(sc, np.random.default_rng(0))
+    assert needle in str(exc.value) and "node 'b'" in str(exc.value)
+
+
+def test_memory_estimate_grows_with_nodes_ties_and_practices():
+    base = memory_estimate(1000, 5000, 6)
+    assert memory_estimate(2000, 5000, 6) > base
+    assert memory_estimate(1000, 50000, 6) > base
+    assert memory_estimate(1000, 5000, 12) > base
+    # 4.4 million ties on a million nodes with 6 practices: under 2 GB
+    assert memory_estimate(10**6, 4_400_000, 6) < 2 * 2**30
+
+
+def test_a_graph_too_large_for_the_machine_is_refused(tmp_path, monkeypatch):
+    import netsim.usergraph as ug
+
+    monkeypatch.setattr(ug, "_machine_memory", lambda: 10_000)  # a 10 kB machine
+    sc = make_scenario(network__file=str(csv(tmp_path, "s,t\na,b\n")))
+    with pytest.raises(ConfigError, match=r"needs about .* GiB .* this machine has"):
+        build_user_population(sc, np.random.default_rng(0))
+
+
+# ------------------------------------------------------------------ labels in a run
+
+
+def test_seed_labels_are_node_ids_not_row_numbers(tmp_path):
+    # the file labels nodes 1-5 and 10; seeding [1] must seed node "1", not the row-1 node
+    path = csv(tmp_path, "s,t\n10,1\n1,2\n2,3\n3,4\n4,5\n")
+    sc = textbook_scenario(path, "independent_cascade", 1, adoption__transmissibility=0.0,
+                           adoption__seed_nodes=[1])
+    model = LearningNetworkModel(sc, seed=0)
+    seeded = model.state.stage[:, 0] == Stage.ADOPTED
+    assert model.diffusion.labels[seeded].tolist() == ["1"]
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def run_cli(tmp_path, monkeypatch, capsys, args):
+    monkeypatch.chdir(tmp_path)
+    code = main(["run", *args])
+    err = capsys.readouterr().err
+    return code, err
+
+
+OFF = [f"processes.{p}=false" for p in ("gathering", "home_transfer", "collegial_talk", "trial",
+                                         "cocreation", "digital", "dynamics", "turnover")]
+
+
+@pytest.mark.parametrize(("text", "args", "needles"), [
+    ("source,target\n", [], ["has no nodes"]),
+    ("source,target\na,a\n", [], ["only self-loops"]),
+    ("s,t,w\na,b,inf\n", [], ["weight inf"]),
+    ("s,t\na,b\n", ["adoption.seed_nodes=[1000000000]"],
+     ["adoption.seed_nodes", "ignored by adoption.rule = 'trust_weighted'"]),
+    ("s,t\na,b\n", ["adoption.rule=count_threshold", "adoption.seed_nodes=[1000000000]", *OFF],
+     ["adoption.seed_nodes contains '1000000000', not a node of network.file", "e.g. 'a', 'b'"]),
+    ("s,t,w\na,b,2\n", ["adoption.rule=independent_cascade", "adoption.weighted=true",
+                        "adoption.transmissibility=0.8", *OFF],
+     ["largest weight 2", "transmissibility x weight <= 1"]),
+    ("s,t\na,b\n", ["adoption.rule=count_threshold", "adoption.threshold_attribute=theta",
+                    *OFF], ["adoption.threshold_attribute = 'theta'", "not an attribute"]),
+])
+def test_bad_network_contents_stop_the_command_in_one_line(tmp_path, monkeypatch, capsys, text,
+                                                          args, needles):
+    csv(tmp_path, text, "edges.csv")
+    code, err = run_cli(tmp_path, monkeypatch, capsys,
+                        ["network.file=edges.csv", "replicates=1", *args])
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["edges.csv"]  # nothing written
