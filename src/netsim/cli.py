@@ -97,13 +97,23 @@ def _task(cfg) -> None:  # cfg: the job's Hydra DictConfig
     result = run_scenario(scenario)
     seconds = time.perf_counter() - start
     write_run(out, result, overrides=overrides, command=command)
-    table = outcome_table(result.summary)
-    figure = adoption_figure(result.series, out / "adoption.png",
-                             f"{scenario.name}: adoption over time",
-                             scenario.calendar.weeks_per_year)
+    title = scenario.name
+    if result.cascades is not None:  # a textbook rule: generic diffusion outcomes
+        from netsim.diffusion_outcomes import TEXTBOOK_OUTCOMES, cascade_figure
+
+        title = (f"{scenario.adoption.rule.value} on "
+                 f"{scenario.network.file or scenario.network.design.value}")
+        table = outcome_table(result.summary, TEXTBOOK_OUTCOMES)
+        figure = cascade_figure(result.cascades, out / "cascades.png", f"{title}: cascades")
+    else:
+        table = outcome_table(result.summary)
+        figure = adoption_figure(result.series, out / "adoption.png",
+                                 f"{scenario.name}: adoption over time",
+                                 scenario.calendar.weeks_per_year)
     report = markdown_report(scenario, table, figure.name, out, command)
-    _print_table(scenario.name, table, scenario.replicates, seconds)
-    print(f"\nwrote {out}/: summary.parquet, timeseries.parquet, provenance.json, "
+    _print_table(title, table, scenario.replicates, seconds)
+    extra = "cascades.parquet, " if result.cascades is not None else ""
+    print(f"\nwrote {out}/: summary.parquet, timeseries.parquet, {extra}provenance.json, "
           f"{figure.name}, {report.name}")
 
 

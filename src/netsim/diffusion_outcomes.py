@@ -19,6 +19,7 @@ version quality, trust) mean nothing there; these do:
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
     from netsim.mechanisms.adoption_rules import Diffusion
     from netsim.model import LearningNetworkModel
 
-__all__ = ["CASCADE_COLUMNS", "DIFFUSION_COLUMNS", "TEXTBOOK_OUTCOMES", "cascade_table",
-           "final_sizes", "summary"]
+__all__ = ["CASCADE_COLUMNS", "DIFFUSION_COLUMNS", "TEXTBOOK_OUTCOMES", "cascade_figure",
+           "cascade_table", "conditions", "final_sizes", "summary"]
 
 DIFFUSION_COLUMNS = ("final_size_mean", "final_share_mean", "final_share_min",
                      "final_share_max", "seeds_mean", "weeks_run", "last_change_week", "stable",
@@ -100,3 +101,75 @@ def cascade_table(model: LearningNetworkModel, replicate: int = 0) -> pl.DataFra
         "new_adopters": new.ravel(),
         "share": curve.ravel() / n_nodes if n_nodes else np.full(weeks * k, math.nan),
     })
+
+
+def conditions(scenario: Scenario) -> list[tuple[str, str]]:
+    """The settings of a textbook run as (setting, value) rows for reports."""
+    ad, net = scenario.adoption, scenario.network
+    rule = ad.rule.value
+    params = {"independent_cascade": f"transmissibility {ad.transmissibility:g}",
+              "fractional_threshold": f"threshold {ad.threshold:g}",
+              "count_threshold": f"count {ad.count}",
+              "bass": f"p {ad.bass_p:g}, q {ad.bass_q:g}"}.get(rule, "")
+    if ad.threshold_attribute is not None:
+        params = f"per-node thresholds from attribute {ad.threshold_attribute!r}"
+    elif ad.threshold_distribution.value != "fixed":
+        params += f", per-node thresholds {ad.threshold_distribution.value}"
+    if ad.seed_file is not None:
+        seeds = f"from {ad.seed_file}"
+    elif ad.seed_sets:
+        seeds = f"one set per cascade ({', '.join(str(len(s)) for s in ad.seed_sets)} nodes)"
+    elif ad.seed_nodes:
+        seeds = "nodes " + ", ".join(str(v) for v in ad.seed_nodes[:10]) + (
+            " ..." if len(ad.seed_nodes) > 10 else "")
+    elif ad.seeding.value in ("random", "top_degree"):
+        seeds = f"{ad.seeding.value}, {ad.seed_count} per cascade"
+    else:
+        seeds = f"random share {ad.initial_adopters:g} per cascade"
+    horizon = (f"until nothing changes (at most {ad.max_weeks} weeks)" if ad.until_stable
+               else f"{scenario.n_weeks} weeks")
+    return [("rule", f"{rule} ({params})"),
+            ("network", net.file if net.file else f"generated ({net.design.value})"),
+            ("edge weights", "used" if ad.weighted else "ignored (every tie counts 1)"),
+            ("seeds", seeds),
+            ("cascades per run", str(scenario.practices.n_practices)),
+            ("horizon", horizon),
+            ("replicates", f"{scenario.replicates} (base seed {scenario.seed})")]
+
+
+def cascade_figure(cascades: pl.DataFrame, path: str | Path, title: str,
+                   max_lines: int = 400) -> Path:
+    """Adopted share of nodes over weeks: one thin line per replicate and cascade (at most
+    ``max_lines``, the first ones) and their mean per week (black). A run that stopped when
+    nothing could change any more keeps its final share in the mean."""
+    from matplotlib.figure import Figure
+
+    runs = cascades.partition_by(["replicate", "cascade"], maintain_order=True)
+    length = max(part.height for part in runs)
+    curves = np.empty((len(runs), length))
+    for i, part in enumerate(runs):
+        share = part.sort("week")["share"].to_numpy()
+        curves[i, : share.size] = share
+        curves[i, share.size:] = share[-1]
+    weeks = np.arange(length)
+    fig = Figure(figsize=(8, 5), dpi=120)
+    ax = fig.subplots()
+    alpha = float(np.clip(8 / len(runs), 0.08, 0.6))
+    for part in runs[:max_lines]:
+        ax.plot(part["week"].to_numpy(), 100 * part["share"].to_numpy(), color="#1b6ca8",
+                alpha=alpha, linewidth=1)
+    ax.plot(weeks, 100 * curves.mean(axis=0), color="black", linewidth=2,
+            label=f"mean of {len(runs)} cascades")
+    shown = min(len(runs), max_lines)
+    ax.plot([], [], color="#1b6ca8", label=f"one cascade ({shown} of {len(runs)} drawn)")
+    ax.set_xlabel("week (synchronous step)")
+    ax.set_ylabel("nodes that have adopted (%)")
+    ax.set_ylim(0, 100)
+    ax.set_xlim(0, max(1, length - 1))
+    ax.grid(alpha=0.3)
+    ax.set_title(title, fontsize=11)
+    ax.legend(loc="lower right", frameon=False, fontsize=9)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path)
+    return path

@@ -33,14 +33,14 @@ KEY_OUTCOMES = (
 )
 
 
-def outcome_table(summary: pl.DataFrame) -> pl.DataFrame:
+def outcome_table(summary: pl.DataFrame, outcomes: tuple = KEY_OUTCOMES) -> pl.DataFrame:
     """Mean and 95 % t-interval of each key outcome over replicates.
 
     Time-to-share outcomes are averaged over the replicates that reached the share; the
     ``reached`` column says how many did. Intervals of percentages are clipped to [0, 100].
     """
     rows = []
-    for column, label, scale, _ in KEY_OUTCOMES:
+    for column, label, scale, _ in outcomes:
         if column not in summary.columns:
             continue
         values = summary[column].cast(pl.Float64).to_numpy() * scale
@@ -60,7 +60,9 @@ def _fmt(value: float, fmt: str) -> str:
 
 def format_table(table: pl.DataFrame) -> list[tuple[str, str, str]]:
     """Rows of (label, mean, interval) as display strings."""
-    fmts = {c: f for c, _, _, f in KEY_OUTCOMES}
+    from netsim.diffusion_outcomes import TEXTBOOK_OUTCOMES
+
+    fmts = {c: f for c, _, _, f in (*KEY_OUTCOMES, *TEXTBOOK_OUTCOMES)}
     out = []
     for row in table.iter_rows(named=True):
         f = fmts[row["outcome"]]
@@ -104,7 +106,23 @@ def markdown_report(scenario: Scenario, table: pl.DataFrame, figure: str,
         "| outcome | mean | 95 % interval |",
         "|---|---:|---|",
     ]
+    if scenario.adoption.rule.value != "trust_weighted":  # a textbook run: generic rows
+        from netsim.diffusion_outcomes import conditions
+
+        at = lines.index("## Conditions") + 4
+        end = lines.index("## Key outcomes at the end of the horizon") - 1
+        lines[at:end] = [f"| {k} | {v} |" for k, v in conditions(scenario)]
+        lines[2] = ("Textbook diffusion: every practice column is one cascade of the rule "
+                    "below on the graph; the domain processes decide nothing.")
     lines += [f"| {label} | {mean} | {ci} |" for label, mean, ci in format_table(table)]
+    if scenario.adoption.rule.value != "trust_weighted":
+        lines += ["", "## Cascades over time", "", f"![Cascades over time]({figure})", "",
+                  "Each practice column is one cascade of the rule on the same graph. Files: "
+                  "`summary.parquet` (one row per replicate), `cascades.parquet` (one row per "
+                  "replicate, cascade and week), `timeseries.parquet`, `provenance.json`.", ""]
+        path = folder / "report.md"
+        path.write_text("\n".join(lines))
+        return path
     lines += [
         "",
         "## Adoption over time",
