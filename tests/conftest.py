@@ -54,9 +54,9 @@ def textbook_scenario(csv: Path, rule: str, weeks: int, **dotted: Any) -> Scenar
                                                 "trial", "cocreation", "digital", "dynamics",
                                                 "turnover")}
     dotted.setdefault("replicates", 1)
+    dotted.setdefault("practices__n_practices", 1)
     return make_scenario(network__file=str(csv), adoption__rule=rule,
-                         calendar__weeks_per_year=weeks, calendar__years=1.0,
-                         practices__n_practices=1, **procs, **dotted)
+                         calendar__weeks_per_year=weeks, calendar__years=1.0, **procs, **dotted)
 
 
 def write_edges(path: Path, edges: Sequence[tuple[int, int]]) -> Path:
