@@ -31,6 +31,7 @@ multi-million-edge graph slow there; :func:`check_contents` logs that warning.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -124,14 +125,16 @@ def _read_csv_edges(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
         weights = w.fill_null(1.0).to_numpy()
     else:
         weights = np.ones(frame.height)
-    # ids in reading order (source, target, source, target, ...): rows follow first appearance
-    both = pl.DataFrame({"s": s, "t": t}).select(
-        pl.concat_list("s", "t").alias("id")).explode("id")["id"]
-    labels = both.drop_nulls().unique(maintain_order=True)
-    index = pl.DataFrame({"id": labels, "row": np.arange(labels.len(), dtype=np.int64)})
-    rows = (pl.DataFrame({"id": both}).with_row_index("k")
-            .join(index, on="id", how="left").sort("k")["row"].fill_null(-1).to_numpy())
-    return labels.to_numpy().astype(str), rows[0::2], rows[1::2], weights
+    # rows follow the first appearance reading the file (source, target, source, target, ...):
+    # position 2k is row k's source, 2k + 1 its target; hashed, no sort of the ids
+    m = frame.height
+    ends = pl.DataFrame({"id": pl.concat([s, t]),
+                         "pos": np.concatenate([2 * np.arange(m), 2 * np.arange(m) + 1])})
+    first = (ends.drop_nulls("id").group_by("id").agg(pl.col("pos").min())
+             .sort("pos").with_row_index("row"))
+    rows = (ends.join(first.select("id", "row"), on="id", how="left", maintain_order="left")
+            ["row"].fill_null(-1).cast(pl.Int64).to_numpy())
+    return first["id"].to_numpy().astype(str), rows[:m], rows[m:], weights
 
 
 def _read_graphml(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
@@ -196,10 +199,36 @@ def _read_nodes_file(path: Path, labels: np.ndarray) -> tuple[np.ndarray, dict[s
 def load_graph(path: str | Path, nodes_file: str | Path | None = None) -> UserGraph:
     """Read a user network (see the module docstring for the formats) and check its contents.
 
+    The last two graphs read are kept (keyed by path, size and modification time of both
+    files), so the replicates of a run and the check before it read a large file once; their
+    arrays are read-only.
+
     Raises:
-        ConfigError: the file cannot be read or parsed, or its contents cannot make a run
-            (:func:`check_contents`).
+        ConfigError: the file cannot be read or parsed, or it has no nodes or no tie between
+            two different nodes, or a weight that is not a finite number >= 0.
     """
+    def stamp(p: str | Path | None) -> tuple[str, int, int] | None:
+        if p is None:
+            return None
+        st = Path(p).stat()
+        return (str(Path(p).resolve()), st.st_size, st.st_mtime_ns)
+
+    try:
+        key = (stamp(path), stamp(nodes_file))
+    except OSError:
+        return _load_graph(path, nodes_file)  # reading it gives the one-line error
+    return _cached_graph(key, str(path), None if nodes_file is None else str(nodes_file))
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_graph(key: tuple, path: str, nodes_file: str | None) -> UserGraph:
+    graph = _load_graph(path, nodes_file)
+    for array in (graph.labels, graph.lo, graph.hi, graph.weight, *graph.attributes.values()):
+        array.flags.writeable = False
+    return graph
+
+
+def _load_graph(path: str | Path, nodes_file: str | Path | None = None) -> UserGraph:
     path = Path(path)
     attrs: dict[str, np.ndarray] = {}
     try:
