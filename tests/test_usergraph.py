@@ -3,6 +3,9 @@ and the command line refusing bad contents before anything is written."""
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -197,3 +200,61 @@ def test_bad_network_contents_stop_the_command_in_one_line(tmp_path, monkeypatch
     for needle in needles:
         assert needle in lines[0], (needle, lines[0])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["edges.csv"]  # nothing written
+
+
+# ------------------------------------------------------------------ the README's commands
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_blocks(language: str) -> list[str]:
+    """Code blocks of the README section "A user network"."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## A user network", 1)[1].split("\n## ", 1)[0]
+    blocks = section.split(f"```{language}\n")[1:]
+    return [b.split("```", 1)[0] for b in blocks]
+
+
+def readme_commands() -> list[str]:
+    commands = []
+    for block in readme_blocks("bash"):
+        for command in block.replace("\\\n", " ").splitlines():
+            if command.strip().startswith("netsim run"):
+                commands.append(command.strip())
+    return commands
+
+
+def test_the_readme_section_has_its_commands():
+    assert len(readme_commands()) >= 8 and len(readme_blocks("python")) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", readme_commands())
+def test_readme_user_network_commands_run_as_written(tmp_path, monkeypatch, capsys, command):
+    monkeypatch.chdir(ROOT)  # the paths in the README are relative to the repository
+    args = shlex.split(command)[2:]
+    assert main(["run", *args, f"hydra.run.dir={tmp_path}"]) == 0
+    out = capsys.readouterr().out
+    assert "final size, share of nodes" in out and "version quality" not in out
+    assert (tmp_path / "cascades.parquet").is_file() and (tmp_path / "cascades.png").is_file()
+
+
+@pytest.mark.slow
+def test_readme_python_example_runs(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    exec(compile(readme_blocks("python")[0], "README.md", "exec"), {})  # noqa: S102
+    out = capsys.readouterr().out
+    assert "final_share" in out
+
+
+def test_granovetter_readme_commands_give_the_published_outcomes(tmp_path, monkeypatch, capsys):
+    # all 100 riot with thresholds 0..99; 1 with the threshold-1 person at 2 (Granovetter 1978)
+    monkeypatch.chdir(ROOT)
+    riot = next(c for c in readme_commands() if "riot_thresholds.csv" in c)
+    for nodes_file, expected in (("riot_thresholds.csv", "100.0"),
+                                 ("riot_thresholds_perturbed.csv", "1.0")):
+        args = shlex.split(riot.replace("riot_thresholds.csv", nodes_file))[2:]
+        assert main(["run", *args, f"hydra.run.dir={tmp_path / nodes_file}"]) == 0
+        line = next(ln for ln in capsys.readouterr().out.splitlines()
+                    if "final size, share of nodes" in ln)
+        assert line.split()[-3] == expected, line
