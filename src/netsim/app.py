@@ -145,7 +145,8 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
     sweeps at their first value), up to ``max_checks`` values per key. The sweep is the one
     Hydra's basic sweeper runs: the config's ``hydra.sweeper.params`` (set by a
     ``configs/experiment`` file) with command-line overrides replacing params of the same key.
-    A ``network.file`` is read once to check that it parses.
+    A ``network.file`` is read once to check that it parses and that its contents can make
+    the run (:func:`netsim.usergraph.check_networks`).
 
     Returns:
         The scenarios checked (for a single run, one).
@@ -202,7 +203,8 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
         check_changes_take_effect(scenario, values)
     # a network file that cannot be parsed, or whose contents cannot make the run, must also
     # stop the command here (seed labels, thresholds, weights; netsim.usergraph)
-    from netsim.usergraph import check_networks
+    if any(sc.network.file or sc.adoption.rule.value != "trust_weighted" for sc in checked):
+        from netsim.usergraph import check_networks  # SciPy: only when there is a graph to check
 
-    check_networks(checked)
+        check_networks(checked)
     return checked

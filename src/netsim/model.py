@@ -94,7 +94,6 @@ class LearningNetworkModel(mesa.Model):
         self.invited_area = (np.zeros(n_people, dtype=bool) if population.area_invited is None
                              else population.area_invited.astype(bool).copy())
         self._gathering_hours: dict[int, float] = {}
-        self.graph = (population.colleagues > 0).astype(np.float64).tocsr()
         self.channels = [
             digital.ChannelState(c.name, scenario.formality if c.created_by == "facilitators"
                                  else scenario.digital.member_channel_formality,

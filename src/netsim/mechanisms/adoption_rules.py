@@ -294,7 +294,9 @@ def _log_escape(graph: sparse.csr_array, transmissibility: float
 
 def step_rule(rule: AdoptionRule, graph: sparse.csr_array, adopted: np.ndarray,
               newly: np.ndarray, cfg: AdoptionConfig, rng: np.random.Generator,
-              thresholds: np.ndarray | None = None, weighted: bool = False) -> np.ndarray:
+              thresholds: np.ndarray | None = None, weighted: bool = False,
+              escape: tuple[sparse.csr_array, sparse.csr_array | None] | None = None
+              ) -> np.ndarray:
     """One synchronous step. Returns the mask of people adopting in this step.
 
     Args:
@@ -306,10 +308,11 @@ def step_rule(rule: AdoptionRule, graph: sparse.csr_array, adopted: np.ndarray,
         rng: the run's generator.
         thresholds: per-node thresholds (n,) for the threshold rules (None: cfg's value).
         weighted: ``graph`` holds weights (per-edge transmissibility ``T * w``).
+        escape: ``_log_escape(graph, T)`` computed once by the caller (weighted cascade).
     """
     if rule is AdoptionRule.independent_cascade:
         if weighted:
-            logs, certain = _log_escape(graph, cfg.transmissibility)
+            logs, certain = escape or _log_escape(graph, cfg.transmissibility)
             p = -np.expm1(logs @ newly.astype(np.float64))
             if certain is not None:
                 p[(certain @ newly.astype(np.float64)) > 0] = 1.0
@@ -355,6 +358,7 @@ class Diffusion:
     curve: list[np.ndarray]
     seeds: np.ndarray
     stable: bool = False
+    escape: tuple[sparse.csr_array, sparse.csr_array | None] | None = None
 
     @classmethod
     def build(cls, scenario: Scenario, colleagues: sparse.csr_array, eligible: np.ndarray,
@@ -396,8 +400,12 @@ class Diffusion:
     def step(self, adopted: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One week: the (n, k) mask of new adopters (eligible non-adopters only)."""
         eligible = self.eligible[:, None]
+        if self.escape is None and self.cfg.weighted and \
+                self.rule is AdoptionRule.independent_cascade:
+            self.escape = _log_escape(self.graph, self.cfg.transmissibility)
         new = step_rule(self.rule, self.graph, adopted & eligible, self.newly & eligible,
-                        self.cfg, rng, self.thresholds, self.cfg.weighted) & eligible
+                        self.cfg, rng, self.thresholds, self.cfg.weighted,
+                        self.escape) & eligible
         self.newly = new
         after = adopted | new
         self.curve.append(self.curve[-1] + new.sum(axis=0))
