@@ -258,3 +258,39 @@ def test_granovetter_readme_commands_give_the_published_outcomes(tmp_path, monke
         line = next(ln for ln in capsys.readouterr().out.splitlines()
                     if "final size, share of nodes" in ln)
         assert line.split()[-3] == expected, line
+
+
+def test_a_changed_file_is_read_again(tmp_path):
+    path = csv(tmp_path, "s,t\na,b\n")
+    assert load_graph(path).n == 2
+    path.write_text("s,t\na,b\nb,c\nc,d\n")  # new size: the cached graph is not reused
+    assert load_graph(path).n == 4
+    with pytest.raises(ValueError):
+        load_graph(path).lo[0] = 5  # cached arrays are read-only
+
+
+def test_textbook_preset_runs_on_the_generated_network_until_stable():
+    from netsim import load_scenario
+    from netsim.runner import run_scenario
+
+    sc = load_scenario("textbook", {"replicates": 2})
+    assert not any(vars(sc.processes).values()) and sc.adoption.until_stable
+    result = run_scenario(sc)
+    assert result.summary["stable"].to_list() == [1.0, 1.0]
+    assert result.cascades["cascade"].n_unique() == sc.practices.n_practices
+    assert (result.summary["weeks_run"] < sc.adoption.max_weeks).all()
+
+
+@pytest.mark.parametrize("kind", ["graphml", "nodes_file"])
+def test_a_school_on_some_nodes_only_is_refused(tmp_path, kind):
+    if kind == "graphml":
+        graph = nx.Graph([("a", "b"), ("b", "c")])
+        graph.nodes["a"]["school"] = 0
+        graph.nodes["b"]["school"] = 1
+        sc = make_scenario(network__file=str(graphml(tmp_path, graph)))
+    else:
+        edges = csv(tmp_path, "s,t\na,b\nb,c\n")
+        nodes = csv(tmp_path, "id,school\na,0\nb,1\n", "nodes.csv")
+        sc = make_scenario(network__file=str(edges), network__nodes_file=str(nodes))
+    with pytest.raises(ConfigError, match="gives school to some nodes but not to node 'c'"):
+        build_user_population(sc, np.random.default_rng(0))

@@ -15,7 +15,8 @@ Formats.
 Ties are undirected: ``a,b`` and ``b,a`` are one tie, the first one read keeps its weight, and
 self-loops are dropped. Node attributes ``school`` (whole numbers >= 0; schools are numbered
 0, 1, ... in the order of their ids, so an id of 10**9 costs nothing) and ``role`` (teacher,
-resource_teacher, leader, facilitator) are used when every node has them.
+resource_teacher, leader, facilitator) are used when given; a file that gives one to some
+nodes only is refused.
 
 Contents are checked (:func:`check_contents`) so that a file that would give a run of nobody,
 nonsense schools or NaN outcomes is refused in one line naming the file, the value and what
@@ -67,7 +68,7 @@ class UserGraph:
         labels: node id of each row (text).
         lo, hi: end points of each undirected tie (rows, ``lo < hi``), each tie once.
         weight: the file's weight of each tie (1 where the file gives none).
-        attributes: node attributes given for every node, as text, by name.
+        attributes: node attributes by name, as text (None where a node has none).
         path: the file it came from (for messages).
     """
 
@@ -161,9 +162,9 @@ def _read_graphml(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
                         "a finite number >= 0 as the edge attribute weight") from None
     attrs: dict[str, np.ndarray] = {}
     names = {k for v in nodes for k in graph.nodes[v]}
-    for name in sorted(names):
-        if all(name in graph.nodes[v] for v in nodes):
-            attrs[name] = np.array([str(graph.nodes[v][name]) for v in nodes], dtype=object)
+    for name in sorted(names):  # None where a node lacks the attribute
+        values = [graph.nodes[v].get(name) for v in nodes]
+        attrs[name] = np.array([None if x is None else str(x) for x in values], dtype=object)
     return (np.array([str(v) for v in nodes], dtype=str), src, dst,
             np.asarray(weights, dtype=float), attrs)
 
@@ -296,6 +297,13 @@ def schools_and_roles(graph: UserGraph, key: str = "network.file") -> tuple[np.n
     """School row (dense 0..S-1 in the order of the ids; -1 for facilitators) and role code
     of every node; school 0 and teacher where the attributes are not given for every node."""
     n = graph.n
+    for name in ("school", "role"):
+        values = graph.attributes.get(name)
+        if values is not None and not _complete(graph, name):
+            i = next(i for i, v in enumerate(values) if v is None or str(v) == "")
+            raise _fail(graph.path, f"gives {name} to some nodes but not to node "
+                        f"{str(graph.labels[i])!r}", f"{name} on every node, or on none",
+                        key=key)
     role = np.full(n, Role.TEACHER, dtype=np.int8)
     if _complete(graph, "role"):
         for i, v in enumerate(graph.attributes["role"]):

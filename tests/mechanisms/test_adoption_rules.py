@@ -497,3 +497,12 @@ def test_seeds_on_a_generated_network_are_row_numbers(rng):
                        processes__trial=False)
     model = LearningNetworkModel(sc, seed=0)
     assert np.flatnonzero(model.diffusion.seeds[:, 0]).tolist() == [0, 5]
+
+
+def test_a_run_cut_by_the_horizon_is_not_stable(tmp_path):
+    csv = write_edges(tmp_path / "ring.csv", list(ring(20, 4).edges()))
+    sc = textbook_scenario(csv, "count_threshold", 4, adoption__count=2,
+                           adoption__seed_nodes=["n0", "n1"])
+    summary, _ = run_replicate(sc, 0)
+    assert summary["stable"] == 0.0 and summary["weeks_run"] == 4
+    assert summary["final_size_mean"] == 10 and summary["last_change_week"] == 4
