@@ -294,3 +294,30 @@ def test_a_school_on_some_nodes_only_is_refused(tmp_path, kind):
         sc = make_scenario(network__file=str(edges), network__nodes_file=str(nodes))
     with pytest.raises(ConfigError, match="gives school to some nodes but not to node 'c'"):
         build_user_population(sc, np.random.default_rng(0))
+
+
+def test_fuzzed_edge_lists_give_a_valid_graph_or_one_config_error(tmp_path):
+    # 400 random small CSV files built from awkward tokens: each either loads into a graph
+    # that can make a run, or is refused with a one-line ConfigError naming network.file
+    rng = np.random.default_rng(2026)
+    tokens = ["a", "b", "c", "1", "10", "01", " a ", "", "nan", "inf", "-1", "-inf", "0", "1e400",
+              "x", '"q,r"', "ä", "NaN", "1.5", "None"]
+    outcomes = {"loaded": 0, "refused": 0}
+    for i in range(400):
+        n_cols = int(rng.integers(1, 5))
+        header = ",".join(["source", "target", "weight", "extra"][:n_cols])
+        widths = np.clip(n_cols + rng.integers(-1, 2, int(rng.integers(0, 6))) * (i % 4 == 0),
+                         1, 5)  # every fourth file has ragged rows
+        rows = [",".join(rng.choice(tokens, w)) for w in widths]
+        path = csv(tmp_path, "\n".join([header, *rows]) + "\n", f"f{i}.csv")
+        try:
+            g = load_graph(path)
+        except ConfigError as exc:
+            message = str(exc)
+            assert message.startswith("network.file = ") and "\n" not in message, message
+            outcomes["refused"] += 1
+            continue
+        outcomes["loaded"] += 1
+        assert g.n >= 2 and g.lo.size >= 1 and (g.lo < g.hi).all() and g.hi.max() < g.n
+        assert np.isfinite(g.weight).all() and (g.weight >= 0).all()
+    assert min(outcomes.values()) > 20, outcomes  # both kinds were exercised

@@ -98,6 +98,12 @@ class UserPopulation(Population):
     graph: UserGraph | None = None
 
 
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    """A parser's message on one line, shortened."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _fail(path: str | Path, what: str, allowed: str, key: str = "network.file") -> ConfigError:
     return ConfigError(f"{key} = {str(path)!r} {what}; allowed: {allowed}")
 
@@ -177,8 +183,8 @@ def _read_nodes_file(path: Path, labels: np.ndarray) -> tuple[np.ndarray, dict[s
     try:
         frame = pl.read_csv(path, infer_schema_length=0)
     except Exception as exc:  # noqa: BLE001 - any parse failure becomes one clear message
-        raise _fail(path, f"could not be read: {exc}", "a CSV with a header whose first column "
-                    "is the node id", key="network.nodes_file") from None
+        raise _fail(path, f"could not be read: {_one_line(exc)}", "a CSV with a header whose "
+                    "first column is the node id", key="network.nodes_file") from None
     if frame.width < 1 or frame.height == 0:
         raise _fail(path, "lists no nodes", "a CSV with a header, one node per row",
                     key="network.nodes_file")
@@ -244,7 +250,7 @@ def _load_graph(path: str | Path, nodes_file: str | Path | None = None) -> UserG
     except ConfigError:
         raise
     except Exception as exc:  # noqa: BLE001 - any parse failure becomes one clear message
-        raise _fail(path, f"could not be read: {exc}", "an edge-list CSV with columns "
+        raise _fail(path, f"could not be read: {_one_line(exc)}", "an edge-list CSV with columns "
                     "source,target[,weight] or a GraphML file") from None
     if nodes_file is not None:
         labels, node_attrs = _read_nodes_file(Path(nodes_file), labels)
