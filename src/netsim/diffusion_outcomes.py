@@ -11,7 +11,8 @@ version quality, trust) mean nothing there; these do:
   none did), ``stable`` (1 when no further adoption is possible at the end, see
   :class:`~netsim.mechanisms.adoption_rules.Diffusion`) and ``n_nodes``;
 - per cascade (:func:`cascade_table`, written to ``cascades.parquet`` by ``netsim run``): one
-  row per replicate, cascade and week with ``adopters``, ``new_adopters`` and ``share``.
+  row per replicate, cascade and week with ``adopters`` (at the end of the week),
+  ``new_adopters`` (adopted in that week; the seeds in week 0) and ``share``.
 
 :data:`TEXTBOOK_OUTCOMES` are the rows the command line and the report show for textbook runs.
 """
@@ -91,7 +92,7 @@ def cascade_table(model: LearningNetworkModel, replicate: int = 0) -> pl.DataFra
         return None
     curve = np.asarray(diffusion.curve, dtype=np.int64)
     weeks, k = curve.shape
-    new = np.vstack([curve[:1], np.diff(curve, axis=0)])
+    new = np.asarray(diffusion.new_counts, dtype=np.int64)
     n_nodes = int(diffusion.eligible.sum())
     return pl.DataFrame({
         "replicate": np.full(weeks * k, replicate, dtype=np.int32),

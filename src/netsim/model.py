@@ -327,7 +327,7 @@ class LearningNetworkModel(mesa.Model):
         if p.digital:
             self._add(digital.share(st, sc, self.channels, rng, self.network_alive))
         if self.diffusion is not None:
-            new = self.diffusion.step(st.stage == Stage.ADOPTED, rng)
+            new = self.diffusion.step(st.stage == Stage.ADOPTED, rng, st.staff)
             st.stage[new] = Stage.ADOPTED
             self._counters["adoptions"] += float(new.sum())
             if p.trial:

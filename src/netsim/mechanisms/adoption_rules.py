@@ -355,7 +355,8 @@ class Diffusion:
     thresholds: np.ndarray | None
     eligible: np.ndarray
     newly: np.ndarray
-    curve: list[np.ndarray]
+    curve: list[np.ndarray]  # adopters per cascade at the end of each week (week 0: seeds)
+    new_counts: list[np.ndarray]  # adopters gained per cascade in each week (week 0: seeds)
     seeds: np.ndarray
     stable: bool = False
     escape: tuple[sparse.csr_array, sparse.csr_array | None] | None = None
@@ -395,10 +396,19 @@ class Diffusion:
         seeds &= eligible[:, None]
         return cls(rule=cfg.rule, cfg=cfg, graph=graph, labels=labels, thresholds=thresholds,
                    eligible=eligible.copy(), newly=seeds.copy(),
-                   curve=[seeds.sum(axis=0)], seeds=seeds)
+                   curve=[seeds.sum(axis=0)], new_counts=[seeds.sum(axis=0)], seeds=seeds)
 
-    def step(self, adopted: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """One week: the (n, k) mask of new adopters (eligible non-adopters only)."""
+    def step(self, adopted: np.ndarray, rng: np.random.Generator,
+             eligible_now: np.ndarray | None = None) -> np.ndarray:
+        """One week: the (n, k) mask of new adopters (eligible non-adopters only).
+
+        Args:
+            adopted: (n, k) adopters before the step (the model's state).
+            rng: the run's generator.
+            eligible_now: who can adopt this week (default: as at the start).
+        """
+        if eligible_now is not None:
+            self.eligible = eligible_now
         eligible = self.eligible[:, None]
         if self.escape is None and self.cfg.weighted and \
                 self.rule is AdoptionRule.independent_cascade:
@@ -408,7 +418,8 @@ class Diffusion:
                         self.escape) & eligible
         self.newly = new
         after = adopted | new
-        self.curve.append(self.curve[-1] + new.sum(axis=0))
+        self.curve.append((after & eligible).sum(axis=0))
+        self.new_counts.append(new.sum(axis=0))
         self.stable = self._stable(new, after)
         return new
 
