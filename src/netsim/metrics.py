@@ -29,7 +29,7 @@ __all__ = ["SERIES_COLUMNS", "SUMMARY_COLUMNS", "gini", "record", "summarise",
 # weekly counters produced by mechanisms and summed per week
 COUNTERS = ("attendees", "exchange", "stories", "sessions", "person_hours", "posts",
             "posts_formal", "posts_informal", "reads", "trials_started", "adoptions",
-            "failures", "new_versions", "new_versions_cocreation", "gatherings")
+            "failures", "new_versions", "new_versions_cocreation", "gatherings", "discontinued")
 
 SERIES_COLUMNS = (
     "week", "adoption_members", "adoption_colleagues", "adoption_all", "practice_adoption",

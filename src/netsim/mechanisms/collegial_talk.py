@@ -61,7 +61,8 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
         practice = e - edge * n_p
         src_slot = src.take(edge) * n_p + practice
         state.learn_versions_flat(slot.take(e), state.version.reshape(-1).take(src_slot),
-                                  state.quality.reshape(-1).take(src_slot))
+                                  state.quality.reshape(-1).take(src_slot),
+                                  state.perceived.reshape(-1).take(src_slot))
     return float(delta.sum())
 
 
