@@ -313,8 +313,27 @@ class TalkConfig:
     talk_prob: float = _f(0.3, "chance a tie is used for talk about the theme in a week", 0, 1)
     knowledge_rate: float = _f(0.1, "share of a knowledge gap closed per trusted talk", 0, 1)
     inspiration: float = _f(0.1, "inspiration per adopting partner talked to", 0, 1)
-    member_tie_talk_prob: float = _f(0.1, "weekly chance strong cross-school ties are used", 0, 1,
+    member_tie_talk_prob: float = _f(0.1, "weekly chance a fully trusted cross-school tie is "
+                                     "used (times trust and the partner budget)", 0, 1,
                                      "seed 000 (informal significant networks)")
+    partner_budget: int = _f(7, "cross-school partners a person has time to talk with "
+                             "regularly; ties beyond it are used less", 1, 100,
+                             "seed 000 (Roxå & Mårtensson 2009: fewer than 10 partners; lack of "
+                             "time is the barrier)", plausible=(4, 10),
+                             plausible_why="seed 000: most teachers talk with fewer than 10")
+    tie_growth: float = _f(0.05, "trust gained per use of a cross-school tie, times the "
+                           "partners' similarity (1 - background distance)", 0, 1,
+                           "seed 000 (birds of a feather; talks with those one trusts); value a "
+                           "modelling choice", plausible=(0.0, 0.2),
+                           plausible_why="modelling choice: a talk builds less trust than a "
+                           "gathering group session (trust.growth 0.2)")
+    new_partner_prob: float = _f(0.0, "weekly chance a staff member meets someone from another "
+                                 "school and may form an informal tie (accepted with "
+                                 "probability 1 - homophily * background distance)", 0, 1,
+                                 "seed 000 (significant networks form informally, homophily); "
+                                 "value a modelling choice", plausible=(0.0, 0.05),
+                                 plausible_why="modelling choice: from no new partners to about "
+                                 "two a school year")
 
 
 @dataclass

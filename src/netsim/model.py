@@ -166,9 +166,16 @@ class LearningNetworkModel(mesa.Model):
             state.quality[fi, ek] = eff[ek]
             state.perceived[fi, ek] = state.claimed[ek]
         # local practices in use at a few schools: resource teacher, leader, a fifth of staff
+        # local practices in use at a few schools of one school form (practice differs between
+        # school forms, so people of other forms bring novelty; seed 002 §2.2)
+        school_form = np.zeros(pop.n_schools, dtype=np.int64)
+        staff_rows = pop.school >= 0
+        school_form[pop.school[staff_rows]] = pop.form[staff_rows]
         for practice in np.flatnonzero(local):
-            n_sch = min(pr.local_schools, pop.n_schools)
-            schools = rng.choice(pop.n_schools, size=n_sch, replace=False)
+            form = school_form[rng.integers(pop.n_schools)]
+            pool = np.flatnonzero(school_form == form)
+            n_sch = min(pr.local_schools, pool.size)
+            schools = rng.choice(pool, size=n_sch, replace=False)
             at = np.isin(state.school, schools)
             users = at & ((state.role != Role.TEACHER) | (rng.random(n) < 0.2))
             rows = np.flatnonzero(users)

@@ -217,7 +217,8 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     ``adapt_prob * colleague_adapt_share`` (they mostly take the version presented). A lone
     adaptation is one variant; a co-creation group's is the best judged of one variant per
     member (:func:`select_variants`), with variant correlation ``1 - d`` and judging noise
-    ``perception_sd / u(d)`` for the group's cognitive distance ``d``
+    ``perception_sd / (u(d) sqrt(g))`` (the ``g`` members pool their judgements) for the
+    group's cognitive distance ``d``
     (:mod:`netsim.mechanisms.distance`; co-creation groups have no facilitator, so no
     moderation). The adapter believes the version changed by the judged amount.
     """
@@ -241,7 +242,9 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         size[in_group] = sizes[group[in_group]]
         correlation[in_group] = 1.0 - dist
         u = understanding(dist, understanding_range(scenario, moderated=False))
-        judge_sd[in_group] = cfg.perception_sd / np.maximum(u, 1e-6)
+        # every member judges every variant; the group pools its members' judgements
+        judge_sd[in_group] = cfg.perception_sd / (np.maximum(u, 1e-6)
+                                                  * np.sqrt(size[in_group]))
     slot = r * state.n_practices + c
     quality, version = state.quality.reshape(-1), state.version.reshape(-1)
     perceived = state.perceived.reshape(-1)
