@@ -142,7 +142,7 @@ class LearningNetworkModel(mesa.Model):
             leader=leader, alignment=np.full(pop.n_schools, sc.home.initial_alignment),
             leader_attended=np.zeros(pop.n_schools, dtype=bool),
             colleagues=pop.colleagues, member_ties=TieStore(n),
-            form=pop.form.astype(np.int64),
+            form=pop.form.astype(np.int64), need=pop.need.astype(np.int64),
         )
         # research claims for the reference versions are a noisy look at their quality
         state.claimed = np.clip(eff + sc.trial.perception_sd * rng.standard_normal(k), 0.01, 0.99)

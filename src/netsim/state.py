@@ -363,6 +363,8 @@ class State:
     take_back: np.ndarray | None = None
     # per person: schools guided so far (the coordinators' relations to schools)
     guided: np.ndarray | None = None
+    # per school: the practice its needs analysis names (-1 none)
+    need: np.ndarray | None = None
     # per person: school form / stage (0 .. school_forms-1) and perspective in [0, 1]
     form: np.ndarray | None = None
     base_group: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # per person
@@ -384,6 +386,8 @@ class State:
             self.take_back = np.full(self.role.size, -1, dtype=np.int64)
         if self.guided is None:
             self.guided = np.zeros(self.role.size, dtype=np.int64)
+        if self.need is None:
+            self.need = np.full(self.leader.size, -1, dtype=np.int64)
         if self.form is None:
             self.form = np.zeros(self.role.size, dtype=np.int64)
         for name in ("knowledge", "know_how", "inspiration", "stage", "version", "quality",

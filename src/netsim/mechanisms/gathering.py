@@ -61,6 +61,7 @@ from netsim.state import (
     LEADER,
     RESOURCE_TEACHER,
     State,
+    flatnonzero,
     scatter_add,
 )
 
@@ -294,7 +295,11 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     if fac.any() and g.expert_inputs > 0 and state.expert_known.any():
         known = np.flatnonzero(state.expert_known)
         mean_k = np.take(state.knowledge, audience, axis=0)[:, known].mean(axis=0)
-        order = known[np.lexsort((rng.random(known.size), mean_k))]
+        # the practice the attendees' schools need most, then the least known (novelty)
+        school = state.school[audience]
+        need = np.where(school >= 0, state.need[np.maximum(school, 0)], -1)
+        wanted = np.bincount(need[need >= 0], minlength=state.n_practices)[known]
+        order = known[np.lexsort((rng.random(known.size), mean_k, -wanted))]
         for practice in order[: g.expert_inputs]:
             _broadcast(state, audience, int(practice), g.lecture_knowledge,
                        g.lecture_inspiration)
@@ -327,7 +332,7 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
 
     # 7. "what will you take back": each attendee chooses one practice; a peer story's
     # presenter becomes a follow-up contact of those who chose the story's practice
-    choose_take_back(state, audience, rng)
+    choose_take_back(state, audience, rng, scenario.network.need_weight)
     if story_practice.size:
         _follow_up(state, scenario, week, audience, story_practice, story_presenter)
     # the facilitators codify the network's common version (plan, booklet)
@@ -336,18 +341,25 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     return out
 
 
-def choose_take_back(state: State, people: np.ndarray, rng: np.random.Generator) -> None:
+def choose_take_back(state: State, people: np.ndarray, rng: np.random.Generator,
+                     need_weight: float = 0.0) -> None:
     """Each of ``people`` chooses the practice to take back home: the one with the highest
     ``inspiration * knowledge`` among practices they know of and have not dropped (ties at
     random); -1 if none (seed 001 §1.1, §5.2.2: "What and how will you take this back to your
-    own school?")."""
+    own school?"). The practice their school's needs analysis names (``state.need``) scores
+    ``1 + need_weight`` times as much (seed 003)."""
     if people.size == 0:
         return
     stage = np.take(state.stage, people, axis=0)
     score = np.take(state.inspiration, people, axis=0) * np.take(state.knowledge, people, axis=0)
+    school = state.school[people]
+    need = np.where(school >= 0, state.need[np.maximum(school, 0)], -1)
+    has_need = need >= 0
+    if has_need.any():
+        rows = flatnonzero(has_need)
+        score[rows, need[rows]] *= 1.0 + need_weight
     score = np.where((stage >= AWARE) & (stage != DROPPED), score, -1.0)
-    score = score + 1e-9 * rng.random(score.shape)  # random among equal scores
-    best = score.argmax(axis=1)
+    best = (score + 1e-9 * rng.random(score.shape)).argmax(axis=1)  # random among equals
     ok = score[np.arange(people.size), best] > 0
     state.take_back[people] = np.where(ok, best, -1)
 
