@@ -113,10 +113,14 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
     has_staff = size > 0
     school_share = adopters[has_staff] / size[has_staff]
     # a school changed practice when one same practice is used by the share of its staff
-    users = scatter_add(groups.school_of_staff,
-                        np.take(adopted_st, groups.school_rows, axis=0).astype(np.float64),
-                        state.n_schools)[has_staff]
-    top = row_max(users) if users.shape[1] else np.zeros(users.shape[0])
+    adopted_staff = flatnonzero(adopted_st.reshape(-1) & groups.staff_slots)
+    n_p = state.n_practices
+    a_rows = adopted_staff // n_p
+    a_school = state.school.take(a_rows)
+    at_school = a_school >= 0
+    key = (a_school * n_p + (adopted_staff - a_rows * n_p))[at_school]
+    users = np.bincount(key, minlength=state.n_schools * n_p).reshape(state.n_schools, n_p)
+    top = row_max(users)[has_staff]
     out["schools_changed"] = float(np.count_nonzero(top / size[has_staff] >= school_change_share)
                                    / school_share.size) if school_share.size else math.nan
     # a school is reached when a colleague (a non-member) uses a practice
@@ -126,7 +130,6 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
     out["schools_reached"] = float(np.count_nonzero(reached) / reached.size) \
         if reached.size else math.nan
     out["school_inequality"] = gini(school_share)
-    adopted_staff = flatnonzero(adopted_st.reshape(-1) & groups.staff_slots)
     if adopted_staff.size:  # version ids are unique across practices
         out["version_quality"] = float(state.quality.reshape(-1).take(adopted_staff).sum()
                                        / adopted_staff.size)

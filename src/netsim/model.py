@@ -146,8 +146,9 @@ class LearningNetworkModel(mesa.Model):
         )
         # research claims for the reference versions are a noisy look at their quality
         state.claimed = np.clip(eff + sc.trial.perception_sd * rng.standard_normal(k), 0.01, 0.99)
-        state.codified[~local] = np.flatnonzero(~local)  # the plan starts from research
-        state.conformity = sc.practices.conformity * sc.formality
+        if not self.textbook:  # the plan starts from research
+            state.conformity = sc.practices.conformity * sc.formality
+            state.set_codified(np.flatnonzero(~local), np.flatnonzero(~local))
         for practice in range(k):  # the reference versions have ids 0..k-1
             state.versions.add(practice, eff[practice], -1, Origin.INITIAL, 0)
         if pop.member_ties[0].size:

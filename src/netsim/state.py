@@ -372,6 +372,8 @@ class State:
     _colleague_degree: np.ndarray | None = field(default=None, repr=False)
     _groups: Groups | None = field(default=None, repr=False)
     _groups_key: bytes = field(default=b"", repr=False)
+    # conformity bonus by version id + 1 (slot 0: no version; last slot 0 for newer versions)
+    _bonus: np.ndarray = field(default_factory=lambda: np.zeros(1), repr=False)
 
     def __post_init__(self) -> None:
         # mechanisms write through flat views (``x.reshape(-1)``) of the person x practice
@@ -459,6 +461,14 @@ class State:
         """Mask of people who have adopted at least one practice."""
         return (self.stage == ADOPTED).any(axis=1)
 
+    def set_codified(self, practices: np.ndarray, versions: np.ndarray) -> None:
+        """Make ``versions`` the codified versions of ``practices`` (see :meth:`learn_versions`)."""
+        self.codified[practices] = versions
+        cod = self.codified[self.codified >= 0]
+        bonus = np.zeros(int(cod.max()) + 3 if cod.size else 1)
+        bonus[cod + 1] = self.conformity
+        self._bonus = bonus
+
     def learn_versions(self, people: np.ndarray, practices: np.ndarray,
                        versions: np.ndarray, qualities: np.ndarray,
                        perceived: np.ndarray | None = None) -> None:
@@ -488,9 +498,8 @@ class State:
         own = self.perceived.reshape(-1)
         reported = qualities if perceived is None else perceived
         judged = reported
-        if self.conformity:
-            practice = flat % self.n_practices
-            judged = reported + self.conformity * (versions == self.codified.take(practice))
+        if self._bonus.size > 1:  # the codified versions get the conformity bonus
+            judged = reported + self._bonus.take(versions + 1, mode="clip")
         st = stage.take(flat)
         unaware = st == UNAWARE
         better = (judged > own.take(flat) + SWITCH_MARGIN) & (st != TRYING)

@@ -226,11 +226,12 @@ def test_conformity_makes_people_switch_to_the_codified_version():
     state = make_state([R, R], [0, 1])
     own = hold(state, 0, 0, Stage.ADOPTED, quality=0.6)
     codified = state.versions.add(0, 0.6, 0, 1, 0)
-    state.codified[0] = codified
+    state.set_codified(np.array([0]), np.array([codified]))
     heard = np.array([0]), np.array([0]), np.array([codified]), np.array([0.6])
     state.learn_versions(*heard)  # equally good, no conformity: keep one's own
     assert state.version[0, 0] == own
     state.conformity = 0.08  # above the switch margin 0.05: take the network's version
+    state.set_codified(np.array([0]), np.array([codified]))
     state.learn_versions(*heard)
     assert state.version[0, 0] == codified
     assert state.perceived[0, 0] == pytest.approx(0.6)  # the report, not the bonus

@@ -405,4 +405,4 @@ def codify(state: State, attendees: np.ndarray) -> None:
     order = np.lexsort((-best_q, -counts, prac))
     first = np.concatenate([[True], prac[order][1:] != prac[order][:-1]])
     chosen = order[first]
-    state.codified[prac[chosen]] = key_v[chosen]
+    state.set_codified(prac[chosen], key_v[chosen])

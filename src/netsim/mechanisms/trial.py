@@ -36,6 +36,7 @@ from netsim.state import (
     AWARE,
     DROPPED,
     FACILITATOR,
+    RESOURCE_TEACHER,
     TRYING,
     Origin,
     State,
@@ -154,28 +155,36 @@ def discontinue(state: State, scenario: Scenario, rng: np.random.Generator,
     groups = state.groups()
     n_p = state.n_practices
     stage = state.stage.reshape(-1)
-    adopted = (stage == ADOPTED) & np.repeat(groups.school_staff, n_p)
-    if exclude.size:
-        adopted[exclude] = False
+    adopted = (stage == ADOPTED) & groups.staff_slots
     f = flatnonzero(adopted)
     if f.size == 0:
         return 0
     r = f // n_p
+    school = state.school.take(r)
+    at_school = school >= 0
+    if not at_school.all():
+        f, r, school = f[at_school], r[at_school], school[at_school]
     c = f - r * n_p
-    school = state.school[r]
-    is_adopted = state.stage == ADOPTED
-    users = scatter_add(groups.school_of_staff,
-                        np.take(is_adopted, groups.school_rows, axis=0).astype(float),
-                        state.n_schools)
-    peers = users / np.maximum(groups.school_size, 1)[:, None]
-    rts = groups.resource_teachers
-    rts = rts[state.school[rts] >= 0]
-    carrier = scatter_add(state.school[rts], np.take(is_adopted, rts, axis=0).astype(float),
-                          state.n_schools) > 0
-    support = (school_backing(state)[school] + carrier[school, c] + peers[school, c]) / 3.0
+    # users and carriers of each (school, practice), from the adopted slots themselves
+    key = school * n_p + c
+    users = np.bincount(key, minlength=state.n_schools * n_p)
+    carrier = np.bincount(key, state.role.take(r) == RESOURCE_TEACHER,
+                          minlength=state.n_schools * n_p) > 0
+    if exclude.size:  # trials concluded this week are not at risk yet (they count as users)
+        excluded = np.zeros(stage.size, dtype=bool)
+        excluded[exclude] = True
+        keep = ~excluded.take(f)
+        f, key, school = f[keep], key[keep], school[keep]
+    # p <= discontinue_rate: only draws below it need the support computed
+    rate = scenario.trial.discontinue_rate
+    u = rng.random(f.size)
+    at_risk = flatnonzero(u < rate)
+    f, key, school, u = f.take(at_risk), key.take(at_risk), school.take(at_risk), u.take(at_risk)
+    peers = users.take(key) / np.maximum(groups.school_size.take(school), 1)
+    support = (school_backing(state).take(school) + carrier.take(key) + peers) / 3.0
     perceived = np.clip(state.perceived.reshape(-1).take(f), 0.0, 1.0)
-    p = scenario.trial.discontinue_rate * (1 - perceived) * (1 - support)
-    drop = f[rng.random(f.size) < p]
+    p = rate * (1 - perceived) * (1 - support)
+    drop = f[u < p]
     stage[drop] = DROPPED
     state.inspiration.reshape(-1)[drop] = 0.0
     return int(drop.size)
