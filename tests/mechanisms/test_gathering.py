@@ -255,7 +255,8 @@ def test_owner_priority(owner, weight, expected):
 
 
 def test_group_exchange_is_understanding_times_gap():
-    # understanding u = 1 - d / R; two pairs at background distance 0.1 and 0.4, R = 0.5,
+    # understanding u = 1 - d / R; two pairs at background distance 0.05 and 0.2 (half their
+    # trait differences 0.1 and 0.4, one school form), R = 0.5,
     # background only: exchange = group_exchange * trust * u * gap / (g - 1)
     state = make_state([R, R, R, R], [0, 1, 2, 3], trait=[0.0, 0.1, 0.5, 0.9])
     state.knowledge[[1, 3], 0] = 1.0
@@ -265,9 +266,9 @@ def test_group_exchange_is_understanding_times_gap():
                           "network__background_weight": 1.0})
     gathering.group_session(state, sc, rng=np.random.default_rng(0), week=1,
                             people=np.array([0, 1, 2, 3]), group=np.array([0, 0, 1, 1]))
-    assert state.knowledge[0, 0] == pytest.approx(1 - 0.1 / 0.5)
-    assert state.knowledge[2, 0] == pytest.approx(1 - 0.4 / 0.5)
-    # moderation 1 doubles the range: u = 1 - 0.4 / 1.0
+    assert state.knowledge[0, 0] == pytest.approx(1 - 0.05 / 0.5)
+    assert state.knowledge[2, 0] == pytest.approx(1 - 0.2 / 0.5)
+    # moderation 1 doubles the range: u = 1 - 0.2 / 1.0
     state.knowledge[[0, 2], 0] = 0.0
     gathering.group_session(state, make_scenario(**{**SURE, "gathering__group_exchange": 1.0,
                                                     "trust__initial": 1.0,
@@ -279,4 +280,4 @@ def test_group_exchange_is_understanding_times_gap():
                             rng=np.random.default_rng(0), week=1,
                             people=np.array([0, 1, 2, 3]), group=np.array([0, 0, 1, 1]),
                             moderated=True)
-    assert state.knowledge[2, 0] == pytest.approx(1 - 0.4 / 1.0)
+    assert state.knowledge[2, 0] == pytest.approx(1 - 0.2 / 1.0)

@@ -216,7 +216,7 @@ def _compose_base_groups(state: State, scenario: Scenario, rng: np.random.Genera
     g = scenario.gathering
     state.base_group = np.full(state.n_people, -1, dtype=np.int64)
     pool = np.flatnonzero(state.member & state.present & (state.role != FACILITATOR))
-    persp = perspective(state, scenario.network.school_forms)
+    persp = perspective(state)
     by_area = (scenario.network.gatherings_by_area
                or scenario.calendar.area_meeting_interval_weeks > 0)
     if not by_area:
