@@ -1,4 +1,4 @@
-"""Network gatherings: attendance, expert input, peer stories, mixed small groups, reflection.
+"""Network gatherings: attendance, stories, small groups, expert input, reflection, take-back.
 
 Held every ``meeting_interval_weeks`` (half a day, ``calendar.gathering_hours``) or in the
 fixed ``calendar.gathering_weeks`` while the network is alive. A gathering is held for a set of
@@ -10,31 +10,41 @@ length, so its cost is its attendees × its hours. The fixed agenda follows seed
 1. **Attendance.** A member attends with probability
    ``clip(attendance_base + attendance_formality_gain * (formality - 0.5)) * (0.5 + 0.5 m)``
    where ``m`` is the member's motivation (formality raises attendance, seed 001 §5.4.2-5.4.3);
-   only invited people can attend.
-   A leader attends with probability ``leader_participation`` (the client's first condition;
-   "most often", seed 001 §5.2). Facilitators run the gathering and always attend.
+   only invited people can attend. A leader attends with probability
+   ``leader_participation * owner_priority`` (the client's first condition, "most often",
+   seed 001 §5.2; :func:`owner_priority`: a committed owner makes it easier for leaders to
+   prioritise the network, §5.3.3). Facilitators run the gathering and always attend.
 2. **Peer practice stories** (``gathering.stories``). Facilitators pick "good examples"
-   (seed 001 §5.2.2): the best-quality versions held by attending adopters, one per presenter.
-   Attendees gain ``story_knowledge`` and ``story_inspiration`` (more than a lecture, seed 001
-   §5.3.1) and hear of the presenter's version; the presenter is praised (motivation).
+   (seed 001 §5.2.2): the versions attending adopters report best (perceived quality), one
+   per presenter. Attendees gain ``story_knowledge`` and ``story_inspiration`` (more than a
+   lecture, seed 001 §5.3.1) and hear of the presenter's version; the presenter is praised
+   (motivation).
 3. **First group task** in *base groups* of ``group_size``, composed at the first gathering (a
    newcomer takes the seat of the person they replace), so the same people meet again
    ("meeting so often with the same people", §5.3.6; "fixed participants - lasting
    relations", Table 6.2). Within a group, person *i* closes a share
-   ``group_exchange * t_ij / (g - 1)`` of each positive knowledge gap to partner *j*, where
-   ``t_ij`` is their trust (psychological safety gates exchange, seed 001 §5.3.6), hears of
-   *j*'s adopted versions with probability ``t_ij`` and then gains inspiration
-   ``0.5 * story_inspiration * t_ij`` for that practice. Afterwards every cross-school pair's
-   trust grows: ``t += trust.growth * (1 - t)`` (seed 001 §5.3.6). ``group_diversity`` sets
-   how the base groups are composed: 0 puts people with similar perspectives (``trait``)
-   together, 0.5 mixes at random, 1 spreads each group over the whole range (seed 002
-   §2.2-2.3, "lagom friktion"). When gatherings are held per area or meeting group
+   ``group_exchange * t_ij * u(d_ij) * openness / (g - 1)`` of each positive knowledge gap to
+   partner *j* (:func:`group_session`): ``t_ij`` is their trust (psychological safety gates
+   exchange, seed 001 §5.3.6), ``u(d_ij)`` their understanding at cognitive distance ``d_ij``
+   (:mod:`netsim.mechanisms.distance`; facilitators present moderate, which widens it), and
+   :func:`openness` the share of exchange a formal frame and a directive style leave. The gap
+   is the novelty, so exchange is understanding times novelty (Nooteboom et al. 2007). *i*
+   hears of *j*'s adopted versions with probability ``t_ij * u(d_ij)`` and then gains
+   inspiration ``0.5 * story_inspiration * t_ij`` for that practice. Afterwards every
+   cross-school pair's trust grows: ``t += trust.growth * (1 - t)`` (seed 001 §5.3.6).
+   ``group_diversity`` sets how the base groups are composed on the members' background
+   (school form, then position within it: :func:`netsim.mechanisms.distance.perspective`): 0
+   puts similar people together, 0.5 mixes at random, 1 spreads each group over the whole
+   range (seed 002 §2.2-2.3, "lagom friktion"; with more school forms, ``network.school_forms``,
+   the range is wider). When gatherings are held per area or meeting group
    (``network.gatherings_by_area`` or area gatherings), base groups are composed within each
    area, so they meet at that area's gatherings.
 4. **Plenary expert input** (``gathering.expert_inputs``). The facilitators present the
-   expert-known practice least known to the attendees (novelty, seed 001 §6.4.5): each
-   attendee gains ``lecture_knowledge`` of the gap to full explicit knowledge and
-   ``lecture_inspiration``, and hears of the reference version.
+   expert-known practice the attendees' schools need most (their needs analyses,
+   ``state.need``; none in the default), then the least known to the attendees (novelty, seed
+   001 §6.4.5): each attendee gains ``lecture_knowledge`` of the gap to full explicit knowledge
+   and ``lecture_inspiration``, and hears of the reference version with its research claim
+   (``state.claimed``) as its reported quality.
 5. **Second group task** in freshly mixed groups (the network as matchmaker, seed 001 §5.3.1),
    with the same exchange and trust rules.
 6. **Same-school reflection** where the resource teacher and the leader both came to this
@@ -42,6 +52,12 @@ length, so its cost is its attendees × its hours. The fixed agenda follows seed
    closes half of each knowledge gap to the resource teacher (seed 001 §5.2.5, §5.3.3). A
    school's "leader attended the last gathering" flag (used by home transfer) is updated only
    when its leader was invited to this gathering.
+7. **"What will you take back?"** Each attendee chooses one practice to take home
+   (:func:`choose_take_back`); the resource teacher presents it in development time. Attendees
+   from other schools who chose a story's practice contact its presenter: a follow-up tie
+   (seed 001 §6.3.2, "gave more confidence"). With facilitators present, the network's common
+   version of each practice is codified (:func:`codify`: the plan and booklet, seed 001 §5.4.7),
+   and people hearing of it give it the conformity bonus (:meth:`netsim.state.State.learn_versions`).
 """
 
 from __future__ import annotations
