@@ -5,14 +5,25 @@ invited leaders, or every teacher in the meeting-groups design); **colleagues** 
 staff of the schools (reach beyond the network); **all** is all school staff. Strong ties per
 member are counted per person who has any cross-school tie.
 
-A person "has adopted" when at least one practice is in the adopted stage. A school "changed
-practice" when at least ``school_change_share`` of its staff have adopted. Between-school
-inequality is the Gini coefficient of the schools' adopting shares. Version quality is the mean
-quality of the versions adopters use; version diversity the mean number of distinct versions in
-use per practice; convergence the share of schools using the most common version of each
-practice among schools that use it. An innovation is an improved version in use at two or
-more schools (:func:`innovations`). Cost is person-hours spent in gatherings (attendees plus
-facilitator preparation), development-time sessions given to network work, and co-creation.
+A person "has adopted" when at least one practice is in the adopted stage: the unit of change
+the field reports describe is one measure tried and kept ("new ways of working", seed 001
+§5.2.4; "small-scale trials of new measures ... or improvement of existing measures", §7.1).
+A school "changed practice" when one same practice is used by at least
+``school_change_share`` (0.5) of its staff: school-level change is a shared practice, not
+different staff using different measures ("more collective and uniform practices", §5.2.4;
+classes outside it "get no change", §5.2.5); the threshold is a modelling choice (plausible
+0.3-0.7). A school is "reached" when at least one colleague (a non-member) uses a practice
+(the "several examples" of trials at schools, §5.2.4). Between-school inequality is the Gini
+coefficient of the schools' adopting shares. Version quality is the mean true quality of the
+versions adopters use; version diversity the mean number of distinct versions in use per
+practice. Convergence is measured three ways (seed 001 §5.2.4 "the same knowledge"): identical
+versions (:func:`convergence`: the share of schools using the most common version of each
+practice among schools that use it), version lineages (the same, counting a version's
+descendants as one, :func:`lineages`) and practices (:func:`practice_convergence`: mean Jaccard
+similarity of the schools' sets of practices in use). An innovation is an improved version in
+use at two or more schools (:func:`innovations`). Cost is person-hours spent in gatherings
+(attendees plus facilitator preparation), development-time sessions given to network work,
+and co-creation.
 """
 
 from __future__ import annotations

@@ -24,12 +24,15 @@ city_developer_networks    city network of area developers + facilitators; area 
                            (002, 004)
 meeting_groups             every teacher a member of one meeting group (``area`` = group) with
                            an appointed group leader; an external expert as facilitator (004)
-partnership_network        as resource_teacher_network, roles mapped to university, school
-                           owner, leaders and resource persons (003)
+partnership_network        university facilitators plus the school owner's coordinator,
+                           resource persons and leaders; every school names the practice it
+                           needs (003)
 significant_networks       no formal network; informal homophilous cross-school ties (000)
 =========================  =====================================================================
 
-A builder also says who is invited to what: ``Population.network_invited`` (network
+:func:`build_population` then deals the schools over ``network.school_forms`` school forms
+(:func:`school_forms`) and, with ``network.needs_analysis``, draws each school's need
+(:func:`school_needs`). A builder also says who is invited to what: ``Population.network_invited`` (network
 gatherings, default the members) and ``Population.area_invited`` (their area's gatherings).
 """
 

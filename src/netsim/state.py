@@ -4,7 +4,12 @@ The model owns one :class:`State`. Mesa agents (agents.py) are views onto one ro
 ``agent.motivation`` reads ``state.motivation[agent.row]``. Mechanisms update whole columns at
 once. Nothing here draws random numbers: builders and mechanisms pass in values.
 
-Stages of a person for a practice (``Stage``): unaware → aware → trying → adopted, or dropped.
+Stages of a person for a practice (``Stage``): unaware → aware → trying → adopted, or dropped
+(after a failed trial, or by discontinuance of an adopted practice).
+
+Each held version has a true quality (``quality``, used only by trial outcomes and the
+outcome measures) and the holder's perceived quality (``perceived``), which every decision
+uses: nobody knows a version's true quality.
 """
 
 from __future__ import annotations
