@@ -51,7 +51,7 @@ def test_cli_writes_report_with_embedded_figures(sweep, tmp_path, capsys):
     assert code == 0
     assert "adoption among all staff" in printed and "6 (baseline)" in printed
     pngs = sorted(p.name for p in out.glob("*.png"))
-    assert pngs == ["adoption_curves.png", "differences.png",
+    assert pngs == ["adoption_curves.png", "cost_vs_adoption.png", "differences.png",
                     "outcomes_by_meeting_interval_weeks.png"]
     for p in out.glob("*.png"):
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 20_000
@@ -194,7 +194,7 @@ def test_table_rows_mark_only_differences_whose_interval_excludes_zero():
     assert title == "adoption among all staff (%); difference (percentage points)"
     by_arm = {r[0]: r for r in rows}
     assert [r[0] for r in rows] == ["3", "6 (baseline)", "12"]
-    assert by_arm["3"][4:] == ("+5.0", "[+5.0, +5.0]", "*")
+    assert by_arm["3"][4:] == ("+5.0", "[+5.0, +5.0]", "* better")
     assert by_arm["12"][4] == "0.0" and by_arm["12"][6] == ""
     assert by_arm["6 (baseline)"][4:] == ("", "", "")
     text = " ".join(reading(c))
