@@ -63,7 +63,9 @@ __all__ = [
     "population_check",
     "random_numbers_status",
     "resolve_baseline",
+    "WhatIf",
     "tradeoff_words",
+    "what_if",
     "welch_interval",
     "with_money_cost",
 ]
@@ -855,3 +857,68 @@ def frames_from_runs(runs: Sequence[tuple[Mapping[str, Any], Any]]
             pl.col("replicate").cast(pl.Int64)))
     return (pl.concat(summaries, how="diagonal_relaxed"),
             pl.concat(series, how="diagonal_relaxed"))
+
+
+# --------------------------------------------------------------------------------------------
+# "what if" questions for notebooks
+
+
+@dataclass
+class WhatIf:
+    """The answer to a "what if" question (:func:`what_if`).
+
+    Attributes:
+        results: version label -> :class:`~netsim.runner.RunResult`.
+        figure: both versions over time (:func:`netsim.plots.versions_figure`).
+        diff: (difference, low, high, pairs) of the outcome at the end, second version minus
+            first, in percentage points, paired by replicate.
+        text: the answer in words.
+    """
+
+    results: dict[str, Any]
+    figure: Any
+    diff: tuple[float, float, float, int]
+    text: str
+
+
+def what_if(question: str, first: tuple[str, Mapping[str, Any]],
+            second: tuple[str, Mapping[str, Any]], *, replicates: int = 10,
+            preset: str = "resource_teacher_network",
+            overrides: Mapping[str, Any] | None = None,
+            outcome: str = "adoption_colleagues", mark_week: int | None = None) -> WhatIf:
+    """Run two versions of a design and compare them (notebook 01's guided questions).
+
+    Args:
+        question: the figure's title.
+        first, second: (label, settings changed from the preset) of each version.
+        replicates: runs per version; replicate r of both shares its random numbers, so the
+            difference is paired by replicate (:func:`paired_interval`).
+        preset: the design preset.
+        overrides: settings applied to both versions (e.g. a smaller network).
+        outcome: the share compared at the end (default adoption among colleagues).
+        mark_week: a week to mark on the figure (e.g. a key person leaving).
+    """
+    from netsim.config import load_scenario
+    from netsim.plots import versions_figure
+    from netsim.runner import run_scenario
+
+    results = {}
+    for label, settings in (first, second):
+        scenario = load_scenario(preset, {**(overrides or {}), **settings})
+        results[label] = run_scenario(scenario, replicates=replicates)
+    figure = versions_figure(results, question, mark_week)
+    (label_a, res_a), (label_b, res_b) = results.items()
+    a = res_a.summary.sort("replicate")[outcome].cast(pl.Float64).to_numpy() * 100
+    b = res_b.summary.sort("replicate")[outcome].cast(pl.Float64).to_numpy() * 100
+    diff = paired_interval(b, a)
+    words = outcome_info(outcome).label.split(" (")[0].removeprefix("adoption among ")
+    if _clear(diff[1], diff[2]):
+        verdict = "The interval does not include zero: in this model the change matters."
+    else:
+        verdict = "The interval includes zero: with these runs we cannot tell the two apart."
+    text = (f"At the end, {np.nanmean(b):.0f} % of {words} have adopted with '{label_b}', "
+            f"against {np.nanmean(a):.0f} % with '{label_a}':\n"
+            f"a difference of {diff[0]:+.1f} percentage points "
+            f"(95 % interval {diff[1]:+.1f} to {diff[2]:+.1f}; {diff[3]} paired runs).\n"
+            f"{verdict}")
+    return WhatIf(results=results, figure=figure, diff=diff, text=text)

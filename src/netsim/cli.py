@@ -99,10 +99,13 @@ def _task(cfg) -> None:  # cfg: the job's Hydra DictConfig
     seconds = time.perf_counter() - start
     write_run(out, result, overrides=overrides, command=command)
     table = outcome_table(result.summary)
+    from netsim.report import settings_text
+
     figure = adoption_figure(result.series, out / "adoption.png",
                              f"{scenario.name}: adoption over time",
-                             scenario.calendar.weeks_per_year)
-    report = markdown_report(scenario, table, figure.name, out, command)
+                             scenario.calendar.weeks_per_year, scenario=scenario,
+                             subtitle=f"settings changed: {settings_text(overrides)}")
+    report = markdown_report(scenario, table, figure.name, out, command, overrides)
     _print_table(scenario.name, table, scenario.replicates, seconds)
     print(f"\nwrote {out}/: summary.parquet, timeseries.parquet, provenance.json, "
           f"{figure.name}, {report.name}")
@@ -113,9 +116,15 @@ def _run(args: list[str]) -> int:
     from netsim.config import ConfigError, configs_dir
 
     try:
-        check_overrides(_overrides(args), multirun=_is_multirun(args))
+        checked = check_overrides(_overrides(args), multirun=_is_multirun(args))
     except ConfigError as exc:
         return _fail(str(exc))
+    if not _is_multirun(args) and not any(a.startswith("hydra.run.dir=") for a in args):
+        # the output folder names the changed settings: <time>_<scenario>_<key=value>...
+        from netsim.report import folder_tag
+
+        tag = folder_tag(checked[0].name, _overrides(args))
+        args = [*args, f"hydra.run.dir='outputs/${{now:%Y-%m-%d}}/${{now:%H-%M-%S}}_{tag}'"]
     import hydra
 
     register_configs()
