@@ -22,7 +22,8 @@ import numpy as np
 import polars as pl
 from matplotlib.figure import Figure
 
-__all__ = ["GROUPS", "adoption_figure", "band", "events", "split_runs", "versions_figure"]
+__all__ = ["GROUPS", "adoption_figure", "adoption_plot", "band", "events", "split_runs",
+           "versions_figure"]
 
 GROUPS = (("adoption_members", "network members", "#1b6ca8", "-"),
           ("adoption_colleagues", "their colleagues at home", "#e07b39", "-"),
@@ -117,6 +118,14 @@ def _mark_events(ax: Any, marks: list[tuple[float, str, str]], weeks_per_year: i
 def adoption_figure(series: pl.DataFrame, path: Path | str, title: str,
                     weeks_per_year: int = 38, scenario: Any = None,
                     subtitle: str = "") -> Path:
+    """Save :func:`adoption_plot` to ``path`` (``adoption.png`` of ``netsim run``)."""
+    path = Path(path)
+    adoption_plot(series, title, weeks_per_year, scenario, subtitle).savefig(path)
+    return path
+
+
+def adoption_plot(series: pl.DataFrame, title: str, weeks_per_year: int = 38,
+                  scenario: Any = None, subtitle: str = "") -> Figure:
     """Adoption over time for members, their colleagues and all staff.
 
     Thin lines: every replicate; thick line: the mean across replicates. The x axis is in
@@ -185,9 +194,7 @@ def adoption_figure(series: pl.DataFrame, path: Path | str, title: str,
     fig.text(0.01, 0.01, textwrap.fill(caption, 150 if split is not None else 120),
              fontsize=8, color="#444444", va="bottom")
     fig.tight_layout(rect=(0, 0.05, 1, 1))
-    path = Path(path)
-    fig.savefig(path)
-    return path
+    return fig
 
 
 def versions_figure(results: Mapping[str, Any], title: str, mark_week: int | None = None,
