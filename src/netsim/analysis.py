@@ -516,25 +516,38 @@ def population_check(summary: pl.DataFrame, baseline: str,
                      sweep_dir: Path | str | None = None) -> str:
     """A warning when the arms do not simulate the same population, or ``""``.
 
-    Rule: arms differ in population when their mean number of schools (``n_schools``) or of
-    staff (``n_staff``) over replicates differs by more than 1 % from the baseline's. Pairing by
-    replicate then pairs runs on different schools, and a share of a different population is
-    compared. The warning names the arms and the command-line settings that fix the
-    population at the baseline's for every arm (read from the baseline job's
-    ``provenance.json`` when there is one).
+    Rule: when every arm's job has a ``provenance.json``, arms differ in population when
+    their number of schools, mean teachers per school or spread of school sizes
+    (``network.n_schools``, ``network.teachers_per_school``, ``network.school_size_spread``)
+    differ from the baseline's. Without provenance, from the results: the mean number of
+    schools (``n_schools``) differs, or the mean number of staff (``n_staff``) by more than
+    10 % (a design's own roles, e.g. a resource teacher per school, change the staff by a few
+    per cent on the same schools). Pairing by replicate then pairs runs on different schools,
+    and a share of a different population is compared. The warning names the arms and the
+    command-line settings that fix the population at the baseline's for every arm.
     """
     cols = [c for c in ("n_schools", "n_staff") if c in summary.columns]
     if not cols:
         return ""
+    labels = dict(zip(*arm_table(summary).select("arm", "label").get_columns()))
     per = summary.group_by("arm", maintain_order=True).agg(
         *(pl.col(c).cast(pl.Float64).mean() for c in cols),
         pl.col("job").first() if "job" in summary.columns else pl.lit(None).alias("job"))
     base = per.filter(pl.col("arm") == baseline).row(0, named=True)
+    settings = {r["arm"]: _population_settings(sweep_dir, r["job"])
+                for r in per.iter_rows(named=True)}
+    from_provenance = all(settings.values())
     odd = []
     for row in per.iter_rows(named=True):
         if row["arm"] == baseline:
             continue
-        if any(abs(row[c] - base[c]) > 0.01 * max(abs(base[c]), 1.0) for c in cols):
+        if from_provenance:
+            differs = settings[row["arm"]] != settings[baseline]
+        else:
+            differs = (("n_schools" in row and abs(row["n_schools"] - base["n_schools"]) > 0.5)
+                       or ("n_staff" in row and abs(row["n_staff"] - base["n_staff"])
+                           > 0.1 * max(base["n_staff"], 1.0)))
+        if differs:
             odd.append(row)
     if not odd:
         return ""
@@ -547,15 +560,15 @@ def population_check(summary: pl.DataFrame, baseline: str,
             parts.append(f"about {r['n_staff']:,.0f} staff")
         return ", ".join(parts)
 
-    listed = "; ".join(f"{r['arm']} ({size(r)})" for r in odd[:4])
+    listed = "; ".join(f"{labels.get(r['arm'], r['arm'])} ({size(r)})" for r in odd[:4])
     if len(odd) > 4:
         listed += f"; and {len(odd) - 4} more"
-    text = (f"The arms do not simulate the same population: the baseline {baseline} has "
-            f"{size(base)}, against {listed}. Shares and costs then describe different "
-            "municipalities, and pairing by replicate pairs different schools. To compare the "
-            "designs on the same schools, run the sweep again with the population fixed for "
-            "every arm")
-    fixed = _population_settings(sweep_dir, base.get("job"))
+    text = (f"The arms do not simulate the same population: the baseline "
+            f"{labels.get(baseline, baseline)} has {size(base)}, against {listed}. Shares and "
+            "costs then describe different municipalities, and pairing by replicate pairs "
+            "different schools. To compare the designs on the same schools, run the sweep "
+            "again with the population fixed for every arm")
+    fixed = settings.get(baseline)
     if fixed:
         text += (" at the baseline's, by adding "
                  + " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
