@@ -233,8 +233,6 @@ def reading(comparison: Comparison) -> list[str]:
         lines.append(text)
     label = outcome_info(key).label.split(" (")[0]
     summary = []
-    if comparison.population_warning:
-        summary.append(f"**Caution: the populations differ.** {comparison.population_warning}")
     cheaper = [names[a] for a, t in tradeoffs(comparison).items()
                if t.startswith("better and cheaper")]
     if cheaper:
@@ -445,12 +443,16 @@ def _honest_y(ax: Any, values: np.ndarray, percent: bool = False) -> None:
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     if v.size == 0:
+        ax.text(0.5, 0.5, "not defined in any run\n(e.g. never reached)", ha="center",
+                va="center", transform=ax.transAxes, fontsize=9, color="#555555")
+        ax.set_yticks([])
         return
     low, high = float(v.min()), float(v.max())
     top = ax.get_ylim()[1]
     if percent:
         top = min(top, 100.0 + 0.02 * max(high - low, 1.0)) if high <= 100 else top
-    if low >= 0 and (high <= 0 or low <= 0.5 * high):
+    constant = high - low <= 1e-9 * max(1.0, abs(high))
+    if low >= 0 and (high <= 0 or low <= 0.5 * high or constant):
         ax.set_ylim(0, max(top, high * 1.05, 1e-9))
         return
     if low >= 0:
@@ -871,23 +873,19 @@ def _cost_blocks(comparison: Comparison) -> list[_Block]:
                     f"{_interval(p['diff_low'], p['diff_high'], '{:.2f}', True)}"]
         if a is not None:
             row.append(_per_point(h, a, base))
-        if money:
-            m = money[arm]
-            row += [f"{_fmt(m['mean'], '{:,.0f}')} {_interval(m['low'], m['high'], '{:,.0f}')}",
-                    "" if base else f"{_fmt(m['diff'], '{:,.0f}', True)} "
-                    f"{_interval(m['diff_low'], m['diff_high'], '{:,.0f}', True)}"]
-        if trades:
-            row.append("" if base else trades[arm])
         rows.append(row)
+    money_rows = []
+    for arm in comparison.arms["arm"].to_list() if money else []:
+        m, base = money[arm], arm == comparison.baseline
+        money_rows.append([
+            names[arm] + (" (baseline)" if base else ""),
+            f"{_fmt(m['mean'], '{:,.0f}')} {_interval(m['low'], m['high'], '{:,.0f}')}",
+            "" if base else f"{_fmt(m['diff'], '{:,.0f}', True)} "
+                            f"{_interval(m['diff_low'], m['diff_high'], '{:,.0f}', True)}"])
     header = ["arm", "person-hours [95 % interval]", "difference",
               "adopters per 100 person-hours", "difference",
               "person-hours per point of adoption (all staff)"]
-    header = header[:len(rows[0]) - (2 if money else 0) - (1 if trades else 0)]
-    if money:
-        unit = comparison.currency or "money"
-        header += [f"cost in {unit} [95 % interval]", "difference"]
-    if trades:
-        header.append("against the baseline")
+    header = header[:len(rows[0])]
     return [
         _Block("h2", "Cost and cost-effectiveness"),
         _Block("p", "Cost is person-hours spent on the network over the horizon (gatherings, "
@@ -895,7 +893,14 @@ def _cost_blocks(comparison: Comparison) -> list[_Block]:
                     "co-creation). Adopters per 100 person-hours is the number of staff who "
                     "use a new practice at the end per 100 person-hours spent."),
         _Block("table", (header, rows, ["l"] + ["r"] * (len(header) - 1))),
-        _Block("note", "The column *person-hours per point of adoption* divides the difference in person-hours from the "
+        *([_Block("p", f"**In money**, at {comparison.wage_rate:,g} "
+                       f"{comparison.currency or 'money units'} per person-hour:"),
+           _Block("table", (["arm", f"cost in {comparison.currency or 'money'} "
+                                    "[95 % interval]", "difference"], money_rows,
+                            ["l", "r", "r"]))] if money_rows else []),
+        *([_Block("p", "**Against the baseline** (adoption among all staff and cost):"),
+           _Block("ul", [f"{names[a]}: {t}" for a, t in trades.items()])] if trades else []),
+        _Block("note", "The column 'person-hours per point of adoption' divides the difference in person-hours from the "
                        "baseline by the difference in adoption among all staff (percentage "
                        "points): the person-hours each extra point of adoption costs, or the "
                        "hours saved per point given up. It is shown only when the adoption "
