@@ -1,4 +1,4 @@
-"""The interactive explorer: a Mesa SolaraViz page that draws a learning network week by week.
+"""The interactive explorer: a Mesa page (solara) that draws a learning network week by week.
 
 What it shows (issue 6):
 
@@ -14,19 +14,28 @@ What it shows (issue 6):
   network stand out among its ~1,150 people.
 * **Practice stage** by colour, from :attr:`netsim.agents.Person.top_stage` (the most advanced
   stage over the practices): unaware, aware, trying, adopted, dropped.
-* **Ties**: collegial ties inside schools faint grey; cross-school ties between members faint
-  blue while trust is low, dark blue once trust reaches ``trust.strong`` (fainter and thinner
-  when there are many, so that people stay visible).
+* **Ties**: collegial ties inside schools faint grey; of the cross-school ties between members
+  only the strong ones (trust at least ``trust.strong``) are drawn, darker and thicker the
+  higher their trust and fading as they multiply, so that after a year the picture shows who
+  trusts whom rather than a hairball; the number of weaker ties left out is printed.
 * **Live plots** (from :meth:`LearningNetworkModel.series`): adoption among members, their
-  colleagues and all staff; mean trust on the members' cross-school ties.
-* **Controls**: the design preset and the four conditions the client named (leader
-  participation, trust: initial, growth and decay, formality, weeks between gatherings), plus
-  the replicate number. Changes apply when Reset is pressed. Step, play and reset come from
-  SolaraViz.
+  colleagues and all staff, with the ends of school years marked and the dips there explained
+  (staff turnover brings newcomers who start unaware); mean trust on the members'
+  cross-school ties from the first week there are any (not a 0 at week 0).
+* **A person's or a school's story**: click a person or a school in the picture; the panel
+  below it shows the role, the stage of each practice, who they likely learned each practice
+  from and their trust partners in other schools (:func:`person_story`,
+  :func:`school_story`).
+* **Controls**: Step, play and Reset (Mesa's ``ModelController``), the design preset and the
+  four conditions the client named (leader participation, trust: initial, growth and decay,
+  formality, weeks between gatherings), plus the replicate number, each slider showing its
+  value. Changes apply when Reset is pressed. The page is laid out here rather than with
+  Mesa's ``SolaraViz``, whose page controls (render interval, threads, page tabs) do not
+  concern the network.
 
 The page wraps the simulation in :class:`ExplorerModel`, a small Mesa model whose ``sim``
 attribute is the :class:`~netsim.model.LearningNetworkModel`. The wrapper exists because
-SolaraViz re-creates models from keyword arguments and inspects ``model.scenario`` expecting
+Mesa's controller re-creates models from keyword arguments and inspects ``model.scenario`` expecting
 Mesa's own scenario class; netsim's model keeps its :class:`~netsim.config.Scenario` there.
 Replicate ``r`` of the explorer is exactly replicate ``r`` of :func:`netsim.runner.run_scenario`
 with the same settings (same seed sequence).
@@ -156,7 +165,7 @@ def layout(state: State, seed: int = 0) -> np.ndarray:
 
 
 class ExplorerModel(mesa.Model):
-    """A Mesa model for SolaraViz that runs one :class:`LearningNetworkModel` (``self.sim``).
+    """A Mesa model for the explorer page that runs one :class:`LearningNetworkModel` (``self.sim``).
 
     Args:
         preset: scenario preset (see :func:`netsim.list_presets`).
@@ -590,7 +599,7 @@ def school_story(model: ExplorerModel, school: int) -> list[str]:
 
 
 def model_params(preset: str = "resource_teacher_network") -> dict[str, dict[str, Any]]:
-    """SolaraViz controls: the design preset, the four named conditions and the replicate.
+    """The explorer's controls: the design preset, the four named conditions and the replicate.
 
     Slider defaults are the preset's own values; the sliders apply on top of whichever
     preset is chosen when Reset is pressed.
