@@ -76,6 +76,8 @@ __all__ = [
     "NetworkView",
     "Page",
     "SeriesView",
+    "SettingsInputs",
+    "StoryView",
     "conditions_text",
     "layout",
     "model_params",
