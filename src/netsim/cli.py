@@ -104,7 +104,8 @@ def _task(cfg) -> None:  # cfg: the job's Hydra DictConfig
     figure = adoption_figure(result.series, out / "adoption.png",
                              f"{scenario.name}: adoption over time",
                              scenario.calendar.weeks_per_year, scenario=scenario,
-                             subtitle=f"settings changed: {settings_text(overrides)}")
+                             subtitle=("the design's own settings" if not overrides else
+                                       f"settings changed: {settings_text(overrides)}"))
     report = markdown_report(scenario, table, figure.name, out, command, overrides)
     _print_table(scenario.name, table, scenario.replicates, seconds)
     print(f"\nwrote {out}/: summary.parquet, timeseries.parquet, provenance.json, "
