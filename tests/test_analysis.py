@@ -275,3 +275,76 @@ def test_labels_in_words():
     assert condition_label("no.such.key") == "no.such.key"
     assert outcome_info("time_to_50").diff_unit == "weeks"
     assert outcome_info("adoption_colleagues").diff_unit == "percentage points"
+
+
+# ------------------------------------------------------------ direction, population, money
+
+
+def test_direction_is_declared_per_outcome():
+    from netsim.analysis import DIRECTION, outcome_info
+    from netsim.report import KEY_OUTCOMES
+
+    assert outcome_info("adoption_all").better == 1
+    assert outcome_info("person_hours").better == -1  # a cost increase is worse
+    assert outcome_info("time_to_50").better == -1
+    assert outcome_info("money_cost", "NOK").label == "cost in money (NOK)"
+    # every key outcome of the run report has a declared direction
+    assert {c for c, *_ in KEY_OUTCOMES} <= set(DIRECTION)
+
+
+def _two_designs(n_schools_b: int) -> pl.DataFrame:
+    return pl.DataFrame({
+        "job": [0] * 3 + [1] * 3, "replicate": [0, 1, 2] * 2,
+        "arm": ["scenario=a"] * 3 + ["scenario=b"] * 3, "scenario": ["a"] * 3 + ["b"] * 3,
+        "n_schools": [45] * 3 + [n_schools_b] * 3,
+        "n_staff": [1100.0, 1105.0, 1098.0] + [1100.0 * n_schools_b / 45] * 3,
+        "adoption_all": [0.5, 0.6, 0.7, 0.55, 0.65, 0.75],
+        "person_hours": [1000.0, 1100.0, 1200.0, 900.0, 1000.0, 1100.0],
+    })
+
+
+def test_different_populations_are_warned_about_with_the_fixing_command(tmp_path):
+    from netsim.analysis import population_check
+
+    same = _two_designs(45)
+    assert population_check(same, "scenario=a") == ""
+    assert compare(same, "scenario=a").population_warning == ""
+    odd = _two_designs(33)
+    (tmp_path / "0").mkdir()
+    (tmp_path / "0" / "provenance.json").write_text(json.dumps(
+        {"scenario": {"network": {"n_schools": 45, "teachers_per_school": 24,
+                                  "school_size_spread": 0.3}}}))
+    c = compare(odd, "scenario=a", sweep_dir=tmp_path)
+    w = c.population_warning
+    assert "45 schools" in w and "scenario=b (33 schools" in w
+    assert "network.n_schools=45 network.teachers_per_school=24" in w
+    assert c.notes[0].startswith("Populations differ.")
+
+
+def test_money_cost_is_person_hours_times_the_wage_rate():
+    summary = _two_designs(45)
+    c = compare(summary, "scenario=a", wage_rate=450, currency="NOK")
+    money = c.table.filter(pl.col("outcome") == "money_cost")
+    hours = c.table.filter(pl.col("outcome") == "person_hours")
+    np.testing.assert_allclose(money["mean"].to_numpy(), 450 * hours["mean"].to_numpy())
+    np.testing.assert_allclose(money["diff_low"].to_numpy(), 450 * hours["diff_low"].to_numpy())
+    assert money["unit"].unique().to_list() == ["NOK"]
+    assert any("450 NOK per person-hour" in n for n in c.notes)
+    with pytest.raises(CompareError, match="wage-rate"):
+        compare(summary, "scenario=a", wage_rate=-1)
+
+
+@pytest.mark.parametrize("effect, cost, start", [
+    ((2.0, 1.0, 3.0), (-50.0, -80.0, -20.0), "better and cheaper"),
+    ((2.0, 1.0, 3.0), (100.0, 80.0, 120.0), "better but dearer: about 50 person-hours"),
+    ((-2.0, -3.0, -1.0), (-100.0, -120.0, -80.0), "cheaper but worse: saves about 50"),
+    ((-2.0, -3.0, -1.0), (100.0, 80.0, 120.0), "worse and dearer"),
+    ((0.5, -1.0, 2.0), (-100.0, -120.0, -80.0), "cheaper (100 person-hours less) with an"),
+    ((0.5, -1.0, 2.0), (5.0, -10.0, 20.0), "cannot be told apart"),
+])
+def test_tradeoffs_in_words(effect, cost, start):
+    from netsim.analysis import tradeoff_words
+
+    words = tradeoff_words(effect, cost)
+    assert words.startswith(start)
+    assert "-" not in words.split(":")[-1].replace("person-hours", "")  # no negative prices

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -51,7 +52,7 @@ def test_cli_writes_report_with_embedded_figures(sweep, tmp_path, capsys):
     assert code == 0
     assert "adoption among all staff" in printed and "6 (baseline)" in printed
     pngs = sorted(p.name for p in out.glob("*.png"))
-    assert pngs == ["adoption_curves.png", "differences.png",
+    assert pngs == ["adoption_curves.png", "cost_vs_adoption.png", "differences.png",
                     "outcomes_by_meeting_interval_weeks.png"]
     for p in out.glob("*.png"):
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 20_000
@@ -194,10 +195,117 @@ def test_table_rows_mark_only_differences_whose_interval_excludes_zero():
     assert title == "adoption among all staff (%); difference (percentage points)"
     by_arm = {r[0]: r for r in rows}
     assert [r[0] for r in rows] == ["3", "6 (baseline)", "12"]
-    assert by_arm["3"][4:] == ("+5.0", "[+5.0, +5.0]", "*")
+    assert by_arm["3"][4:] == ("+5.0", "[+5.0, +5.0]", "* better")
     assert by_arm["12"][4] == "0.0" and by_arm["12"][6] == ""
     assert by_arm["6 (baseline)"][4:] == ("", "", "")
     text = " ".join(reading(c))
     assert "weeks between gatherings = 3** compared with the baseline" in text
     assert "adoption among all staff higher by 5.0 percentage points" in text
     assert "cannot be told apart from the baseline" in text and "= 12" in text
+
+
+def test_cli_table_has_headers_and_money_costs(sweep, tmp_path, capsys):
+    out = tmp_path / "money"
+    code = cli.main(["compare", str(sweep), "--baseline", "meeting_interval_weeks=6",
+                     "--out", str(out), "--wage-rate", "450", "--currency", "NOK"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    blocks = [b.strip("\n").splitlines() for b in printed.split("\n\n")]
+    tables = [b for b in blocks if "; difference" in b[0] and not b[0].startswith("mean and")]
+    assert len(tables) == 10  # 9 default outcomes and the money cost
+    for block in tables:
+        header = block[1].split()
+        assert header[:3] == ["arm", "n", "mean"] and "difference" in header
+    assert "cost in money (NOK); difference (NOK)" in printed
+    assert "against the baseline (adoption among all staff and cost):" in printed
+    table = pl.read_parquet(out / "comparison.parquet")
+    money = table.filter(pl.col("outcome") == "money_cost")["mean"].to_numpy()
+    hours = table.filter(pl.col("outcome") == "person_hours")["mean"].to_numpy()
+    np.testing.assert_allclose(money, 450 * hours)
+    md = (out / "report.md").read_text()
+    assert "cost in NOK [95 % interval]" in md and "![Cost against adoption per arm]" in md
+
+
+def test_cli_rejects_a_bad_wage_rate(sweep, capsys):
+    code = cli.main(["compare", str(sweep), "--baseline", "meeting_interval_weeks=6",
+                     "--wage-rate", "0"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("netsim: error: --wage-rate = 0.0 is not allowed")
+
+
+def test_forest_colours_follow_the_direction_of_each_outcome(tmp_path):
+    """More adoption is better (blue); more person-hours is worse (red), although both are
+    increases."""
+    from matplotlib.colors import to_hex
+
+    from netsim.compare_report import _BETTER, _WORSE, forest_figure
+
+    summary = pl.DataFrame({
+        "job": [0] * 4 + [1] * 4, "replicate": list(range(4)) * 2,
+        "arm": ["meeting_interval_weeks=6"] * 4 + ["meeting_interval_weeks=3"] * 4,
+        "meeting_interval_weeks": [6] * 4 + [3] * 4,
+        "adoption_all": [0.40, 0.50, 0.60, 0.70] + [0.45, 0.56, 0.64, 0.76],
+        "person_hours": [1000.0, 1100.0, 1200.0, 1300.0] + [1500.0, 1590.0, 1710.0, 1800.0],
+    })
+    c = compare(summary, "meeting_interval_weeks=6", ["adoption_all"])
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig_path = forest_figure(c, tmp_path / "f.png", outcomes=["adoption_all", "person_hours"])
+    assert fig_path.exists()
+    from netsim.compare_report import _judge
+
+    rows = {r["outcome"]: r for r in c.table.filter(~pl.col("is_baseline")).iter_rows(named=True)}
+    assert _judge(rows["adoption_all"], c.info("adoption_all")) == "better"
+    assert _judge(rows["person_hours"], c.info("person_hours")) == "worse"
+    assert to_hex(_BETTER) != to_hex(_WORSE)
+
+
+def test_pareto_front_and_tradeoffs_of_real_runs(tmp_path):
+    """compare_runs writes the report from Python; an arm with more adoption and fewer hours
+    is 'better and cheaper' and on the Pareto front; the baseline it beats is not."""
+    from netsim.compare_report import compare_runs, pareto_front, tradeoffs
+
+    assert pareto_front([1, 2, 3], [1, 2, 3]) == [0, 1, 2]  # each dearer one does more
+    assert pareto_front([1, 2], [2, 1]) == [0]  # cheaper and better beats the other
+    assert pareto_front([1, 1], [1, 2]) == [1]
+    runs = [({"leader_participation": p},
+             run_scenario(load_scenario(overrides={"leader_participation": p,
+                                                   "calendar.years": YEARS}), 4))
+            for p in (0.0, 1.0)]
+    c, paths = compare_runs(runs, baseline="leader_participation=0", out=tmp_path / "r",
+                            wage_rate=500, currency="EUR")
+    assert paths["report.html"].read_text().count("data:image/png;base64,") >= 3
+    assert paths["cost"].name == "cost_vs_adoption.png"
+    words = tradeoffs(c)["leader_participation=1"]
+    e = c.table.filter((pl.col("arm") == "leader_participation=1")
+                       & (pl.col("outcome") == "adoption_all")).row(0, named=True)
+    m = c.table.filter((pl.col("arm") == "leader_participation=1")
+                       & (pl.col("outcome") == "money_cost")).row(0, named=True)
+    if e["diff_low"] > 0 and m["diff_low"] > 0:
+        assert words.startswith("better but dearer") and "EUR per extra" in words
+    elif e["diff_low"] > 0 and m["diff_high"] < 0:
+        assert words.startswith("better and cheaper")
+    assert "Runs made in Python" in paths["report.md"].read_text()
+
+
+def test_cli_warns_when_populations_differ(tmp_path, capsys):
+    folder = tmp_path / "designs"
+    runs = []
+    for job, preset in enumerate(("resource_teacher_network", "meeting_groups")):
+        result = run_scenario(load_scenario(preset, {"calendar.years": 0.1}), 2)
+        write_run(folder / str(job), result, overrides=[f"scenario={preset}"])
+        runs.append(({"scenario": preset}, result))
+    summary, series = frames_from_runs(runs)
+    (folder / "collected").mkdir()
+    summary.write_parquet(folder / "collected" / "summary.parquet")
+    series.write_parquet(folder / "collected" / "timeseries.parquet")
+    code = cli.main(["compare", str(folder), "--baseline", "scenario=resource_teacher_network"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "netsim: warning: The arms do not simulate the same population" in captured.err
+    n = load_scenario("resource_teacher_network").network
+    assert (f"network.n_schools={n.n_schools} network.teachers_per_school="
+            f"{n.teachers_per_school}") in captured.err
+    html_page = (folder / "comparison" / "report.html").read_text()
+    assert "Caution: the arms simulate different populations" in html_page

@@ -26,6 +26,9 @@ from netsim.explorer import (
     layout,
     model_params,
     network_figure,
+    person_story,
+    pick,
+    school_story,
     series_figure,
 )
 from netsim.runner import run_replicate
@@ -139,8 +142,91 @@ def test_series_figure_plots_the_recorded_adoption():
                                100 * series["adoption_members"])
     np.testing.assert_allclose(lines["all staff"].get_ydata(), 100 * series["adoption_all"])
     trust = fig.axes[1].get_lines()[0]
-    np.testing.assert_allclose(trust.get_ydata(), series["trust_members"])
+    assert np.isnan(trust.get_ydata()[0])  # week 0: no cross-school ties to average yet
+    np.testing.assert_allclose(trust.get_ydata()[1:], series["trust_members"][1:])
     assert len(trust.get_xdata()) == 6  # weeks 0..5
+
+
+def test_trust_is_not_drawn_before_there_are_cross_school_ties():
+    model = ExplorerModel(overrides=SMALL)
+    for _ in range(4):
+        model.step()
+    series = model.series()
+    trust = series_figure(model).axes[1].get_lines()[0].get_ydata()
+    first = int(np.flatnonzero(series["gatherings"] > 0)[0])
+    assert np.isnan(trust[:first]).all()  # week 0 (and before the first gathering)
+    assert np.isfinite(trust[first:]).all() and (trust[first:] > 0).all()
+
+
+def test_year_ends_are_marked_and_the_dip_explained():
+    model = ExplorerModel(overrides={**SMALL, "calendar.years": 1.2})
+    while model.running:
+        model.step()
+    fig = series_figure(model)
+    wpy = model.sim.scenario.calendar.weeks_per_year
+    xs = [line.get_xdata()[0] for line in fig.axes[0].get_lines()
+          if line.get_linestyle() == ":"]
+    assert xs == [wpy]
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert "newcomers start unaware" in texts and "8 % of staff are replaced" in texts
+
+
+def test_only_strong_cross_school_ties_are_drawn_and_the_legend_is_legible():
+    model = ExplorerModel(overrides=SMALL)
+    for _ in range(19):
+        model.step()
+    ties = model.sim.state.member_ties
+    strong = int((ties.trust >= model.sim.scenario.trust.strong).sum())
+    assert 0 < strong < len(ties)
+    fig = network_figure(model)
+    lines = [c for c in fig.axes[0].collections if type(c).__name__ == "LineCollection"]
+    drawn = [len(c.get_segments()) for c in lines]
+    colleagues = model.sim.state.colleagues.nnz // 2  # every person is present here
+    assert drawn == [colleagues, strong]  # the weak cross-school ties are left out
+    assert f"{len(ties) - strong} weaker cross-school ties not drawn" in \
+        " ".join(t.get_text() for t in fig.texts)
+    for legend in fig.legends:
+        assert min(t.get_fontsize() for t in legend.get_texts()) >= 10
+
+
+def test_a_click_picks_the_person_or_school_and_tells_their_story():
+    model = ExplorerModel(overrides=SMALL)
+    for _ in range(19):
+        model.step()
+    st = model.sim.state
+    rt = int(np.flatnonzero(st.role == 1)[0])  # a resource teacher
+    assert pick(model, *model.positions[rt]) == ("person", rt)
+    far = model.positions.max(axis=0) + 5
+    assert pick(model, *far) is None
+    story = person_story(model, rt)
+    assert story[0].startswith(f"Person {rt}: resource teacher at school "
+                               f"{int(st.school[rt]) + 1}; a network member")
+    practices = [line for line in story if line.startswith("  practice ")]
+    assert len(practices) == st.n_practices
+    stages = [Stage(int(v)).name.lower() for v in st.stage[rt]]
+    for line, stage in zip(practices, stages):
+        assert line.split(": ")[1].startswith(stage)
+    # every practice the teacher learned while watched names its week and its source
+    learned = [(p, v) for (row, p), v in model.learned.items() if row == rt]
+    assert learned
+    for p, (week, sources, how) in learned:
+        assert 1 <= week <= 19 and f"heard of it in week {week}" in practices[p]
+        for j in sources:  # a named source already held the same version
+            assert st.version[j, p] == st.version[rt, p] or not st.present[j]
+    partners = (st.member_ties.a == rt) | (st.member_ties.b == rt)
+    assert f"Trust partners in other schools: {int(partners.sum())}" in " ".join(story)
+    school = int(st.school[rt])
+    text = school_story(model, school)
+    assert text[0].startswith(f"School {school + 1}: ")
+    assert any(f"Resource teacher: person {rt}" in line for line in text)
+
+
+def test_watching_who_learned_from_whom_does_not_change_the_run():
+    model = ExplorerModel(overrides=SMALL, replicate=1)
+    while model.running:
+        model.step()
+    _, expected = run_replicate(model.sim.scenario, 1)
+    np.testing.assert_array_equal(model.series()["adoption_all"], expected["adoption_all"])
 
 
 def test_explore_rejects_a_bad_port(capsys):
@@ -188,6 +274,19 @@ _TIME_JS = r"/Time: (\d+)/"
 
 def _week(page) -> int:
     return int(re.search(r"Time: (\d+)", page.inner_text("body")).group(1))
+
+
+def _person_pixel() -> tuple[int, tuple[float, float]]:
+    """A resource teacher of the page's model (the default design, replicate 0) and where
+    they are on the network picture, in pixels from its top left corner."""
+    import io
+
+    model = ExplorerModel("resource_teacher_network")
+    fig = network_figure(model)
+    fig.savefig(io.BytesIO(), format="png")  # fixes the axes' aspect
+    row = int(np.flatnonzero(model.sim.state.role == 1)[3])
+    x, y = fig.axes[0].transData.transform(model.positions[row])
+    return row, (float(x), float(fig.bbox.height - y))
 
 
 @pytest.fixture
@@ -251,9 +350,18 @@ def test_explorer_web_app_in_headless_chromium(explorer_url):
                                    "[...document.querySelectorAll('img')].every("
                                    "i => i.complete && i.naturalWidth > 300)", timeout=60_000)
             assert figures.count() == 2  # the network and the plots
-            for label in ("Leader participation", "Trust: initial", "Formality",
-                          "Weeks between gatherings", "Network design (preset)"):
+            # every slider shows its value; Mesa's own page controls are not there
+            base = load_scenario("resource_teacher_network")
+            for label in (f"Leader participation: {base.leader_participation:.2f}",
+                          f"Trust: initial: {base.trust.initial:.2f}",
+                          f"Formality: {base.formality:.2f}",
+                          f"Weeks between gatherings: {base.meeting_interval_weeks}",
+                          "Network design (preset)"):
                 assert page.get_by_text(label, exact=True).count() >= 1, label
+            body = page.inner_text("body")
+            for hidden in ("Render Interval", "Use Threads", "Page 0", "PAGE 0"):
+                assert hidden not in body, hidden
+            assert "newcomers" in body  # the yearly dips are explained beside the plots
             before = [figures.nth(i).screenshot() for i in range(2)]
             srcs = [figures.nth(i).get_attribute("src") for i in range(2)]
             for weeks in (1, 2, 3):
@@ -283,7 +391,25 @@ def test_explorer_web_app_in_headless_chromium(explorer_url):
                 "[...document.querySelectorAll('img')].every(i => i.complete && "
                 "i.naturalWidth > 300)", timeout=60_000)
             time.sleep(1.0)
-            page.screenshot(path=str(ARTIFACTS / "explorer.png"))
+            # click a resource teacher: their story appears below the picture
+            target, (dx, dy) = _person_pixel()
+            box = page.locator("img.netsim-network").bounding_box()
+            page.mouse.click(box["x"] + dx, box["y"] + dy)
+            page.wait_for_selector(f"text=Person {target}: resource teacher", timeout=30_000)
+            story = page.inner_text(".netsim-story")
+            page.locator(".netsim-story").screenshot(path=str(ARTIFACTS / "explorer_story.png"))
+            assert "practice 1:" in story and "Trust partners in other schools" in story
+            assert "heard of it in week" in story or "knew it before" in story
+            # moving a slider shows its new value at once
+            formality = page.get_by_role("slider").nth(4)
+            formality.focus()
+            formality.press("ArrowLeft")
+            page.wait_for_selector(f"text=Formality: {base.formality - 0.05:.2f}",
+                                   timeout=30_000)
+            page.wait_for_function("[...document.querySelectorAll('img')].every(i => "
+                                   "i.complete && i.naturalWidth > 300)", timeout=60_000)
+            time.sleep(1.0)
+            page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)
             page.get_by_role("button", name=re.compile("^reset$", re.IGNORECASE)).click()
             page.wait_for_selector("text=Time: 0.0", timeout=60_000)
             assert not page.get_by_text("error", exact=False).filter(

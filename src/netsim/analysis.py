@@ -46,9 +46,12 @@ from netsim.report import KEY_OUTCOMES
 __all__ = [
     "ARM_COLUMNS",
     "DEFAULT_OUTCOMES",
+    "DIRECTION",
+    "MONEY",
     "CompareError",
     "Comparison",
     "OutcomeInfo",
+    "WhatIf",
     "arm_table",
     "compare",
     "condition_columns",
@@ -58,9 +61,13 @@ __all__ = [
     "mean_interval",
     "outcome_info",
     "paired_interval",
+    "population_check",
     "random_numbers_status",
     "resolve_baseline",
+    "tradeoff_words",
+    "what_if",
     "welch_interval",
+    "with_money_cost",
 ]
 
 log = logging.getLogger(__name__)
@@ -98,6 +105,24 @@ _CONDITION_WORDS = {
 }
 
 
+# Which way is better, per outcome: +1 higher is better, -1 lower is better, 0 neither (a
+# change is reported, not judged). A planner's reading (modelling choice): more adoption,
+# trust, surviving networks and adopters per hour are better; more hours, money, weeks to
+# reach a share and inequality between schools are worse; the number of versions or posts is
+# neither.
+DIRECTION: dict[str, int] = {
+    "adoption_members": 1, "adoption_colleagues": 1, "adoption_all": 1, "practice_adoption": 1,
+    "knowledge_all": 1, "schools_changed": 1, "time_to_25": -1, "time_to_50": -1,
+    "school_inequality": -1, "trust_members": 1, "strong_ties_per_member": 1,
+    "cocreation_groups_mean": 1, "version_quality": 1, "version_diversity": 0,
+    "network_alive": 1, "weeks_alive": 1, "posts_total": 0, "person_hours": -1,
+    "money_cost": -1, "adoption_per_100_person_hours": 1, "innovations": 1,
+}
+
+# the money-cost column added by :func:`with_money_cost` (person-hours x a wage rate)
+MONEY = "money_cost"
+
+
 class CompareError(ValueError):
     """A comparison that cannot be made (bad baseline, outcome or folder); the message says
     what was wrong and what is allowed."""
@@ -115,6 +140,8 @@ class OutcomeInfo:
         diff_unit: unit of a difference (``percentage points`` for ``%``).
         scale: factor from the stored value to the shown one (100 for shares).
         fmt: format of a shown value.
+        better: +1 when a higher value is better, -1 when lower is better, 0 when neither
+            (:data:`DIRECTION`).
     """
 
     column: str
@@ -124,6 +151,7 @@ class OutcomeInfo:
     diff_unit: str
     scale: float
     fmt: str
+    better: int = 0
 
 
 _SHORT = {
@@ -140,12 +168,21 @@ _SHORT = {
 }
 
 
-def outcome_info(column: str) -> OutcomeInfo:
+def outcome_info(column: str, currency: str = "") -> OutcomeInfo:
     """Display information of ``column`` (from :data:`netsim.report.KEY_OUTCOMES` if listed).
+
+    ``currency`` names the unit of the money cost (:data:`MONEY`).
 
     >>> outcome_info("adoption_all").unit, outcome_info("adoption_all").scale
     ('%', 100)
+    >>> outcome_info("person_hours").better
+    -1
     """
+    better = DIRECTION.get(column, 0)
+    if column == MONEY:
+        unit = currency or "money"
+        return OutcomeInfo(column, f"cost in money ({unit})", f"cost ({unit})", unit, unit, 1,
+                           "{:,.0f}", better)
     for col, label, scale, fmt in KEY_OUTCOMES:
         if col == column:
             if scale == 100:
@@ -159,9 +196,9 @@ def outcome_info(column: str) -> OutcomeInfo:
             short = _SHORT.get(col, label.split(" (")[0])
             suffix = {"%": " (%)", "person-hours": " (person-hours)"}
             return OutcomeInfo(col, label, short + suffix.get(unit, ""), unit, diff_unit,
-                               scale, fmt)
+                               scale, fmt, better)
     return OutcomeInfo(column, column.replace("_", " "), column.replace("_", " "), "", "", 1,
-                       "{:.3g}")
+                       "{:.3g}", better)
 
 
 def condition_label(key: str) -> str:
@@ -323,7 +360,7 @@ def load_collected(sweep_dir: Path | str, series_columns: Sequence[str] | None =
 
 def condition_columns(summary: pl.DataFrame) -> list[str]:
     """Columns of swept or overridden settings (neither outcomes nor bookkeeping)."""
-    skip = set(SUMMARY_COLUMNS) | set(ARM_COLUMNS) | set(SERIES_COLUMNS)
+    skip = set(SUMMARY_COLUMNS) | set(ARM_COLUMNS) | set(SERIES_COLUMNS) | {MONEY}
     return [c for c in summary.columns if c not in skip]
 
 
@@ -458,6 +495,161 @@ def random_numbers_status(summary: pl.DataFrame, sweep_dir: Path | str | None = 
 
 
 # --------------------------------------------------------------------------------------------
+# populations, money, trade-offs
+
+
+def _population_settings(sweep_dir: Path | str | None, job: Any) -> dict[str, Any]:
+    """The population settings (``network.*`` that size the schools) of one job, from its
+    ``provenance.json``; empty when unknown."""
+    if sweep_dir is None or job is None:
+        return {}
+    path = Path(sweep_dir) / str(job) / "provenance.json"
+    try:
+        net = json.loads(path.read_text())["scenario"]["network"]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError):
+        return {}
+    return {f"network.{k}": net[k] for k in ("n_schools", "teachers_per_school",
+                                               "school_size_spread") if k in net}
+
+
+def population_check(summary: pl.DataFrame, baseline: str,
+                     sweep_dir: Path | str | None = None) -> str:
+    """A warning when the arms do not simulate the same population, or ``""``.
+
+    Rule: when every arm's job has a ``provenance.json``, arms differ in population when
+    their number of schools, mean teachers per school or spread of school sizes
+    (``network.n_schools``, ``network.teachers_per_school``, ``network.school_size_spread``)
+    differ from the baseline's. Without provenance, from the results: the mean number of
+    schools (``n_schools``) differs, or the mean number of staff (``n_staff``) by more than
+    10 % (a design's own roles, e.g. a resource teacher per school, change the staff by a few
+    per cent on the same schools). Pairing by replicate then pairs runs on different schools,
+    and a share of a different population is compared. The warning names the arms and the
+    command-line settings that fix the population at the baseline's for every arm.
+    """
+    cols = [c for c in ("n_schools", "n_staff") if c in summary.columns]
+    if not cols:
+        return ""
+    labels = dict(zip(*arm_table(summary).select("arm", "label").get_columns()))
+    per = summary.group_by("arm", maintain_order=True).agg(
+        *(pl.col(c).cast(pl.Float64).mean() for c in cols),
+        pl.col("job").first() if "job" in summary.columns else pl.lit(None).alias("job"))
+    base = per.filter(pl.col("arm") == baseline).row(0, named=True)
+    settings = {r["arm"]: _population_settings(sweep_dir, r["job"])
+                for r in per.iter_rows(named=True)}
+    from_provenance = all(settings.values())
+    odd = []
+    for row in per.iter_rows(named=True):
+        if row["arm"] == baseline:
+            continue
+        if from_provenance:
+            differs = settings[row["arm"]] != settings[baseline]
+        else:
+            differs = (("n_schools" in row and abs(row["n_schools"] - base["n_schools"]) > 0.5)
+                       or ("n_staff" in row and abs(row["n_staff"] - base["n_staff"])
+                           > 0.1 * max(base["n_staff"], 1.0)))
+        if differs:
+            odd.append(row)
+    if not odd:
+        return ""
+
+    def size(r: dict[str, Any]) -> str:
+        parts = []
+        if "n_schools" in r:
+            parts.append(f"{r['n_schools']:,.0f} schools")
+        if "n_staff" in r:
+            parts.append(f"about {r['n_staff']:,.0f} staff")
+        return ", ".join(parts)
+
+    listed = "; ".join(f"{labels.get(r['arm'], r['arm'])} ({size(r)})" for r in odd[:4])
+    if len(odd) > 4:
+        listed += f"; and {len(odd) - 4} more"
+    text = (f"The arms do not simulate the same population: the baseline "
+            f"{labels.get(baseline, baseline)} has {size(base)}, against {listed}. Shares and "
+            "costs then describe different municipalities, and pairing by replicate pairs "
+            "different schools. To compare the designs on the same schools, run the sweep "
+            "again with the population fixed for every arm")
+    fixed = settings.get(baseline)
+    if fixed:
+        text += (" at the baseline's, by adding "
+                 + " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                            for k, v in fixed.items())
+                 + " to the `netsim run -m` command (a design's own members and groups are "
+                   "kept)")
+    else:
+        text += (" (add network.n_schools=... network.teachers_per_school=... to the "
+                 "`netsim run -m` command)")
+    return text + "."
+
+
+def with_money_cost(summary: pl.DataFrame, wage_rate: float) -> pl.DataFrame:
+    """``summary`` with the money cost :data:`MONEY` = person-hours x ``wage_rate`` (the cost
+    of one person-hour, e.g. a teacher's hourly wage with overheads).
+
+    Raises:
+        CompareError: a wage rate that is not a positive finite number, or no person-hours.
+    """
+    if not (isinstance(wage_rate, int | float) and math.isfinite(wage_rate) and wage_rate > 0):
+        raise CompareError(f"--wage-rate = {wage_rate!r} is not allowed; allowed: a positive "
+                           "number (cost of one person-hour)")
+    if "person_hours" not in summary.columns:
+        raise CompareError("--wage-rate needs the person_hours column, which the collected "
+                           "summary lacks")
+    return summary.with_columns((pl.col("person_hours").cast(pl.Float64) * float(wage_rate))
+                                .alias(MONEY))
+
+
+def _clear(lo: float | None, hi: float | None) -> int:
+    """+1 when an interval lies above zero, -1 below, 0 when it includes zero or is unknown."""
+    if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
+        return 0
+    return 1 if lo > 0 else -1 if hi < 0 else 0
+
+
+def tradeoff_words(effect: tuple[float, float, float], cost: tuple[float, float, float],
+                   effect_unit: str = "percentage points of adoption",
+                   cost_unit: str = "person-hours") -> str:
+    """The trade-off of an arm against the baseline in words.
+
+    ``effect`` and ``cost`` are (difference, low, high) of the arm minus the baseline, for an
+    outcome where more is better and a cost where more is worse. Rule: a difference counts
+    when its interval excludes zero. Better and cheaper (or worse and dearer) need no price;
+    a gain bought with more cost, or a saving paid for with less effect, is priced as the
+    ratio of the two mean differences (a ratio of means, without an interval of its own).
+
+    >>> tradeoff_words((2.0, 1.0, 3.0), (-50.0, -80.0, -20.0))
+    'better and cheaper: 2 percentage points of adoption more for 50 person-hours less'
+    >>> tradeoff_words((2.0, 1.0, 3.0), (100.0, 80.0, 120.0))
+    'better but dearer: about 50 person-hours per extra percentage point of adoption'
+    """
+    e, c = _clear(effect[1], effect[2]), _clear(cost[1], cost[2])
+    de, dc = abs(effect[0]), abs(cost[0])
+    one = effect_unit.replace("percentage points", "percentage point", 1)
+    if e > 0 and c < 0:
+        return (f"better and cheaper: {de:,.2g} {effect_unit} more for {dc:,.0f} {cost_unit} "
+                "less")
+    if e > 0 and c > 0:
+        return f"better but dearer: about {dc / de:,.0f} {cost_unit} per extra {one}"
+    if e > 0:
+        return (f"better ({de:,.2g} {effect_unit} more) at a cost that cannot be told apart "
+                "from the baseline's")
+    if e < 0 and c < 0:
+        return f"cheaper but worse: saves about {dc / de:,.0f} {cost_unit} per {one} given up"
+    if e < 0 and c > 0:
+        return (f"worse and dearer: {de:,.2g} {effect_unit} less for {dc:,.0f} {cost_unit} "
+                "more")
+    if e < 0:
+        return (f"worse ({de:,.2g} {effect_unit} less) at a cost that cannot be told apart "
+                "from the baseline's")
+    if c < 0:
+        return (f"cheaper ({dc:,.0f} {cost_unit} less) with an effect that cannot be told "
+                "apart from the baseline's")
+    if c > 0:
+        return (f"dearer ({dc:,.0f} {cost_unit} more) with an effect that cannot be told "
+                "apart from the baseline's")
+    return "cannot be told apart from the baseline in effect or cost"
+
+
+# --------------------------------------------------------------------------------------------
 # the comparison
 
 
@@ -480,6 +672,10 @@ class Comparison:
         paired: whether common random numbers allowed pairing at all.
         notes: how the intervals were computed, in sentences.
         level: the confidence level.
+        population_warning: why the arms' populations differ (:func:`population_check`),
+            or ``""`` when they are the same.
+        wage_rate: the cost of one person-hour when a money cost was computed, else None.
+        currency: the unit of the money cost.
     """
 
     table: pl.DataFrame
@@ -490,11 +686,18 @@ class Comparison:
     paired: bool
     notes: list[str] = field(default_factory=list)
     level: float = 0.95
+    population_warning: str = ""
+    wage_rate: float | None = None
+    currency: str = ""
+
+    def info(self, column: str) -> OutcomeInfo:
+        """:func:`outcome_info` with this comparison's currency."""
+        return outcome_info(column, self.currency)
 
 
 def _check_outcomes(summary: pl.DataFrame, outcomes: Sequence[str] | None) -> list[str]:
     numeric = [c for c, t in summary.schema.items() if t.is_numeric() and c not in ARM_COLUMNS
-               and c in SUMMARY_COLUMNS]
+               and (c in SUMMARY_COLUMNS or c == MONEY)]
     if outcomes is None:
         chosen = [c for c in DEFAULT_OUTCOMES if c in summary.columns]
     elif list(outcomes) == ["all"]:
@@ -505,7 +708,7 @@ def _check_outcomes(summary: pl.DataFrame, outcomes: Sequence[str] | None) -> li
             raise CompareError(f"--outcomes: {', '.join(repr(b) for b in bad)} not in the "
                                f"results; allowed: all, {', '.join(numeric)}")
         chosen = list(dict.fromkeys(outcomes))
-    for c in COST_OUTCOMES:
+    for c in (*COST_OUTCOMES, MONEY):
         if c in summary.columns and c not in chosen:
             chosen.append(c)
     if not chosen:
@@ -515,7 +718,8 @@ def _check_outcomes(summary: pl.DataFrame, outcomes: Sequence[str] | None) -> li
 
 
 def compare(summary: pl.DataFrame, baseline: str | None, outcomes: Sequence[str] | None = None,
-            sweep_dir: Path | str | None = None, level: float = 0.95) -> Comparison:
+            sweep_dir: Path | str | None = None, level: float = 0.95,
+            wage_rate: float | None = None, currency: str = "") -> Comparison:
     """Compare every arm of a collected sweep with the baseline arm.
 
     Args:
@@ -525,16 +729,29 @@ def compare(summary: pl.DataFrame, baseline: str | None, outcomes: Sequence[str]
             key outcome); cost outcomes are always added.
         sweep_dir: the sweep folder, to read the jobs' provenance (common random numbers).
         level: confidence level of the intervals.
+        wage_rate: the cost of one person-hour; when given, the money cost (person-hours x
+            wage rate, :data:`MONEY`) is compared too.
+        currency: the unit of the wage rate (``NOK``, ``EUR``; words only).
+
+    When the arms' populations differ (:func:`population_check`), the comparison still runs
+    and carries the warning in ``population_warning`` and the notes (``netsim compare`` prints
+    it, the report shows it at the top).
 
     Raises:
-        CompareError: unknown baseline or outcome.
+        CompareError: unknown baseline or outcome, or a bad wage rate.
     """
+    if wage_rate is not None:
+        summary = with_money_cost(summary, wage_rate)
     base = resolve_baseline(summary, baseline)
     chosen = _check_outcomes(summary, outcomes)
     arms = arm_table(summary)
     conditions = _varying(summary, condition_columns(summary))
     crn, crn_note = random_numbers_status(summary, sweep_dir)
     notes = [f"Random numbers: {crn_note}."]
+    population = population_check(summary, base, sweep_dir)
+    if population:
+        log.info("%s", population)
+        notes.insert(0, f"Populations differ. {population}")
 
     def rows_of(arm: str) -> pl.DataFrame:
         return summary.filter(pl.col("arm") == arm).sort("replicate")
@@ -556,7 +773,7 @@ def compare(summary: pl.DataFrame, baseline: str | None, outcomes: Sequence[str]
             method = "welch"
             welch_arms.append(arm_row["label"])
         for col in chosen:
-            info = outcome_info(col)
+            info = outcome_info(col, currency)
             values = rows[col].cast(pl.Float64).to_numpy() * info.scale
             ref = base_rows[col].cast(pl.Float64).to_numpy() * info.scale
             mean, lo, hi, n_valid = mean_interval(values, level)
@@ -597,10 +814,14 @@ def compare(summary: pl.DataFrame, baseline: str | None, outcomes: Sequence[str]
         notes.append("Weeks to 25 %/50 % adoption are averaged over the runs that reached the "
                      "share (n_valid); their differences use only the replicates where both "
                      "the arm and the baseline reached it (n_pairs).")
+    if wage_rate is not None:
+        notes.append(f"Money cost: person-hours x a wage rate of {wage_rate:,g} "
+                     f"{currency or 'money units'} per person-hour.")
     log.info("compared %d arms on %d outcomes against %r", arms.height, len(chosen), base)
     return Comparison(table=table, arms=arms, baseline=base, outcomes=chosen,
                       conditions=conditions, paired=crn and not welch_arms, notes=notes,
-                      level=level)
+                      level=level, population_warning=population, wage_rate=wage_rate,
+                      currency=currency)
 
 
 # --------------------------------------------------------------------------------------------
@@ -649,3 +870,68 @@ def frames_from_runs(runs: Sequence[tuple[Mapping[str, Any], Any]]
             pl.col("replicate").cast(pl.Int64)))
     return (pl.concat(summaries, how="diagonal_relaxed"),
             pl.concat(series, how="diagonal_relaxed"))
+
+
+# --------------------------------------------------------------------------------------------
+# "what if" questions for notebooks
+
+
+@dataclass
+class WhatIf:
+    """The answer to a "what if" question (:func:`what_if`).
+
+    Attributes:
+        results: version label -> :class:`~netsim.runner.RunResult`.
+        figure: both versions over time (:func:`netsim.plots.versions_figure`).
+        diff: (difference, low, high, pairs) of the outcome at the end, second version minus
+            first, in percentage points, paired by replicate.
+        text: the answer in words.
+    """
+
+    results: dict[str, Any]
+    figure: Any
+    diff: tuple[float, float, float, int]
+    text: str
+
+
+def what_if(question: str, first: tuple[str, Mapping[str, Any]],
+            second: tuple[str, Mapping[str, Any]], *, replicates: int = 10,
+            preset: str = "resource_teacher_network",
+            overrides: Mapping[str, Any] | None = None,
+            outcome: str = "adoption_colleagues", mark_week: int | None = None) -> WhatIf:
+    """Run two versions of a design and compare them (notebook 01's guided questions).
+
+    Args:
+        question: the figure's title.
+        first, second: (label, settings changed from the preset) of each version.
+        replicates: runs per version; replicate r of both shares its random numbers, so the
+            difference is paired by replicate (:func:`paired_interval`).
+        preset: the design preset.
+        overrides: settings applied to both versions (e.g. a smaller network).
+        outcome: the share compared at the end (default adoption among colleagues).
+        mark_week: a week to mark on the figure (e.g. a key person leaving).
+    """
+    from netsim.config import load_scenario
+    from netsim.plots import versions_figure
+    from netsim.runner import run_scenario
+
+    results = {}
+    for label, settings in (first, second):
+        scenario = load_scenario(preset, {**(overrides or {}), **settings})
+        results[label] = run_scenario(scenario, replicates=replicates)
+    figure = versions_figure(results, question, mark_week)
+    (label_a, res_a), (label_b, res_b) = results.items()
+    a = res_a.summary.sort("replicate")[outcome].cast(pl.Float64).to_numpy() * 100
+    b = res_b.summary.sort("replicate")[outcome].cast(pl.Float64).to_numpy() * 100
+    diff = paired_interval(b, a)
+    words = outcome_info(outcome).label.split(" (")[0].removeprefix("adoption among ")
+    if _clear(diff[1], diff[2]):
+        verdict = "The interval does not include zero: in this model the change matters."
+    else:
+        verdict = "The interval includes zero: with these runs we cannot tell the two apart."
+    text = (f"At the end, {np.nanmean(b):.0f} % of {words} have adopted with '{label_b}', "
+            f"against {np.nanmean(a):.0f} % with '{label_a}':\n"
+            f"a difference of {diff[0]:+.1f} percentage points "
+            f"(95 % interval {diff[1]:+.1f} to {diff[2]:+.1f}; {diff[3]} paired runs).\n"
+            f"{verdict}")
+    return WhatIf(results=results, figure=figure, diff=diff, text=text)

@@ -31,6 +31,7 @@ commands:
   validate --study NAME SWEEP_DIR [--out DIR]
                              summary table and figure of a study in experiments/
   compare <sweep_dir> --baseline <arm> [--outcomes a,b] [--out DIR]
+          [--wage-rate X --currency NOK]
                              compare the arms of a collected sweep with a baseline arm
   explore [--port N]         open the interactive explorer as a local web app (127.0.0.1)
   help                       show this message
@@ -106,11 +107,15 @@ def _task(cfg) -> None:  # cfg: the job's Hydra DictConfig
         table = outcome_table(result.summary, TEXTBOOK_OUTCOMES)
         figure = cascade_figure(result.cascades, out / "cascades.png", f"{title}: cascades")
     else:
+        from netsim.report import settings_text
+
         table = outcome_table(result.summary)
         figure = adoption_figure(result.series, out / "adoption.png",
                                  f"{scenario.name}: adoption over time",
-                                 scenario.calendar.weeks_per_year)
-    report = markdown_report(scenario, table, figure.name, out, command)
+                                 scenario.calendar.weeks_per_year, scenario=scenario,
+                                 subtitle=("the design's own settings" if not overrides else
+                                           f"settings changed: {settings_text(overrides)}"))
+    report = markdown_report(scenario, table, figure.name, out, command, overrides)
     _print_table(title, table, scenario.replicates, seconds)
     extra = "cascades.parquet, " if result.cascades is not None else ""
     print(f"\nwrote {out}/: summary.parquet, timeseries.parquet, {extra}provenance.json, "
@@ -122,9 +127,15 @@ def _run(args: list[str]) -> int:
     from netsim.config import ConfigError, configs_dir
 
     try:
-        check_overrides(_overrides(args), multirun=_is_multirun(args))
+        checked = check_overrides(_overrides(args), multirun=_is_multirun(args))
     except ConfigError as exc:
         return _fail(str(exc))
+    if not _is_multirun(args) and not any(a.startswith("hydra.run.dir=") for a in args):
+        # the output folder names the changed settings: <time>_<scenario>_<key=value>...
+        from netsim.report import folder_tag
+
+        tag = folder_tag(checked[0].name, _overrides(args))
+        args = [*args, f"hydra.run.dir='outputs/${{now:%Y-%m-%d}}/${{now:%H-%M-%S}}_{tag}'"]
     import hydra
 
     register_configs()
@@ -287,16 +298,22 @@ def _compare(args: list[str]) -> int:
                                            "(default: adoption, schools changed, weeks to 50 %%, "
                                            "trust, network alive, cost)")
     parser.add_argument("--out", help="folder for the report (default <sweep_dir>/comparison)")
-    opts = parser.parse_args(args)
+    parser.add_argument("--wage-rate", type=float, default=None,
+                        help="cost of one person-hour (e.g. 450): adds money costs")
+    parser.add_argument("--currency", default="", help="unit of --wage-rate (e.g. NOK)")
+    try:
+        opts = parser.parse_args(args)
+    except SystemExit as exc:
+        return int(exc.code or 0) and 2
     from netsim.analysis import CompareError
-    from netsim.compare_report import format_rows, run_compare
+    from netsim.compare_report import HEADER, format_rows, run_compare
 
     outcomes = [o.strip() for o in opts.outcomes.split(",") if o.strip()] \
         if opts.outcomes else None
     command = "netsim compare " + " ".join(shlex.quote(a) for a in args)
     try:
         comparison, paths = run_compare(opts.sweep_dir, opts.baseline, outcomes, opts.out,
-                                        command)
+                                        command, opts.wage_rate, opts.currency)
     except CompareError as exc:
         return _fail(str(exc))
     from netsim.analysis import condition_label
@@ -306,16 +323,27 @@ def _compare(args: list[str]) -> int:
     print(f"\n{comparison.arms.height} arms by {arms_by}; baseline {base}\n"
           "mean and 95 % interval over replicates; difference = arm minus baseline with its "
           "95 % interval (* excludes 0)")
+    if comparison.population_warning:
+        print(f"\nnetsim: warning: {comparison.population_warning}", file=sys.stderr)
     for title, rows in format_rows(comparison):
-        widths = [max(len(r[i]) for r in rows) for i in range(6)]
+        widths = [max(len(r[i]) for r in [HEADER, *rows]) for i in range(6)]
         print(f"\n{title}")
-        for r in rows:
-            print("  " + "  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}"
-                                   for i, (c, w) in enumerate(zip(r[:6], widths)))
-                  + (f" {r[6]}" if r[6] else ""))
+        for r in [HEADER, *rows]:
+            print(("  " + "  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}"
+                                    for i, (c, w) in enumerate(zip(r[:6], widths)))
+                   + (f" {r[6]}" if r[6] else "")).rstrip())
+    from netsim.compare_report import tradeoffs
+
+    trades = tradeoffs(comparison)
+    if trades:
+        names = dict(zip(comparison.arms["arm"], comparison.arms["label"]))
+        print("\nagainst the baseline (adoption among all staff and cost):")
+        for arm, words in trades.items():
+            print(f"  {names[arm]}: {words}")
     print()
     for note in comparison.notes:
-        print(note)
+        if not note.startswith("Populations differ."):  # printed above as a warning
+            print(note)
     folder = paths["report.md"].parent
     names = ["report.html", "report.md", "comparison.csv", "comparison.parquet",
              *(p.name for p in paths.values() if p.suffix == ".png")]

@@ -7,7 +7,11 @@ Figures (matplotlib, no display needed):
 * **adoption curves** (``adoption_curves.png``): adoption of all staff and of colleagues over
   time per arm, mean across replicates with a 95 % band;
 * **forest plot** (``differences.png``): the difference of each arm from the baseline with its
-  interval, one row per arm, for the main outcomes.
+  interval, one row per arm, for the main outcomes, coloured by better / worse (the direction
+  of each outcome is declared in :data:`netsim.analysis.DIRECTION`: a cost increase is worse);
+* **cost against adoption** (``cost_vs_adoption.png``): every arm's mean cost and adoption
+  with their intervals, the Pareto front (the arms no other arm beats on both) and the
+  baseline; in money when a wage rate is given.
 
 The report states the question, the arms, means and differences with intervals, cost and cost
 per adopter, the figures and a plain-language reading; the HTML has the figures embedded as
@@ -32,16 +36,20 @@ import polars as pl
 from matplotlib.figure import Figure
 
 from netsim.analysis import (
+    MONEY,
     Comparison,
     compare,
     condition_label,
+    frames_from_runs,
     load_collected,
     outcome_info,
+    tradeoff_words,
 )
 from netsim.results import atomic_write
 
-__all__ = ["FOREST_OUTCOMES", "arm_names", "condition_figure", "curves_figure",
-           "forest_figure", "format_rows", "reading", "run_compare", "write_report"]
+__all__ = ["FOREST_OUTCOMES", "HEADER", "arm_names", "compare_runs", "condition_figure",
+           "cost_figure", "curves_figure", "forest_figure", "format_rows", "pareto_front",
+           "reading", "run_compare", "tradeoffs", "write_report"]
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +60,11 @@ _CURVES = (("adoption_all", "all staff"), ("adoption_colleagues", "colleagues at
 _MAX_CURVES = 8
 _FONT = {"font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11, "xtick.labelsize": 10,
          "ytick.labelsize": 10, "legend.fontsize": 10}
-_UP, _DOWN, _SAME = "#1b6ca8", "#c0392b", "#8c8c8c"
+# better / worse / changed (an outcome without a better direction) / not distinguishable
+_BETTER, _WORSE, _CHANGED, _SAME = "#1b6ca8", "#c0392b", "#4d4d4d", "#8c8c8c"
+_UP = _BETTER  # the colour of a line of means
+# column headers of the rows of :func:`format_rows`
+HEADER = ("arm", "n", "mean", "95 % interval", "difference", "95 % interval", "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,6 +136,17 @@ def _interval(lo: float, hi: float, fmt: str, sign: bool = False) -> str:
     return f"[{_fmt(lo, fmt, sign)}, {_fmt(hi, fmt, sign)}]"
 
 
+def _judge(row: dict[str, Any], info: Any) -> str:
+    """``better``, ``worse``, ``changed`` (a clear difference on an outcome without a better
+    direction), ``same`` (interval spans 0) or ``unknown``, from the outcome's direction."""
+    v = _verdict(row)
+    if v not in ("higher", "lower"):
+        return v
+    if info.better == 0:
+        return "changed"
+    return "better" if (v == "higher") == (info.better > 0) else "worse"
+
+
 def _verdict(row: dict[str, Any]) -> str:
     """``higher``, ``lower``, ``same`` (interval spans 0) or ``unknown``."""
     lo, hi = row["diff_low"], row["diff_high"]
@@ -138,12 +161,13 @@ def _verdict(row: dict[str, Any]) -> str:
 
 def format_rows(comparison: Comparison) -> list[tuple[str, list[tuple[str, ...]]]]:
     """The comparison as display strings: per outcome, its title and rows of
-    (arm, n, mean, interval, difference, interval, marker). The marker is ``*`` when the
-    difference's interval excludes 0."""
+    (arm, n, mean, interval, difference, interval, marker); :data:`HEADER` names the columns.
+    The marker is ``*`` when the difference's interval excludes 0, followed by ``better`` or
+    ``worse`` when the outcome has a better direction."""
     names = arm_names(comparison)
     out = []
     for col in comparison.outcomes:
-        info = outcome_info(col)
+        info = comparison.info(col)
         rows = []
         for r in comparison.table.filter(pl.col("outcome") == col).iter_rows(named=True):
             n = str(r["n"]) if r["n_valid"] == r["n"] else f"{r['n_valid']}/{r['n']}"
@@ -155,7 +179,8 @@ def format_rows(comparison: Comparison) -> list[tuple[str, list[tuple[str, ...]]
                 ci = _interval(r["diff_low"], r["diff_high"], info.fmt, sign=True)
                 if r["method"] == "paired" and r["n_pairs"] < r["n"] and diff != "–":
                     diff += f" ({r['n_pairs']} pairs)"
-            mark = "*" if _verdict(r) in ("higher", "lower") else ""
+            judged = _judge(r, info)
+            mark = {"better": "* better", "worse": "* worse", "changed": "*"}.get(judged, "")
             rows.append((name, n, _fmt(r["mean"], info.fmt), _interval(r["low"], r["high"],
                                                                          info.fmt),
                          diff, ci, mark))
@@ -180,15 +205,17 @@ def reading(comparison: Comparison) -> list[str]:
         found, unclear = [], []
         for col in outcomes:
             r = rows[col]
-            info = outcome_info(col)
+            info = comparison.info(col)
             v = _verdict(r)
             if v in ("higher", "lower"):
                 unit = f" {info.diff_unit}" if info.diff_unit else ""
                 ends = sorted((abs(r["diff_low"]), abs(r["diff_high"])))
+                judged = _judge(r, info)
+                word = f", {judged}" if judged in ("better", "worse") else ""
                 found.append(f"{info.label.split(' (')[0]} {v} by "
                              f"{_fmt(abs(r['diff']), info.fmt)}{unit} "
-                             f"(95 % interval {_fmt(ends[0], info.fmt)} to "
-                             f"{_fmt(ends[1], info.fmt)})")
+                             f"({word.lstrip(', ')}{'; ' if word else ''}95 % interval "
+                             f"{_fmt(ends[0], info.fmt)} to {_fmt(ends[1], info.fmt)})")
             elif v == "same":
                 unclear.append(info.label.split(" (")[0])
         if _verdict(rows[key]) in ("higher", "lower"):
@@ -200,9 +227,18 @@ def reading(comparison: Comparison) -> list[str]:
                  "no difference larger than the uncertainty on the main outcomes.")
         if unclear and found:
             text += " Not distinguishable from the baseline: " + ", ".join(unclear) + "."
+        trade = tradeoffs(comparison).get(arm)
+        if trade:
+            text += f" Overall: {trade}."
         lines.append(text)
     label = outcome_info(key).label.split(" (")[0]
     summary = []
+    cheaper = [names[a] for a, t in tradeoffs(comparison).items()
+               if t.startswith("better and cheaper")]
+    if cheaper:
+        summary.append("Better and cheaper than the baseline (more adoption among all staff "
+                       "for less cost, both intervals excluding zero): " + ", ".join(cheaper)
+                       + ".")
     if differ:
         summary.append(f"On {label}, these arms differ from the baseline by more than their "
                        f"95 % interval: {', '.join(differ)}.")
@@ -212,6 +248,60 @@ def reading(comparison: Comparison) -> list[str]:
                        f"includes zero): {', '.join(same)}. More replicates would narrow the "
                        "intervals; a difference this small may also not matter in practice.")
     return summary + lines
+
+
+def _cost_column(comparison: Comparison) -> str | None:
+    """The cost shown against adoption: the money cost when computed, else person-hours."""
+    for col in (MONEY, "person_hours"):
+        if col in comparison.outcomes:
+            return col
+    return None
+
+
+def _rows_by_arm(comparison: Comparison, col: str) -> dict[str, dict[str, Any]]:
+    return {r["arm"]: r for r in comparison.table.filter(pl.col("outcome") == col)
+            .iter_rows(named=True)}
+
+
+def tradeoffs(comparison: Comparison, effect: str = "adoption_all") -> dict[str, str]:
+    """Per arm (not the baseline): its adoption-against-cost trade-off with the baseline in
+    words (:func:`netsim.analysis.tradeoff_words`), e.g. ``better and cheaper: ...``; empty
+    when the comparison lacks the effect or a cost."""
+    cost = _cost_column(comparison)
+    if cost is None or effect not in comparison.outcomes:
+        return {}
+    eff, cst = _rows_by_arm(comparison, effect), _rows_by_arm(comparison, cost)
+    unit = comparison.info(cost).diff_unit or "cost units"
+    einfo = comparison.info(effect)
+    effect_unit = (f"percentage points of {einfo.label.split(' (')[0]}" if einfo.unit == "%"
+                   else f"{einfo.diff_unit or 'units'} of {einfo.label.split(' (')[0]}")
+    out = {}
+    for arm in comparison.arms["arm"].to_list():
+        if arm == comparison.baseline:
+            continue
+        e, c = eff[arm], cst[arm]
+        out[arm] = tradeoff_words((e["diff"], e["diff_low"], e["diff_high"]),
+                                  (c["diff"], c["diff_low"], c["diff_high"]),
+                                  effect_unit, unit)
+    return out
+
+
+def pareto_front(costs: Sequence[float], effects: Sequence[float]) -> list[int]:
+    """Indices of the points no other point beats on both: no other has a cost as low or
+    lower and an effect as high or higher with at least one strictly better. Sorted by cost.
+
+    >>> pareto_front([1, 2, 3, 2.5], [1, 3, 2, 4])
+    [0, 1, 3]
+    """
+    c, e = np.asarray(costs, dtype=float), np.asarray(effects, dtype=float)
+    keep = []
+    for i in range(c.size):
+        if not (math.isfinite(c[i]) and math.isfinite(e[i])):
+            continue
+        beaten = ((c <= c[i]) & (e >= e[i]) & ((c < c[i]) | (e > e[i]))).any()
+        if not beaten:
+            keep.append(i)
+    return sorted(keep, key=lambda i: (c[i], e[i]))
 
 
 def _n_text(comparison: Comparison) -> str:
@@ -232,7 +322,10 @@ def _subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float], d
 
 @matplotlib.ticker.FuncFormatter
 def _thousands(value: float, _pos: int) -> str:
-    """Tick labels with thousands separators (12,500) and no trailing zeros."""
+    """Tick labels with thousands separators (12,500), millions as ``1.5 M``, no trailing
+    zeros."""
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:,.4g} M"
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
 
 
@@ -248,9 +341,9 @@ def _t_half(std: np.ndarray, n: np.ndarray, level: float) -> np.ndarray:
 def _colours(comparison: Comparison, arms: Sequence[str]) -> dict[str, Any]:
     conds = comparison.conditions
     numeric = len(conds) == 1 and comparison.arms[conds[0]].dtype.is_numeric()
-    if numeric:
-        cmap = matplotlib.colormaps["viridis"]
-        pos = np.linspace(0.0, 0.85, max(len(arms), 2))
+    if numeric:  # ordered, and dark enough to read on white (no pale yellow-green end)
+        cmap = matplotlib.colormaps["plasma"]
+        pos = np.linspace(0.0, 0.72, max(len(arms), 2))
         return {a: cmap(p) for a, p in zip(arms, pos)}
     cmap = matplotlib.colormaps["tab10"]
     return {a: cmap(i % 10) for i, a in enumerate(arms)}
@@ -340,11 +433,43 @@ def curves_figure(comparison: Comparison, series: pl.DataFrame, path: Path | str
     return path
 
 
+def _honest_y(ax: Any, values: np.ndarray, percent: bool = False) -> None:
+    """Start a y axis at zero when that does not flatten the data much (the data's lowest
+    value is at least half its highest), else keep the tight range and say on the axis that
+    it does not start at zero. Percentages never go above 100 on the axis.
+
+    Rule: modelling choice of presentation (an axis cut away from zero must be marked).
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        ax.text(0.5, 0.5, "not defined in any run\n(e.g. never reached)", ha="center",
+                va="center", transform=ax.transAxes, fontsize=9, color="#555555")
+        ax.set_yticks([])
+        return
+    low, high = float(v.min()), float(v.max())
+    top = ax.get_ylim()[1]
+    if percent:
+        top = min(top, 100.0 + 0.02 * max(high - low, 1.0)) if high <= 100 else top
+    constant = high - low <= 1e-9 * max(1.0, abs(high))
+    if low >= 0 and (high <= 0 or low <= 0.5 * high or constant):
+        ax.set_ylim(0, max(top, high * 1.05, 1e-9))
+        return
+    if low >= 0:
+        bottom = ax.get_ylim()[0]
+        ax.set_ylim(bottom, top)
+        ax.text(0.01, 0.02, f"axis starts at {bottom:,.3g}, not 0", transform=ax.transAxes,
+                fontsize=8, color="#9a3412", va="bottom")
+
+
 def forest_figure(comparison: Comparison, path: Path | str,
                   outcomes: Sequence[str] | None = None) -> Path | None:
     """Differences from the baseline with their intervals: one row per arm, one panel per
     outcome, a line at zero; None when there is no arm besides the baseline."""
-    cols = [c for c in (outcomes or FOREST_OUTCOMES) if c in comparison.outcomes]
+    wanted = list(outcomes or FOREST_OUTCOMES)
+    if outcomes is None and MONEY in comparison.outcomes:
+        wanted[wanted.index("person_hours")] = MONEY
+    cols = [c for c in wanted if c in comparison.outcomes]
     cols = cols or comparison.outcomes[:4]
     everyone = comparison.arms["arm"].to_list()
     if len(everyone) < 2:
@@ -360,7 +485,7 @@ def forest_figure(comparison: Comparison, path: Path | str,
         ypos = np.arange(len(others))[::-1]
         for i, col in enumerate(cols):
             ax = axes[i // ncols][i % ncols]
-            info = outcome_info(col)
+            info = comparison.info(col)
             t = {r["arm"]: r for r in comparison.table.filter(pl.col("outcome") == col)
                  .iter_rows(named=True)}
             for y, arm in zip(ypos, others):
@@ -368,8 +493,8 @@ def forest_figure(comparison: Comparison, path: Path | str,
                 if r["is_baseline"]:
                     ax.plot([0], [y], "D", color="black", markersize=6)
                     continue
-                v = _verdict(r)
-                colour = {"higher": _UP, "lower": _DOWN}.get(v, _SAME)
+                v = _judge(r, info)
+                colour = {"better": _BETTER, "worse": _WORSE, "changed": _CHANGED}.get(v, _SAME)
                 if math.isfinite(r["diff_low"] if r["diff_low"] is not None else math.nan):
                     ax.plot([r["diff_low"], r["diff_high"]], [y, y], color=colour, linewidth=2.2,
                             solid_capstyle="butt")
@@ -378,14 +503,15 @@ def forest_figure(comparison: Comparison, path: Path | str,
                             va="center", fontsize=9, color=_SAME)
                 else:
                     ax.plot([r["diff"]], [y], "o", color=colour, markersize=7,
-                            markerfacecolor=colour if v in ("higher", "lower") else "white",
-                            markeredgewidth=1.8)
+                            markerfacecolor=colour if v in ("better", "worse", "changed")
+                            else "white", markeredgewidth=1.8)
             ax.axvline(0, color="black", linewidth=1)
             ax.xaxis.set_major_formatter(_thousands)
             ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5, symmetric=True))
-            ax.set_title(info.label.split(" (")[0], fontsize=11)
+            way = {1: "higher is better", -1: "lower is better"}.get(info.better, "")
+            ax.set_title(info.label.split(" (")[0] + (f"\n({way})" if way else ""), fontsize=11)
             unit = info.diff_unit or "difference"
-            ax.set_xlabel(f"difference from baseline ({unit})" if info.diff_unit else
+            ax.set_xlabel(f"difference from baseline\n({unit})" if info.diff_unit else
                           "difference from baseline")
             ax.grid(axis="x", alpha=0.3)
             lo, hi = ax.get_xlim()
@@ -401,12 +527,95 @@ def forest_figure(comparison: Comparison, path: Path | str,
                     if len(comparison.conditions) == 1 else "")
         fig.suptitle(f"Difference from the baseline ({names[comparison.baseline]}) with 95 % "
                      f"interval{rows_are}", fontsize=12)
-        caption = ("Filled blue: higher than baseline; filled red: lower; hollow grey: the "
-                   "interval includes zero (not distinguishable); black diamond: the baseline. "
+        caption = ("Filled blue: better than the baseline; filled red: worse (more cost or "
+                   "more weeks is worse); hollow grey: the interval includes zero (not "
+                   "distinguishable); black diamond: the baseline. "
                    + ("Paired by replicate (common random numbers)." if comparison.paired
                       else "Unpaired (Welch) intervals for some arms."))
         fig.text(0.01, 0.005, caption, fontsize=9, color="#444444")
         fig.tight_layout(rect=(0, 0.03, 1, 1))
+        path = Path(path)
+        fig.savefig(path)
+    return path
+
+
+def cost_figure(comparison: Comparison, path: Path | str,
+                effect: str = "adoption_all") -> Path | None:
+    """Cost against adoption across arms: each arm's mean with 95 % intervals both ways, the
+    Pareto front (arms no other arm beats on both cost and adoption) as a line, the baseline
+    as a black diamond, and the quadrants around it labelled (better and cheaper at the top
+    left). In money when the comparison has a wage rate. None without a cost or the effect.
+    """
+    cost = _cost_column(comparison)
+    if cost is None or effect not in comparison.outcomes:
+        return None
+    arms = comparison.arms["arm"].to_list()
+    names = arm_names(comparison)
+    eff, cst = _rows_by_arm(comparison, effect), _rows_by_arm(comparison, cost)
+    cinfo, einfo = comparison.info(cost), comparison.info(effect)
+    x = np.array([cst[a]["mean"] for a in arms], dtype=float)
+    y = np.array([eff[a]["mean"] for a in arms], dtype=float)
+    front = pareto_front(x, y)
+    trades = tradeoffs(comparison, effect)
+    long = max(len(n) for n in names.values()) > 22
+    letters = {a: chr(ord("A") + i) if i < 26 else str(i + 1) for i, a in enumerate(arms)}
+    with matplotlib.rc_context(_FONT):
+        fig, ax = _subplots(figsize=(8.6, 5.6 + (0.2 * len(arms) if long else 0)), dpi=110)
+        ax.plot(x[front], y[front], "-", color="#9a9a9a", linewidth=6, alpha=0.35,
+                solid_capstyle="round", zorder=1, label="Pareto front (no arm beats these on "
+                "both)")
+        for i, arm in enumerate(arms):
+            base = arm == comparison.baseline
+            t = trades.get(arm, "")
+            colour = ("black" if base else _BETTER if t.startswith("better and cheaper")
+                      else _WORSE if t.startswith("worse and dearer") else _CHANGED)
+            xe = [[x[i] - cst[arm]["low"]], [cst[arm]["high"] - x[i]]]
+            ye = [[y[i] - eff[arm]["low"]], [eff[arm]["high"] - y[i]]]
+            ok = np.isfinite(np.r_[xe, ye]).all()
+            name = names[arm] + (" (baseline)" if base else "")
+            ax.errorbar([x[i]], [y[i]], xerr=xe if ok else None, yerr=ye if ok else None,
+                        fmt="D" if base else "o", color=colour, markersize=8 if base else 7,
+                        capsize=3, linewidth=1.4, zorder=3,
+                        label=f"{letters[arm]}: {name}" if long else None)
+            ax.annotate(letters[arm] if long else name, (x[i], y[i]), xytext=(7, 6),
+                        textcoords="offset points", fontsize=10 if long else 9, color=colour,
+                        fontweight="bold" if long else "normal", zorder=4)
+        bx, by = x[arms.index(comparison.baseline)], y[arms.index(comparison.baseline)]
+        ax.axvline(bx, color="#555555", linestyle=":", linewidth=1)
+        ax.axhline(by, color="#555555", linestyle=":", linewidth=1)
+        for (hx, hy, text) in ((0.02, 0.97, "better and cheaper"),
+                               (0.98, 0.97, "better but dearer"),
+                               (0.02, 0.03, "cheaper but worse"),
+                               (0.98, 0.03, "worse and dearer")):
+            ax.text(hx, hy, text, transform=ax.transAxes, ha="left" if hx < 0.5 else "right",
+                    va="top" if hy > 0.5 else "bottom", fontsize=9, color="#777777",
+                    style="italic")
+        ax.set_xlabel(cinfo.short if cinfo.unit else cinfo.label)
+        ax.set_ylabel(einfo.short)
+        ax.xaxis.set_major_formatter(_thousands)
+        ax.grid(alpha=0.3)
+        # room for the quadrant words around the points
+        for get, put in ((ax.get_xlim, ax.set_xlim), (ax.get_ylim, ax.set_ylim)):
+            lo, hi = get()
+            pad = 0.08 * (hi - lo)
+            put(lo - pad, hi + pad)
+        cut = [w for w, lim in (("cost", ax.get_xlim()), ("adoption", ax.get_ylim()))
+               if lim[0] > 0]
+        if cut:
+            ax.text(0.5, 1.01, f"the {' and '.join(cut)} "
+                    f"axis{'es do' if len(cut) > 1 else ' does'} not start at zero",
+                    ha="center", va="bottom", transform=ax.transAxes, fontsize=8,
+                    color="#9a3412")
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.13), frameon=False, fontsize=9)
+        fig.suptitle(f"Cost against {einfo.label.split(' (')[0]}, per arm", fontsize=12)
+        caption = (f"Points: mean of {_n_text(comparison)} replicates; bars: 95 % intervals of "
+                   "the means. Dotted lines: the baseline. Blue: better and cheaper than the "
+                   "baseline (both differences clear); red: worse and dearer; grey: other.")
+        import textwrap
+
+        caption = textwrap.fill(caption, 125)
+        fig.text(0.01, 0.005, caption, fontsize=8.5, color="#444444")
+        fig.tight_layout(rect=(0, 0.4 / fig.get_figheight(), 1, 1))  # legend: included
         path = Path(path)
         fig.savefig(path)
     return path
@@ -448,7 +657,7 @@ def condition_figure(comparison: Comparison, summary: pl.DataFrame, key: str,
                                  dpi=110, squeeze=False)
         for i, col in enumerate(cols):
             ax = axes[i // ncols][i % ncols]
-            info = outcome_info(col)
+            info = comparison.info(col)
             stats = [mean_interval(rows.filter(pl.col(key) == x)[col].cast(pl.Float64)
                                    .to_numpy() * info.scale, comparison.level) for x in xs]
             mean = np.array([s[0] for s in stats])
@@ -462,6 +671,7 @@ def condition_figure(comparison: Comparison, summary: pl.DataFrame, key: str,
                 ax.axvline(base_x, color="#555555", linestyle=":", linewidth=1.2)
             ax.set_title(info.short, fontsize=11)
             ax.grid(alpha=0.3)
+            _honest_y(ax, np.r_[lo, hi, mean], percent=info.unit == "%")
             if len(xs) <= 12:
                 ax.set_xticks(xs, [_value_words(key, x) for x in xs])
             ax.yaxis.set_major_formatter(_thousands)
@@ -574,7 +784,7 @@ def _render_html(blocks: Sequence[_Block], title: str) -> str:
     return "\n".join(out)
 
 
-def _blocks(comparison: Comparison, figures: dict[str, Path], sweep_dir: Path,
+def _blocks(comparison: Comparison, figures: dict[str, Path], sweep_dir: Path | None,
             command: str) -> list[_Block]:
     names = arm_names(comparison)
     base_name = names[comparison.baseline]
@@ -582,9 +792,13 @@ def _blocks(comparison: Comparison, figures: dict[str, Path], sweep_dir: Path,
         _Block("h1", "Comparison of designs"),
         _Block("p", f"**Question.** {_question(comparison)} Each arm is compared with the "
                     f"baseline **{base_name}**."),
-        _Block("note", f"Sweep: `{sweep_dir}`. Command: `{command}`."),
-        _Block("h2", "Arms"),
+        _Block("note", f"Sweep: `{sweep_dir}`. Command: `{command}`." if sweep_dir is not None
+               else f"Runs made in Python (`{command}`)."),
     ]
+    if comparison.population_warning:
+        b.append(_Block("p", "**Caution: the arms simulate different populations.** "
+                             + comparison.population_warning))
+    b.append(_Block("h2", "Arms"))
     conds = comparison.conditions
     if len(conds) == 1:  # the arm's name is the value: no separate column
         header = [f"arm ({condition_label(conds[0])})", "runs", "settings (as run)"]
@@ -615,7 +829,10 @@ def _blocks(comparison: Comparison, figures: dict[str, Path], sweep_dir: Path,
                                   [list(r) for r in rows_],
                                   ["l", "r", "r", "r", "r", "r", "l"])))
     b += _cost_blocks(comparison)
-    others = {k: p for k, p in figures.items() if k != "differences"}
+    if "cost" in figures:
+        b.append(_Block("img", (figures["cost"].name, "Cost against adoption per arm",
+                                figures["cost"])))
+    others = {k: p for k, p in figures.items() if k not in ("differences", "cost")}
     if others:
         b.append(_Block("h2", "Outcomes over time and by condition"))
     for key, path in others.items():
@@ -640,6 +857,8 @@ def _cost_blocks(comparison: Comparison) -> list[_Block]:
            .iter_rows(named=True)}
     adopt = {r["arm"]: r for r in t.filter(pl.col("outcome") == "adoption_all")
              .iter_rows(named=True)}
+    money = {r["arm"]: r for r in t.filter(pl.col("outcome") == MONEY).iter_rows(named=True)}
+    trades = tradeoffs(comparison)
     rows = []
     for arm in comparison.arms["arm"].to_list():
         h, p, a = hours[arm], per.get(arm), adopt.get(arm)
@@ -655,6 +874,14 @@ def _cost_blocks(comparison: Comparison) -> list[_Block]:
         if a is not None:
             row.append(_per_point(h, a, base))
         rows.append(row)
+    money_rows = []
+    for arm in comparison.arms["arm"].to_list() if money else []:
+        m, base = money[arm], arm == comparison.baseline
+        money_rows.append([
+            names[arm] + (" (baseline)" if base else ""),
+            f"{_fmt(m['mean'], '{:,.0f}')} {_interval(m['low'], m['high'], '{:,.0f}')}",
+            "" if base else f"{_fmt(m['diff'], '{:,.0f}', True)} "
+                            f"{_interval(m['diff_low'], m['diff_high'], '{:,.0f}', True)}"])
     header = ["arm", "person-hours [95 % interval]", "difference",
               "adopters per 100 person-hours", "difference",
               "person-hours per point of adoption (all staff)"]
@@ -666,7 +893,14 @@ def _cost_blocks(comparison: Comparison) -> list[_Block]:
                     "co-creation). Adopters per 100 person-hours is the number of staff who "
                     "use a new practice at the end per 100 person-hours spent."),
         _Block("table", (header, rows, ["l"] + ["r"] * (len(header) - 1))),
-        _Block("note", "The last column divides the difference in person-hours from the "
+        *([_Block("p", f"**In money**, at {comparison.wage_rate:,g} "
+                       f"{comparison.currency or 'money units'} per person-hour:"),
+           _Block("table", (["arm", f"cost in {comparison.currency or 'money'} "
+                                    "[95 % interval]", "difference"], money_rows,
+                            ["l", "r", "r"]))] if money_rows else []),
+        *([_Block("p", "**Against the baseline** (adoption among all staff and cost):"),
+           _Block("ul", [f"{names[a]}: {t}" for a, t in trades.items()])] if trades else []),
+        _Block("note", "The column 'person-hours per point of adoption' divides the difference in person-hours from the "
                        "baseline by the difference in adoption among all staff (percentage "
                        "points): the person-hours each extra point of adoption costs, or the "
                        "hours saved per point given up. It is shown only when the adoption "
@@ -690,16 +924,23 @@ def _per_point(hours: dict[str, Any], adopt: dict[str, Any], base: bool) -> str:
 
 
 def write_report(comparison: Comparison, summary: pl.DataFrame, series: pl.DataFrame | None,
-                 out: Path | str, sweep_dir: Path | str, command: str = "",
+                 out: Path | str, sweep_dir: Path | str | None, command: str = "",
                  weeks_per_year: int = 38) -> dict[str, Path]:
     """Write the figures, ``comparison.parquet``/``.csv``, ``report.md`` and ``report.html``
     into ``out``; return the written paths by name."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    if comparison.wage_rate is not None and MONEY not in summary.columns:
+        from netsim.analysis import with_money_cost
+
+        summary = with_money_cost(summary, comparison.wage_rate)
     figures: dict[str, Path] = {}
     forest = forest_figure(comparison, out / "differences.png")
     if forest is not None:
         figures["differences"] = forest
+    cost = cost_figure(comparison, out / "cost_vs_adoption.png")
+    if cost is not None:
+        figures["cost"] = cost
     for key in comparison.conditions:
         p = condition_figure(comparison, summary, key, out / f"outcomes_by_{key}.png")
         if p is not None:
@@ -711,7 +952,8 @@ def write_report(comparison: Comparison, summary: pl.DataFrame, series: pl.DataF
     paths = dict(figures)
     atomic_write(out / "comparison.parquet", lambda p: comparison.table.write_parquet(p))
     atomic_write(out / "comparison.csv", lambda p: comparison.table.write_csv(p))
-    blocks = _blocks(comparison, figures, Path(sweep_dir), command)
+    blocks = _blocks(comparison, figures, None if sweep_dir is None else Path(sweep_dir),
+                     command)
     md, page = _render_md(blocks), _render_html(blocks, "netsim: comparison of designs")
     atomic_write(out / "report.md", lambda p: p.write_text(md))
     atomic_write(out / "report.html", lambda p: p.write_text(page))
@@ -743,13 +985,47 @@ def _weeks_per_year(summary: pl.DataFrame, sweep_dir: Path) -> int:
 
 def run_compare(sweep_dir: Path | str, baseline: str | None,
                 outcomes: Sequence[str] | None = None, out: Path | str | None = None,
-                command: str = "") -> tuple[Comparison, dict[str, Path]]:
+                command: str = "", wage_rate: float | None = None,
+                currency: str = "") -> tuple[Comparison, dict[str, Path]]:
     """Load a collected sweep, compare its arms with ``baseline`` and write the report
-    (default folder ``<sweep_dir>/comparison``)."""
+    (default folder ``<sweep_dir>/comparison``); with ``wage_rate`` (the cost of one
+    person-hour, in ``currency``) money costs too."""
     sweep_dir = Path(sweep_dir)
     summary, series = load_collected(sweep_dir, [c for c, _ in _CURVES])
-    comparison = compare(summary, baseline, outcomes, sweep_dir=sweep_dir)
+    comparison = compare(summary, baseline, outcomes, sweep_dir=sweep_dir,
+                         wage_rate=wage_rate, currency=currency)
     folder = Path(out) if out is not None else sweep_dir / "comparison"
     paths = write_report(comparison, summary, series, folder, sweep_dir, command,
                          _weeks_per_year(summary, sweep_dir))
+    return comparison, paths
+
+
+def compare_runs(runs: Sequence[tuple[dict[str, Any], Any]], baseline: str | None,
+                 out: Path | str, outcomes: Sequence[str] | None = None,
+                 wage_rate: float | None = None, currency: str = ""
+                 ) -> tuple[Comparison, dict[str, Path]]:
+    """Compare runs made in Python and write the full report (``report.html``, ``report.md``,
+    the figures and ``comparison.csv``/``.parquet``) into ``out``: the same report as
+    ``netsim compare``, without Hydra or a sweep folder.
+
+    Args:
+        runs: pairs of (the settings that define the arm, dotted keys -> values; the
+            :class:`~netsim.runner.RunResult` of :func:`netsim.runner.run_scenario`), as for
+            :func:`netsim.analysis.frames_from_runs`.
+        baseline: the baseline arm (its label or ``key=value``, e.g.
+            ``"leader_participation=0.8"``).
+        out: the report folder (created).
+        outcomes: outcome columns (default :data:`netsim.analysis.DEFAULT_OUTCOMES`).
+        wage_rate: cost of one person-hour; adds money costs.
+        currency: unit of the wage rate (words only).
+
+    Returns:
+        (the :class:`~netsim.analysis.Comparison`, the written paths by name).
+    """
+    summary, series = frames_from_runs(runs)
+    comparison = compare(summary, baseline, outcomes, wage_rate=wage_rate, currency=currency)
+    weeks = runs[0][1].scenario.calendar.weeks_per_year if runs and hasattr(
+        runs[0][1], "scenario") else 38
+    paths = write_report(comparison, summary, series, out, None,
+                         "netsim.compare_report.compare_runs", weeks)
     return comparison, paths
