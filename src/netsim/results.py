@@ -9,6 +9,7 @@ folder and renamed into place, so a killed run never leaves a half-written file 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import json
 import os
@@ -31,6 +32,7 @@ __all__ = [
     "PROVENANCE_FILE",
     "SERIES_FILE",
     "SUMMARY_FILE",
+    "WriteError",
     "atomic_write",
     "provenance",
     "read_run",
@@ -44,16 +46,37 @@ _PACKAGES = ("mesa", "numpy", "scipy", "networkx", "hydra-core", "omegaconf", "p
              "pyarrow", "matplotlib", "hydra-joblib-launcher", "joblib")
 
 
+class WriteError(OSError):
+    """A result file could not be written; the message names the file and the cause."""
+
+
+def _disk_full(folder: Path) -> bool:
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024 or (st.f_files > 0 and st.f_favail == 0)
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path``."""
+    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path``.
+
+    Raises:
+        OSError: the folder cannot be created or written. A writer that fails on a full disk
+            (Parquet writers report it as e.g. ``Invalid thrift: transport error``) is reported
+            as ``ENOSPC`` naming ``path``, so the recorded cause reads "disk full".
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, Exception) and _disk_full(path.parent):
+            raise WriteError(errno.ENOSPC, "No space left on device (disk full)", str(path)) \
+                from exc
         raise
 
 
