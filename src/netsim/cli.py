@@ -265,8 +265,10 @@ def _task(cfg) -> None:  # cfg: the job's Hydra DictConfig
         _single.failure = str(exc)
         return
     except OSError as exc:
+        partial = str(tmp) if tmp is not None else None
         discard()
-        _single.failure = _os_message(exc)
+        message = _os_message(exc)
+        _single.failure = message.replace(partial, str(out)) if partial else message
         return
     except MemoryError as exc:
         discard()
@@ -374,6 +376,9 @@ def _presets(args: list[str]) -> int:
 
     from netsim.config import configs_dir, list_presets
 
+    if args:
+        return _fail(f"netsim presets takes no arguments, got {' '.join(args)!r}; allowed: "
+                     "netsim presets")
     for name in list_presets():
         data = yaml.safe_load((configs_dir() / "scenario" / f"{name}.yaml").read_text()) or {}
         desc = " ".join(str(data.get("description", "")).split())

@@ -66,8 +66,11 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
             (Parquet writers report it as e.g. ``Invalid thrift: transport error``) is reported
             as ``ENOSPC`` naming ``path``, so the recorded cause reads "disk full".
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # name the file the user asked for, not the temporary one
+        raise WriteError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     os.close(fd)
     try:
         write(Path(tmp))

@@ -445,10 +445,13 @@ def job_folder_problem(folder: Path) -> str | None:
             (folder / ".hydra").is_dir() and os.access(folder / ".hydra", os.W_OK)):
         return f"{folder / '.hydra'} cannot be written"
     try:
-        if os.statvfs(target).f_flag & os.ST_RDONLY:
-            return f"{target} is on a read-only file system"
+        st = os.statvfs(target)
     except OSError:
-        pass
+        return None
+    if st.f_flag & os.ST_RDONLY:
+        return f"{target} is on a read-only file system"
+    if st.f_bavail * st.f_frsize < 256 * 1024 or (st.f_files > 0 and st.f_favail < 8):
+        return f"disk full at {target} (no space left on device)"
     return None
 
 
@@ -457,7 +460,8 @@ def record_setup_failure(sweep_dir: Path, job: int, overrides: Sequence[str],
     """A job that Hydra cannot set up at all (its folder cannot be written): logged and
     listed in ``progress.jsonl`` as failed, so the sweep goes on, ``netsim run`` lists it and
     ``status`` counts it failed."""
-    error = f"OSError: the job folder cannot be used: {problem}"
+    error = problem if problem.startswith("Hydra could not") else \
+        f"OSError: the job folder cannot be used: {problem}"
     log.error("job %d (%s) failed: %s", job, " ".join(overrides) or DEFAULT_ARM, error)
     _progress(sweep_dir, {"job": job, "status": "failed", "seconds": 0.0, "cpu_seconds": 0.0,
                           "overrides": list(overrides), "error": error, "t": time.time()})

@@ -38,25 +38,45 @@ class _SetupCheckedLauncher:
         from netsim.sweep import job_folder_problem, record_setup_failure
 
         sweep = OmegaConf.to_container(self._config.hydra.sweep, resolve=False)
-        if str(sweep.get("subdir")) != "${hydra.job.num}":  # type: ignore[union-attr]
-            return self._launcher.launch(job_overrides, initial_job_idx=initial_job_idx)
+        by_number = str(sweep.get("subdir")) == "${hydra.job.num}"  # type: ignore[union-attr]
         sweep_dir = Path(str(self._config.hydra.sweep.dir))
+        serial = type(self._launcher).__name__ == "BasicLauncher"  # one job at a time anyway
         results: list[Any] = []
         start = 0
         jobs = list(job_overrides)
         for i, overrides in enumerate([*jobs, None]):
             problem = None
             if overrides is not None:
-                problem = job_folder_problem(sweep_dir / str(initial_job_idx + i))
-                if problem is None:
+                if by_number:
+                    problem = job_folder_problem(sweep_dir / str(initial_job_idx + i))
+                if problem is None and not serial:
                     continue
-            if i > start:
-                results += list(self._launcher.launch(jobs[start:i],
-                                                      initial_job_idx=initial_job_idx + start))
-            if overrides is not None:
+            if i > start or (serial and overrides is not None and problem is None):
+                end = i + 1 if serial and problem is None else i
+                results += self._launch(jobs[start:end], initial_job_idx + start, sweep_dir)
+            if problem is not None:
                 record_setup_failure(sweep_dir, initial_job_idx + i, list(overrides), problem)
             start = i + 1
         return results
+
+    def _launch(self, jobs: list[Sequence[str]], first: int, sweep_dir: Path) -> list[Any]:
+        """Launch ``jobs`` (numbers from ``first``); when Hydra fails to set one up (e.g. the
+        disk filled up), the jobs without a result are recorded as failed and the sweep goes
+        on."""
+        from netsim.sweep import SUMMARY_FILE, record_setup_failure
+
+        try:
+            return list(self._launcher.launch(jobs, initial_job_idx=first))
+        except Exception as exc:  # noqa: BLE001 - a set-up failure ends only these jobs
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, OSError):
+                why += f" ({cause.strerror or cause})"
+            for k, overrides in enumerate(jobs):
+                if not (sweep_dir / str(first + k) / SUMMARY_FILE).is_file():
+                    record_setup_failure(sweep_dir, first + k, list(overrides),
+                                         f"Hydra could not set the job up: {why}")
+            return []
 
 
 class CheckedSweeper(BasicSweeper):
