@@ -374,8 +374,10 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
                 hint = ("; glob() chooses among the options of a config group (scenario, "
                         "experiment), not values of a setting"
                         if "glob" in (o.input_line or "") else "")
-                raise ConfigError(f"{o.input_line!r} cannot be expanded into values "
-                                  f"({_clean(str(exc)) or type(exc).__name__}){hint}") from None
+                detail = _clean(str(exc)).split(" full_key:")[0] or type(exc).__name__
+                raise ConfigError(f"{o.input_line!r} cannot be expanded into values ({detail})"
+                                  f"{hint}; allowed: a,b,c, range(start,stop[,step]) or "
+                                  "choice(a,b), each on its own") from None
             if not values[key]:
                 hint = (" (glob() chooses among the options of a config group: scenario, "
                         "experiment)" if "glob" in (o.input_line or "") else "")

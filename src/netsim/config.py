@@ -734,6 +734,10 @@ def validate(scenario: Scenario) -> Scenario:
         if ch.created_by not in ("facilitators", "members"):
             raise ConfigError(f"digital.channels[{i}].created_by = {ch.created_by!r} is not "
                               "allowed; allowed: 'facilitators' or 'members'")
+    negative = [n for n in scenario.adoption.seed_nodes if n < 0]
+    if negative:
+        raise ConfigError(f"adoption.seed_nodes contains {negative[0]}; allowed: node numbers "
+                          ">= 0 (0 is the first person)")
     prac = scenario.practices
     if prac.local_schools > net.n_schools and net.file is None:
         raise ConfigError(f"practices.local_schools = {prac.local_schools} exceeds "
