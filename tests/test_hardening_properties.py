@@ -32,8 +32,9 @@ from netsim.config import (
 )
 from netsim.runner import run_scenario
 
-SETTINGS = dict(deadline=None, database=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+SETTINGS: dict[str, typing.Any] = {
+    "deadline": None, "database": None, "derandomize": True,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]}
 
 
 def _leaves(cls: type = Scenario, prefix: str = "") -> list[tuple[str, typing.Any, dict]]:

@@ -11,7 +11,6 @@ that need them are skipped where mounting is not allowed).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess

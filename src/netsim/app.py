@@ -87,7 +87,7 @@ def _keys_of(node: Any) -> list[str]:
     if dataclasses.is_dataclass(node):
         return [f.name for f in dataclasses.fields(node)]
     if isinstance(node, DictConfig):
-        return sorted(str(k) for k in node.keys())
+        return sorted(str(k) for k in node)
     return []
 
 
@@ -127,9 +127,8 @@ def _message(exc: BaseException, overrides: list[str]) -> str:
                     in ("scenario", "experiment", "hydra/launcher")), "")
         return (f"{bad or 'a config group'} is not allowed: a config group takes a name; "
                 "allowed for scenario: " + ", ".join(list_presets()))
-    if text.startswith("Could not override '") or text.startswith("Could not append to"):
-        key = text.split("'", 2)[1] if text.startswith("Could not override") else \
-            text.split("'", 2)[1]
+    if text.startswith(("Could not override '", "Could not append to")):
+        key = text.split("'", 2)[1]
         if text.startswith("Could not append to"):
             return (f"+{key} adds a setting that exists already; allowed: {key}=VALUE to "
                     "change it")
@@ -326,7 +325,6 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
     try:
         from hydra._internal.hydra import Hydra
         from hydra._internal.utils import create_config_search_path
-
         from hydra.core.config_search_path import SearchPathQuery
 
         csp = create_config_search_path(str(configs_dir()))
