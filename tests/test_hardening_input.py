@@ -109,7 +109,11 @@ def test_a_float_for_an_integer_stops_the_sweep_before_it_starts(here, capsys):
 
 @pytest.mark.parametrize(("override", "parts"), [
     ("trust.initial=${nope}", ["trust.initial", "interpolation", "'nope' not found"]),
-    ("trust.initial=${oc.env:HOME}", ["trust.initial", "interpolation"]),
+    ("trust.initial=${oc.env:HOME}", ["trust.initial", "is not a number"]),
+    ("trust.initial=${oc.env:NETSIM_NO_SUCH_VARIABLE}",
+     ["trust.initial", "interpolation", "'NETSIM_NO_SUCH_VARIABLE' not found"]),
+    ("network.leaders_invited=${oc.decode:'2'}", ["network.leaders_invited = 2",
+                                                   "true or false"]),
     ("trust.initial=${oc.decode:abc}", ["trust.initial", "'abc'"]),
     ("scenario=null", ["scenario=null", "allowed for scenario", "meeting_groups"]),
     ("scenario=0.5", ["scenario=0.5", "allowed for scenario"]),

@@ -248,3 +248,15 @@ def test_sigkill_of_a_joblib_sweep_leaves_no_worker(tmp_path: Path) -> None:
     while time.time() < deadline and any(_alive(w) for w in workers):
         time.sleep(0.5)
     assert [w for w in workers if _alive(w)] == []
+
+
+@needs_mount
+def test_compare_on_a_disk_that_fills_leaves_no_half_report(tmp_path: Path) -> None:
+    from test_compare import build_sweep
+
+    sweep_dir = build_sweep(tmp_path / "sw", "meeting_interval_weeks", [3, 6], 2, years=0.1)
+    with tmpfs(tmp_path / "full", "size=64k") as disk:
+        proc = netsim("compare", str(sweep_dir), "--baseline", "meeting_interval_weeks=6",
+                      "--out", str(disk / "report"), cwd=tmp_path)
+        one_line(proc, "the disk is full")
+        assert os.listdir(disk) == []

@@ -23,7 +23,7 @@ from hydra import compose
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from netsim.config import (
     ConfigError,
@@ -33,6 +33,7 @@ from netsim.config import (
     configs_dir,
     scenario_from_dict,
 )
+from netsim.results import check_writable_folder
 
 __all__ = ["check_overrides", "list_experiments", "register_configs", "scenario_from_cfg"]
 
@@ -149,7 +150,7 @@ def _message(exc: BaseException, overrides: list[str]) -> str:
     if "Interpolation" in type(deepest).__name__ or "interpolation" in text.lower() \
             or "Resolver" in type(deepest).__name__:
         key = text.split("full_key: ", 1)[1].split()[0] if "full_key: " in text else ""
-        head = detail.split(" full_key:")[0]
+        head = text.split(" full_key:")[0].split(" raised while resolving interpolation: ")[-1]
         return (f"{key + ': ' if key else ''}the interpolation cannot be resolved: {head}; "
                 "allowed: a plain value, or ${other.key} / ${oc.env:NAME} that resolves to "
                 "an allowed value")
@@ -236,28 +237,35 @@ def _check_raw_value(override: Any, value: Any) -> None:
     check_setting(key, value)
 
 
-def _writable_dir(key: str, path: str) -> None:
-    """Refuse an output folder that cannot be created or written, before Hydra creates it."""
-    import errno
-    import tempfile
-    from pathlib import Path
+def _check_interpolated(cfg: DictConfig, overrides: Sequence[Any]) -> None:
+    """Check strictly what an interpolation typed for a netsim setting resolves to
+    (``${oc.decode:2}`` for a switch is 2, not true), as for a value typed directly."""
+    plain = None
+    for o in overrides:
+        value = o.value() if not o.is_sweep_override() else None
+        key = o.key_or_group
+        if not (isinstance(value, str) and "${" in value) or not _is_netsim_key(key) \
+                or o.is_delete() or o.package is not None:
+            continue
+        if plain is None:
+            raw = OmegaConf.to_container(cfg, resolve=False)
+            raw.pop("hydra", None)  # type: ignore[union-attr]
+            plain = OmegaConf.create(raw)
+        try:
+            resolved = OmegaConf.select(plain, key, throw_on_resolution_failure=True)
+        except Exception:  # noqa: BLE001, S112 - e.g. ${hydra:...}: the typed config checks it
+            continue
+        if isinstance(resolved, (DictConfig, ListConfig)):
+            resolved = OmegaConf.to_container(resolved)
+        if isinstance(resolved, str) and resolved.strip():  # ${oc.env:X}: text spelling a value
+            import yaml
 
-    target = Path(path).expanduser().absolute()
-    anc = target
-    while not os.path.lexists(anc) and anc.parent != anc:
-        anc = anc.parent
-    if not anc.is_dir():
-        raise ConfigError(f"{key} = {path!r} cannot be created: {anc} is a file, not a folder; "
-                          "allowed: a folder path you can write")
-    try:
-        probe = tempfile.mkdtemp(prefix=".netsim-write-check-", dir=anc)
-        os.rmdir(probe)
-    except OSError as exc:
-        why = exc.strerror or str(exc)
-        if exc.errno == errno.EROFS:
-            why = "read-only file system"
-        raise ConfigError(f"{key} = {path!r} cannot be written ({anc}: {why}); allowed: a folder "
-                          f"you can write, e.g. {key}=/tmp/netsim-out") from None
+            try:
+                check_setting(key, yaml.safe_load(resolved))
+                continue
+            except (yaml.YAMLError, ConfigError):
+                pass
+        check_setting(key, resolved)
 
 
 def _check_output(cfg: DictConfig, multirun: bool, scenarios: Sequence[Scenario],
@@ -271,7 +279,7 @@ def _check_output(cfg: DictConfig, multirun: bool, scenarios: Sequence[Scenario]
         path = str(OmegaConf.select(cfg, key))
     except Exception as exc:  # noqa: BLE001 - an interpolation in the user's path
         raise ConfigError(f"{key}: {_message(exc, [])}") from None
-    _writable_dir(key, path)
+    check_writable_folder(key, path)
     target = str(OmegaConf.select(cfg, "hydra.launcher._target_", default="") or "")
     if not target.endswith("SlurmLauncher"):
         workers = 1
@@ -279,7 +287,9 @@ def _check_output(cfg: DictConfig, multirun: bool, scenarios: Sequence[Scenario]
             n = OmegaConf.select(cfg, "hydra.launcher.n_jobs", default=1)
             workers = os.cpu_count() or 1 if not isinstance(n, int) or n < 1 else n
             workers = min(workers, n_jobs)
-        for scenario in scenarios:
+        files = [sc for sc in scenarios if sc.network.file is not None]
+        generated = [sc for sc in scenarios if sc.network.file is None]
+        for scenario in [*files[:1], *([resources.largest(generated)] if generated else [])]:
             resources.check_memory(scenario, workers)
     resources.check_disk(path, scenarios, n_jobs)
 
@@ -383,6 +393,7 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
                                   "one or more values, e.g. trust.initial=0.1,0.5")
         first = [v[0] for v in values.values()]
         base_cfg = _compose_cfg(first)
+        _check_interpolated(base_cfg, fixed)
         checked = [scenario_from_cfg(base_cfg)]
         try:
             base = OmegaConf.to_container(base_cfg, resolve=True, enum_to_str=True)
@@ -399,8 +410,12 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
                 if j == 0:  # composed into the base already
                     continue
                 data = _with_value(base, o)
-                checked.append(scenario_from_dict(data) if data is not None
-                               else _compose(first[:i] + [v] + first[i + 1:]))
+                if data is not None:
+                    checked.append(scenario_from_dict(data))
+                    continue
+                job_cfg = _compose_cfg(first[:i] + [v] + first[i + 1:])
+                _check_interpolated(job_cfg, [o])
+                checked.append(scenario_from_cfg(job_cfg))
         _check_output(cfg, multirun, checked, math.prod(len(v) for v in values.values()))
     finally:
         GlobalHydra.instance().clear()

@@ -409,6 +409,10 @@ def _validate(args: list[str]) -> int:
         write_results,
     )
 
+    if opts.out:  # before minutes of checks, not after
+        from netsim.results import check_writable_folder
+
+        check_writable_folder("--out", opts.out)
     if opts.study:
         from netsim.validation.studies import StudyError, make_study
 
@@ -462,11 +466,21 @@ def _compare(args: list[str]) -> int:
     outcomes = [o.strip() for o in opts.outcomes.split(",") if o.strip()] \
         if opts.outcomes else None
     command = "netsim compare " + " ".join(shlex.quote(a) for a in args)
+    out = Path(opts.out) if opts.out else Path(opts.sweep_dir) / "comparison"
+    new_out = not os.path.lexists(out)
+    if opts.out:
+        from netsim.results import check_writable_folder
+
+        check_writable_folder("--out", opts.out)
     try:
         comparison, paths = run_compare(opts.sweep_dir, opts.baseline, outcomes, opts.out,
                                         command)
     except CompareError as exc:
         return _fail(str(exc))
+    except OSError as exc:  # a report folder this command made is not left half-written
+        if new_out:
+            shutil.rmtree(out, ignore_errors=True)
+        return _fail(_os_message(exc))
     from netsim.analysis import condition_label
 
     arms_by = ", ".join(condition_label(k) for k in comparison.conditions) or "arm"

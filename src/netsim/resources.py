@@ -16,6 +16,7 @@ estimate, not a bound). A network read from ``network.file`` is sized by its loa
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import shutil
@@ -25,7 +26,7 @@ from pathlib import Path
 from netsim.config import ConfigError, Scenario
 
 __all__ = ["available_memory", "check_disk", "check_memory", "estimate_memory",
-           "estimate_output", "estimate_people"]
+           "estimate_output", "estimate_people", "largest"]
 
 _BASE_BYTES = 260e6  # interpreter, NumPy, SciPy, Mesa, polars loaded (measured ~205-250 MB)
 _PER_PERSON = 400.0
@@ -87,6 +88,24 @@ def available_memory() -> tuple[int | None, int | None]:
 
 def _gib(n: float) -> str:
     return f"{n / 2**30:.1f} GiB"
+
+
+_SIZE_KEYS = {"network": ("n_schools", "teachers_per_school", "resource_teachers_per_school",
+                          "n_facilitators", "n_areas", "collegial_degree",
+                          "cross_school_informal_ties"),
+              "practices": ("n_practices",)}
+
+
+def largest(scenarios: Sequence[Scenario]) -> Scenario:
+    """A scenario at least as large as every one of ``scenarios`` (each size at its maximum),
+    so that a sweep whose keys are each fine alone but too large together is caught: the
+    estimate grows with every size."""
+    first = scenarios[0]
+    parts = {}
+    for group, names in _SIZE_KEYS.items():
+        values = {n: max(getattr(getattr(s, group), n) for s in scenarios) for n in names}
+        parts[group] = dataclasses.replace(getattr(first, group), **values)
+    return dataclasses.replace(first, **parts)
 
 
 def check_memory(scenario: Scenario, processes: int = 1) -> None:

@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from netsim.config import scenario_to_dict
+from netsim.config import ConfigError, scenario_to_dict
 
 if TYPE_CHECKING:  # polars and the runner (which imports the model) load when first needed
     import polars as pl
@@ -34,6 +34,7 @@ __all__ = [
     "SUMMARY_FILE",
     "WriteError",
     "atomic_write",
+    "check_writable_folder",
     "provenance",
     "read_run",
     "write_run",
@@ -81,6 +82,32 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
             raise WriteError(errno.ENOSPC, "No space left on device (disk full)", str(path)) \
                 from exc
         raise
+
+
+def check_writable_folder(key: str, path: str | Path) -> None:
+    """Refuse an output folder that cannot be created or written, before anything runs.
+
+    Raises:
+        ConfigError: naming ``key``, the path and why (a file in the way, permission, a
+            read-only file system).
+    """
+    path = str(path)
+    target = Path(path).expanduser().absolute()
+    anc = target
+    while not os.path.lexists(anc) and anc.parent != anc:
+        anc = anc.parent
+    if not anc.is_dir():
+        raise ConfigError(f"{key} = {path!r} cannot be created: {anc} is a file, not a folder; "
+                          "allowed: a folder path you can write")
+    try:
+        probe = tempfile.mkdtemp(prefix=".netsim-write-check-", dir=anc)
+        os.rmdir(probe)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        if exc.errno == errno.EROFS:
+            why = "read-only file system"
+        raise ConfigError(f"{key} = {path!r} cannot be written ({anc}: {why}); allowed: a folder "
+                          f"you can write, e.g. {key}=/tmp/netsim-out") from None
 
 
 @functools.lru_cache(maxsize=1)

@@ -955,6 +955,9 @@ def collect(sweep_dir: Path | str, write: bool = True) -> tuple[pl.DataFrame, pl
     series = series.select(*first, *[c for c in series.columns if c not in first])
     if write:
         out = sweep_dir / COLLECTED_DIR
-        atomic_write(out / SUMMARY_FILE, lambda p: summary.write_parquet(p))
-        atomic_write(out / SERIES_FILE, lambda p: series.write_parquet(p))
+        def both(path: Path) -> None:  # the summary is renamed only once the series is in
+            summary.write_parquet(path)
+            atomic_write(out / SERIES_FILE, lambda p: series.write_parquet(p))
+
+        atomic_write(out / SUMMARY_FILE, both)
     return summary, series
