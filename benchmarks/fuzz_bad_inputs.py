@@ -134,6 +134,18 @@ def inputs(rng: random.Random, workdir: Path) -> list[tuple[str, list[str]]]:
         bad = str(hi + 1) if _base_type(tp) is int else str(hi + 0.25)
         cases.append(("sweep value", ["run", "-m", f"{key}=" + ",".join(
             [*good[:k], bad, *good[k:]]), *SMALL]))
+    # interpolations that resolve to a bad value, or do not resolve
+    for key, tp, meta in rng.sample(leaves(), 40):
+        base = _base_type(tp)
+        if base is bool:
+            ov = f"{key}=${{oc.decode:'{rng.choice(['2', '0.5', 'yes'])}'}}"
+        elif base in (int, float):
+            ov = rng.choice([f"{key}=${{oc.env:HOME}}", f"{key}=${{oc.decode:'abc'}}",
+                             f"{key}=${{nope.{rng.randint(0, 99)}}}"])
+        else:
+            ov = f"{key}=${{oc.env:NETSIM_FUZZ_UNSET_{rng.randint(0, 999)}}}"
+        small = [s for s in SMALL if s.split("=")[0] != key]
+        cases.append(("interpolation", ["run", ov, *small]))
     hydra_syntax = [
         "trust.initial=${nope}", "trust.initial=${oc.env:HOME}", "trust.initial=${oc.decode:abc}",
         "trust.initial=${oc.env:NO_SUCH_VAR_X}", "formality=${trust}", "trust.initial=${",

@@ -14,6 +14,7 @@ import copy
 import dataclasses
 import math
 import os
+import re
 import shutil
 import typing
 from collections.abc import Sequence
@@ -258,14 +259,31 @@ def _check_interpolated(cfg: DictConfig, overrides: Sequence[Any]) -> None:
         if isinstance(resolved, (DictConfig, ListConfig)):
             resolved = OmegaConf.to_container(resolved)
         if isinstance(resolved, str) and resolved.strip():  # ${oc.env:X}: text spelling a value
-            import yaml
-
             try:
-                check_setting(key, yaml.safe_load(resolved))
+                check_setting(key, _decode(resolved))
                 continue
-            except (yaml.YAMLError, ConfigError):
+            except ConfigError:
                 pass
         check_setting(key, resolved)
+
+
+_INT_TEXT = re.compile(r"[+-]?\d+")
+_FLOAT_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|nan)", re.IGNORECASE)
+
+
+def _decode(text: str) -> Any:
+    """A value spelled as text the way Hydra's grammar reads it: true/false, null, an
+    integer, a float; anything else stays text (``yes`` is text, not a boolean)."""
+    word = text.strip()
+    if word.lower() in ("true", "false"):
+        return word.lower() == "true"
+    if word.lower() == "null":
+        return None
+    if _INT_TEXT.fullmatch(word):
+        return int(word)
+    if _FLOAT_TEXT.fullmatch(word):
+        return float(word)
+    return text
 
 
 def _check_output(cfg: DictConfig, multirun: bool, scenarios: Sequence[Scenario],

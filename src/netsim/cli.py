@@ -299,7 +299,11 @@ def _run(args: list[str]) -> int:
     sys.argv = ["netsim run", *_hydra_argv(run)]
     if not run.multirun or not run.runs:
         _single.failure = None
-        main()
+        try:
+            main()
+        except KeyboardInterrupt:
+            print("\nnetsim: run interrupted; no results were written.", file=sys.stderr)
+            return 130
         return _fail(_single.failure) if _single.failure else 0
     from netsim import sweep
 
