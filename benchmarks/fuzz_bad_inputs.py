@@ -175,10 +175,14 @@ def inputs(rng: random.Random, workdir: Path) -> list[tuple[str, list[str]]]:
               "scenario=meeting_groups,nope", "trust.initial=range(0,2,0.5)",
               "trust.initial=choice(0.1,${nope})", "~network", "seed=range(0,3),-1",
               "formality=0.1,'0.5'", "name=a,''", "hydra.sweep.dir=/proc/sw",
-              "adoption.rule=count_threshold,sir", "meeting_interval_weeks=0,6"]
+              "adoption.rule=count_threshold,sir", "meeting_interval_weeks=0,6",
+              "formality=0.1,0.2 hydra/launcher=joblib hydra.launcher.n_jobs=0",
+              "formality=0.1,0.2 hydra/launcher=joblib hydra.launcher.n_jobs=abc",
+              "formality=0.1,0.2 hydra/launcher=nope",
+              "formality=0.1,0.2 hydra.sweeper.params.formality=x"]
     for ov in sweeps:
         small = [s for s in SMALL if s.split("=")[0] != ov.split("=")[0]]
-        cases.append(("sweep syntax", ["run", "-m", ov, *small]))
+        cases.append(("sweep syntax", ["run", "-m", *ov.split(" "), *small]))
     combos = [
         ["scenario=meeting_groups", "network.n_schools=1", "practices.local_schools=1"],
         ["scenario=meeting_groups", "meeting_interval_weeks=3"],

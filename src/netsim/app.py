@@ -168,7 +168,22 @@ def _compose_cfg(overrides: list[str], with_hydra: bool = False) -> DictConfig:
         msg = _message(exc, overrides)
         if "Could not find 'experiment/" in msg:
             msg += "; allowed experiments: " + ", ".join(list_experiments())
+        keys = [o.split("=", 1)[0].lstrip("+~").split("@")[0] for o in overrides]
+        if overrides and not any(k and k in msg for k in keys):
+            msg = f"{_culprit(overrides, with_hydra)}: {msg}"
         raise ConfigError(msg) from None
+
+
+def _culprit(overrides: list[str], with_hydra: bool) -> str:
+    """The first override whose addition makes the composition fail (for a message that
+    does not name it)."""
+    for i in range(len(overrides)):
+        try:
+            compose(config_name="config", overrides=overrides[:i + 1],
+                    return_hydra_config=with_hydra)
+        except Exception:  # noqa: BLE001
+            return overrides[i]
+    return " ".join(overrides)
 
 
 def _compose(overrides: list[str]) -> Scenario:
@@ -312,6 +327,16 @@ def _check_output(cfg: DictConfig, multirun: bool, scenarios: Sequence[Scenario]
     resources.check_disk(path, scenarios, n_jobs)
 
 
+def _check_workers(cfg: DictConfig) -> None:
+    """joblib's ``n_jobs`` is a number of workers (negative: all cores but |n|-1); 0 would
+    fail in the launcher after the sweep has started."""
+    target = str(OmegaConf.select(cfg, "hydra.launcher._target_", default="") or "")
+    n = OmegaConf.select(cfg, "hydra.launcher.n_jobs", default=None)
+    if "joblib" in target.lower() and isinstance(n, int) and n == 0:
+        raise ConfigError("hydra.launcher.n_jobs = 0 is not allowed; allowed: the number of "
+                          "worker processes (>= 1), or -1 for all cores")
+
+
 def _search_path_overrides(cfg_dirs: Sequence[str]) -> list[str]:
     from pathlib import Path
 
@@ -377,6 +402,7 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
             _check_raw_value(o, o.value())
         cfg = _compose_cfg([o.input_line for o in fixed], with_hydra=True)
         _check_launcher(cfg)
+        _check_workers(cfg)
         node = cfg.hydra.sweeper.get("params")
         params: dict[str, Any] = ({} if node is None else
                                   OmegaConf.to_container(node))  # type: ignore[assignment]
