@@ -132,8 +132,9 @@ def inputs(rng: random.Random, workdir: Path) -> list[tuple[str, list[str]]]:
             good = [str(int(float(g))) for g in good]
         k = rng.randint(0, len(good))
         bad = str(hi + 1) if _base_type(tp) is int else str(hi + 0.25)
+        small = [s for s in SMALL if s.split("=")[0] != key]
         cases.append(("sweep value", ["run", "-m", f"{key}=" + ",".join(
-            [*good[:k], bad, *good[k:]]), *SMALL]))
+            [*good[:k], bad, *good[k:]]), *small]))
     # interpolations that resolve to a bad value, or do not resolve
     for key, tp, meta in rng.sample(leaves(), 40):
         base = _base_type(tp)
