@@ -179,6 +179,10 @@ def test_sizes_beyond_the_machines_memory_are_refused_with_the_estimate(here, ca
     sc = load_scenario(overrides={"network.n_schools": 20000,
                                   "network.teachers_per_school": 500})
     assert f"{resources.estimate_memory(sc) / 2**30:.1f} GiB" in line
+    # two sweeps each fine alone but too large together
+    refused(["run", "-m", "network.n_schools=100,20000", "network.teachers_per_school=24,500"],
+            capsys, here, "network.n_schools = 20000", "network.teachers_per_school = 500",
+            "GiB of memory")
     # the estimate grows with people and ties; the default scenario is far below any machine
     small = load_scenario()
     assert resources.estimate_memory(small) < 0.5e9
