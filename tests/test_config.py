@@ -121,9 +121,9 @@ def test_validate_catches_values_set_after_construction():
 
 
 def test_enums_accept_values_and_members():
-    sc = make_scenario(adoption__rule="count_threshold", network__design="custom_graph")
+    sc = make_scenario(adoption__rule="count_threshold", network__design="partnership_network")
     assert sc.adoption.rule is AdoptionRule.count_threshold
-    assert sc.network.design is Design.custom_graph
+    assert sc.network.design is Design.partnership_network
     assert scenario_to_dict(sc)["adoption"]["rule"] == "count_threshold"
 
 

@@ -55,6 +55,7 @@ __all__ = [
     "TrustConfig",
     "TurnoverConfig",
     "check_changes_take_effect",
+    "check_setting",
     "configs_dir",
     "list_presets",
     "load_scenario",
@@ -659,27 +660,33 @@ def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
-def _coerce(key: str, value: Any, tp: Any, meta: Mapping[str, Any]) -> Any:
-    """Convert ``value`` to type ``tp`` or raise ConfigError naming ``key``."""
+def _coerce(key: str, value: Any, tp: Any, meta: Mapping[str, Any], strict: bool = False) -> Any:
+    """Convert ``value`` to type ``tp`` or raise ConfigError naming ``key``.
+
+    Booleans must be ``true``/``false`` and text must be text (never 2 for true, never the
+    string ``'0.5'`` for a number). ``strict`` (values typed on a command line) also refuses a
+    float for an integer setting (``1e1``): Hydra's own config check refuses it when the job
+    is composed, after the sweep has started.
+    """
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         if value is None:
             return None
-        return _coerce(key, value, args[0], meta)
+        return _coerce(key, value, args[0], meta, strict)
     if origin is list:
         (item_tp,) = typing.get_args(tp)
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{key} = {value!r} is not a list; allowed: a list of "
                               f"{_type_name(item_tp)}")
-        return [_coerce(f"{key}[{i}]", v, item_tp, meta) for i, v in enumerate(value)]
+        return [_coerce(f"{key}[{i}]", v, item_tp, meta, strict) for i, v in enumerate(value)]
     if dataclasses.is_dataclass(tp):
         if dataclasses.is_dataclass(value) and isinstance(value, tp):
             value = dataclasses.asdict(value)
         if not isinstance(value, Mapping):
             raise ConfigError(f"{key} = {value!r} is not a group of settings; allowed keys: "
                               + ", ".join(f.name for f in dataclasses.fields(tp)))
-        return _build(tp, value, key)
+        return _build(tp, value, key, strict)
     if value is None:
         raise ConfigError(f"{key} = None is not allowed; allowed: {_type_name(tp)}, "
                           f"{_allowed_text(meta)}")
@@ -697,9 +704,13 @@ def _coerce(key: str, value: Any, tp: Any, meta: Mapping[str, Any]) -> Any:
         raise ConfigError(f"{key} = {value!r} is not allowed; allowed: true or false")
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-                isinstance(value, float) and not value.is_integer()):
+                isinstance(value, float) and not (math.isfinite(value) and value.is_integer())):
             raise ConfigError(f"{key} = {value!r} is not a whole number; allowed: integer, "
                               f"{_allowed_text(meta)}")
+        if strict and isinstance(value, float):
+            raise ConfigError(f"{key} = {value!r} is not a whole number written as one; allowed: "
+                              f"an integer without a decimal point or exponent (e.g. "
+                              f"{int(value)}), {_allowed_text(meta)}")
         value = int(value)
         _check_range(key, value, meta)
         return value
@@ -712,9 +723,62 @@ def _coerce(key: str, value: Any, tp: Any, meta: Mapping[str, Any]) -> Any:
         return value
     if tp is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{key} = {value!r} is not text; allowed: a string")
+            raise ConfigError(f"{key} = {value!r} is not text; allowed: a string (on the command "
+                              f"line quote a number: {key}=\"'{value}'\")")
         return value
     return value
+
+
+def _field_at(key: str) -> tuple[Any, Mapping[str, Any]] | None:
+    """(type, metadata) of the setting at dotted ``key``, or None when it is not a setting of
+    :class:`Scenario` (e.g. a ``hydra.`` key or a config group)."""
+    node: Any = Scenario
+    meta: Mapping[str, Any] = {}
+    tp: Any = Scenario
+    for part in key.split("."):
+        if not (isinstance(node, type) and dataclasses.is_dataclass(node)):
+            return None
+        fields = {f.name: f for f in dataclasses.fields(node)}
+        if part not in fields:
+            return None
+        tp, meta = _hints(node)[part], fields[part].metadata
+        node = tp
+    return tp, meta
+
+
+def check_setting(key: str, value: Any) -> Any:
+    """Check one value typed for dotted ``key`` (e.g. from the command line), strictly.
+
+    Args:
+        key: a dotted setting such as ``trust.initial``.
+        value: the value as typed, before any conversion (Hydra's parse of ``key=value``).
+
+    Returns:
+        The converted value, or ``value`` unchanged when ``key`` is not a netsim setting.
+
+    Raises:
+        ConfigError: the value has the wrong type (``2`` for a boolean, the text ``'0.5'`` for a
+            number, ``1e1`` for an integer) or is out of range.
+    """
+    found = _field_at(key)
+    if found is None:
+        return value
+    tp, meta = found
+    return _coerce(key, value, tp, meta, strict=True)
+
+
+NAME_MAX = 100
+_NAME_BAD = set('/\\') | {chr(c) for c in range(32)} | {chr(127)}
+
+
+def _check_name(key: str, value: str) -> None:
+    """A name becomes part of a folder name (``hydra.run.dir``): non-empty, at most NAME_MAX
+    characters, no path separator or control character."""
+    if not value.strip() or len(value) > NAME_MAX or set(value) & _NAME_BAD:
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise ConfigError(f"{key} = {shown!r} (length {len(value)}) is not allowed; allowed: 1 "
+                          f"to {NAME_MAX} characters, not only spaces, without / \\ or control "
+                          "characters (it names the output folder)")
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
@@ -726,7 +790,7 @@ def _hints(cls: type) -> dict[str, Any]:
     return _HINTS[cls]
 
 
-def _build(cls: type, data: Mapping[str, Any], prefix: str = "") -> Any:
+def _build(cls: type, data: Mapping[str, Any], prefix: str = "", strict: bool = False) -> Any:
     names = {f.name: f for f in dataclasses.fields(cls)}
     for key in data:
         if key not in names:
@@ -738,7 +802,7 @@ def _build(cls: type, data: Mapping[str, Any], prefix: str = "") -> Any:
     for name, fld in names.items():
         if name in data:
             where = f"{prefix}.{name}" if prefix else name
-            kwargs[name] = _coerce(where, data[name], hints[name], fld.metadata)
+            kwargs[name] = _coerce(where, data[name], hints[name], fld.metadata, strict)
     return cls(**kwargs)
 
 
@@ -872,7 +936,16 @@ def validate(scenario: Scenario) -> Scenario:
         ConfigError: naming the key, the bad value and what is allowed.
     """
     _validate_tree(scenario, "")
+    _check_name("name", scenario.name)
+    for i, ch in enumerate(scenario.digital.channels):
+        if not ch.name.strip():
+            raise ConfigError(f"digital.channels[{i}].name = {ch.name!r} is empty; allowed: a "
+                              "non-empty name")
     net = scenario.network
+    if net.design is Design.custom_graph and net.file is None:
+        raise ConfigError("network.design = 'custom_graph' needs a network file, but "
+                          "network.file = None; allowed: set network.file to an edge-list CSV or "
+                          "a GraphML file (any design with network.file set uses the file)")
     if net.group_size_min > net.group_size_max:
         raise ConfigError(f"network.group_size_min = {net.group_size_min} is larger than "
                           f"network.group_size_max = {net.group_size_max}; allowed: min <= max")
@@ -982,7 +1055,8 @@ def check_changes_take_effect(scenario: Scenario, changed: Iterable[str]) -> Non
     ``meeting_interval_weeks`` has no effect when the scenario gathers in fixed weeks
     (``calendar.gathering_weeks``, e.g. the meeting-groups design's study days): a sweep of
     meeting frequency on such a design would show no effect for a reason that is not the
-    model's answer.
+    model's answer. ``adoption.seed_nodes`` has no effect under the ``trust_weighted`` rule
+    (only the textbook rules seed adopters).
 
     Args:
         scenario: the scenario as it will run.
@@ -991,8 +1065,17 @@ def check_changes_take_effect(scenario: Scenario, changed: Iterable[str]) -> Non
     Raises:
         ConfigError: naming the key, its value and how to make it count.
     """
+    changed = set(changed)
+    adoption = scenario.adoption
+    if adoption.seed_nodes and adoption.rule is AdoptionRule.trust_weighted:
+        raise ConfigError(
+            f"adoption.seed_nodes = {list(adoption.seed_nodes)[:10]} has no effect: seed nodes "
+            "are used only by the textbook adoption rules, and adoption.rule = trust_weighted; "
+            "allowed: adoption.seed_nodes=[] here, or a textbook rule (adoption.rule="
+            + "|".join(r.value for r in AdoptionRule if r is not AdoptionRule.trust_weighted)
+            + ")")
     weeks = scenario.calendar.gathering_weeks
-    if "meeting_interval_weeks" in set(changed) and weeks:
+    if "meeting_interval_weeks" in changed and weeks:
         raise ConfigError(
             f"meeting_interval_weeks = {scenario.meeting_interval_weeks} has no effect: this "
             f"scenario gathers in the fixed weeks calendar.gathering_weeks = {list(weeks)} of "

@@ -9,6 +9,7 @@ folder and renamed into place, so a killed run never leaves a half-written file 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import json
 import os
@@ -20,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from netsim.config import scenario_to_dict
+from netsim.config import ConfigError, scenario_to_dict
 
 if TYPE_CHECKING:  # polars and the runner (which imports the model) load when first needed
     import polars as pl
@@ -31,7 +32,9 @@ __all__ = [
     "PROVENANCE_FILE",
     "SERIES_FILE",
     "SUMMARY_FILE",
+    "WriteError",
     "atomic_write",
+    "check_writable_folder",
     "provenance",
     "read_run",
     "write_run",
@@ -45,17 +48,67 @@ _PACKAGES = ("mesa", "numpy", "scipy", "networkx", "hydra-core", "omegaconf", "p
              "pyarrow", "matplotlib", "hydra-joblib-launcher", "joblib")
 
 
+class WriteError(OSError):
+    """A result file could not be written; the message names the file and the cause."""
+
+
+def _disk_full(folder: Path) -> bool:
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024 or (st.f_files > 0 and st.f_favail == 0)
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path``.
+
+    Raises:
+        OSError: the folder cannot be created or written. A writer that fails on a full disk
+            (Parquet writers report it as e.g. ``Invalid thrift: transport error``) is reported
+            as ``ENOSPC`` naming ``path``, so the recorded cause reads "disk full".
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # name the file the user asked for, not the temporary one
+        raise WriteError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     os.close(fd)
     try:
         write(Path(tmp))
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, Exception) and _disk_full(path.parent):
+            raise WriteError(errno.ENOSPC, "No space left on device (disk full)", str(path)) \
+                from exc
         raise
+
+
+def check_writable_folder(key: str, path: str | Path) -> None:
+    """Refuse an output folder that cannot be created or written, before anything runs.
+
+    Raises:
+        ConfigError: naming ``key``, the path and why (a file in the way, permission, a
+            read-only file system).
+    """
+    path = str(path)
+    target = Path(path).expanduser().absolute()
+    anc = target
+    while not os.path.lexists(anc) and anc.parent != anc:
+        anc = anc.parent
+    if not anc.is_dir():
+        raise ConfigError(f"{key} = {path!r} cannot be created: {anc} is a file, not a folder; "
+                          "allowed: a folder path you can write")
+    try:
+        probe = tempfile.mkdtemp(prefix=".netsim-write-check-", dir=anc)
+        os.rmdir(probe)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        if exc.errno == errno.EROFS:
+            why = "read-only file system"
+        raise ConfigError(f"{key} = {path!r} cannot be written ({anc}: {why}); allowed: a folder "
+                          f"you can write, e.g. {key}=/tmp/netsim-out") from None
 
 
 @functools.lru_cache(maxsize=1)

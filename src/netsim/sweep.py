@@ -64,10 +64,11 @@ from netsim.results import (
 if TYPE_CHECKING:  # polars loads when a job writes or collect reads (not in a sweep's parent)
     import polars as pl
 
-__all__ = ["COLLECTED_DIR", "ERROR_FILE", "JobOutcome", "SweepCallback", "SweepStatus",
-           "arm_label", "collect", "expand_sweep", "expected_jobs", "format_status",
-           "last_sweep_dir", "override_key", "override_value", "run_job", "session_report",
-           "status"]
+__all__ = ["COLLECTED_DIR", "ERROR_FILE", "CollectError", "JobOutcome", "JobSetupError",
+           "SetupSafeLoader", "SweepCallback", "SweepStatus", "arm_label", "collect",
+           "expand_sweep", "expected_jobs", "format_status",
+           "job_folder_problem", "last_sweep_dir", "override_key", "override_value",
+           "record_failure", "record_setup_failure", "run_job", "session_report", "status"]
 
 log = logging.getLogger("netsim.sweep")
 
@@ -192,6 +193,8 @@ class SweepCallback(Callback):
             "params": params,
             "overrides": task,
             "launcher": str(config.hydra.launcher.get("_target_", "")),
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
             "command": "netsim run -m " + " ".join(shlex.quote(o) for o in task),
         }
         atomic_write(sweep_dir / SWEEP_FILE,
@@ -341,6 +344,170 @@ def _register_fast_exit() -> None:
         _fast_exit_registered = True
 
 
+class JobSetupError(RuntimeError):
+    """Hydra could not set a job up (compose its config); recorded as the job's failure."""
+
+
+SETUP_ERROR_KEY = "netsim_setup_error"
+
+
+def _setup_error(cfg: Any) -> str | None:
+    try:
+        value = cfg.get(SETUP_ERROR_KEY) if hasattr(cfg, "get") else None
+    except Exception:  # noqa: BLE001 - a config without the key
+        return None
+    return str(value) if value else None
+
+
+def _error_line(exc: BaseException) -> str:
+    """The recorded cause of a failed job: its type and message on one line, a full disk
+    named as such."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return f"OSError: disk full{where} (no space left on device)"
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{type(exc).__name__}: {exc.filename}: {exc.strerror or exc}"
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
+def record_failure(folder: Path, job: int, overrides: Sequence[str], error: str,
+                   details: str = "") -> None:
+    """Record a failed job: ``error.json`` in its folder (its partial result files removed,
+    so the folder never looks finished and a full disk gets room for the record) and the
+    log. Never raises: when even ``error.json`` cannot be written (a job folder that cannot be
+    written), the failure is still in the log and in the session's ``progress.jsonl``."""
+    for name in (SUMMARY_FILE, SERIES_FILE, PROVENANCE_FILE):
+        try:
+            (folder / name).unlink(missing_ok=True)
+        except OSError:
+            pass
+    record = {"job": job, "overrides": list(overrides), "error": error, "traceback": details,
+              "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    where = folder / ERROR_FILE
+    try:
+        atomic_write(where, lambda p: p.write_text(json.dumps(record, indent=1, default=str)))
+    except OSError as exc:
+        where = Path(f"(not written: {exc.strerror or exc})")
+    log.error("job %d (%s) failed: %s [details: %s]", job, " ".join(overrides) or DEFAULT_ARM,
+              error, where)
+
+
+class SetupSafeLoader:
+    """Hydra's config loader for a sweep's jobs, turning a job whose config cannot be composed
+    into a failed job instead of a stopped sweep.
+
+    Launchers (basic, joblib, submitit) call ``load_sweep_config`` for every job, and an
+    exception there ends the whole sweep. This wrapper (installed by netsim's sweeper,
+    ``hydra_plugins.netsim_sweeper``) composes the job without its task overrides instead,
+    records the job's overrides and the error in the config (``netsim_setup_error``), and the
+    job then records the failure (``error.json``, listing, ``status``) like any other. Every
+    other call goes to the wrapped loader. Picklable, for launchers that run jobs in other
+    processes.
+    """
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_loader":
+            raise AttributeError(name)
+        return getattr(self._loader, name)
+
+    def load_sweep_config(self, master_config: Any, sweep_overrides: list[str]) -> Any:
+        try:
+            return self._loader.load_sweep_config(master_config, sweep_overrides)
+        except Exception as exc:  # noqa: BLE001 - becomes the job's recorded failure
+            from omegaconf import open_dict
+
+            from netsim.app import _message
+
+            message = _message(exc, list(sweep_overrides))
+            cfg = self._loader.load_sweep_config(master_config, [])
+            with open_dict(cfg):
+                cfg.hydra.overrides.task = list(sweep_overrides)
+                cfg[SETUP_ERROR_KEY] = f"Hydra could not set the job up: {message}"
+            return cfg
+
+
+def job_folder_problem(folder: Path) -> str | None:
+    """Why a job folder cannot be created or written (Hydra would stop the whole sweep on it),
+    or None when it can."""
+    target = folder
+    while not os.path.lexists(target) and target.parent != target:
+        target = target.parent
+    if not target.is_dir():
+        return f"{target} is a file, not a folder"
+    if not os.access(target, os.W_OK):
+        return f"{target} cannot be written (permission denied)"
+    if folder.is_dir() and (folder / ".hydra").exists() and not (
+            (folder / ".hydra").is_dir() and os.access(folder / ".hydra", os.W_OK)):
+        return f"{folder / '.hydra'} cannot be written"
+    try:
+        st = os.statvfs(target)
+    except OSError:
+        return None
+    if st.f_flag & os.ST_RDONLY:
+        return f"{target} is on a read-only file system"
+    if st.f_bavail * st.f_frsize < 256 * 1024 or (st.f_files > 0 and st.f_favail < 8):
+        return f"disk full at {target} (no space left on device)"
+    return None
+
+
+def record_setup_failure(sweep_dir: Path, job: int, overrides: Sequence[str],
+                         problem: str) -> None:
+    """A job that Hydra cannot set up at all (its folder cannot be written): logged and
+    listed in ``progress.jsonl`` as failed, so the sweep goes on, ``netsim run`` lists it and
+    ``status`` counts it failed."""
+    error = problem if problem.startswith("Hydra could not") else \
+        f"OSError: the job folder cannot be used: {problem}"
+    log.error("job %d (%s) failed: %s", job, " ".join(overrides) or DEFAULT_ARM, error)
+    _progress(sweep_dir, {"job": job, "status": "failed", "seconds": 0.0, "cpu_seconds": 0.0,
+                          "overrides": list(overrides), "error": error, "t": time.time()})
+
+
+_watching = False
+
+
+def _watch_launching_process(sweep_dir: Path) -> None:
+    """In a worker process of a local parallel launcher (joblib's loky, submitit_local), exit
+    when the process that launched the sweep is gone (killed with SIGKILL, it cannot stop its
+    workers), so no process outlives its sweep. Started once per process; nothing happens in
+    the launching process itself or on another host (a cluster job belongs to its scheduler).
+    """
+    global _watching
+    if _watching:
+        return
+    info = _read_json(sweep_dir / SWEEP_FILE) or {}
+    pid, host = info.get("pid"), info.get("host")
+    if not isinstance(pid, int) or host != socket.gethostname() or pid == os.getpid():
+        return
+    if "Slurm" in str(info.get("launcher", "")):
+        return
+    parent = os.getppid()
+    _watching = True
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            gone = os.getppid() != parent
+            if not gone:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    gone = True
+                except OSError:
+                    pass
+            if gone:
+                log.error("the sweep's launching process %d is gone; this worker (%d) exits",
+                          pid, os.getpid())
+                os._exit(3)
+
+    threading.Thread(target=watch, name="netsim-sweep-watch", daemon=True).start()
+
+
 def run_job(cfg: Any) -> JobOutcome:
     """Run one job of a multirun (inside Hydra's job context); never raises an Exception.
 
@@ -364,10 +531,14 @@ def run_job(cfg: Any) -> JobOutcome:
     start, cpu_start = time.perf_counter(), time.process_time()
     status_, error, replicates = "done", "", 0
     running = folder / RUNNING_FILE
-    atomic_write(running, lambda p: p.write_text(json.dumps(
-        {"pid": os.getpid(), "host": socket.gethostname(), "started_unix": time.time()})))
+    _watch_launching_process(sweep_dir)
     try:
+        atomic_write(running, lambda p: p.write_text(json.dumps(
+            {"pid": os.getpid(), "host": socket.gethostname(), "started_unix": time.time()})))
         (folder / ERROR_FILE).unlink(missing_ok=True)
+        setup_error = _setup_error(cfg)
+        if setup_error:
+            raise JobSetupError(setup_error)
         scenario = scenario_from_cfg(cfg)
         replicates = scenario.replicates
         commit = _git_commit()
@@ -380,14 +551,8 @@ def run_job(cfg: Any) -> JobOutcome:
                       sweep_dir=str(sweep_dir))
     except Exception as exc:  # noqa: BLE001 - a failed job must not stop the sweep
         status_ = "failed"
-        error = f"{type(exc).__name__}: {exc}"
-        record = {"job": job, "overrides": overrides, "error": error,
-                  "traceback": traceback.format_exc(),
-                  "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-        atomic_write(folder / ERROR_FILE,
-                     lambda p: p.write_text(json.dumps(record, indent=1, default=str)))
-        log.error("job %d (%s) failed: %s [details: %s]", job, " ".join(overrides) or
-                  DEFAULT_ARM, error, folder / ERROR_FILE)
+        error = _error_line(exc)
+        record_failure(folder, job, overrides, error, traceback.format_exc())
     finally:
         running.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
@@ -465,6 +630,44 @@ def expected_jobs(sweep_dir: Path | str) -> list[list[str]] | None:
         return None
 
 
+def _sweep_folder(sweep_dir: Path | str) -> Path:
+    """``sweep_dir`` as a Path, or FileNotFoundError when it is not a sweep folder."""
+    sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        raise FileNotFoundError(f"sweep folder {str(sweep_dir)!r} does not exist")
+    try:
+        has_jobs = bool(_job_dirs(sweep_dir))
+    except OSError as exc:
+        raise FileNotFoundError(f"sweep folder {str(sweep_dir)!r} cannot be read: "
+                                f"{exc.strerror}") from None
+    if not (has_jobs or (sweep_dir / SWEEP_FILE).is_file()
+            or (sweep_dir / "multirun.yaml").is_file()):
+        raise FileNotFoundError(f"{str(sweep_dir)!r} is not a sweep folder (no {SWEEP_FILE}, "
+                                "multirun.yaml or job folders); allowed: a folder written by "
+                                "netsim run -m (its hydra.sweep.dir, e.g. multirun/DATE/TIME)")
+    return sweep_dir
+
+
+def _session_failures(sweep_dir: Path) -> dict[int, str]:
+    """Jobs of the last session recorded as failed in ``progress.jsonl`` (their last record)."""
+    out: dict[int, str] = {}
+    try:
+        text = (sweep_dir / PROGRESS_FILE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return out
+    for raw in text.splitlines():
+        try:
+            rec = json.loads(raw)
+            job = int(rec["job"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        if rec.get("status") == "failed":
+            out[job] = str(rec.get("error", ""))
+        else:
+            out.pop(job, None)
+    return out
+
+
 def _alive(info: Mapping[str, Any] | None) -> bool:
     if not info or info.get("host") != socket.gethostname():
         return False
@@ -530,17 +733,18 @@ def status(sweep_dir: Path | str) -> SweepStatus:
     job, e.g. from before the sweep was changed; it is rerun on resume and not collected),
     ``missing`` (not started) and ``extra`` (a job folder beyond the sweep's jobs).
     """
-    sweep_dir = Path(sweep_dir)
-    if not sweep_dir.is_dir():
-        raise FileNotFoundError(f"sweep folder {str(sweep_dir)!r} does not exist")
+    sweep_dir = _sweep_folder(sweep_dir)
     jobs = expected_jobs(sweep_dir)
     dirs = _job_dirs(sweep_dir)
+    session_failures = _session_failures(sweep_dir)
     st = SweepStatus(sweep_dir, None if jobs is None else len(jobs),
                      {s: [] for s in STATES})
     numbers = range(len(jobs)) if jobs is not None else sorted(dirs)
     for num in numbers:
         exp = jobs[num] if jobs is not None else None
         state, error = _classify(dirs.get(num), exp)
+        if state in ("missing", "interrupted") and num in session_failures:
+            state, error = "failed", session_failures[num]  # no error.json could be written
         st.jobs[state].append(num)
         if exp is not None:
             st.overrides[num] = exp
@@ -670,6 +874,30 @@ def collected_is_current(sweep_dir: Path | str) -> bool:
     return collected >= newest
 
 
+class CollectError(ValueError):
+    """A finished job's result file cannot be read (damaged, e.g. by a failing disk)."""
+
+
+def _damaged(folders: Sequence[str], exc: BaseException) -> CollectError:
+    """The first job file that cannot be read, as a CollectError naming it and the fix."""
+    import pyarrow.parquet as pq
+
+    for folder in folders:
+        for name in (SUMMARY_FILE, SERIES_FILE):
+            path = os.path.join(folder, name)
+            try:
+                pq.read_metadata(path)
+                continue
+            except Exception as bad:  # noqa: BLE001 - any reader error means damaged
+                why = " ".join(str(bad).split())[:200]
+            return CollectError(
+                f"{path} cannot be read ({why}); allowed: a complete Parquet file: delete "
+                f"{os.path.join(folder, SUMMARY_FILE)} and run the sweep's command again to "
+                "recompute that job (finished jobs are skipped)")
+    return CollectError(f"the sweep's result files cannot be read together: "
+                        f"{' '.join(str(exc).split())[:300]}")
+
+
 def collect(sweep_dir: Path | str, write: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Merge the finished jobs of a sweep into (summary, timeseries) tables.
 
@@ -679,13 +907,13 @@ def collect(sweep_dir: Path | str, write: bool = True) -> tuple[pl.DataFrame, pl
     With ``write`` the tables go to ``<sweep_dir>/collected/{summary,timeseries}.parquet``.
 
     Raises:
-        FileNotFoundError: the folder does not exist or holds no finished job.
+        FileNotFoundError: the folder does not exist, is not a sweep folder or holds no
+            finished job.
+        CollectError: a finished job's file cannot be read.
     """
     import polars as pl
 
-    sweep_dir = Path(sweep_dir)
-    if not sweep_dir.is_dir():
-        raise FileNotFoundError(f"sweep folder {str(sweep_dir)!r} does not exist")
+    sweep_dir = _sweep_folder(sweep_dir)
     nums, folders, provs, left_out = _finished(sweep_dir)
     if not nums:
         raise FileNotFoundError(f"sweep folder {str(sweep_dir)!r} holds no finished job "
@@ -715,15 +943,21 @@ def collect(sweep_dir: Path | str, write: bool = True) -> tuple[pl.DataFrame, pl
                                          for p in provs], dtype=pl.UInt64)
     id_cols = base.columns
     counts = [p.get("rows") or {} for p in provs]
-    summary = _read([os.path.join(f, SUMMARY_FILE) for f in folders], base,
-                    [c.get("summary") for c in counts])
-    series = _read([os.path.join(f, SERIES_FILE) for f in folders],
-                   base.with_columns(point_keys), [c.get("timeseries") for c in counts])
+    try:
+        summary = _read([os.path.join(f, SUMMARY_FILE) for f in folders], base,
+                        [c.get("summary") for c in counts])
+        series = _read([os.path.join(f, SERIES_FILE) for f in folders],
+                       base.with_columns(point_keys), [c.get("timeseries") for c in counts])
+    except Exception as exc:  # noqa: BLE001 - a damaged file: name it
+        raise _damaged(folders, exc) from None
     first = [*id_cols, "replicate", "point_key"]
     summary = summary.select(*first, *[c for c in summary.columns if c not in first])
     series = series.select(*first, *[c for c in series.columns if c not in first])
     if write:
         out = sweep_dir / COLLECTED_DIR
-        atomic_write(out / SUMMARY_FILE, lambda p: summary.write_parquet(p))
-        atomic_write(out / SERIES_FILE, lambda p: series.write_parquet(p))
+        def both(path: Path) -> None:  # the summary is renamed only once the series is in
+            summary.write_parquet(path)
+            atomic_write(out / SERIES_FILE, lambda p: series.write_parquet(p))
+
+        atomic_write(out / SUMMARY_FILE, both)
     return summary, series
