@@ -1055,8 +1055,8 @@ def check_changes_take_effect(scenario: Scenario, changed: Iterable[str]) -> Non
     ``meeting_interval_weeks`` has no effect when the scenario gathers in fixed weeks
     (``calendar.gathering_weeks``, e.g. the meeting-groups design's study days): a sweep of
     meeting frequency on such a design would show no effect for a reason that is not the
-    model's answer. ``adoption.seed_nodes`` has no effect under the ``trust_weighted`` rule
-    (only the textbook rules seed adopters).
+    model's answer. (Settings that no rule reads, such as ``adoption.seed_nodes`` under the
+    ``trust_weighted`` rule, are refused by :func:`validate`.)
 
     Args:
         scenario: the scenario as it will run.
@@ -1066,14 +1066,6 @@ def check_changes_take_effect(scenario: Scenario, changed: Iterable[str]) -> Non
         ConfigError: naming the key, its value and how to make it count.
     """
     changed = set(changed)
-    adoption = scenario.adoption
-    if adoption.seed_nodes and adoption.rule is AdoptionRule.trust_weighted:
-        raise ConfigError(
-            f"adoption.seed_nodes = {list(adoption.seed_nodes)[:10]} has no effect: seed nodes "
-            "are used only by the textbook adoption rules, and adoption.rule = trust_weighted; "
-            "allowed: adoption.seed_nodes=[] here, or a textbook rule (adoption.rule="
-            + "|".join(r.value for r in AdoptionRule if r is not AdoptionRule.trust_weighted)
-            + ")")
     weeks = scenario.calendar.gathering_weeks
     if "meeting_interval_weeks" in changed and weeks:
         raise ConfigError(
