@@ -171,7 +171,7 @@ def _status(args: list[str]) -> int:
 
 
 def _collect(args: list[str]) -> int:
-    from netsim.sweep import COLLECTED_DIR, collect, status
+    from netsim.sweep import COLLECTED_DIR, ModelVersionError, collect, status
 
     where = _sweep_dir_arg(args)
     if where is None:
@@ -179,7 +179,7 @@ def _collect(args: list[str]) -> int:
     start = time.perf_counter()
     try:
         summary, series = collect(where)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ModelVersionError) as exc:
         return _fail(str(exc))
     seconds = time.perf_counter() - start
     jobs = summary["job"].n_unique()

@@ -745,8 +745,17 @@ def run_compare(sweep_dir: Path | str, baseline: str | None,
                 outcomes: Sequence[str] | None = None, out: Path | str | None = None,
                 command: str = "") -> tuple[Comparison, dict[str, Path]]:
     """Load a collected sweep, compare its arms with ``baseline`` and write the report
-    (default folder ``<sweep_dir>/comparison``)."""
+    (default folder ``<sweep_dir>/comparison``); refused (:class:`CompareError`) when the
+    sweep's jobs come from different model versions."""
+    from netsim.analysis import CompareError
+    from netsim.sweep import ModelVersionError, sweep_model_versions
+
     sweep_dir = Path(sweep_dir)
+    try:  # also a table collected before versions were checked
+        if sweep_dir.is_dir():
+            sweep_model_versions(sweep_dir)
+    except ModelVersionError as exc:
+        raise CompareError(str(exc)) from None
     summary, series = load_collected(sweep_dir, [c for c, _ in _CURVES])
     comparison = compare(summary, baseline, outcomes, sweep_dir=sweep_dir)
     folder = Path(out) if out is not None else sweep_dir / "comparison"
