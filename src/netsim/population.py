@@ -67,6 +67,9 @@ class Population:
     # (None = nobody); the area is ``area``
     network_invited: np.ndarray | None = None
     area_invited: np.ndarray | None = None
+    # school form / stage of each person's school (0 .. network.school_forms - 1; facilitators
+    # 0), set by build_population
+    form: np.ndarray | None = None
 
     @property
     def n_people(self) -> int:
@@ -483,4 +486,17 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
     except KeyError:
         raise ConfigError(f"network.design = {design.value!r} has no builder; allowed: "
                           + ", ".join(d.value for d in BUILDERS)) from None
-    return builder(scenario, rng)
+    pop = builder(scenario, rng)
+    if pop.form is None:
+        pop.form = school_forms(pop, scenario.network.school_forms, rng)
+    return pop
+
+
+def school_forms(pop: Population, n_forms: int, rng: np.random.Generator) -> np.ndarray:
+    """School form of every person: schools are dealt evenly (±1) over ``n_forms`` forms at
+    random (seed 002: networks across school forms, preschool to upper secondary); people
+    without a school get form 0."""
+    if n_forms <= 1:
+        return np.zeros(pop.n_people, dtype=np.int64)
+    of_school = rng.permutation(np.arange(pop.n_schools) % n_forms)
+    return np.where(pop.school >= 0, of_school[np.maximum(pop.school, 0)], 0).astype(np.int64)

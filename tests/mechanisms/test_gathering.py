@@ -20,7 +20,9 @@ from netsim.state import Stage
 # test is switched on
 SURE = dict(gathering__attendance_base=1.0, gathering__attendance_formality_gain=0.0,
             leader_participation=1.0, gathering__expert_inputs=0, gathering__stories=0,
-            gathering__group_exchange=0.0, gathering__reflection_alignment=0.0)
+            gathering__group_exchange=0.0, gathering__reflection_alignment=0.0,
+            motivation__owner_priority_weight=0.0, gathering__formality_openness_cost=0.0,
+            gathering__understanding_range=1e9)
 
 
 def test_attendance_members_only_and_leader_probability(rng):

@@ -50,10 +50,40 @@ import functools
 
 import numpy as np
 
-from netsim.config import Scenario
-from netsim.state import ADOPTED, FACILITATOR, LEADER, RESOURCE_TEACHER, State, scatter_add
+from netsim.config import FacilitatorStyle, Scenario
+from netsim.mechanisms.distance import pair_distance, perspective, understanding, \
+    understanding_range
+from netsim.state import (
+    ADOPTED,
+    AWARE,
+    DROPPED,
+    FACILITATOR,
+    LEADER,
+    RESOURCE_TEACHER,
+    State,
+    scatter_add,
+)
 
-__all__ = ["attendance", "group_pairs", "hold_gathering", "make_groups"]
+__all__ = ["attendance", "choose_take_back", "codify", "group_pairs", "hold_gathering",
+           "make_groups", "openness", "owner_priority"]
+
+
+def owner_priority(scenario: Scenario) -> float:
+    """How far leaders prioritise network work: ``1 - w * (1 - owner_commitment)`` with ``w =
+    motivation.owner_priority_weight`` (seed 001 §5.3.3, domain notes §7.6: an enthusiastic
+    owner makes it easier for leaders to prioritise attendance and development time)."""
+    m = scenario.motivation
+    return 1.0 - m.owner_priority_weight * (1.0 - m.owner_commitment)
+
+
+def openness(scenario: Scenario) -> float:
+    """Share of group exchange that happens: ``1 - formality_openness_cost * formality``, times
+    ``1 - directive_openness_cost`` under a directive style (seed 001 §5.4.3, Table 6.2)."""
+    g = scenario.gathering
+    value = 1.0 - g.formality_openness_cost * scenario.formality
+    if g.facilitator_style is FacilitatorStyle.directive:
+        value *= 1.0 - g.directive_openness_cost
+    return value
 
 
 def attendance(state: State, scenario: Scenario, rng: np.random.Generator,
@@ -64,7 +94,8 @@ def attendance(state: State, scenario: Scenario, rng: np.random.Generator,
     base = np.clip(g.attendance_base + g.attendance_formality_gain * (scenario.formality - 0.5),
                    0.0, 1.0)
     p = base * (0.5 + 0.5 * state.motivation)
-    p = np.where(state.role == LEADER, scenario.leader_participation, p)
+    p = np.where(state.role == LEADER, scenario.leader_participation * owner_priority(scenario),
+                 p)
     p = np.where(state.role == FACILITATOR, 1.0, p)
     draw = rng.random(state.n_people)
     return invited & state.present & (draw < p)
@@ -130,11 +161,15 @@ def _broadcast(state: State, attendees: np.ndarray, practice: int, knowledge: fl
 
 
 def group_session(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
-                  people: np.ndarray, group: np.ndarray) -> float:
-    """One small-group task: exchange gated by trust, then trust grows; return knowledge gained.
+                  people: np.ndarray, group: np.ndarray, moderated: bool = True) -> float:
+    """One small-group task: exchange gated by trust, understanding and openness, then trust
+    grows; return knowledge gained.
 
     ``people[i]`` sits in group ``group[i]``. Pairs from the same school use their collegial
-    trust (``network.colleague_trust``) and form no cross-school tie.
+    trust (``network.colleague_trust``) and form no cross-school tie. A pair's exchange is
+    scaled by its understanding ``u(d_ij)`` (:mod:`netsim.mechanisms.distance`; widened when
+    facilitators are there to moderate) and by :func:`openness`; the novelty is the knowledge
+    gap itself, so exchange peaks at moderate distance.
     """
     g = scenario.gathering
     pa, pb = group_pairs(group)
@@ -147,19 +182,24 @@ def group_session(state: State, scenario: Scenario, rng: np.random.Generator, we
     trust = np.full(i.size, scenario.network.colleague_trust)
     trust[cross] = ties.trust[idx]
     size = np.bincount(group)[group[pa]]
-    rate = g.group_exchange * trust / np.maximum(size - 1, 1)
+    u = understanding(pair_distance(state, scenario, i, j),
+                      understanding_range(scenario, moderated))
+    rate = g.group_exchange * trust * u * openness(scenario) / np.maximum(size - 1, 1)
     ki, kj = state.knowledge[i], state.knowledge[j]
     n = state.n_people
     delta = (scatter_add(i, rate[:, None] * np.maximum(kj - ki, 0), n)
              + scatter_add(j, rate[:, None] * np.maximum(ki - kj, 0), n))
     delta = np.minimum(delta, 1 - state.knowledge)
     state.knowledge += delta
-    # versions of adopted practices pass with probability = trust, with some inspiration
+    # versions of adopted practices pass with probability trust x understanding, with some
+    # inspiration
+    p_heard = trust * u
     for src, dst in ((j, i), (i, j)):
-        heard = rng.random(src.size) < trust
+        heard = rng.random(src.size) < p_heard
         r, c = np.nonzero((state.stage[src] == ADOPTED) & heard[:, None])
         if r.size:
-            state.learn_versions(dst[r], c, state.version[src[r], c], state.quality[src[r], c])
+            state.learn_versions(dst[r], c, state.version[src[r], c], state.quality[src[r], c],
+                                 state.perceived[src[r], c])
             ins = state.inspiration[dst[r], c]
             state.inspiration[dst[r], c] = ins + 0.5 * g.story_inspiration * trust[r] * (1 - ins)
     # trust grows between group members from different schools who met
@@ -175,16 +215,16 @@ def _compose_base_groups(state: State, scenario: Scenario, rng: np.random.Genera
     g = scenario.gathering
     state.base_group = np.full(state.n_people, -1, dtype=np.int64)
     pool = np.flatnonzero(state.member & state.present & (state.role != FACILITATOR))
+    persp = perspective(state, scenario.network.school_forms)
     by_area = (scenario.network.gatherings_by_area
                or scenario.calendar.area_meeting_interval_weeks > 0)
     if not by_area:
-        state.base_group[pool] = make_groups(pool, state.trait, g.group_size,
-                                             g.group_diversity, rng)
+        state.base_group[pool] = make_groups(pool, persp, g.group_size, g.group_diversity, rng)
     else:
         offset = 0
         for area in np.unique(state.area[pool]):
             people = pool[state.area[pool] == area]
-            groups = make_groups(people, state.trait, g.group_size, g.group_diversity, rng)
+            groups = make_groups(people, persp, g.group_size, g.group_diversity, rng)
             state.base_group[people] = groups + offset
             offset += int(groups.max()) + 1
 
@@ -219,11 +259,12 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
         return out
 
     # 2. peer practice stories: best versions among attending adopters, one per presenter
+    story_practice = story_presenter = np.empty(0, dtype=np.int64)
     if g.stories > 0:
         rows, cols = np.nonzero(state.stage[audience] == ADOPTED)
         if rows.size:
             presenters = audience[rows]
-            qual = state.quality[presenters, cols]
+            qual = state.perceived[presenters, cols]  # what facilitators hear of, not truth
             order = np.lexsort((rng.random(rows.size), -qual))
             _, first = np.unique(presenters[order], return_index=True)
             picks = order[np.sort(first)][: g.stories]
@@ -232,17 +273,22 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
                 _broadcast(state, audience, k, g.story_knowledge, g.story_inspiration)
                 kk = np.full(audience.size, k, dtype=np.int64)
                 state.learn_versions(audience, kk, np.full(audience.size, state.version[p, k]),
-                                     np.full(audience.size, state.quality[p, k]))
+                                     np.full(audience.size, state.quality[p, k]),
+                                     np.full(audience.size, state.perceived[p, k]))
                 state.motivation[p] = min(1.0, state.motivation[p]
                                           + scenario.motivation.success_gain)
             out["stories"] = float(len(picks))
+            story_practice = cols[picks]
+            story_presenter = presenters[picks]
 
     # 3. first group task in the base groups
     if state.base_group.size != state.n_people:
         _compose_base_groups(state, scenario, rng)
     base = state.base_group[audience]
     seated = base >= 0
-    out["exchange"] += group_session(state, scenario, rng, week, audience[seated], base[seated])
+    moderated = bool(fac.any())
+    out["exchange"] += group_session(state, scenario, rng, week, audience[seated], base[seated],
+                                     moderated)
 
     # 4. plenary expert input, only if a facilitator is there to bring it
     if fac.any() and g.expert_inputs > 0 and state.expert_known.any():
@@ -254,11 +300,12 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
                        g.lecture_inspiration)
             ref = np.full(audience.size, practice, dtype=np.int64)
             state.learn_versions(audience, ref, ref.copy(),
-                                 np.full(audience.size, state.effectiveness[practice]))
+                                 np.full(audience.size, state.effectiveness[practice]),
+                                 np.full(audience.size, state.claimed[practice]))
 
     # 5. second group task in freshly mixed groups
     mixed = make_groups(audience, state.trait, g.group_size, 0.5, rng)
-    out["exchange"] += group_session(state, scenario, rng, week, audience, mixed)
+    out["exchange"] += group_session(state, scenario, rng, week, audience, mixed, moderated)
 
     # 6. same-school reflection when the resource teacher and the leader both came
     rt_att = attend & (state.role == RESOURCE_TEACHER)
@@ -277,4 +324,73 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
             np.maximum.at(best, rt_school, state.knowledge[rt_rows])
             lead = state.leader[both]
             state.knowledge[lead] += 0.5 * np.maximum(best[both] - state.knowledge[lead], 0)
+
+    # 7. "what will you take back": each attendee chooses one practice; a peer story's
+    # presenter becomes a follow-up contact of those who chose the story's practice
+    choose_take_back(state, audience, rng)
+    if story_practice.size:
+        _follow_up(state, scenario, week, audience, story_practice, story_presenter)
+    # the facilitators codify the network's common version (plan, booklet)
+    if fac.any():
+        codify(state, audience)
     return out
+
+
+def choose_take_back(state: State, people: np.ndarray, rng: np.random.Generator) -> None:
+    """Each of ``people`` chooses the practice to take back home: the one with the highest
+    ``inspiration * knowledge`` among practices they know of and have not dropped (ties at
+    random); -1 if none (seed 001 §1.1, §5.2.2: "What and how will you take this back to your
+    own school?")."""
+    if people.size == 0:
+        return
+    stage = np.take(state.stage, people, axis=0)
+    score = np.take(state.inspiration, people, axis=0) * np.take(state.knowledge, people, axis=0)
+    score = np.where((stage >= AWARE) & (stage != DROPPED), score, -1.0)
+    score = score + 1e-9 * rng.random(score.shape)  # random among equal scores
+    best = score.argmax(axis=1)
+    ok = score[np.arange(people.size), best] > 0
+    state.take_back[people] = np.where(ok, best, -1)
+
+
+def _follow_up(state: State, scenario: Scenario, week: int, audience: np.ndarray,
+               practice: np.ndarray, presenter: np.ndarray) -> None:
+    """Attendees from other schools who chose a story's practice to take back contact its
+    presenter: a cross-school tie is created (or used) and its trust grows once ("gave more
+    confidence", seed 001 §6.3.2)."""
+    tb = state.take_back[audience]
+    who = []
+    pres = []
+    for k, p in zip(practice.tolist(), presenter.tolist(), strict=True):
+        sel = audience[(tb == k) & (state.school[audience] != state.school[p])]
+        who.append(sel)
+        pres.append(np.full(sel.size, p, dtype=np.int64))
+    i = np.concatenate(who)
+    if i.size == 0:
+        return
+    j = np.concatenate(pres)
+    ties = state.member_ties
+    idx = ties.ensure(i, j, scenario.trust.initial, week)
+    idx = np.unique(idx)
+    ties.trust[idx] += scenario.trust.growth * (1 - ties.trust[idx])
+    ties.last_contact[idx] = week
+
+
+def codify(state: State, attendees: np.ndarray) -> None:
+    """The facilitators codify, for each practice, the version most attending adopters use (ties:
+    higher perceived quality) as the network's common version (seed 001 §5.4.7 plan and
+    booklet; seed 002 §2.3). Practices no attendee uses keep their codified version."""
+    stage = np.take(state.stage, attendees, axis=0)
+    r, c = np.nonzero(stage == ADOPTED)
+    if r.size == 0:
+        return
+    v = state.version[attendees[r], c]
+    pq = state.perceived[attendees[r], c]
+    key_v, inv, counts = np.unique(v, return_inverse=True, return_counts=True)
+    best_q = np.full(key_v.size, -np.inf)
+    np.maximum.at(best_q, inv, pq)
+    prac = np.empty(key_v.size, dtype=np.int64)
+    prac[inv] = c
+    order = np.lexsort((-best_q, -counts, prac))
+    first = np.concatenate([[True], prac[order][1:] != prac[order][:-1]])
+    chosen = order[first]
+    state.codified[prac[chosen]] = key_v[chosen]
