@@ -25,7 +25,7 @@ from netsim.config import Scenario, load_scenario, scenario_to_dict
 from netsim.metrics import convergence, innovations
 from netsim.model import LearningNetworkModel
 from netsim.runner import interval, seed_sequence
-from netsim.state import Origin, Stage, State
+from netsim.state import SWITCH_MARGIN, Origin, Stage, State
 
 __all__ = ["DEFAULT_SEED", "FAIL", "NOT_REPRODUCED_STATUS", "PASS", "PRESET", "Check",
            "CheckResult", "Graded", "arm", "default_jobs", "fmt", "graded", "lineage_convergence",
@@ -150,6 +150,14 @@ def year_snapshot(model: LearningNetworkModel) -> dict[str, float]:
                           & colleagues)
     trying[st.school[rows]] = True
     n_inn, n_inn_co = innovations(st)
+    v = st.versions
+    if len(v):
+        quality, parent = np.asarray(v.quality), np.asarray(v.parent)
+        made = (parent >= 0) & (np.asarray(v.origin) != int(Origin.INITIAL))
+        made[made] = quality[made] > quality[parent[made]] + SWITCH_MARGIN
+        n_improved = float(made.sum())
+    else:
+        n_improved = 0.0
     n_colleagues = max(int(colleagues.sum()), 1)
     knows = (st.knowledge >= model.scenario.trial.min_knowledge) & colleagues[:, None]
     return {
@@ -161,6 +169,7 @@ def year_snapshot(model: LearningNetworkModel) -> dict[str, float]:
         "colleagues_knowing": float(knows.any(axis=1).sum()),
         "colleagues_knowing_share": float(knows.any(axis=1).sum() / n_colleagues),
         "members": float((staff & st.member).sum()),
+        "improvements": n_improved,
         "innovations": float(n_inn),
         "innovations_cocreated": float(n_inn_co),
         "practices_in_use": float(adopted.any(axis=0).sum()),
