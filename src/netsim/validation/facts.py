@@ -316,9 +316,10 @@ FACTS: tuple[Fact, ...] = (
          "seed 001 §5.2.4",
          "gathering stories and digital sharing (one version is presented to all) -> trial "
          "(adaptation creates variants) -> conformity towards the common version",
-         "effect > 0", _convergence, {"trial.adapt_prob": 1.0, "practices.conformity": 0.0},
-         "every concluded trial adapts the version and nothing pulls towards the codified "
-         "version, so lineages multiply"),
+         "effect > 0", _convergence,
+         {"gathering.stories": 0, "processes.digital": False, "practices.conformity": 0.0},
+         "no story or post presents one school's version to the others and nothing pulls "
+         "towards the codified version: each school goes its own way"),
 )
 
 NOT_REPRODUCED: dict[str, str] = {}
