@@ -19,9 +19,9 @@ from netsim.runner import run_scenario
 @pytest.mark.parametrize("formality, penalty", [(0.8, 0.8), (0.6, 0.5)])
 def test_posts_per_channel_follow_the_formality_penalty(formality, penalty):
     sc = load_scenario("resource_teacher_network", {
-        "network.n_schools": 15, "calendar.years": 1.0, "formality": formality,
+        "calendar.years": 1.0, "formality": formality,
         "digital.formality_post_penalty": penalty, "digital.member_channel_formality": 0.2})
-    s = run_scenario(sc, replicates=3).summary
+    s = run_scenario(sc, replicates=6).summary
     n_formal = sum(c.created_by == "facilitators" for c in sc.digital.channels)
     n_informal = len(sc.digital.channels) - n_formal
     ratio = (s["posts_formal_total"].sum() / n_formal) / (s["posts_informal_total"].sum()
