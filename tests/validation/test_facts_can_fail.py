@@ -2,7 +2,7 @@
 
 For each fact in :data:`netsim.validation.facts.FACTS` the can-fail setting lies inside the
 declared ranges of its parameters, and under it the model does not produce the fact. Run with
-few replicates (the same seed as the suite, so the outcome is fixed); a fact that still held
+the replicates of the fast suite (and its seed, so the outcome is fixed); a fact that still held
 under its can-fail setting would be an assumption of the model, not a result.
 """
 
@@ -18,12 +18,11 @@ from netsim.validation import arms
 from netsim.validation.facts import (
     FACTS,
     FIRST_YEAR,
-    NOT_REPRODUCED,
     declared_range,
     first_year_rows,
 )
 
-REPS = 6
+REPS = 12  # as the fast suite (facts.reps(False)): no easier to fail than the check itself
 BY_NAME = {f.name: f for f in FACTS}
 
 
@@ -63,13 +62,6 @@ def test_fact_does_not_hold_under_its_can_fail_setting(cache, name):
     assert failed.low <= failed.estimate <= failed.high or math.isnan(failed.estimate)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(BY_NAME))
-def test_fact_status_at_the_defaults_is_the_documented_one(cache, name):
-    held = BY_NAME[name].measure({}, REPS).holds
-    assert held == (name not in NOT_REPRODUCED), name
-
-
 def test_declared_range_prefers_plausible_over_bounds():
     lo, hi = declared_range("leader_participation")
     assert 0.0 <= lo < hi <= 1.0
@@ -97,9 +89,10 @@ def test_first_year_ranges_quote_the_thesis_and_are_ordered():
     fake = {"adoption_members_y1": np.array([0.5, 0.6]),
             "adoption_colleagues_y1": np.array([0.5, 0.6]),
             "schools_changed_y1": np.zeros(2), "schools_reached_y1": np.array([10.0, 12.0]),
-            "innovations_y1": np.array([3.0, 2.0]), "colleagues_knowing_y1": np.array([90.0, 99]),
+            "spread_versions_y1": np.array([3.0, 2.0]),
+            "colleagues_knowing_y1": np.array([90.0, 99]),
             "members_y1": np.array([90.0, 90.0]), "trust_members_y1": np.array([0.5, 0.5]),
             "network_alive_y1": np.ones(2)}
     rows = {rg.name: ok for rg, _, ok in first_year_rows(fake)}
     assert not rows["colleagues_adopted"]  # 0.55 is far above small-scale
-    assert rows["members_adopted"] and rows["innovations"] and rows["network_alive"]
+    assert rows["members_adopted"] and rows["spread_versions"] and rows["network_alive"]

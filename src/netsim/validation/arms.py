@@ -135,6 +135,26 @@ def practice_similarity(state: State) -> float:
     return float((inter[i, j] / union[i, j]).mean())
 
 
+def _spread_versions(st: State) -> tuple[float, float]:
+    """Versions made in the network (adapted or co-created during the run, not initial) that
+    are in use at two or more schools: (all, co-created). Unlike
+    :func:`netsim.metrics.innovations` this does not ask for a better true quality, which
+    nobody in the field reports measured (seed 001 §5.2.4: three schools "videreutviklet og
+    prøvde ut" the pupil-council seminar four others had made)."""
+    v = st.versions
+    if len(v) == 0:
+        return 0.0, 0.0
+    origin = np.asarray(v.origin)
+    staff = st.staff & (st.school >= 0)
+    r, c = np.nonzero((st.stage == Stage.ADOPTED) & staff[:, None] & (st.version >= 0))
+    if r.size == 0:
+        return 0.0, 0.0
+    pairs = np.unique(np.stack([st.version[r, c], st.school[r]], axis=1), axis=0)
+    schools = np.bincount(pairs[:, 0], minlength=len(v))
+    made = (origin != int(Origin.INITIAL)) & (schools >= 2)
+    return float(made.sum()), float((made & (origin == int(Origin.COCREATION))).sum())
+
+
 def year_snapshot(model: LearningNetworkModel) -> dict[str, float]:
     """Outcomes of the state at the end of a school year that the weekly series lacks."""
     st = model.state
@@ -158,6 +178,7 @@ def year_snapshot(model: LearningNetworkModel) -> dict[str, float]:
         n_improved = float(made.sum())
     else:
         n_improved = 0.0
+    spread, spread_co = _spread_versions(st)
     n_colleagues = max(int(colleagues.sum()), 1)
     knows = (st.knowledge >= model.scenario.trial.min_knowledge) & colleagues[:, None]
     return {
@@ -170,6 +191,8 @@ def year_snapshot(model: LearningNetworkModel) -> dict[str, float]:
         "colleagues_knowing_share": float(knows.any(axis=1).sum() / n_colleagues),
         "members": float((staff & st.member).sum()),
         "improvements": n_improved,
+        "spread_versions": spread,
+        "spread_cocreated": spread_co,
         "innovations": float(n_inn),
         "innovations_cocreated": float(n_inn_co),
         "practices_in_use": float(adopted.any(axis=0).sum()),
