@@ -165,6 +165,15 @@ class NetworkConfig:
                                   plausible_why="modelling choice: what people know and what "
                                   "context they work in count about equally (Nooteboom et al. "
                                   "2007 measure distance on both)")
+    needs_analysis: bool = _f(False, "each school names the practice it needs (a needs "
+                              "analysis owned by the units): expert input and the take-back "
+                              "choice favour it", source="seed 003 ('Hvem kjenner "
+                              "kunnskapsbehovet': the need is owned by the units); seed 004 "
+                              "(content planned from a needs analysis)")
+    need_weight: float = _f(1.0, "how much more a school's own need counts in the take-back "
+                            "choice (score x (1 + need_weight))", 0, 10,
+                            plausible=(0.5, 2.0),
+                            plausible_why="modelling choice: an owned need counts about double")
     file: str | None = _f(None, "edge list (CSV: source,target[,weight]) or GraphML replacing the "
                           "generated ties", nullable=True)
 

@@ -5,14 +5,25 @@ invited leaders, or every teacher in the meeting-groups design); **colleagues** 
 staff of the schools (reach beyond the network); **all** is all school staff. Strong ties per
 member are counted per person who has any cross-school tie.
 
-A person "has adopted" when at least one practice is in the adopted stage. A school "changed
-practice" when at least ``school_change_share`` of its staff have adopted. Between-school
-inequality is the Gini coefficient of the schools' adopting shares. Version quality is the mean
-quality of the versions adopters use; version diversity the mean number of distinct versions in
-use per practice; convergence the share of schools using the most common version of each
-practice among schools that use it. An innovation is an improved version in use at two or
-more schools (:func:`innovations`). Cost is person-hours spent in gatherings (attendees plus
-facilitator preparation), development-time sessions given to network work, and co-creation.
+A person "has adopted" when at least one practice is in the adopted stage: the unit of change
+the field reports describe is one measure tried and kept ("new ways of working", seed 001
+§5.2.4; "small-scale trials of new measures ... or improvement of existing measures", §7.1).
+A school "changed practice" when one same practice is used by at least
+``school_change_share`` (0.5) of its staff: school-level change is a shared practice, not
+different staff using different measures ("more collective and uniform practices", §5.2.4;
+classes outside it "get no change", §5.2.5); the threshold is a modelling choice (plausible
+0.3-0.7). A school is "reached" when at least one colleague (a non-member) uses a practice
+(the "several examples" of trials at schools, §5.2.4). Between-school inequality is the Gini
+coefficient of the schools' adopting shares. Version quality is the mean true quality of the
+versions adopters use; version diversity the mean number of distinct versions in use per
+practice. Convergence is measured three ways (seed 001 §5.2.4 "the same knowledge"): identical
+versions (:func:`convergence`: the share of schools using the most common version of each
+practice among schools that use it), version lineages (the same, counting a version's
+descendants as one, :func:`lineages`) and practices (:func:`practice_convergence`: mean Jaccard
+similarity of the schools' sets of practices in use). An innovation is an improved version in
+use at two or more schools (:func:`innovations`). Cost is person-hours spent in gatherings
+(attendees plus facilitator preparation), development-time sessions given to network work,
+and co-creation.
 """
 
 from __future__ import annotations
@@ -113,10 +124,14 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
     has_staff = size > 0
     school_share = adopters[has_staff] / size[has_staff]
     # a school changed practice when one same practice is used by the share of its staff
-    users = scatter_add(groups.school_of_staff,
-                        np.take(adopted_st, groups.school_rows, axis=0).astype(np.float64),
-                        state.n_schools)[has_staff]
-    top = row_max(users) if users.shape[1] else np.zeros(users.shape[0])
+    adopted_staff = flatnonzero(adopted_st.reshape(-1) & groups.staff_slots)
+    n_p = state.n_practices
+    a_rows = adopted_staff // n_p
+    a_school = state.school.take(a_rows)
+    at_school = a_school >= 0
+    key = (a_school * n_p + (adopted_staff - a_rows * n_p))[at_school]
+    users = np.bincount(key, minlength=state.n_schools * n_p).reshape(state.n_schools, n_p)
+    top = row_max(users)[has_staff]
     out["schools_changed"] = float(np.count_nonzero(top / size[has_staff] >= school_change_share)
                                    / school_share.size) if school_share.size else math.nan
     # a school is reached when a colleague (a non-member) uses a practice
@@ -126,7 +141,6 @@ def record(state: State, school_change_share: float, strong_trust: float, networ
     out["schools_reached"] = float(np.count_nonzero(reached) / reached.size) \
         if reached.size else math.nan
     out["school_inequality"] = gini(school_share)
-    adopted_staff = flatnonzero(adopted_st.reshape(-1) & groups.staff_slots)
     if adopted_staff.size:  # version ids are unique across practices
         out["version_quality"] = float(state.quality.reshape(-1).take(adopted_staff).sum()
                                        / adopted_staff.size)

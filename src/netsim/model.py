@@ -142,12 +142,9 @@ class LearningNetworkModel(mesa.Model):
             leader=leader, alignment=np.full(pop.n_schools, sc.home.initial_alignment),
             leader_attended=np.zeros(pop.n_schools, dtype=bool),
             colleagues=pop.colleagues, member_ties=TieStore(n),
-            form=pop.form.astype(np.int64),
+            form=pop.form.astype(np.int64), need=pop.need.astype(np.int64),
         )
-        # research claims for the reference versions are a noisy look at their quality
-        state.claimed = np.clip(eff + sc.trial.perception_sd * rng.standard_normal(k), 0.01, 0.99)
-        state.codified[~local] = np.flatnonzero(~local)  # the plan starts from research
-        state.conformity = sc.practices.conformity * sc.formality
+
         for practice in range(k):  # the reference versions have ids 0..k-1
             state.versions.add(practice, eff[practice], -1, Origin.INITIAL, 0)
         if pop.member_ties[0].size:
@@ -156,6 +153,11 @@ class LearningNetworkModel(mesa.Model):
             state.member_ties.trust[idx] = t
         if self.textbook:
             return state
+        # research claims for the reference versions are a noisy look at their quality
+        state.claimed = np.clip(eff + sc.trial.perception_sd * rng.standard_normal(k), 0.01, 0.99)
+        # the network's plan and booklet start from the research-based versions
+        state.conformity = sc.practices.conformity * sc.formality
+        state.set_codified(np.flatnonzero(~local), np.flatnonzero(~local))
         fac = np.flatnonzero(state.role == Role.FACILITATOR)
         expert = np.flatnonzero(state.expert_known)
         if fac.size and expert.size:

@@ -4,7 +4,12 @@ The model owns one :class:`State`. Mesa agents (agents.py) are views onto one ro
 ``agent.motivation`` reads ``state.motivation[agent.row]``. Mechanisms update whole columns at
 once. Nothing here draws random numbers: builders and mechanisms pass in values.
 
-Stages of a person for a practice (``Stage``): unaware → aware → trying → adopted, or dropped.
+Stages of a person for a practice (``Stage``): unaware → aware → trying → adopted, or dropped
+(after a failed trial, or by discontinuance of an adopted practice).
+
+Each held version has a true quality (``quality``, used only by trial outcomes and the
+outcome measures) and the holder's perceived quality (``perceived``), which every decision
+uses: nobody knows a version's true quality.
 """
 
 from __future__ import annotations
@@ -363,6 +368,8 @@ class State:
     take_back: np.ndarray | None = None
     # per person: schools guided so far (the coordinators' relations to schools)
     guided: np.ndarray | None = None
+    # per school: the practice its needs analysis names (-1 none)
+    need: np.ndarray | None = None
     # per person: school form / stage (0 .. school_forms-1) and perspective in [0, 1]
     form: np.ndarray | None = None
     base_group: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # per person
@@ -370,6 +377,8 @@ class State:
     _colleague_degree: np.ndarray | None = field(default=None, repr=False)
     _groups: Groups | None = field(default=None, repr=False)
     _groups_key: bytes = field(default=b"", repr=False)
+    # conformity bonus by version id + 1 (slot 0: no version; last slot 0 for newer versions)
+    _bonus: np.ndarray = field(default_factory=lambda: np.zeros(1), repr=False)
 
     def __post_init__(self) -> None:
         # mechanisms write through flat views (``x.reshape(-1)``) of the person x practice
@@ -384,6 +393,8 @@ class State:
             self.take_back = np.full(self.role.size, -1, dtype=np.int64)
         if self.guided is None:
             self.guided = np.zeros(self.role.size, dtype=np.int64)
+        if self.need is None:
+            self.need = np.full(self.leader.size, -1, dtype=np.int64)
         if self.form is None:
             self.form = np.zeros(self.role.size, dtype=np.int64)
         for name in ("knowledge", "know_how", "inspiration", "stage", "version", "quality",
@@ -455,6 +466,14 @@ class State:
         """Mask of people who have adopted at least one practice."""
         return (self.stage == ADOPTED).any(axis=1)
 
+    def set_codified(self, practices: np.ndarray, versions: np.ndarray) -> None:
+        """Make ``versions`` the codified versions of ``practices`` (see :meth:`learn_versions`)."""
+        self.codified[practices] = versions
+        cod = self.codified[self.codified >= 0]
+        bonus = np.zeros(int(cod.max()) + 3 if cod.size else 1)
+        bonus[cod + 1] = self.conformity
+        self._bonus = bonus
+
     def learn_versions(self, people: np.ndarray, practices: np.ndarray,
                        versions: np.ndarray, qualities: np.ndarray,
                        perceived: np.ndarray | None = None) -> None:
@@ -484,9 +503,8 @@ class State:
         own = self.perceived.reshape(-1)
         reported = qualities if perceived is None else perceived
         judged = reported
-        if self.conformity:
-            practice = flat % self.n_practices
-            judged = reported + self.conformity * (versions == self.codified.take(practice))
+        if self._bonus.size > 1:  # the codified versions get the conformity bonus
+            judged = reported + self._bonus.take(versions + 1, mode="clip")
         st = stage.take(flat)
         unaware = st == UNAWARE
         better = (judged > own.take(flat) + SWITCH_MARGIN) & (st != TRYING)

@@ -68,13 +68,14 @@ def test_talk_grows_trust_by_similarity(rng):
     ties.trust[:] = 0.5
     sc = make_scenario(**{**ALWAYS, "talk__member_tie_talk_prob": 1.0, "talk__tie_growth": 0.5,
                           "network__school_forms": 1})
-    # used with probability 0.5; over many seeds the used ones gain 0.5 * (1 - 0.4) * 0.5
+    # used with probability 0.5; the used ones gain growth 0.5 * similarity (1 - b) * gap 0.5,
+    # b = (0 forms apart + 0.4 trait difference) / 2 = 0.2
     grown = []
     for seed in range(200):
         ties.trust[:] = 0.5
         talk(state, sc, np.random.default_rng(seed), week=1)
         grown.append(ties.trust[0])
-    assert set(np.round(grown, 12)) == {0.5, round(0.5 + 0.5 * 0.6 * 0.5, 12)}
+    assert set(np.round(grown, 12)) == {0.5, round(0.5 + 0.5 * 0.8 * 0.5, 12)}
     assert np.mean(np.array(grown) > 0.5) == pytest.approx(0.5, abs=0.12)
 
 
@@ -95,10 +96,11 @@ def test_the_partner_budget_thins_talk_with_many_partners():
 
 
 def test_new_partners_form_by_homophily():
-    # two schools, backgrounds 0 and 1 apart: with homophily 1 no tie ever forms; with 0 some do
+    # two schools, backgrounds 1 apart: with homophily 1 no tie ever forms; with 0 some do
     n = 200
     state = make_state([T] * n, [0] * (n // 2) + [1] * (n // 2),
-                       trait=[0.0] * (n // 2) + [0.999] * (n // 2))
+                       trait=[0.0] * (n // 2) + [1.0] * (n // 2))
+    state.form[n // 2:] = 3  # preschool against upper secondary: background distance 1
     from netsim.mechanisms.collegial_talk import meet_new_partners
     formed = meet_new_partners(state, make_scenario(talk__new_partner_prob=1.0,
                                                     network__homophily=1.0,

@@ -10,13 +10,14 @@ pupil-council seminar, §5.2.4).
   qualifying ties of both its ends (people work closely with one or two partners; modelling
   choice). Qualifying ties form chains and rings; each connected chain is a group, cut into
   chunks of at most ``max_group_size`` in order of row. Each group's cognitive distance is
-  twice the mean absolute deviation of its members' ``trait`` (perspective) from the group
-  mean: the trait difference for a pair, close to the mean pairwise difference in small groups.
+  the mean portfolio distance of its pairs of members (:mod:`netsim.mechanisms.distance`:
+  background and what they know and do).
 - **Working** (:func:`work`, weekly): members close ``cocreation.knowledge_rate`` of the gap to
-  the group's best explicit knowledge, hear of the best adopted version in the group, and the
-  ties inside the group are refreshed (no decay that week). Trials by members get extra
-  support, and their adaptations carry the co-creation innovation bias (see
-  :mod:`netsim.mechanisms.trial`). Each member spends ``hours_per_week`` person-hours.
+  the group's best explicit knowledge, hear of the adopted version the group reports best
+  (perceived quality), and the ties inside the group are refreshed (no decay that week). Trials
+  by members get extra support, and their adaptations are the best-judged of one variant per
+  member (selection, see :mod:`netsim.mechanisms.trial`). Each member spends
+  ``hours_per_week`` person-hours.
 """
 
 from __future__ import annotations

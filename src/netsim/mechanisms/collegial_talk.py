@@ -13,14 +13,14 @@ probability ``talk.member_tie_talk_prob * t * min(1, B / n)``, where ``t`` is th
 ``B = talk.partner_budget`` and ``n`` the larger number of cross-school ties at the tie's two
 ends: trusted partners are talked to more, and someone with more partners than they have time
 for talks with each less often (seed 000: lack of time). A use refreshes the tie (no decay that
-week) and grows its trust by ``talk.tie_growth * s * (1 - t)``, ``s = 1 - |p_i - p_j|`` the
-partners' similarity of background (:mod:`netsim.mechanisms.distance`). With ``trust.decay``
+week) and grows its trust by ``talk.tie_growth * s * (1 - t)``, ``s = 1 - b_ij`` the
+partners' similarity of background (``b`` of :mod:`netsim.mechanisms.distance`). With ``trust.decay``
 this makes a few trusted, mostly similar partners out of many acquaintances: significant
 networks (seed 000, Roxå & Mårtensson 2009; "birds of a feather", Poole et al. 2019).
 
 **New partners** (:func:`meet_new_partners`): each week every staff member meets someone from
 another school with probability ``talk.new_partner_prob``; a tie (trust ``trust.initial``)
-forms with probability ``1 - network.homophily * |p_i - p_j|``.
+forms with probability ``1 - network.homophily * b_ij``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 from scipy import sparse
 
 from netsim.config import Scenario
-from netsim.mechanisms.distance import perspective
+from netsim.mechanisms.distance import background_distance
 from netsim.state import ADOPTED, TRYING, State, flatnonzero, slots
 
 __all__ = ["exchange_over_edges", "meet_new_partners", "talk"]
@@ -88,9 +88,8 @@ def meet_new_partners(state: State, scenario: Scenario, rng: np.random.Generator
     if meet.size == 0:
         return 0
     other = people[rng.integers(0, people.size, meet.size)]
-    persp = perspective(state, scenario.network.school_forms)
-    accept = rng.random(meet.size) < 1.0 - scenario.network.homophily * np.abs(
-        persp[meet] - persp[other])
+    accept = rng.random(meet.size) < 1.0 - scenario.network.homophily * background_distance(
+        state, meet, other)
     keep = accept & (state.school[meet] != state.school[other])
     i, j = meet[keep], other[keep]
     if i.size == 0:
@@ -135,8 +134,7 @@ def talk(state: State, scenario: Scenario, rng: np.random.Generator,
                           np.minimum(degree[b], cfg.partner_budget)]
             ties.last_contact[use] = week
             if cfg.tie_growth > 0:
-                persp = perspective(state, scenario.network.school_forms)
-                similar = 1.0 - np.abs(persp[a] - persp[b])
+                similar = 1.0 - background_distance(state, a, b)
                 ties.trust[use] = w + cfg.tie_growth * similar * (1 - w)
     if not dst_parts:
         return {"talk_knowledge": 0.0}

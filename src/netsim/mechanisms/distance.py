@@ -12,13 +12,16 @@ distances a network's composition makes possible.
 
 - **Portfolio distance** of persons *i*, *j* (:func:`pair_distance`)::
 
-      d_ij = w * |p_i - p_j| + (1 - w) * mean_k |x_ik - x_jk|
+      d_ij = w * b_ij + (1 - w) * mean_k |x_ik - x_jk| / 2
 
-  with ``w = network.background_weight``; ``p = (form + trait) / school_forms`` is the
-  person's background, the school form or stage (preschool ... upper secondary, seed 002's
-  1-19 perspective) and a position within it (``trait``); ``x_ik = (knowledge + know_how) / 2``
-  is what the person knows of practice *k* (explicit know-what and know-how from trials). It
-  lies in [0, 1].
+  with ``w = network.background_weight``. The background distance
+  ``b_ij = (|f_i - f_j| / 3 + |t_i - t_j|) / 2`` (:func:`background_distance`) combines the
+  school forms or stages ``f`` (0 preschool ... 3 upper secondary, seed 002's 1-19
+  perspective; a network of ``network.school_forms`` forms uses the first ones, adjacent
+  stages) and a position within one's form (``trait``, uniform in [0, 1]); ``x_ik =
+  knowledge + know_how`` is what the person knows and does of practice *k* (explicit know-what
+  and know-how from trials). ``d`` lies in [0, 1]. Mean background distance of random pairs:
+  0.17 with one school form, 0.25 with two, 0.38 with four.
 - **Understanding** ``u(d) = max(0, 1 - d / R)``, ``R = gathering.understanding_range *
   (1 + m)``, where ``m`` is ``gathering.moderation`` when participatory facilitators moderate
   (``gathering.facilitator_style``) and 0 otherwise: moderation lowers the cost of distance.
@@ -31,19 +34,29 @@ import numpy as np
 from netsim.config import FacilitatorStyle, Scenario
 from netsim.state import State
 
-__all__ = ["pair_distance", "perspective", "understanding", "understanding_range"]
+__all__ = ["MAX_FORMS", "background_distance", "pair_distance", "perspective", "understanding",
+           "understanding_range"]
+
+#: school forms / stages from preschool to upper secondary (seed 002: "1-19 years")
+MAX_FORMS = 4
 
 
-def perspective(state: State, school_forms: int) -> np.ndarray:
-    """Background position of every person in [0, 1]: school form plus position within it."""
-    return (state.form + state.trait) / max(school_forms, 1)
+def perspective(state: State) -> np.ndarray:
+    """Background position of every person in [0, 1): school form, then position within it
+    (the order in which groups are composed by similarity)."""
+    return (state.form + state.trait) / MAX_FORMS
+
+
+def background_distance(state: State, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """``(|f_i - f_j| / 3 + |t_i - t_j|) / 2``: school forms apart and positions within them."""
+    return 0.5 * (np.abs(state.form[i] - state.form[j]) / (MAX_FORMS - 1)
+                  + np.abs(state.trait[i] - state.trait[j]))
 
 
 def pair_distance(state: State, scenario: Scenario, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Portfolio distance of the pairs (i[n], j[n]) (see the module docstring)."""
     w = scenario.network.background_weight
-    p = perspective(state, scenario.network.school_forms)
-    background = np.abs(p[i] - p[j])
+    background = background_distance(state, i, j)
     if w >= 1.0:
         return background
     x = state.knowledge + state.know_how

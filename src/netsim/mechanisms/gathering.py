@@ -1,4 +1,4 @@
-"""Network gatherings: attendance, expert input, peer stories, mixed small groups, reflection.
+"""Network gatherings: attendance, stories, small groups, expert input, reflection, take-back.
 
 Held every ``meeting_interval_weeks`` (half a day, ``calendar.gathering_hours``) or in the
 fixed ``calendar.gathering_weeks`` while the network is alive. A gathering is held for a set of
@@ -10,31 +10,41 @@ length, so its cost is its attendees × its hours. The fixed agenda follows seed
 1. **Attendance.** A member attends with probability
    ``clip(attendance_base + attendance_formality_gain * (formality - 0.5)) * (0.5 + 0.5 m)``
    where ``m`` is the member's motivation (formality raises attendance, seed 001 §5.4.2-5.4.3);
-   only invited people can attend.
-   A leader attends with probability ``leader_participation`` (the client's first condition;
-   "most often", seed 001 §5.2). Facilitators run the gathering and always attend.
+   only invited people can attend. A leader attends with probability
+   ``leader_participation * owner_priority`` (the client's first condition, "most often",
+   seed 001 §5.2; :func:`owner_priority`: a committed owner makes it easier for leaders to
+   prioritise the network, §5.3.3). Facilitators run the gathering and always attend.
 2. **Peer practice stories** (``gathering.stories``). Facilitators pick "good examples"
-   (seed 001 §5.2.2): the best-quality versions held by attending adopters, one per presenter.
-   Attendees gain ``story_knowledge`` and ``story_inspiration`` (more than a lecture, seed 001
-   §5.3.1) and hear of the presenter's version; the presenter is praised (motivation).
+   (seed 001 §5.2.2): the versions attending adopters report best (perceived quality), one
+   per presenter. Attendees gain ``story_knowledge`` and ``story_inspiration`` (more than a
+   lecture, seed 001 §5.3.1) and hear of the presenter's version; the presenter is praised
+   (motivation).
 3. **First group task** in *base groups* of ``group_size``, composed at the first gathering (a
    newcomer takes the seat of the person they replace), so the same people meet again
    ("meeting so often with the same people", §5.3.6; "fixed participants - lasting
    relations", Table 6.2). Within a group, person *i* closes a share
-   ``group_exchange * t_ij / (g - 1)`` of each positive knowledge gap to partner *j*, where
-   ``t_ij`` is their trust (psychological safety gates exchange, seed 001 §5.3.6), hears of
-   *j*'s adopted versions with probability ``t_ij`` and then gains inspiration
-   ``0.5 * story_inspiration * t_ij`` for that practice. Afterwards every cross-school pair's
-   trust grows: ``t += trust.growth * (1 - t)`` (seed 001 §5.3.6). ``group_diversity`` sets
-   how the base groups are composed: 0 puts people with similar perspectives (``trait``)
-   together, 0.5 mixes at random, 1 spreads each group over the whole range (seed 002
-   §2.2-2.3, "lagom friktion"). When gatherings are held per area or meeting group
+   ``group_exchange * t_ij * u(d_ij) * openness / (g - 1)`` of each positive knowledge gap to
+   partner *j* (:func:`group_session`): ``t_ij`` is their trust (psychological safety gates
+   exchange, seed 001 §5.3.6), ``u(d_ij)`` their understanding at cognitive distance ``d_ij``
+   (:mod:`netsim.mechanisms.distance`; facilitators present moderate, which widens it), and
+   :func:`openness` the share of exchange a formal frame and a directive style leave. The gap
+   is the novelty, so exchange is understanding times novelty (Nooteboom et al. 2007). *i*
+   hears of *j*'s adopted versions with probability ``t_ij * u(d_ij)`` and then gains
+   inspiration ``0.5 * story_inspiration * t_ij`` for that practice. Afterwards every
+   cross-school pair's trust grows: ``t += trust.growth * (1 - t)`` (seed 001 §5.3.6).
+   ``group_diversity`` sets how the base groups are composed on the members' background
+   (school form, then position within it: :func:`netsim.mechanisms.distance.perspective`): 0
+   puts similar people together, 0.5 mixes at random, 1 spreads each group over the whole
+   range (seed 002 §2.2-2.3, "lagom friktion"; with more school forms, ``network.school_forms``,
+   the range is wider). When gatherings are held per area or meeting group
    (``network.gatherings_by_area`` or area gatherings), base groups are composed within each
    area, so they meet at that area's gatherings.
 4. **Plenary expert input** (``gathering.expert_inputs``). The facilitators present the
-   expert-known practice least known to the attendees (novelty, seed 001 §6.4.5): each
-   attendee gains ``lecture_knowledge`` of the gap to full explicit knowledge and
-   ``lecture_inspiration``, and hears of the reference version.
+   expert-known practice the attendees' schools need most (their needs analyses,
+   ``state.need``; none in the default), then the least known to the attendees (novelty, seed
+   001 §6.4.5): each attendee gains ``lecture_knowledge`` of the gap to full explicit knowledge
+   and ``lecture_inspiration``, and hears of the reference version with its research claim
+   (``state.claimed``) as its reported quality.
 5. **Second group task** in freshly mixed groups (the network as matchmaker, seed 001 §5.3.1),
    with the same exchange and trust rules.
 6. **Same-school reflection** where the resource teacher and the leader both came to this
@@ -42,6 +52,12 @@ length, so its cost is its attendees × its hours. The fixed agenda follows seed
    closes half of each knowledge gap to the resource teacher (seed 001 §5.2.5, §5.3.3). A
    school's "leader attended the last gathering" flag (used by home transfer) is updated only
    when its leader was invited to this gathering.
+7. **"What will you take back?"** Each attendee chooses one practice to take home
+   (:func:`choose_take_back`); the resource teacher presents it in development time. Attendees
+   from other schools who chose a story's practice contact its presenter: a follow-up tie
+   (seed 001 §6.3.2, "gave more confidence"). With facilitators present, the network's common
+   version of each practice is codified (:func:`codify`: the plan and booklet, seed 001 §5.4.7),
+   and people hearing of it give it the conformity bonus (:meth:`netsim.state.State.learn_versions`).
 """
 
 from __future__ import annotations
@@ -61,6 +77,7 @@ from netsim.state import (
     LEADER,
     RESOURCE_TEACHER,
     State,
+    flatnonzero,
     scatter_add,
 )
 
@@ -215,7 +232,7 @@ def _compose_base_groups(state: State, scenario: Scenario, rng: np.random.Genera
     g = scenario.gathering
     state.base_group = np.full(state.n_people, -1, dtype=np.int64)
     pool = np.flatnonzero(state.member & state.present & (state.role != FACILITATOR))
-    persp = perspective(state, scenario.network.school_forms)
+    persp = perspective(state)
     by_area = (scenario.network.gatherings_by_area
                or scenario.calendar.area_meeting_interval_weeks > 0)
     if not by_area:
@@ -294,7 +311,11 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     if fac.any() and g.expert_inputs > 0 and state.expert_known.any():
         known = np.flatnonzero(state.expert_known)
         mean_k = np.take(state.knowledge, audience, axis=0)[:, known].mean(axis=0)
-        order = known[np.lexsort((rng.random(known.size), mean_k))]
+        # the practice the attendees' schools need most, then the least known (novelty)
+        school = state.school[audience]
+        need = np.where(school >= 0, state.need[np.maximum(school, 0)], -1)
+        wanted = np.bincount(need[need >= 0], minlength=state.n_practices)[known]
+        order = known[np.lexsort((rng.random(known.size), mean_k, -wanted))]
         for practice in order[: g.expert_inputs]:
             _broadcast(state, audience, int(practice), g.lecture_knowledge,
                        g.lecture_inspiration)
@@ -327,7 +348,7 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
 
     # 7. "what will you take back": each attendee chooses one practice; a peer story's
     # presenter becomes a follow-up contact of those who chose the story's practice
-    choose_take_back(state, audience, rng)
+    choose_take_back(state, audience, rng, scenario.network.need_weight)
     if story_practice.size:
         _follow_up(state, scenario, week, audience, story_practice, story_presenter)
     # the facilitators codify the network's common version (plan, booklet)
@@ -336,18 +357,25 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     return out
 
 
-def choose_take_back(state: State, people: np.ndarray, rng: np.random.Generator) -> None:
+def choose_take_back(state: State, people: np.ndarray, rng: np.random.Generator,
+                     need_weight: float = 0.0) -> None:
     """Each of ``people`` chooses the practice to take back home: the one with the highest
     ``inspiration * knowledge`` among practices they know of and have not dropped (ties at
     random); -1 if none (seed 001 §1.1, §5.2.2: "What and how will you take this back to your
-    own school?")."""
+    own school?"). The practice their school's needs analysis names (``state.need``) scores
+    ``1 + need_weight`` times as much (seed 003)."""
     if people.size == 0:
         return
     stage = np.take(state.stage, people, axis=0)
     score = np.take(state.inspiration, people, axis=0) * np.take(state.knowledge, people, axis=0)
+    school = state.school[people]
+    need = np.where(school >= 0, state.need[np.maximum(school, 0)], -1)
+    has_need = need >= 0
+    if has_need.any():
+        rows = flatnonzero(has_need)
+        score[rows, need[rows]] *= 1.0 + need_weight
     score = np.where((stage >= AWARE) & (stage != DROPPED), score, -1.0)
-    score = score + 1e-9 * rng.random(score.shape)  # random among equal scores
-    best = score.argmax(axis=1)
+    best = (score + 1e-9 * rng.random(score.shape)).argmax(axis=1)  # random among equals
     ok = score[np.arange(people.size), best] > 0
     state.take_back[people] = np.where(ok, best, -1)
 
@@ -393,4 +421,4 @@ def codify(state: State, attendees: np.ndarray) -> None:
     order = np.lexsort((-best_q, -counts, prac))
     first = np.concatenate([[True], prac[order][1:] != prac[order][:-1]])
     chosen = order[first]
-    state.codified[prac[chosen]] = key_v[chosen]
+    state.set_codified(prac[chosen], key_v[chosen])

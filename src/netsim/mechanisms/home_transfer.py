@@ -4,20 +4,27 @@ Every ``calendar.dev_time_interval_weeks`` (weekly in seed 001 §6.3.2) each sch
 development-time session. The resource teacher gets the session for network work with
 probability
 
-    p_time = dev_time_allocation * (unbacked_time_share + (1 - unbacked_time_share) * backing)
+    p_time = dev_time_allocation * owner_priority * (unbacked_time_share
+             + (1 - unbacked_time_share) * backing)
 
 where ``backing`` is 1 if the school's leader attended the last gathering and otherwise the
-leader's alignment with the resource teacher. Without backing, resource teachers "rarely got
-time in the shared development time" (seed 001 §5.2.5; seed 002 §2.3).
+leader's alignment with the resource teacher (:func:`school_backing`). Without backing,
+resource teachers "rarely got time in the shared development time" (seed 001 §5.2.5; seed 002
+§2.3). ``owner_priority`` (:func:`netsim.mechanisms.gathering.owner_priority`) is how far a
+committed owner makes leaders prioritise network work (seed 001 §5.3.3). ``dev_time_allocation``
+(0.25) is the share of a backed school's weekly sessions that network work gets: one theme
+among the school's several (seed 001 §5.2.4 "used more"; modelling choice, plausible 0.1-0.5).
 
-In a session the resource teacher presents the practice they know best (adopted practices
-first). Every other staff member of the school closes ``presentation_knowledge * share`` of
-the gap to the presenter's explicit knowledge and gains ``presentation_inspiration * share *
-(0.5 + 0.5 * backing)`` inspiration, and hears of the presenter's version. ``share`` is 1
-when the leader attended with the resource teacher and ``solo_transfer_share`` otherwise
-(loss when conveying "all those three hours" alone, seed 001 §5.2.5, §5.3.3). Resistant staff
-gain knowledge but no inspiration unless the leaders' ``mandate_strength`` reaches
-``strong_mandate`` ("the 10 percent", seed 001 §5.2.5).
+In a session the resource teacher presents the practice chosen to take back at the last
+gathering (``state.take_back``), else the one they know best (adopted practices first). Every
+other staff member of the school closes ``presentation_knowledge * share`` of the gap to the
+presenter's explicit knowledge, gains ``presentation_inspiration * share * (0.5 + 0.5 *
+backing)`` inspiration and hears of the presenter's version (with the presenter's perceived
+quality). ``share`` is 1 when the leader attended with the resource teacher and
+``solo_transfer_share`` otherwise (loss when conveying "all those three hours" alone, seed 001
+§5.2.5, §5.3.3). Resistant staff gain the inspiration times their school's mandate
+(:func:`school_mandate`: ``mandate_strength * backing``; "the 10 percent", seed 001 §5.2.5, a
+hypothetical framing, so ``resistant_share`` is swept 0-0.3).
 """
 
 from __future__ import annotations

@@ -1,26 +1,47 @@
-"""Trial and adaptation: people try practices, adopt or drop them, and adapt their versions.
+"""Trial, perception, adaptation and discontinuance of practices.
 
 Default (trust-weighted) adoption rule, weekly:
 
 - **Start.** A person who is aware of a practice, knows at least ``trial.min_knowledge`` of it
-  and is not trying starts a trial with probability ``trial_rate * motivation * inspiration``.
-  Resistant staff start only when the leaders' mandate is strong (seed 001 §5.2.5). Inspiration
-  is built by stories, talks and presentations weighted by trust, which is what makes this
-  rule trust-weighted. Facilitators guide up to ``guidance_schools_per_facilitator`` schools
-  with new trials; those trials get ``guidance_support`` (seed 001 §5.2.6, §5.4.2).
+  and is not trying starts a trial with probability ``trial_rate * motivation * inspiration``;
+  for resistant staff this is multiplied by their school's mandate
+  (:func:`netsim.mechanisms.home_transfer.school_mandate`: ``home.mandate_strength`` times the
+  leader's backing; seed 001 §5.2.5). Inspiration is built by stories, talks and
+  presentations weighted by trust, which is what makes this rule trust-weighted. Facilitators
+  guide up to ``guidance_schools_per_facilitator`` schools with new trials each (schools dealt
+  to the present facilitators in turn; each guided school adds to that facilitator's
+  ``state.guided``, the relations that make the key person, :mod:`netsim.mechanisms.turnover`);
+  those trials get ``guidance_support`` (seed 001 §5.2.6, §5.4.2). Members of a co-creation
+  group get 0.2 extra support for trials they start (modelling choice).
 - **Outcome.** A trial ends each week with probability ``1 / mean_trial_weeks`` and succeeds
-  with probability ``q * (1 - difficulty * (1 - support))``, where ``q`` is the quality of the
-  person's version and ``support = min(1, 0.5 * know_how + trial_support)``. Know-how closes
-  ``know_how_gain`` of its gap (half that after a failure). Success: adopted, motivation rises.
-  Failure: inspiration for the practice drops to 0, the practice is dropped with probability
-  ``drop_prob`` (else back to aware), motivation falls. Members of a co-creation group get
-  0.2 extra support for trials they start (modelling choice).
-- **Adaptation.** A successful trial changes the local version with probability ``adapt_prob``
-  (adapt, don't copy: seed 001 §5.2.3): ``q' = clip(q + N(bias, adapt_sd))``. For a person in a
-  co-creation group the bias is ``cocreation.innovation_bias * f(distance)`` with
-  ``f(d) = (d / d0) * (2 - d / d0)`` (an inverted U in the group's cognitive distance ``d``, peak
-  at ``d0 = cocreation.optimal_distance``; Nooteboom et al. 2007) and the new version is shared
-  with the whole group (seed 001 §6.2.3). Otherwise the bias is ``trial.adapt_bias``.
+  with probability ``q * (1 - difficulty * (1 - support))``, where ``q`` is the true quality of
+  the person's version and ``support = min(1, 0.5 * know_how + trial_support)``. Know-how
+  closes ``know_how_gain`` of its gap (half that after a failure). Success: adopted,
+  motivation rises. Failure: inspiration for the practice drops to 0, the practice is dropped
+  with probability ``drop_prob`` (else back to aware), motivation falls.
+- **Perception.** Nobody sees a version's true quality. A concluded trial is a noisy look at
+  it: the person's perceived quality moves ``own_trial_weight`` of the way to
+  ``q + N(0, perception_sd)``. Reports (stories, talk, presentations, posts) pass the
+  reporter's perceived quality on (:meth:`netsim.state.State.learn_versions`), so people judge
+  from their own and others' trials.
+- **Adaptation: translation at the school boundary** (seed 001 §5.2.3-5.2.4, :func:`_adapt`).
+  A successful trial changes the local version with probability ``adapt_prob`` for network
+  members and co-creation members, who translate what they bring home, and
+  ``adapt_prob * colleague_adapt_share`` for colleagues, who mostly take the version presented.
+  Every variant changes quality by a draw from N(0, ``adapt_sd``), alone or in a group. A
+  co-creation group of ``g`` members keeps the best of ``g`` variants as the group judges them
+  (:func:`select_variants`; "at least two standpoints", seed 002 §2.2): variants of similar
+  people are correlated (``1 - d``, the group's cognitive distance ``d``: a harmony swamp
+  brings one idea several times) and the group judges them with noise ``perception_sd / (u(d)
+  sqrt(g))`` (understanding ``u`` falls with distance; the members pool their judgements;
+  :mod:`netsim.mechanisms.distance`). The group's advantage is selection, and it shrinks both
+  when members are too similar (no new variants) and too distant (no shared judgement): an
+  inverted U that appears or not with the distances a network's composition allows. The new
+  version is shared with the whole group (seed 001 §6.2.3); its adapter believes it changed by
+  the judged amount.
+- **Discontinuance** (:func:`discontinue`): adopters drop a practice with weekly probability
+  ``discontinue_rate * (1 - perceived) * (1 - support)``, support from the leader's backing, a
+  carrier at the school and colleagues using it.
 - Inspiration decays by ``inspiration_decay`` a week.
 """
 
@@ -36,6 +57,7 @@ from netsim.state import (
     AWARE,
     DROPPED,
     FACILITATOR,
+    RESOURCE_TEACHER,
     TRYING,
     Origin,
     State,
@@ -154,28 +176,36 @@ def discontinue(state: State, scenario: Scenario, rng: np.random.Generator,
     groups = state.groups()
     n_p = state.n_practices
     stage = state.stage.reshape(-1)
-    adopted = (stage == ADOPTED) & np.repeat(groups.school_staff, n_p)
-    if exclude.size:
-        adopted[exclude] = False
+    adopted = (stage == ADOPTED) & groups.staff_slots
     f = flatnonzero(adopted)
     if f.size == 0:
         return 0
     r = f // n_p
+    school = state.school.take(r)
+    at_school = school >= 0
+    if not at_school.all():
+        f, r, school = f[at_school], r[at_school], school[at_school]
     c = f - r * n_p
-    school = state.school[r]
-    is_adopted = state.stage == ADOPTED
-    users = scatter_add(groups.school_of_staff,
-                        np.take(is_adopted, groups.school_rows, axis=0).astype(float),
-                        state.n_schools)
-    peers = users / np.maximum(groups.school_size, 1)[:, None]
-    rts = groups.resource_teachers
-    rts = rts[state.school[rts] >= 0]
-    carrier = scatter_add(state.school[rts], np.take(is_adopted, rts, axis=0).astype(float),
-                          state.n_schools) > 0
-    support = (school_backing(state)[school] + carrier[school, c] + peers[school, c]) / 3.0
+    # users and carriers of each (school, practice), from the adopted slots themselves
+    key = school * n_p + c
+    users = np.bincount(key, minlength=state.n_schools * n_p)
+    carrier = np.bincount(key, state.role.take(r) == RESOURCE_TEACHER,
+                          minlength=state.n_schools * n_p) > 0
+    if exclude.size:  # trials concluded this week are not at risk yet (they count as users)
+        excluded = np.zeros(stage.size, dtype=bool)
+        excluded[exclude] = True
+        keep = ~excluded.take(f)
+        f, key, school = f[keep], key[keep], school[keep]
+    # p <= discontinue_rate: only draws below it need the support computed
+    rate = scenario.trial.discontinue_rate
+    u = rng.random(f.size)
+    at_risk = flatnonzero(u < rate)
+    f, key, school, u = f.take(at_risk), key.take(at_risk), school.take(at_risk), u.take(at_risk)
+    peers = users.take(key) / np.maximum(groups.school_size.take(school), 1)
+    support = (school_backing(state).take(school) + carrier.take(key) + peers) / 3.0
     perceived = np.clip(state.perceived.reshape(-1).take(f), 0.0, 1.0)
-    p = scenario.trial.discontinue_rate * (1 - perceived) * (1 - support)
-    drop = f[rng.random(f.size) < p]
+    p = rate * (1 - perceived) * (1 - support)
+    drop = f[u < p]
     stage[drop] = DROPPED
     state.inspiration.reshape(-1)[drop] = 0.0
     return int(drop.size)

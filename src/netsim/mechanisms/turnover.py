@@ -4,7 +4,8 @@
   ``turnover.annual_rate`` and a newcomer takes the post (same school, role and collegial
   ties; no knowledge, no cross-school ties, fresh motivation and traits). A leaving leader
   takes the school's alignment with them. Rate: modelling choice, swept.
-- **Loss of a key person** (seed 001 §5.4.3): the lead facilitator (or, without facilitators,
+- **Loss of a key person** (seed 001 §5.4.3): the most central coordinator, i.e. the
+  facilitator with most relations to schools (schools guided so far; without facilitators,
   the member with most strong ties) leaves at ``turnover.key_person_loss_week`` or at a yearly
   hazard ``key_person_hazard``. A network with ``formality >= formality_threshold`` always
   replaces them after ``replacement_weeks`` ("less vulnerable", seed 001 §5.4.3). A less formal
