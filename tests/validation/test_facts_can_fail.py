@@ -88,7 +88,7 @@ def test_first_year_ranges_quote_the_thesis_and_are_ordered():
         assert rg.low < rg.high and "«" in rg.quote and "§" in rg.quote, rg.name
     fake = {"adoption_members_y1": np.array([0.5, 0.6]),
             "adoption_colleagues_y1": np.array([0.5, 0.6]),
-            "schools_changed_y1": np.zeros(2), "schools_reached_y1": np.array([10.0, 12.0]),
+            "schools_changed_y1": np.zeros(2), "schools_reached_n_y1": np.array([10.0, 12.0]),
             "spread_versions_y1": np.array([3.0, 2.0]),
             "colleagues_knowing_y1": np.array([90.0, 99]),
             "members_y1": np.array([90.0, 90.0]), "trust_members_y1": np.array([0.5, 0.5]),

@@ -22,14 +22,14 @@ from typing import Any
 import numpy as np
 
 from netsim.config import Scenario, load_scenario, scenario_to_dict
-from netsim.metrics import convergence, innovations
+from netsim.metrics import convergence, innovations, practice_convergence
 from netsim.model import LearningNetworkModel
 from netsim.runner import interval, seed_sequence
 from netsim.state import SWITCH_MARGIN, Origin, Stage, State
 
 __all__ = ["DEFAULT_SEED", "FAIL", "NOT_REPRODUCED_STATUS", "PASS", "PRESET", "Check",
-           "CheckResult", "Graded", "arm", "default_jobs", "fmt", "graded", "lineage_convergence",
-           "paired", "practice_similarity", "run_arm", "year_snapshot"]
+           "CheckResult", "Graded", "arm", "default_jobs", "fmt", "graded", "paired", "run_arm",
+           "year_snapshot"]
 
 PASS, FAIL, NOT_REPRODUCED_STATUS = "PASS", "FAIL", "NOT REPRODUCED"
 DEFAULT_SEED = 20261123
@@ -71,68 +71,6 @@ class Check:
 
 # --------------------------------------------------------------------------------------------
 # outcomes at the end of each school year
-
-
-def _branch(versions: Any) -> np.ndarray:
-    """Per version, its lineage: the first-generation adaptation it descends from (the version
-    itself for an initial version or a first adaptation)."""
-    parent = np.asarray(versions.parent, dtype=np.int64)
-    origin = np.asarray(versions.origin, dtype=np.int64)
-    branch = np.arange(parent.size, dtype=np.int64)
-    if parent.size == 0:
-        return branch
-    # versions are appended after their parent, so one pass in id order resolves every chain
-    initial = origin == int(Origin.INITIAL)
-    for v in range(parent.size):
-        p = parent[v]
-        if p >= 0 and not initial[p]:
-            branch[v] = branch[p]
-    return branch
-
-
-def lineage_convergence(state: State) -> float:
-    """Share of schools using the most common *lineage* of each practice, among schools using
-    the practice, averaged over practices.
-
-    A lineage is the set of versions that descend from one first-generation adaptation (or an
-    initial version): seed 001 §5.2.4 counts the pupil-council seminar that three more schools
-    "developed further" as the same practice spreading, so convergence is measured on
-    lineages as well as on identical versions (:func:`netsim.metrics.convergence`).
-    """
-    staff = state.staff & (state.school >= 0)
-    if len(state.versions) == 0:
-        return math.nan
-    branch = _branch(state.versions)
-    values = []
-    for k in range(state.n_practices):
-        rows = np.flatnonzero(staff & (state.stage[:, k] == Stage.ADOPTED)
-                              & (state.version[:, k] >= 0))
-        if rows.size == 0:
-            continue
-        pairs = np.unique(np.c_[state.school[rows], branch[state.version[rows, k]]], axis=0)
-        schools = np.unique(pairs[:, 0]).size
-        _, counts = np.unique(pairs[:, 1], return_counts=True)
-        values.append(counts.max() / schools)
-    return float(np.mean(values)) if values else math.nan
-
-
-def practice_similarity(state: State) -> float:
-    """Mean Jaccard similarity of the sets of practices in use (any staff member adopted) of
-    every pair of schools with at least one practice in use: 1 = all use the same practices."""
-    staff = state.staff & (state.school >= 0)
-    n_sch = state.n_schools
-    use = np.zeros((n_sch, state.n_practices), dtype=bool)
-    r, c = np.nonzero((state.stage == Stage.ADOPTED) & staff[:, None])
-    use[state.school[r], c] = True
-    use = use[use.any(axis=1)]
-    if use.shape[0] < 2:
-        return math.nan
-    u = use.astype(float)
-    inter = u @ u.T
-    size = u.sum(axis=1)
-    union = size[:, None] + size[None, :] - inter
-    i, j = np.triu_indices(use.shape[0], k=1)
-    return float((inter[i, j] / union[i, j]).mean())
 
 
 def _spread_versions(st: State) -> tuple[float, float]:
@@ -183,9 +121,9 @@ def year_snapshot(model: LearningNetworkModel) -> dict[str, float]:
     knows = (st.knowledge >= model.scenario.trial.min_knowledge) & colleagues[:, None]
     return {
         "convergence": convergence(st),
-        "convergence_lineage": lineage_convergence(st),
-        "practice_similarity": practice_similarity(st),
-        "schools_reached": float(reached.sum()),
+        "convergence_lineage": convergence(st, lineage=True),
+        "practice_similarity": practice_convergence(st),
+        "schools_reached_n": float(reached.sum()),
         "schools_trying": float(trying.sum()),
         "colleagues_knowing": float(knows.any(axis=1).sum()),
         "colleagues_knowing_share": float(knows.any(axis=1).sum() / n_colleagues),

@@ -215,13 +215,14 @@ def _incremental(base: Mapping[str, Any], r: int) -> Measured:
     a = arm(b, r)
     n_sch = a["n_schools"]
     changed = a["schools_changed_y1"] * n_sch
-    reached = a["schools_reached_y1"]
+    reached = a["schools_reached_n_y1"]
     est = _pooled_share(changed, reached)
     spread = interval(a["spread_versions_y1"])
     holds = est[2] < 0.5 and spread[1] >= 1.0
     return Measured(*est, holds,
                     f"schools where colleagues adopted {fmt(reached, 1)}, of which changed "
-                    f"(>= half the staff) {fmt(changed, 1)}; versions made in the network in "
+                    f"(>= half the staff on one same practice) {fmt(changed, 1)}; versions made "
+                    "in the network in "
                     f"use at >= 2 schools {fmt(spread, 2)} (of them clearly better than their "
                     f"parent, 'innovations': {fmt(a['innovations_y1'], 2)})")
 
@@ -301,7 +302,8 @@ FACTS: tuple[Fact, ...] = (
          "is always better"),
     Fact("fact_8_incremental",
          "After a year change is small-scale: of the schools where colleagues adopted a "
-         "network practice, the share that changed practice (>= half the staff), pooled; and "
+         "network practice, the share that changed practice (>= half the staff use one same "
+         "practice), pooled; and "
          "versions developed in the network spread to a second school",
          "seed 001 §5.2.4, §7.1",
          "home transfer (a resource teacher reaches some colleagues) -> trial (they adapt and "
@@ -420,7 +422,8 @@ FIRST_YEAR: tuple[Range, ...] = (
           "utslagsgivende for å kunne møte mobbeproblematikken i hele kommunen»",
           "small-scale trials at single schools: some colleagues take part, far from most",
           _col("adoption_colleagues_y1")),
-    Range("schools_changed", "schools where at least half the staff adopted (share)", 0.0, 0.2,
+    Range("schools_changed", "schools where at least half the staff use one same practice "
+          "(share)", 0.0, 0.2,
           "§7.1: «ikke preg av å være helt ny praksis ... utslagsgivende ... i hele kommunen»",
           "not decisive in the municipality: few schools changed as a whole",
           _col("schools_changed_y1")),
@@ -430,7 +433,7 @@ FIRST_YEAR: tuple[Range, ...] = (
           "«Fire skoler samarbeidet først om å lage et elevrådseminar ... Tre andre skoler "
           "videreutviklet og prøvde ut ideen»",
           "one example alone reached 4 + 3 = 7 schools, and there were several",
-          _col("schools_reached_y1")),
+          _col("schools_reached_n_y1")),
     Range("spread_versions", "versions made in the network (adapted or co-created) in use "
           "at two or more schools (count)", 2.0, math.inf,
           "§5.2.4: «Fire skoler samarbeidet først om å lage et elevrådseminar ... Tre andre "
