@@ -214,7 +214,7 @@ def _validate(args: list[str]) -> int:
         "stylised facts) or make a study's table and figure from its sweep folder.")
     parser.add_argument("--full", action="store_true", help="every check, more replicates")
     parser.add_argument("--only", default="", help="comma-separated check names or groups "
-                        "(textbook, fact)")
+                        "(textbook, fact, joint, plausibility)")
     parser.add_argument("--out", default=None, help="folder for validation.md and .csv")
     parser.add_argument("--seed", type=int, default=None, help="base seed of the suite")
     parser.add_argument("--study", nargs=2, metavar=("NAME", "SWEEP_DIR"), default=None,
