@@ -144,7 +144,6 @@ class LearningNetworkModel(mesa.Model):
             colleagues=pop.colleagues, member_ties=TieStore(n),
             form=pop.form.astype(np.int64), need=pop.need.astype(np.int64),
         )
-
         for practice in range(k):  # the reference versions have ids 0..k-1
             state.versions.add(practice, eff[practice], -1, Origin.INITIAL, 0)
         if pop.member_ties[0].size:
@@ -167,9 +166,9 @@ class LearningNetworkModel(mesa.Model):
             state.version[fi, ek] = ek
             state.quality[fi, ek] = eff[ek]
             state.perceived[fi, ek] = state.claimed[ek]
-        # local practices in use at a few schools: resource teacher, leader, a fifth of staff
         # local practices in use at a few schools of one school form (practice differs between
-        # school forms, so people of other forms bring novelty; seed 002 §2.2)
+        # school forms, so people of other forms bring novelty; seed 002 §2.2): resource
+        # teacher, leader and a fifth of the staff use it
         school_form = np.zeros(pop.n_schools, dtype=np.int64)
         staff_rows = pop.school >= 0
         school_form[pop.school[staff_rows]] = pop.form[staff_rows]

@@ -32,8 +32,9 @@ significant_networks       no formal network; informal homophilous cross-school 
 
 :func:`build_population` then deals the schools over ``network.school_forms`` school forms
 (:func:`school_forms`) and, with ``network.needs_analysis``, draws each school's need
-(:func:`school_needs`). A builder also says who is invited to what: ``Population.network_invited`` (network
-gatherings, default the members) and ``Population.area_invited`` (their area's gatherings).
+(:func:`school_needs`). A builder also says who is invited to what:
+``Population.network_invited`` (network gatherings, default the members) and
+``Population.area_invited`` (their area's gatherings).
 """
 
 from __future__ import annotations

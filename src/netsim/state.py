@@ -370,7 +370,7 @@ class State:
     guided: np.ndarray | None = None
     # per school: the practice its needs analysis names (-1 none)
     need: np.ndarray | None = None
-    # per person: school form / stage (0 .. school_forms-1) and perspective in [0, 1]
+    # per person: school form / stage of their school (0 preschool .. 3 upper secondary)
     form: np.ndarray | None = None
     base_group: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # per person
     _colleague_rows: np.ndarray | None = field(default=None, repr=False)

@@ -203,9 +203,11 @@ def test_a_story_creates_follow_up_ties_with_its_presenter(rng):
     assert state.take_back[1] == 0
     idx, found = state.member_ties.lookup(np.array([0]), np.array([1]))
     assert found[0]
-    # created at 0.2, grown once in the group sessions (group exchange 0 keeps knowledge) and
-    # once by the follow-up: trust grows 0.5 of the gap each time
-    assert state.member_ties.trust[idx[0]] > 0.2
+    # all three sit in one group in both sessions: 0.2 -> 0.6 -> 0.8; the follow-up adds one
+    # more growth step for the pair that took the story's practice back: 0.8 -> 0.9
+    assert state.member_ties.trust[idx[0]] == pytest.approx(0.9)
+    idx2, found2 = state.member_ties.lookup(np.array([0]), np.array([2]))
+    assert found2[0] and state.member_ties.trust[idx2[0]] == pytest.approx(0.8)
 
 
 def test_codify_takes_the_most_used_version_then_the_best_perceived():
@@ -281,3 +283,13 @@ def test_group_exchange_is_understanding_times_gap():
                             people=np.array([0, 1, 2, 3]), group=np.array([0, 0, 1, 1]),
                             moderated=True)
     assert state.knowledge[2, 0] == pytest.approx(1 - 0.2 / 1.0)
+
+
+def test_leaders_attend_in_proportion_to_participation_and_owner_priority():
+    # p = leader_participation * (1 - w (1 - owner)) = 0.8 * (1 - 0.5 * 0.5) = 0.6
+    n = 20000
+    state = make_state([L] * n, np.arange(n))
+    sc = make_scenario(**{**SURE, "leader_participation": 0.8,
+                          "motivation__owner_priority_weight": 0.5,
+                          "motivation__owner_commitment": 0.5})
+    assert attendance(state, sc, np.random.default_rng(4)).mean() == pytest.approx(0.6, abs=0.015)

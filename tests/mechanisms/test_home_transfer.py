@@ -55,7 +55,6 @@ def test_the_school_mandate_opens_resistant_staff(rng, strength, attended, align
 
 
 def test_the_practice_chosen_to_take_back_is_presented(rng):
-    state, _ = school(attended=True)
     state2 = make_state([L, R, T, T], [0, 0, 0, 0], n_practices=2)
     hold(state2, 1, 0, Stage.ADOPTED, quality=0.7, knowledge=0.8)
     hold(state2, 1, 1, Stage.AWARE, quality=0.6, knowledge=0.4)

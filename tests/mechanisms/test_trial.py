@@ -205,3 +205,41 @@ def test_inspiration_decays_weekly(rng):
     state.motivation[:] = 0.0  # no trial starts
     trials(state, make_scenario(**{**CERTAIN, "trial__inspiration_decay": 0.1}), rng, week=1)
     assert state.inspiration[0, 0] == pytest.approx(0.9)
+
+
+def test_a_concluded_trial_moves_perceived_quality_towards_a_noisy_look():
+    # perceived <- perceived + w (q + N(0, sd) - perceived): with sd -> 0 exactly w of the gap
+    state = aware(2)
+    state.stage[:, 0] = Stage.TRYING
+    state.quality[:, 0] = 0.8
+    state.perceived[:, 0] = [0.2, 1.0]
+    sc = make_scenario(**{**CERTAIN, "trial__perception_sd": 1e-12,
+                          "trial__own_trial_weight": 0.25, "trial__discontinue_rate": 0.0})
+    trials(state, sc, np.random.default_rng(0), week=2)
+    assert state.perceived[:, 0] == pytest.approx([0.2 + 0.25 * 0.6, 1.0 - 0.25 * 0.2])
+    assert (state.quality[:, 0] == 0.8).all()  # the true quality does not move
+
+
+def test_the_noise_of_perception_has_the_stated_spread():
+    n = 20000
+    state = aware(n)
+    state.stage[:, 0] = Stage.TRYING
+    state.quality[:, 0] = 0.5
+    state.perceived[:, 0] = 0.5
+    sc = make_scenario(**{**CERTAIN, "trial__perception_sd": 0.1, "trial__own_trial_weight": 1.0,
+                          "trial__discontinue_rate": 0.0})
+    trials(state, sc, np.random.default_rng(1), week=2)
+    assert state.perceived[:, 0].mean() == pytest.approx(0.5, abs=0.003)
+    assert state.perceived[:, 0].std() == pytest.approx(0.1, rel=0.03)
+
+
+def test_guided_schools_are_counted_for_the_facilitators_in_turn(rng):
+    # 4 schools start trials, 2 facilitators guide 1 school each: both get one relation
+    state = make_state([T, T, T, T, F, F], [0, 1, 2, 3, -1, -1])
+    for i in range(4):
+        hold(state, i, 0, Stage.AWARE, quality=1.0, knowledge=0.5)
+    state.inspiration[:4] = 1.0
+    sc = make_scenario(**{**CERTAIN, "trial__guidance_schools_per_facilitator": 1})
+    trials(state, sc, rng, week=1)
+    assert state.guided.tolist() == [0, 0, 0, 0, 1, 1]
+    assert (state.trial_support[:4, 0] > 0).sum() == 2

@@ -14,7 +14,8 @@ probability ``talk.member_tie_talk_prob * t * min(1, B / n)``, where ``t`` is th
 ends: trusted partners are talked to more, and someone with more partners than they have time
 for talks with each less often (seed 000: lack of time). A use refreshes the tie (no decay that
 week) and grows its trust by ``talk.tie_growth * s * (1 - t)``, ``s = 1 - b_ij`` the
-partners' similarity of background (``b`` of :mod:`netsim.mechanisms.distance`). With ``trust.decay``
+partners' similarity of background (``b`` of :mod:`netsim.mechanisms.distance`). With
+``trust.decay``
 this makes a few trusted, mostly similar partners out of many acquaintances: significant
 networks (seed 000, Roxå & Mårtensson 2009; "birds of a feather", Poole et al. 2019).
 

@@ -57,7 +57,8 @@ length, so its cost is its attendees × its hours. The fixed agenda follows seed
    from other schools who chose a story's practice contact its presenter: a follow-up tie
    (seed 001 §6.3.2, "gave more confidence"). With facilitators present, the network's common
    version of each practice is codified (:func:`codify`: the plan and booklet, seed 001 §5.4.7),
-   and people hearing of it give it the conformity bonus (:meth:`netsim.state.State.learn_versions`).
+   and people hearing of it give it the conformity bonus
+   (:meth:`netsim.state.State.learn_versions`).
 """
 
 from __future__ import annotations
@@ -67,8 +68,12 @@ import functools
 import numpy as np
 
 from netsim.config import FacilitatorStyle, Scenario
-from netsim.mechanisms.distance import pair_distance, perspective, understanding, \
-    understanding_range
+from netsim.mechanisms.distance import (
+    pair_distance,
+    perspective,
+    understanding,
+    understanding_range,
+)
 from netsim.state import (
     ADOPTED,
     AWARE,

@@ -62,7 +62,6 @@ from netsim.state import (
     Origin,
     State,
     flatnonzero,
-    scatter_add,
 )
 
 __all__ = ["discontinue", "select_variants", "trials"]
@@ -77,7 +76,6 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     out = {"trials_started": 0.0, "adoptions": 0.0, "failures": 0.0, "new_versions": 0.0,
            "new_versions_cocreation": 0.0, "discontinued": 0.0}
     groups = state.groups()
-    staff = groups.staff
 
     n_p = state.n_practices
     # flat views of the (people x practices) arrays, indexed by person * n_practices + practice
