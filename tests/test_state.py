@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import T, make_state
+from conftest import T, hold, make_state
 
 from netsim.state import (
     SWITCH_MARGIN,
@@ -158,3 +158,24 @@ def test_groups_follow_presence_and_are_read_only():
     assert st.groups().n_facilitators == 0 and not st.groups().all_present
     st.member[0] = True  # changed in place (a notebook, a test): seen as well
     assert st.groups().members.tolist() == [0, 2]
+
+
+def test_learn_versions_decides_on_reported_quality_and_stores_the_truth_separately():
+    state = make_state([T, T], [0, 0])
+    own = hold(state, 0, 0, Stage.ADOPTED, quality=0.5)  # believes 0.5
+    state.perceived[0, 0] = 0.5
+    truly_better = state.versions.add(0, 0.9, 0, 1, 0)
+    # truly much better but reported as only slightly better: keep one's own
+    state.learn_versions(np.array([0]), np.array([0]), np.array([truly_better]),
+                         np.array([0.9]), np.array([0.54]))
+    assert state.version[0, 0] == own
+    # truly worse but reported clearly better: switch, believing the report
+    worse = state.versions.add(0, 0.3, 0, 1, 0)
+    state.learn_versions(np.array([0]), np.array([0]), np.array([worse]), np.array([0.3]),
+                         np.array([0.7]))
+    assert state.version[0, 0] == worse
+    assert state.quality[0, 0] == 0.3 and state.perceived[0, 0] == 0.7
+    # an unaware person takes the first version heard of, with its report
+    state.learn_versions(np.array([1]), np.array([0]), np.array([worse]), np.array([0.3]),
+                         np.array([0.7]))
+    assert state.stage[1, 0] == Stage.AWARE and state.perceived[1, 0] == 0.7
