@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Re-run every study in experiments/ and remake its table and figure (from the repository root).
+# Re-run every study in experiments/ and remake its table, figure and README result (from the
+# repository root):
 #   bash experiments/run_all.sh [study ...]      # default: all studies
+#   REPLICATES=10 bash experiments/run_all.sh    # fewer replicates than the configs' 20
 # Each study: `netsim run -m +experiment=<config>` writes multirun/<config>/, then
-# `netsim validate --study <study> multirun/<config>` writes experiments/<study>/.
+# `netsim validate --study <study> multirun/<config>` writes experiments/<study>/ and the
+# index table in experiments/README.md. Results of a different model version in an old
+# multirun/<config>/ are refused, so a changed model needs a fresh folder (the run re-uses only
+# jobs whose scenario, overrides, netsim version and git commit match).
 set -euo pipefail
 declare -A CONFIG=(
   [fact_1_leader]=fact_1_leader [fact_2_backing]=fact_2_backing [fact_3_trust]=fact_3_trust
@@ -14,8 +19,12 @@ declare -A CONFIG=(
 )
 studies=("$@")
 if [ ${#studies[@]} -eq 0 ]; then studies=("${!CONFIG[@]}"); fi
+extra=()
+if [ -n "${REPLICATES:-}" ]; then extra=("replicates=${REPLICATES}"); fi
 for study in "${studies[@]}"; do
   config=${CONFIG[$study]}
-  netsim run -m +experiment="$config"
+  start=$SECONDS
+  netsim run -m +experiment="$config" "${extra[@]}"
   netsim validate --study "$study" "multirun/$config"
+  echo "run_all: $study done in $((SECONDS - start)) s"
 done

@@ -374,7 +374,7 @@ def _status(args: list[str]) -> int:
 
 
 def _collect(args: list[str]) -> int:
-    from netsim.sweep import COLLECTED_DIR, CollectError, collect, status
+    from netsim.sweep import COLLECTED_DIR, CollectError, ModelVersionError, collect, status
 
     where = _sweep_dir_arg(args)
     if where is None:
@@ -382,7 +382,7 @@ def _collect(args: list[str]) -> int:
     start = time.perf_counter()
     try:
         summary, series = collect(where)
-    except (FileNotFoundError, CollectError) as exc:
+    except (FileNotFoundError, CollectError, ModelVersionError) as exc:
         return _fail(str(exc))
     seconds = time.perf_counter() - start
     jobs = summary["job"].n_unique()
@@ -418,7 +418,7 @@ def _validate(args: list[str]) -> int:
         "stylised facts) or make a study's table and figure from its sweep folder.")
     parser.add_argument("--full", action="store_true", help="every check, more replicates")
     parser.add_argument("--only", default="", help="comma-separated check names or groups "
-                        "(textbook, fact)")
+                        "(textbook, fact, joint, plausibility)")
     parser.add_argument("--out", default=None, help="folder for validation.md and .csv")
     parser.add_argument("--seed", type=int, default=None, help="base seed of the suite")
     parser.add_argument("--study", nargs=2, metavar=("NAME", "SWEEP_DIR"), default=None,

@@ -989,8 +989,17 @@ def run_compare(sweep_dir: Path | str, baseline: str | None,
                 currency: str = "") -> tuple[Comparison, dict[str, Path]]:
     """Load a collected sweep, compare its arms with ``baseline`` and write the report
     (default folder ``<sweep_dir>/comparison``); with ``wage_rate`` (the cost of one
-    person-hour, in ``currency``) money costs too."""
+    person-hour, in ``currency``) money costs too. Refused (:class:`CompareError`) when the
+    sweep's jobs come from different model versions."""
+    from netsim.analysis import CompareError
+    from netsim.sweep import ModelVersionError, sweep_model_versions
+
     sweep_dir = Path(sweep_dir)
+    try:  # also a table collected before versions were checked
+        if sweep_dir.is_dir():
+            sweep_model_versions(sweep_dir)
+    except ModelVersionError as exc:
+        raise CompareError(str(exc)) from None
     summary, series = load_collected(sweep_dir, [c for c, _ in _CURVES])
     comparison = compare(summary, baseline, outcomes, sweep_dir=sweep_dir,
                          wage_rate=wage_rate, currency=currency)

@@ -898,6 +898,57 @@ def _damaged(folders: Sequence[str], exc: BaseException) -> CollectError:
                         f"{' '.join(str(exc).split())[:300]}")
 
 
+class ModelVersionError(ValueError):
+    """Finished jobs of one sweep come from different model versions (``MODEL_VERSION``)."""
+
+
+def _job_ranges(nums: Sequence[int]) -> str:
+    """``[0, 1, 2, 5]`` -> ``"0-2, 5"``."""
+    parts: list[str] = []
+    start = prev = None
+    for n in sorted(nums):
+        if start is None:
+            start = prev = n
+        elif n == prev + 1:
+            prev = n
+        else:
+            parts.append(f"{start}" if start == prev else f"{start}-{prev}")
+            start = prev = n
+    if start is not None:
+        parts.append(f"{start}" if start == prev else f"{start}-{prev}")
+    return ", ".join(parts)
+
+
+def check_model_versions(nums: Sequence[int], provs: Sequence[Mapping[str, Any]],
+                         where: Path | str = "") -> None:
+    """Refuse to put results of different model versions in one table.
+
+    Each job's ``provenance.json`` records ``model_version`` (``netsim.MODEL_VERSION``; results
+    from before it was recorded count as "unrecorded"). Results of different versions of the
+    model's rules are not comparable, so a table must hold one version only.
+
+    Raises:
+        ModelVersionError: one line naming the versions and which jobs have each.
+    """
+    by_version: dict[str, list[int]] = {}
+    for num, prov in zip(nums, provs):
+        version = prov.get("model_version")
+        by_version.setdefault("unrecorded" if version is None else str(version), []).append(num)
+    if len(by_version) > 1:
+        listed = "; ".join(f"model_version {v}: job(s) {_job_ranges(j)}"
+                           for v, j in sorted(by_version.items()))
+        raise ModelVersionError(
+            f"sweep folder {str(where)!r} mixes results of different model versions ({listed});"
+            " re-run the older jobs with this netsim (netsim run -m ...) or compare them apart")
+
+
+def sweep_model_versions(sweep_dir: Path | str) -> None:
+    """:func:`check_model_versions` for the finished jobs in ``sweep_dir`` (none: nothing to
+    check)."""
+    nums, _, provs, _ = _finished(Path(sweep_dir))
+    check_model_versions(nums, provs, sweep_dir)
+
+
 def collect(sweep_dir: Path | str, write: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Merge the finished jobs of a sweep into (summary, timeseries) tables.
 
@@ -910,6 +961,7 @@ def collect(sweep_dir: Path | str, write: bool = True) -> tuple[pl.DataFrame, pl
         FileNotFoundError: the folder does not exist, is not a sweep folder or holds no
             finished job.
         CollectError: a finished job's file cannot be read.
+        ModelVersionError: the finished jobs come from different model versions.
     """
     import polars as pl
 
@@ -918,6 +970,7 @@ def collect(sweep_dir: Path | str, write: bool = True) -> tuple[pl.DataFrame, pl
     if not nums:
         raise FileNotFoundError(f"sweep folder {str(sweep_dir)!r} holds no finished job "
                                 "(no <job>/summary.parquet); see netsim status")
+    check_model_versions(nums, provs, sweep_dir)
     if left_out:
         log.warning("%d finished job folder(s) in %s are not part of the current sweep or lack "
                     "files; left out", left_out, sweep_dir)

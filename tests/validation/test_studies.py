@@ -87,3 +87,28 @@ def test_experiment_config_composes_for_every_swept_value(study):
     n_values = sum(len(str(v).split(",")) for v in params.values())
     assert len(scenarios) == 1 + n_values - len(params)
     assert all(s.replicates >= 20 for s in scenarios)
+
+
+def test_make_study_rewrites_readme_result_keeping_the_head(sweep, tmp_path):
+    from netsim import MODEL_VERSION
+
+    (tmp_path / "README.md").write_text("# fact_1_leader: head\n\n**Question.** kept?\n\n"
+                                        "## Result\n\nstale text\n\n## Reading\n\nold\n")
+    make_study("fact_1_leader", sweep, tmp_path)
+    text = (tmp_path / "README.md").read_text()
+    assert text.startswith("# fact_1_leader: head\n\n**Question.** kept?\n")
+    assert "stale text" not in text and "old" not in text.split("## Result")[1]
+    assert f"model version {MODEL_VERSION}" in text and "extrapolation" in text
+    assert "| leader_participation=1.0 |" in text and "diff " in text
+
+
+def test_load_sweep_refuses_mixed_model_versions(sweep, tmp_path):
+    import json
+    import shutil
+
+    copy = shutil.copytree(sweep, tmp_path / "mixed")
+    prov = json.loads((copy / "1" / "provenance.json").read_text())
+    prov["model_version"] = -1
+    (copy / "1" / "provenance.json").write_text(json.dumps(prov))
+    with pytest.raises(StudyError, match=r"model_version -1: job\(s\) 1"):
+        load_sweep(copy)

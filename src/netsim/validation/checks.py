@@ -1,6 +1,7 @@
-"""The validation suite behind ``netsim validate``: textbook reductions and stylised facts.
+"""The validation suite behind ``netsim validate``: textbook reductions, stylised facts, the joint
+pattern and first-year plausibility.
 
-Two groups of checks, each a :class:`Check` that returns one :class:`CheckResult` row (what is
+Groups of checks, each a :class:`Check` that returns one :class:`CheckResult` row (what is
 checked, its source, the target, the measured value with a 95 % interval, and the status):
 
 - **Textbook reductions** (group ``textbook``). Every domain process is switched off
@@ -9,10 +10,12 @@ checked, its source, the target, the measured value with a 95 % interval, and th
   adopts. Each practice column of the model is an independent run of the rule on the same
   graph, so one model run gives ``practices.n_practices`` cascades. Targets come from
   :mod:`netsim.validation.theory` (closed forms from the papers named in each row).
-- **Stylised facts** (group ``fact``) from the field reports in ``shared/domain``. Each compares
-  arms of the default scenario (``resource_teacher_network``) with replicates and common random
-  numbers: replicate ``r`` of every arm shares one random stream, so the effect is the mean of
-  the paired differences, with a two-sided t interval.
+- **Stylised facts** (group ``fact``), the **joint pattern** (group ``joint``) and
+  **first-year plausibility** (group ``plausibility``), from :mod:`netsim.validation.facts`:
+  graded arms of the default scenario (``resource_teacher_network``) with replicates and common
+  random numbers (replicate ``r`` of every arm shares one random stream), effects as mean paired
+  differences with two-sided 95 % t intervals. Each fact names a setting under which it does not
+  hold (its can-fail setting; the ``--full`` record measures it too).
 
 Pass rules. A check against a number passes when its 95 % interval, widened by the stated
 tolerance (finite population, discretisation), covers the target. A direction-of-effect check
@@ -31,25 +34,34 @@ from __future__ import annotations
 import csv
 import logging
 import math
-import multiprocessing as mp
-import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from netsim.config import Scenario, load_scenario, scenario_from_dict
-from netsim.metrics import convergence
+from netsim.config import Scenario, scenario_from_dict
 from netsim.model import LearningNetworkModel
-from netsim.runner import interval, seed_sequence
+from netsim.runner import interval
 from netsim.state import Stage
 from netsim.validation import theory
+from netsim.validation.arms import (
+    CACHE,
+    DEFAULT_SEED,
+    FAIL,
+    NOT_REPRODUCED_STATUS,
+    PASS,
+    ArmCache,
+    Check,
+    CheckResult,
+    default_jobs,
+    run_arm,
+)
+from netsim.validation.facts import NOT_REPRODUCED, fact_checks, first_year_check, joint_check
 
 __all__ = ["CHECKS", "DEFAULT_SEED", "NOT_REPRODUCED", "Check", "CheckResult", "default_jobs",
            "format_results", "run_arm", "run_checks", "select_checks", "textbook_scenario",
@@ -57,77 +69,8 @@ __all__ = ["CHECKS", "DEFAULT_SEED", "NOT_REPRODUCED", "Check", "CheckResult", "
 
 log = logging.getLogger(__name__)
 
-PASS, FAIL, NOT_REPRODUCED_STATUS = "PASS", "FAIL", "NOT REPRODUCED"
-DEFAULT_SEED = 20261123
-
-NOT_REPRODUCED: dict[str, str] = {
-    "fact_5_cocreation": (
-        "Most new versions are individual adaptations: any staff member's successful trial "
-        "adapts the local version with probability trial.adapt_prob (about 450 per run), "
-        "while co-creation groups are a few members each; co-created versions are about a "
-        "tenth of all. Counting innovations instead (fact_5b_innovations) the co-created "
-        "share is above one half. See experiments/fact_5_cocreation."),
-    "fact_6_stories": (
-        "Adding two peer stories per gathering to the expert input lowers the number of "
-        "trials. Stories re-broadcast practices already in use; resource teachers adopt them "
-        "sooner and, because home transfer presents the adopted practice they know best, "
-        "then present fewer distinct practices at home. See experiments/fact_6_stories."),
-    "fact_7_diversity": (
-        "Too little diversity does give fewer innovations (group_diversity 0 vs 0.5), but "
-        "maximal diversity (1) gives as many as 0.5: the inverted U of the co-creation bias in "
-        "cognitive distance is too weak to show in innovations. See "
-        "experiments/fact_7_diversity."),
-    "fact_8b_convergence": (
-        "Versions in use per practice keep rising after year 1 (every adopter may adapt, and "
-        "people switch only to a clearly better version), so the share of schools on the most "
-        "common version does not rise. See experiments/fact_8_incremental."),
-}
-"""Facts the model does not reproduce with its defaults: check name -> why (documented in the
-study README). Written from measurements, never by tuning; a listed fact that fails has the
-status NOT REPRODUCED, one that passes is reported as PASS (then update this list)."""
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One row of the validation table."""
-
-    name: str
-    group: str
-    what: str
-    source: str
-    target: str
-    measured: float
-    low: float
-    high: float
-    status: str
-    detail: str = ""
-    seconds: float = 0.0
-
-    @property
-    def passed(self) -> bool:
-        return self.status == PASS
-
-
-@dataclass(frozen=True)
-class Check:
-    """A validation check: ``run(full, seed)`` returns its result row."""
-
-    name: str
-    group: str
-    what: str
-    source: str
-    run: Callable[[bool, np.random.SeedSequence], CheckResult]
-    fast: bool = True
-
-
-# --------------------------------------------------------------------------------------------
-# helpers
-
-
 def _status(name: str, ok: bool) -> str:
-    if ok:
-        return PASS
-    return NOT_REPRODUCED_STATUS if name in NOT_REPRODUCED else FAIL
+    return PASS if ok else FAIL
 
 
 def _covers(target: float, low: float, high: float, tol: float) -> bool:
@@ -457,366 +400,6 @@ def check_centola_ring(full: bool, ss: np.random.SeedSequence) -> CheckResult:
 
 
 # --------------------------------------------------------------------------------------------
-# stylised facts: arms of the default scenario with common random numbers
-
-PRESET = "resource_teacher_network"
-
-
-def _extras(model: LearningNetworkModel) -> dict[str, float]:
-    """Outcomes beyond the standard summary that the facts need."""
-    st = model.state
-    staff = st.staff
-    members = staff & st.member
-    expert = st.expert_known
-    adopted = (st.stage == Stage.ADOPTED) & staff[:, None]
-    out = {
-        "knowledge_expert_members": float(st.knowledge[np.ix_(members, expert)].mean())
-        if members.any() and expert.any() else math.nan,
-        "practices_in_use": float(adopted.any(0).sum()),
-    }
-    return out
-
-
-def _run_one(args: tuple[Scenario, int]) -> dict[str, float]:
-    """One replicate of an arm with the yearly and extra outcomes (see :func:`run_arm`)."""
-    sc, r = args
-    wpy = sc.calendar.weeks_per_year
-    model = LearningNetworkModel(sc, rng=np.random.default_rng(seed_sequence(sc, r)))
-    yearly: dict[str, float] = {}
-    year = 0
-    while model.week < sc.n_weeks:
-        model.run_for(min(wpy, sc.n_weeks - model.week))
-        year += 1
-        yearly[f"convergence_y{year}"] = convergence(model.state)
-    model.running = False
-    series = model.series()
-    row = model.summary()
-    for y in range(1, year + 1):
-        w = min(y * wpy, series["week"].size - 1)
-        for col in ("adoption_all", "adoption_colleagues", "trust_members",
-                    "strong_ties_per_member", "version_diversity", "practice_adoption"):
-            row[f"{col}_y{y}"] = float(series[col][w])
-    row["adoption_all_y0"] = float(series["adoption_all"][0])
-    row["sessions_total"] = float(series["sessions"].sum())
-    row.update(yearly)
-    row.update(_extras(model))
-    model.remove_all_agents()
-    return row
-
-
-def default_jobs() -> int:
-    """Worker processes for the facts: the usable CPUs, at most 4."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        n = os.cpu_count() or 1
-    return max(1, min(4, n))
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes started from a clean server process (forkserver) where available, so
-    no thread of the parent (polars, BLAS) is copied into a forked child; else spawn."""
-    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method))
-
-
-def run_arm(overrides: Mapping[str, Any], replicates: int, seed: int = DEFAULT_SEED,
-            preset: str = PRESET, jobs: int = 1,
-            pool: ProcessPoolExecutor | None = None) -> dict[str, np.ndarray]:
-    """Run replicates of one arm; return outcome -> per-replicate values.
-
-    The outcomes are the standard summary (:func:`netsim.metrics.summarise`), some series
-    columns at the end of each school year (``<name>_y<k>``), convergence at the end of each
-    year, development-time sessions, and :func:`_extras`. Replicate ``r`` uses the seeds of
-    ``netsim run`` (``runner.seed_sequence``), so with common random numbers (the default) the
-    arms are paired. ``jobs > 1`` runs replicates in worker processes, or in ``pool`` if given
-    (same results either way).
-    """
-    sc = load_scenario(preset, {**overrides, "seed": seed})
-    tasks = [(sc, r) for r in range(replicates)]
-    if pool is not None:
-        rows = list(pool.map(_run_one, tasks))
-    elif jobs > 1 and replicates > 1:
-        with _pool(min(jobs, replicates)) as own:
-            rows = list(own.map(_run_one, tasks))
-    else:
-        rows = [_run_one(t) for t in tasks]
-    keys = rows[0].keys() if rows else ()
-    return {k: np.array([row.get(k, math.nan) for row in rows], dtype=float) for k in keys}
-
-
-class _ArmCache:
-    """Arms shared by several checks in one suite run are simulated once."""
-
-    def __init__(self, seed: int, jobs: int = 1) -> None:
-        self.seed = seed
-        self.jobs = jobs
-        self.pool: ProcessPoolExecutor | None = None
-        self.store: dict[tuple[Any, ...], dict[str, np.ndarray]] = {}
-
-    def get(self, overrides: Mapping[str, Any], replicates: int) -> dict[str, np.ndarray]:
-        key = (tuple(sorted((k, repr(v)) for k, v in overrides.items())), replicates)
-        if key not in self.store:
-            if self.pool is None and self.jobs > 1:
-                self.pool = _pool(self.jobs)  # one pool for the whole suite
-            self.store[key] = run_arm(overrides, replicates, self.seed, pool=self.pool)
-        return self.store[key]
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-            self.pool = None
-
-
-_CACHE: _ArmCache | None = None
-
-
-def _arm(overrides: Mapping[str, Any], replicates: int) -> dict[str, np.ndarray]:
-    global _CACHE  # cache scoped to one run_checks call (reset there)
-    if _CACHE is None:
-        _CACHE = _ArmCache(DEFAULT_SEED)
-    return _CACHE.get(overrides, replicates)
-
-
-def _reps(full: bool) -> int:
-    return 40 if full else 12
-
-
-def _paired(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
-    """Mean paired difference b - a and its 95 % t interval."""
-    return interval(np.asarray(b) - np.asarray(a))
-
-
-def _fact_row(name: str, what: str, source: str, target: str, est: tuple[float, float, float],
-              ok: bool, detail: str) -> CheckResult:
-    return CheckResult(name, "fact", what, source, target, *est, _status(name, ok), detail)
-
-
-def _fmt(values: np.ndarray) -> str:
-    m, lo, hi = interval(values)
-    return f"{m:.3f} [{lo:.3f}, {hi:.3f}]"
-
-
-def fact_leader(full: bool, ss: np.random.SeedSequence) -> CheckResult:
-    r = _reps(full)
-    lo_arm, hi_arm = _arm({"leader_participation": 0.0}, r), _arm({"leader_participation": 1.0}, r)
-    est = _paired(lo_arm["schools_changed"], hi_arm["schools_changed"])
-    return _fact_row(
-        "fact_1_leader", "Schools whose leader takes part change practice more: schools_changed "
-        "(leader_participation 1.0 minus 0.0)", "seed 001 §5.2.5, §6.4.2",
-        "effect > 0", est, est[1] > 0,
-        f"0.0: {_fmt(lo_arm['schools_changed'])}; 1.0: {_fmt(hi_arm['schools_changed'])}")
-
-
-def fact_backing(full: bool, ss: np.random.SeedSequence) -> CheckResult:
-    r = _reps(full)
-    without = _arm({"leader_participation": 0.0}, r)
-    backed = _arm({"leader_participation": 1.0}, r)
-    n_sch = backed["n_schools"]
-    weeks = load_scenario(PRESET).n_weeks
-    share_without = without["sessions_total"] / (n_sch * weeks)
-    share_backed = backed["sessions_total"] / (n_sch * weeks)
-    ratio = without["adoption_colleagues"] / np.maximum(backed["adoption_colleagues"], 1e-9)
-    est = interval(ratio)
-    member_ratio = without["adoption_members"] / np.maximum(backed["adoption_members"], 1e-9)
-    ok = est[2] < 0.5 and interval(share_without)[2] < 0.5 * interval(share_backed)[1]
-    return _fact_row(
-        "fact_2_backing", "Without the leader's backing (leader_participation 0 vs 1) the "
-        "resource teacher rarely gets development time and reach to colleagues collapses: "
-        "ratio adoption_colleagues(0) / adoption_colleagues(1)", "seed 001 §5.2.5; seed 002 §2.3",
-        "ratio < 0.5 (collapse) and session share halved", est, ok,
-        f"weekly dev-time share {_fmt(share_without)} vs {_fmt(share_backed)}; members' "
-        f"adoption ratio {_fmt(member_ratio)}")
-
-
-def fact_trust(full: bool, ss: np.random.SeedSequence) -> CheckResult:
-    r = _reps(full)
-    often = _arm({"meeting_interval_weeks": 3}, r)
-    rare = _arm({"meeting_interval_weeks": 12}, r)
-    base = _arm({}, r)
-    initial = load_scenario(PRESET).trust.initial
-    growth = interval(base["trust_members_y1"] - initial)
-    est = _paired(rare["trust_members_y1"], often["trust_members_y1"])
-    ok = est[1] > 0 and growth[1] > 0
-    return _fact_row(
-        "fact_3_trust", "Trust grows with repeated meetings, faster when more frequent: mean "
-        "member trust after year 1 (meetings every 3 minus every 12 weeks)", "seed 001 §5.3.6",
-        "effect > 0, and year-1 trust > trust.initial", est, ok,
-        f"growth over trust.initial (every 6 weeks): {growth[0]:.3f} [{growth[1]:.3f}, "
-        f"{growth[2]:.3f}]; strong ties/member every 3 wk "
-        f"{_fmt(often['strong_ties_per_member_y1'])}"
-        f", every 12 wk {_fmt(rare['strong_ties_per_member_y1'])}")
-
-
-# the lead facilitator leaves in week 40; 1.5 school years suffice to see the outcome, and the
-# binary outcome needs more replicates than the other facts
-KEY_LOSS = {"turnover.key_person_loss_week": 40, "calendar.years": 1.5}
-
-
-def fact_formality(full: bool, ss: np.random.SeedSequence) -> CheckResult:
-    r = 3 * _reps(full)
-    formal = _arm({**KEY_LOSS, "formality": 0.9}, r)
-    informal = _arm({**KEY_LOSS, "formality": 0.2}, r)
-    est = _paired(informal["network_alive"], formal["network_alive"])
-    alive_formal = interval(formal["network_alive"])
-    ok = est[1] > 0 and alive_formal[0] >= 0.95
-    return _fact_row(
-        "fact_4_formality", "A formal network survives losing its key person (week 40), an "
-        "informal one often does not: network alive after 1.5 years (formality 0.9 minus 0.2)",
-        "seed 001 §5.4.3, §6.4.3", "effect > 0, and the formal network survives in >= 95 %",
-        est, ok, f"alive formal {_fmt(formal['network_alive'])}, informal "
-        f"{_fmt(informal['network_alive'])}")
-
-
-def fact_channels(full: bool, ss: np.random.SeedSequence) -> CheckResult:
-    r = _reps(full)
-    base = _arm({}, r)
-    sc = load_scenario(PRESET)
-    # a post counts as formal when its channel's formality is >= 0.5 (mechanisms/digital.py)
-    n_formal = sum((sc.formality if c.created_by == "facilitators"
-                    else sc.digital.member_channel_formality) >= 0.5 for c in sc.digital.channels)
-    n_inf = len(sc.digital.channels) - n_formal
-    formal = base["posts_formal_total"] / max(n_formal, 1)
-    informal = base["posts_informal_total"] / max(n_inf, 1)
-    est = _paired(informal, formal)
-    return _fact_row(
-        "fact_4b_channels", "Formal channels get fewer posts than member-created informal ones: "
-        "posts per formal channel minus posts per informal channel (default scenario)",
-        "seed 001 §5.3.5, §6.3.2 (stylised fact 8); seed 000", "effect < 0", est, est[2] < 0,
-        f"posts per formal channel {_fmt(formal)} ({n_formal} channels), per informal channel "
-        f"{_fmt(informal)} ({n_inf})")
-
-
-def _ratio(numerator: np.ndarray, denominator: np.ndarray,
-           ss: np.random.SeedSequence) -> tuple[float, float, float]:
-    """Pooled ratio sum(numerator) / sum(denominator) over replicates, with a 95 % bootstrap
-    interval (replicates resampled)."""
-    data = np.c_[np.nan_to_num(numerator), np.nan_to_num(denominator)]
-    return _bootstrap(data, lambda d: float(d[:, 0].sum() / max(d[:, 1].sum(), 1e-12)),
-                      np.random.default_rng(ss), n_boot=1000)
-
-
-def fact_cocreation(full: bool, ss: np.random.SeedSequence) -> CheckResult:
-    r = _reps(full)
-    base = _arm({}, r)
-    total = base["new_versions_total"]
-    est = _ratio(total * np.nan_to_num(base["cocreation_version_share"]), total, ss)
-    return _fact_row(
-        "fact_5_cocreation", "Most new versions come from small cross-school co-creation groups:"
-        " co-created share of all new versions, pooled over replicates (default scenario)",
-        "seed 001 §6.2.3", "share > 0.5", est, est[1] > 0.5,
-        f"new versions per run {_fmt(total)}; co-creation groups (mean over weeks) "
-        f"{_fmt(base['cocreation_groups_mean'])}; mean of per-run cocreation_version_share "
-        f"{_fmt(base['cocreation_version_share'])}")
-
-
-def fact_innovations(full: bool, ss: np.random.SeedSequence) -> CheckResult:
-    r = _reps(full)
-    base = _arm({}, r)
-    total = base["innovations"]
-    est = _ratio(total * np.nan_to_num(base["innovation_cocreation_share"]), total, ss)
-    return _fact_row(
-        "fact_5b_innovations", "Most innovations come from small self-formed subgroups: "
-        "co-created share of innovations (improved versions in use at >= 2 schools), pooled "
-        "over replicates (default scenario)", "seed 001 §6.2.3, §6.3.1 (stylised fact 20)",
-        "share > 0.5", est, est[1] > 0.5,
-        f"innovations per run {_fmt(total)}; mean of per-run innovation_cocreation_share "
-        f"{_fmt(base['innovation_cocreation_share'])}")
-
-
-NO_STORIES = {"gathering.stories": 0}
-NO_EXPERT = {"gathering.expert_inputs": 0}
-
-
-def fact_stories(full: bool, ss: np.random.SeedSequence) -> CheckResult:
-    r = _reps(full)
-    lectures = _arm(NO_STORIES, r)  # expert lectures alone
-    stories = _arm(NO_EXPERT, r)  # peer stories alone
-    base = _arm({}, r)  # both (default)
-    est = _paired(lectures["trials_total"], base["trials_total"])
-    head = _paired(lectures["trials_total"], stories["trials_total"])
-    return _fact_row(
-        "fact_6_stories", "Peer stories lead to more trials than expert lectures alone: "
-        "trials_total with stories and lectures (default: 2 stories, 1 expert input) minus "
-        "lectures alone (gathering.stories=0)", "seed 001 §5.3.1, §6.3.1 (stylised fact 16)",
-        "effect > 0", est, est[1] > 0,
-        f"head to head, stories alone (gathering.expert_inputs=0) minus lectures alone: "
-        f"{head[0]:.0f} [{head[1]:.0f}, {head[2]:.0f}] trials; trials: lectures alone "
-        f"{_fmt(lectures['trials_total'])}, both {_fmt(base['trials_total'])}, stories alone "
-        f"{_fmt(stories['trials_total'])}")
-
-
-def fact_recycling(full: bool, ss: np.random.SeedSequence) -> CheckResult:
-    r = _reps(full)
-    stories = _arm(NO_EXPERT, r)
-    base = _arm({}, r)
-    est = _paired(base["knowledge_expert_members"], stories["knowledge_expert_members"])
-    return _fact_row(
-        "fact_6b_recycling", "Without expert input the network recycles what it knows: "
-        "members' mean knowledge of the expert-only practices, gathering.expert_inputs=0 minus "
-        "default", "seed 001 §6.4.5 (stylised fact 17)", "effect < 0", est, est[2] < 0,
-        f"practices in use at the end (of {load_scenario(PRESET).practices.n_practices}): "
-        f"without expert input {_fmt(stories['practices_in_use'])}, default "
-        f"{_fmt(base['practices_in_use'])}")
-
-
-def fact_diversity(full: bool, ss: np.random.SeedSequence) -> CheckResult:
-    r = _reps(full)
-    arms = {d: _arm({"gathering.group_diversity": d}, r) for d in (0.0, 0.5, 1.0)}
-    inn = {d: a["innovations"] for d, a in arms.items()}
-    contrast = interval(inn[0.5] - 0.5 * (inn[0.0] + inn[1.0]))
-    d_low = _paired(inn[0.0], inn[0.5])
-    d_high = _paired(inn[1.0], inn[0.5])
-    ok = d_low[1] > 0 and d_high[1] > 0
-    cocreated = {d: _fmt(a["new_versions_total"] * np.nan_to_num(a["cocreation_version_share"]))
-                 for d, a in arms.items()}
-    quality = {d: _fmt(a["version_quality"]) for d, a in arms.items()}
-    return _fact_row(
-        "fact_7_diversity", "'Lagom friktion': moderate group diversity gives more innovation "
-        "than too little or too much: innovations (improved versions in use at >= 2 schools) "
-        "at group_diversity 0.5 minus the mean of 0 and 1",
-        "seed 002 §2.2-2.3; Nooteboom et al. 2007 (cognitive distance)",
-        "0.5 above both 0 and 1 (both paired effects > 0)", contrast, ok,
-        f"innovations 0: {_fmt(inn[0.0])}, 0.5: {_fmt(inn[0.5])}, 1: {_fmt(inn[1.0])}; "
-        f"0.5-0: {d_low[0]:.2f} [{d_low[1]:.2f}, {d_low[2]:.2f}], 0.5-1: {d_high[0]:.2f} "
-        f"[{d_high[1]:.2f}, {d_high[2]:.2f}]; co-created versions {cocreated}; version "
-        f"quality {quality}")
-
-
-def _last_year(arm: dict[str, np.ndarray]) -> int:
-    return max(int(k.split("_y")[1]) for k in arm if k.startswith("adoption_all_y"))
-
-
-def fact_incremental(full: bool, ss: np.random.SeedSequence) -> CheckResult:
-    r = _reps(full)
-    base = _arm({}, r)
-    last = _last_year(base)
-    growth1 = base["adoption_all_y1"] - base["adoption_all_y0"]
-    later = (base[f"adoption_all_y{last}"] - base["adoption_all_y1"]) / max(last - 1, 1)
-    est = _paired(growth1, later)
-    return _fact_row(
-        "fact_8_incremental", "After about a year change is incremental: growth of the adopting "
-        f"share of all staff per year in years 2-{last} minus growth in year 1",
-        "seed 001 §5.2.4, §7.1 (stylised fact 24)", "effect < 0", est, est[2] < 0,
-        f"year-1 growth {_fmt(growth1)}, later growth per year {_fmt(later)}")
-
-
-def fact_convergence(full: bool, ss: np.random.SeedSequence) -> CheckResult:
-    r = _reps(full)
-    base = _arm({}, r)
-    last = _last_year(base)
-    est = _paired(base["convergence_y1"], base[f"convergence_y{last}"])
-    div = _paired(base["version_diversity_y1"], base[f"version_diversity_y{last}"])
-    return _fact_row(
-        "fact_8b_convergence", "Practice converges across schools: convergence (share of "
-        f"schools using the most common version of a practice) at the end of year {last} "
-        "minus year 1", "seed 001 §5.2.4 (stylised fact 25)", "effect > 0", est, est[1] > 0,
-        f"convergence y1 {_fmt(base['convergence_y1'])}, y{last} "
-        f"{_fmt(base[f'convergence_y{last}'])}; versions in use per practice y{last} - y1 "
-        f"{div[0]:.2f} [{div[1]:.2f}, {div[2]:.2f}]")
-
-
-# --------------------------------------------------------------------------------------------
 # the suite
 
 
@@ -841,26 +424,11 @@ CHECKS: tuple[Check, ...] = (
            check_watts_window_sweep, fast=False),
     _check("centola_ring", "textbook", "complex contagion on a ring", "Centola & Macy 2007",
            check_centola_ring),
-    _check("fact_1_leader", "fact", "leader takes part", "seed 001 §5.2.5, §6.4.2", fact_leader),
-    _check("fact_2_backing", "fact", "backing and development time", "seed 001 §5.2.5",
-           fact_backing),
-    _check("fact_3_trust", "fact", "trust and meeting frequency", "seed 001 §5.3.6", fact_trust),
-    _check("fact_4_formality", "fact", "formality and key-person loss", "seed 001 §5.4.3",
-           fact_formality),
-    _check("fact_4b_channels", "fact", "formal channels get fewer posts", "seed 001 §5.3.5",
-           fact_channels),
-    _check("fact_5_cocreation", "fact", "co-creation versions", "seed 001 §6.2.3",
-           fact_cocreation),
-    _check("fact_5b_innovations", "fact", "co-created innovations", "seed 001 §6.2.3",
-           fact_innovations),
-    _check("fact_6_stories", "fact", "stories vs lectures", "seed 001 §5.3.1", fact_stories),
-    _check("fact_6b_recycling", "fact", "recycling without expert input", "seed 001 §6.4.5",
-           fact_recycling),
-    _check("fact_7_diversity", "fact", "lagom friktion", "seed 002 §2.2-2.3", fact_diversity),
-    _check("fact_8_incremental", "fact", "incremental change and convergence",
-           "seed 001 §5.2.4, §7.1", fact_incremental),
-    _check("fact_8b_convergence", "fact", "convergence across schools", "seed 001 §5.2.4",
-           fact_convergence),
+    *fact_checks(),
+    Check("joint_patterns", "joint", "all facts together under one parameter set",
+          "Grimm et al. 2005", joint_check),
+    Check("first_year", "plausibility", "default scenario after its first school year",
+          "seed 001 §5.2.4, §7.1, §4.4", first_year_check),
 )
 
 
@@ -878,7 +446,8 @@ def select_checks(full: bool = False, only: Sequence[str] | None = None) -> list
             c.group in wanted or any(c.name.startswith(w) for w in wanted)))]
         if not selected:
             raise ValueError(f"--only = {','.join(only)!r} matches no check; allowed: "
-                             + ", ".join(["textbook", "fact", *(c.name for c in CHECKS)]))
+                             + ", ".join(["textbook", "fact", "joint", "plausibility",
+                                        *(c.name for c in CHECKS)]))
     return selected
 
 
@@ -892,9 +461,9 @@ def run_checks(full: bool = False, only: Sequence[str] | None = None,
     the facts run replicates of the default scenario with base seed ``seed``, in ``jobs``
     worker processes (default :func:`default_jobs`; results do not depend on it).
     """
-    global _CACHE
     selected = select_checks(full, only)
-    _CACHE = _ArmCache(seed, default_jobs() if jobs is None else jobs)
+    cache = ArmCache(seed, default_jobs() if jobs is None else jobs)
+    CACHE.append(cache)
     root = np.random.SeedSequence(seed)
     children = {c.name: child for c, child in zip(CHECKS, root.spawn(len(CHECKS)))}
     results = []
@@ -908,8 +477,8 @@ def run_checks(full: bool = False, only: Sequence[str] | None = None,
             if progress is not None:
                 progress(res)
     finally:
-        _CACHE.close()
-        _CACHE = None
+        cache.close()
+        CACHE.remove(cache)
     return results
 
 

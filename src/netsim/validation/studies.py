@@ -35,9 +35,10 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from netsim.runner import RUN_KEYS, interval
+from netsim.sweep import ModelVersionError, check_model_versions
 
 __all__ = ["STUDIES", "Panel", "Study", "StudyError", "derived_outcomes", "load_sweep",
-           "make_study", "study_table"]
+           "make_study", "study_table", "write_index"]
 
 
 class StudyError(ValueError):
@@ -67,13 +68,108 @@ class Study:
     outcomes: tuple[tuple[str, str], ...]
     panels: tuple[Panel, ...]
     reference: Mapping[str, Any] = field(default_factory=dict)
+    checks: tuple[str, ...] = ()
+    reading: str = ""
 
 
 def _study(name: str, title: str, source: str, outcomes: dict[str, str],
            panels: list[Panel], reference: Mapping[str, Any] | None = None,
            config: str | None = None) -> Study:
     return Study(name, config or name, title, source, tuple(outcomes.items()), tuple(panels),
-                 dict(reference or {}))
+                 dict(reference or {}), CHECKS_OF.get(name, ()), READING.get(name, ""))
+
+
+CHECKS_OF: dict[str, tuple[str, ...]] = {
+    "fact_1_leader": ("fact_1_leader",),
+    "fact_2_backing": (),
+    "fact_3_trust": ("fact_3_trust",),
+    "fact_4_formality": (),
+    "fact_5_cocreation": ("fact_5_cocreation", "fact_5b_innovations"),
+    "fact_6_stories": ("fact_6_stories",),
+    "fact_7_diversity": ("fact_7_diversity",),
+    "fact_8_incremental": ("fact_8_incremental", "fact_8b_convergence", "first_year"),
+}
+"""Rows of the validation record (``experiments/validation/validation.csv``) each study
+illustrates; their status is copied into the study README."""
+
+READING: dict[str, str] = {
+    "fact_1_leader": (
+        "A leader who attended the last gathering backs the resource teacher: the school gives "
+        "network work development time (`home.dev_time_allocation`, scaled by the owner's "
+        "priority), the resource teacher passes on the whole session instead of "
+        "`home.solo_transfer_share` of it, and the school's mandate (`home.mandate_strength` "
+        "times backing) opens resistant colleagues. Joint reflection at the gathering builds "
+        "alignment, which backs the resource teacher between gatherings "
+        "(`mechanisms/gathering.py`, `mechanisms/home_transfer.py`). Colleagues then try "
+        "what they heard (`mechanisms/trial.py`); without leaders, what reaches them comes "
+        "mostly from informal talk."),
+    "fact_2_backing": (
+        "One rule (`mechanisms/home_transfer.py`): the chance of a session is "
+        "`dev_time_allocation * (unbacked_time_share + (1 - unbacked_time_share) * backing)`. "
+        "The study shows its consequence for members' and colleagues' adoption; the rule "
+        "itself is tested in `tests/mechanisms/test_home_transfer_formula.py`."),
+    "fact_3_trust": (
+        "Members meet in mixed small groups at every gathering; trust on a tie grows with each "
+        "shared session and decays between contacts (`trust.growth`, `trust.decay`), and ties "
+        "are used between gatherings by trusted partners (`mechanisms/gathering.py`, "
+        "`mechanisms/dynamics.py`, `mechanisms/collegial_talk.py`). More frequent meetings "
+        "leave less time for decay."),
+    "fact_4_formality": (
+        "One rule each: when the key person leaves, a network below "
+        "`turnover.formality_threshold` dissolves with probability `1 - formality / "
+        "threshold` (`mechanisms/turnover.py`); a member posts in a channel with probability "
+        "falling with its formality (`mechanisms/digital.py`). Both rules are tested in "
+        "`tests/mechanisms/test_turnover_formula.py` and `test_digital_formula.py`."),
+    "fact_5_cocreation": (
+        "Members whose cross-school trust passes `cocreation.threshold` form small groups "
+        "(`mechanisms/cocreation.py`). A group keeps the best-judged of one variant per member "
+        "(selection, `trial.select_variants`), while alone a member tries one variant; both "
+        "draw variants from the same distribution. Colleagues mostly take the version presented "
+        "to them (`trial.colleague_adapt_share`), so new versions come from members and "
+        "groups. Trust needs several gatherings to pass the threshold, so groups are few in "
+        "the first year."),
+    "fact_6_stories": (
+        "A peer story presents a practice in use with its presenter's version, inspires more "
+        "than an expert input (`gathering.story_inspiration`) and creates a follow-up tie with "
+        "the presenter; at the end of the gathering each member chooses one practice to take "
+        "back, which the resource teacher presents at home (`mechanisms/gathering.py`, "
+        "`mechanisms/home_transfer.py`), and colleagues then try it (`mechanisms/trial.py`). "
+        "The fact is checked after year 1; over three school years (extrapolation) the total "
+        "of trials is lower with stories than without, because members adopt sooner and fewer "
+        "trials follow, while members' adoption stays higher."),
+    "fact_7_diversity": (
+        "Cognitive distance is computed from people's backgrounds (school form and position) "
+        "and what they know (`mechanisms/distance.py`, Nooteboom et al. 2007). Understanding "
+        "falls with distance while the knowledge gap and the spread of variants grow with it; "
+        "their product is the value of an exchange at a gathering and of a co-creation group's "
+        "best variant. Group composition (`gathering.group_diversity`) sets the distances in "
+        "the groups, and participatory moderation (`gathering.moderation`) widens the range "
+        "of understanding, which flattens or removes the inverted U."),
+    "fact_8_incremental": (
+        "A resource teacher reaches the colleagues of one school through development time; "
+        "colleagues try and mostly take the version presented; resistant staff, limited "
+        "development time and discontinuance keep change at single classes (the school counts "
+        "as changed when `school_change_share` of its staff use one same practice). Shared "
+        "versions from stories, posts and the codified version (`practices.conformity`) pull "
+        "schools towards common lineages; years after the first are extrapolation."),
+    "leader_participation": (
+        "Leader attendance acts through backing (development time, the whole session passed "
+        "on, the school's mandate) and alignment; see fact_1_leader."),
+    "trust": (
+        "Initial trust on new cross-school ties sets how soon groups exchange openly and when "
+        "members pass the co-creation threshold; adoption depends more on gatherings and "
+        "home transfer."),
+    "formality": (
+        "Formality raises attendance and protects the network against the loss of its key "
+        "person, lowers posting in formal channels and the openness of group exchange "
+        "(`gathering.formality_openness_cost`), and scales the pull of the codified version "
+        "(`practices.conformity`)."),
+    "meeting_interval_weeks": (
+        "More frequent gatherings give more stories, more exchange and faster trust, at more "
+        "person-hours; outcomes per person-hour show the trade-off."),
+}
+"""Per study, how the model produces what the study shows (which mechanisms, in which order);
+written for the model version in the record, without numbers (those are generated)."""
 
 
 ADOPTION = {"adoption_members": "members adopted (share)",
@@ -132,36 +228,41 @@ STUDIES: dict[str, Study] = {s.name: s for s in (
                   scale=100),
             Panel("cocreation_groups_mean", "co-creation groups (mean over weeks)")],
            {"cocreation.threshold": 0.6}),
-    _study("fact_6_stories", "Peer stories lead to more trials than expert lectures alone; "
-           "without expert input the network recycles what it knows",
-           "seed 001 §5.3.1, §6.4.5",
-           {"trials_total": "trials started", "knowledge_all": "explicit knowledge (all staff)",
-            "practice_adoption": "practice-adoption share", "adoption_all": "all staff adopted"},
+    _study("fact_6_stories", "Peer stories lead to more trials than expert lectures alone",
+           "seed 001 §5.3.1, §6.3.1",
+           {"trials_total": "trials started", "adoption_colleagues": "colleagues adopted",
+            "adoption_members": "members adopted", "knowledge_all": "explicit knowledge (all "
+            "staff)", "practice_adoption": "practice-adoption share"},
            [Panel("trials_total", "trials started per run"),
-            Panel("knowledge_all", "mean explicit knowledge, all staff"),
-            Panel("practice_adoption", "person-practice pairs adopted (%)", scale=100)],
-           {"gathering.stories": 0, "gathering.expert_inputs": 1}),
+            Panel("trials_total", "trials: paired difference from 0 stories", kind="diff"),
+            Panel("adoption_colleagues", "colleagues who adopted (%)", scale=100)],
+           {"gathering.stories": 0}),
     _study("fact_7_diversity", "'Lagom friktion': too little or too much diversity in groups "
-           "gives less innovation than a moderate amount", "seed 002 §2.2-2.3",
+           "gives less innovation than a moderate amount; moderation lowers the cost of "
+           "distance", "seed 002 §2.2-2.3; Nooteboom et al. 2007",
            {"innovations": "innovations (improved versions at >= 2 schools)",
             "cocreated_versions": "co-created new versions",
             "version_quality": "version quality in use",
-            "cocreation_groups_mean": "co-creation groups (mean)",
+            "exchange_per_gathering": "knowledge exchanged per gathering",
             "adoption_all": "all staff adopted (share)"},
            [Panel("innovations", "innovations per run (improved, >= 2 schools)"),
-            Panel("cocreated_versions", "co-created new versions per run"),
+            Panel("exchange_per_gathering", "knowledge exchanged per gathering"),
             Panel("version_quality", "mean quality of versions in use")],
-           {"gathering.group_diversity": 0.5}),
-    _study("fact_8_incremental", "After about one year change is incremental and practice "
-           "converges across schools", "seed 001 §5.2.4, §7.1",
-           {"adoption_growth_y1": "adoption growth in year 1",
-            "adoption_growth_later": "adoption growth per later year",
-            "adoption_growth_change": "growth per later year minus year 1 (within run)",
+           {"gathering.group_diversity": 0.5, "gathering.moderation": 0.5}),
+    _study("fact_8_incremental", "After about one year change is small-scale (colleagues at "
+           "many schools, few whole schools), and practice converges across schools",
+           "seed 001 §5.2.4, §7.1",
+           {"adoption_members_y1": "members adopted after year 1",
+            "adoption_colleagues_y1": "colleagues adopted after year 1",
+            "schools_changed_y1": "schools changed after year 1",
+            "adoption_colleagues": "colleagues adopted at the end",
+            "schools_changed": "schools changed at the end",
             "version_diversity_y1": "versions per practice after year 1",
             "version_diversity": "versions per practice at the end",
-            "version_diversity_change": "versions per practice, end minus year 1 (within run)",
             "convergence": "convergence at the end"},
-           [Panel("adoption_all", "all staff who adopted (%)", kind="series", scale=100),
+           [Panel("adoption_colleagues", "colleagues who adopted (%)", kind="series",
+                  scale=100),
+            Panel("schools_changed", "schools changed (%)", kind="series", scale=100),
             Panel("version_diversity", "versions in use per practice", kind="series")]),
     _study("leader_participation", "Condition: how often the school leader attends",
            "seed 001 §5.2, §5.3.3", {**ADOPTION, "adoption_all": "all staff adopted (share)",
@@ -231,7 +332,8 @@ def derived_outcomes(summary: pl.DataFrame, series: pl.DataFrame,
                      scenario: Mapping[str, Any]) -> pl.DataFrame:
     """Per-replicate outcomes computed from the weekly series, joined onto ``summary``.
 
-    Adds: ``trust_y1``, ``strong_ties_y1``, ``adoption_all_y1``, ``version_diversity_y1``
+    Adds: ``trust_y1``, ``strong_ties_y1``, ``adoption_{all,members,colleagues}_y1``,
+    ``schools_changed_y1``, ``version_diversity_y1``
     (values at the end of school year 1); ``adoption_growth_y1`` (year-1 growth of the adopting
     share of all staff), ``adoption_growth_later`` (mean growth per later year) and their
     within-run difference ``adoption_growth_change``; ``version_diversity_change`` (end minus
@@ -255,6 +357,9 @@ def derived_outcomes(summary: pl.DataFrame, series: pl.DataFrame,
           .select("replicate", pl.col("trust_members").alias("trust_y1"),
                   pl.col("strong_ties_per_member").alias("strong_ties_y1"),
                   pl.col("adoption_all").alias("adoption_all_y1"),
+                  pl.col("adoption_members").alias("adoption_members_y1"),
+                  pl.col("adoption_colleagues").alias("adoption_colleagues_y1"),
+                  pl.col("schools_changed").alias("schools_changed_y1"),
                   pl.col("version_diversity").alias("version_diversity_y1")))
     start = series.filter(pl.col("week") == 0).select(
         "replicate", pl.col("adoption_all").alias("adoption_all_y0"))
@@ -309,15 +414,23 @@ def load_sweep(sweep_dir: Path | str) -> tuple[pl.DataFrame, pl.DataFrame, list[
     swept = [k for k in keys if len({repr(o.get(k)) for o in overrides.values()}) > 1] or [
         k for k in keys if k not in RUN_KEYS]
     summaries, series_frames = [], []
+    provs = {int(j.name): json.loads((j / "provenance.json").read_text()) for j in jobs}
+    try:
+        check_model_versions(list(provs), list(provs.values()), sweep_dir)
+    except ModelVersionError as exc:
+        raise StudyError(str(exc)) from None
     for job in jobs:
         num = int(job.name)
         ov = overrides[num]
-        scenario = json.loads((job / "provenance.json").read_text())["scenario"]
+        scenario = provs[num]["scenario"]
+        version = provs[num].get("model_version")
         summary = pl.read_parquet(job / "summary.parquet")
         series = pl.read_parquet(job / "timeseries.parquet")
         summary = derived_outcomes(summary, series, scenario)
         arm = ", ".join(f"{k}={ov.get(k)}" for k in swept) or "default"
-        extra = [pl.lit(num).alias("job"), pl.lit(arm).alias("arm")]
+        extra = [pl.lit(num).alias("job"), pl.lit(arm).alias("arm"),
+                 pl.lit(None if version is None else int(version), dtype=pl.Int64)
+                 .alias("model_version")]
         extra += [pl.lit(ov.get(k)).alias(k) for k in swept]
         summaries.append(summary.with_columns(extra))
         wpy = float(scenario["calendar"]["weeks_per_year"])
@@ -498,4 +611,138 @@ def make_study(name: str, sweep_dir: Path | str, out: Path | str | None = None) 
     table.write_csv(csv_path, float_precision=4)
     md_path.write_text(_markdown(study, table, sweep_dir))
     _figure(study, summary, series, swept, png_path)
+    _write_readme(study, table, summary, sweep_dir, out)
+    write_index(out.parent)
     return [csv_path, md_path, png_path]
+
+
+INDEX_BEGIN, INDEX_END = "<!-- studies:begin -->", "<!-- studies:end -->"
+
+
+def _headline(study: Study, folder: Path) -> str:
+    path = folder / "summary.csv"
+    if not path.is_file():
+        return "not run yet"
+    table = pl.read_csv(path)
+    labels = dict(study.outcomes)
+    col = next((p.column for p in study.panels if p.kind != "series" and p.column in labels),
+               study.outcomes[0][0])
+    label = labels[col]
+    rows = table.filter(pl.col("outcome") == col)
+    if rows.height == 0:
+        return "n/a"
+    ref = rows["reference"][0]
+    base = rows.filter(pl.col("arm") == ref).row(0, named=True)
+    others = rows.filter(pl.col("arm") != ref)
+    if others.height == 0:
+        return f"{label}: {_fmt(base['mean'])} [{_fmt(base['low'])}, {_fmt(base['high'])}]"
+    far = others.sort(pl.col("diff").abs(), descending=True).row(0, named=True)
+    return (f"{label}: {_fmt(base['mean'])} ({ref}) vs {_fmt(far['mean'])} ({far['arm']}), "
+            f"{_fmt(far['diff'])} [{_fmt(far['diff_low'])}, {_fmt(far['diff_high'])}]")
+
+
+def write_index(root: Path | str) -> Path | None:
+    """Rewrite the study table between the markers in ``<root>/README.md`` from each study's
+    ``summary.csv`` and the validation record (nothing when the README has no markers)."""
+    root = Path(root)
+    path = root / "README.md"
+    if not path.is_file() or INDEX_BEGIN not in path.read_text():
+        return None
+    lines = [INDEX_BEGIN, "| study | question | headline (reference vs the arm that differs "
+             "most, paired difference [95 % CI]) | status |", "|---|---|---|---|"]
+    for study in STUDIES.values():
+        folder = root / study.name
+        checks = _validation_rows(study, folder)
+        if checks:
+            status = "; ".join(f"{r['name']}: {r['status']}" for r in checks)
+        elif study.name.startswith("fact_"):
+            status = "mechanism illustration (unit test, not a fact)"
+        else:
+            status = "condition"
+        lines.append(f"| [{study.name}]({study.name}/) | {study.title} | "
+                     f"{_headline(study, folder)} | {status} |")
+    lines.append(INDEX_END)
+    text = path.read_text()
+    start, end = text.index(INDEX_BEGIN), text.index(INDEX_END) + len(INDEX_END)
+    path.write_text(text[:start] + "\n".join(lines) + text[end:])
+    return path
+
+
+EXTRAPOLATION = ("The thesis observed the network in its first school year (seed 001 §5.2, "
+                 "§6.4.2); results for later years are extrapolation.")
+
+
+def _validation_rows(study: Study, out: Path) -> list[dict[str, str]]:
+    path = out.parent / "validation" / "validation.csv"
+    if not study.checks or not path.is_file():
+        return []
+    import csv
+
+    with path.open(newline="") as fh:
+        rows = {r["name"]: r for r in csv.DictReader(fh)}
+    return [rows[c] for c in study.checks if c in rows]
+
+
+def _result_section(study: Study, table: pl.DataFrame, summary: pl.DataFrame,
+                    sweep_dir: Path, out: Path) -> str:
+    """The generated part of a study README: record, validation status, headline table and
+    the reading."""
+    versions = sorted({int(v) for v in summary["model_version"].drop_nulls().to_list()}) \
+        if "model_version" in summary.columns else []
+    n_rep = int(summary.group_by("arm").len()["len"].min())
+    lines = ["## Result", "",
+             f"Generated by `netsim validate --study {study.name} {sweep_dir}` (model version "
+             f"{', '.join(map(str, versions)) or 'unrecorded'}, {n_rep} replicates per arm, "
+             "common random numbers). " + EXTRAPOLATION, ""]
+    checks = _validation_rows(study, out)
+    if checks:
+        lines += ["Validation record (`experiments/validation`, `netsim validate --full`; "
+                  "facts are measured after the first school year unless the row says "
+                  "otherwise):", ""]
+        for r in checks:
+            lines.append(f"- **{r['status']}** `{r['name']}`: measured "
+                         f"{float(r['measured']):.4g} [{float(r['low']):.4g}, "
+                         f"{float(r['high']):.4g}]; target: {r['target'].split('. Chain:')[0]}")
+        lines.append("")
+    elif study.name.startswith("fact_") and not study.checks:
+        lines += ["This study illustrates one mechanism's rule (it restates one formula), so "
+                  "it is a unit test of that mechanism (`tests/mechanisms/*_formula.py`), not "
+                  "a stylised fact.", ""]
+    ref = table["reference"][0]
+    heads = [c for c, _ in study.outcomes[:3] if c in table["outcome"].to_list()]
+    labels = dict(study.outcomes)
+    lines += [f"Headline outcomes, at the end of the run unless the column says otherwise "
+              f"(reference arm `{ref}`; difference paired, 95 % intervals):", "",
+              "| arm | " + " | ".join(labels[c] for c in heads) + " |",
+              "|---|" + "---|" * len(heads)]
+    for arm in table["arm"].unique(maintain_order=True).to_list():
+        cells = []
+        for c in heads:
+            r = table.filter((pl.col("arm") == arm) & (pl.col("outcome") == c)).row(0,
+                                                                                   named=True)
+            cell = f"{_fmt(r['mean'])} [{_fmt(r['low'])}, {_fmt(r['high'])}]"
+            if arm != ref:
+                cell += f"; diff {_fmt(r['diff'])} [{_fmt(r['diff_low'])}, {_fmt(r['diff_high'])}]"
+            cells.append(cell)
+        lines.append(f"| {arm} | " + " | ".join(cells) + " |")
+    lines += ["", "![figure](figure.png)", "",
+              "Full table (mean and 95 % interval per arm, paired difference from the reference "
+              "arm): [summary.md](summary.md), [summary.csv](summary.csv)."]
+    if study.reading:
+        lines += ["", "## Reading", "", study.reading]
+    return "\n".join(lines) + "\n"
+
+
+def _write_readme(study: Study, table: pl.DataFrame, summary: pl.DataFrame, sweep_dir: Path,
+                  out: Path) -> Path:
+    """Rewrite ``README.md`` from its ``## Result`` heading on (the part above it, question,
+    source and commands, is kept)."""
+    path = out / "README.md"
+    if path.is_file():
+        head = path.read_text().split("\n## Result")[0].rstrip() + "\n"
+    else:
+        head = (f"# {study.name}: {study.title}\n\n**Source.** {study.source}.\n\n"
+                f"## Reproduce\n\n```bash\nnetsim run -m +experiment={study.config}\n"
+                f"netsim validate --study {study.name} multirun/{study.config}\n```\n")
+    path.write_text(head + "\n" + _result_section(study, table, summary, sweep_dir, out))
+    return path
