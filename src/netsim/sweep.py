@@ -364,8 +364,11 @@ def run_job(cfg: Any) -> JobOutcome:
     start, cpu_start = time.perf_counter(), time.process_time()
     status_, error, replicates = "done", "", 0
     running = folder / RUNNING_FILE
+    from netsim.engines import job_engine_info  # SLURM job id, Ray task, Dask key (or none)
+
     atomic_write(running, lambda p: p.write_text(json.dumps(
-        {"pid": os.getpid(), "host": socket.gethostname(), "started_unix": time.time()})))
+        {**job_engine_info(), "pid": os.getpid(), "host": socket.gethostname(),
+         "started_unix": time.time()})))
     try:
         (folder / ERROR_FILE).unlink(missing_ok=True)
         scenario = scenario_from_cfg(cfg)
@@ -499,7 +502,7 @@ class SweepStatus:
         return len(self.jobs.get(state, []))
 
 
-STATES = ("done", "failed", "running", "interrupted", "stale", "missing", "extra")
+STATES = ("done", "failed", "running", "queued", "interrupted", "stale", "missing", "extra")
 
 
 def _classify(folder: Path | None, expected: list[str] | None) -> tuple[str, str]:
@@ -552,6 +555,9 @@ def status(sweep_dir: Path | str) -> SweepStatus:
             st.errors[num] = error
     if jobs is not None:
         st.jobs["extra"] = sorted(n for n in dirs if n >= len(jobs))
+    from netsim.engines import refine_status  # ask SLURM, Ray or Dask about unfinished jobs
+
+    refine_status(st)
     return st
 
 
@@ -561,13 +567,14 @@ def format_status(st: SweepStatus) -> str:
                 else str(st.expected))
     lines = [f"sweep {st.sweep_dir}: {expected} jobs expected"]
     labels = {"done": "done", "failed": "failed", "running": "running",
+              "queued": "queued (submitted, waiting in the engine's queue)",
               "interrupted": "interrupted (started, no result, not running here)",
               "stale": "stale (result of a different job; rerun on resume)",
               "missing": "missing (not started)",
               "extra": "extra (job folders beyond this sweep; not collected)"}
     for state in STATES:
         nums = st.jobs.get(state, [])
-        if not nums and state in ("stale", "extra", "running", "interrupted"):
+        if not nums and state in ("stale", "extra", "running", "queued", "interrupted"):
             continue
         lines.append(f"  {nums.__len__():6d}  {labels[state]}")
         if state == "done" or not nums:

@@ -1,0 +1,130 @@
+"""``hydra/launcher=dask``: each job of a sweep is one ``dask.distributed`` task
+(``Client.submit``).
+
+With ``hydra.launcher.address`` unset (null) a LocalCluster on 127.0.0.1 runs the sweep (one
+single-threaded worker process per core, or ``n_workers``) and is closed after it; with
+``tcp://<host>:<port>`` the sweep goes to a running scheduler. The workers must be able to
+import netsim (this module included). Fault handling and waiting: :mod:`netsim.engines`.
+"""
+
+import logging
+import time
+from typing import Any, Dict, List
+
+from hydra.plugins.launcher import Launcher
+
+from netsim.engines import Engine, Submitted, SweepLauncher, run_shared
+
+log = logging.getLogger(__name__)
+
+
+def _dask_job(shared: Any, overrides: List[str], num: int, address: str) -> Any:
+    """One job, in a Dask worker."""
+    import os
+    import socket
+
+    from distributed import get_worker
+
+    import contextlib
+    import io
+
+    worker = get_worker()
+    info = {"engine": "dask", "job_id": str(worker.get_current_task()), "address": address,
+            "worker": worker.address, "host": socket.gethostname(), "pid": os.getpid()}
+    # a LocalCluster's workers share the terminal: the launcher prints each job's line
+    with contextlib.redirect_stdout(io.StringIO()):
+        return run_shared(shared, overrides, num, info)
+
+
+class _DaskEngine(Engine):
+    name = "dask"
+
+    def __init__(self, client: Any, futures: Dict[int, Any], address: str,
+                 no_worker_timeout_s: float) -> None:
+        self.client, self.futures, self.address = client, futures, address
+        self.no_worker_timeout_s = no_worker_timeout_s
+        self._bad_since: Any = None
+
+    def poll(self, pending: Dict[int, Submitted]) -> Dict[int, Any]:
+        from distributed import KilledWorker
+
+        out: Dict[int, Any] = {}
+        for num in pending:
+            fut = self.futures[num]
+            if fut.status == "finished":
+                out[num] = ("ok", fut.result(timeout=60))
+            elif fut.status == "error":
+                exc = fut.exception(timeout=60)
+                if isinstance(exc, KilledWorker):
+                    out[num] = ("failed", "the Dask worker running it died (killed, or out of "
+                                          "memory: KilledWorker)")
+                else:
+                    out[num] = ("failed", f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+            elif fut.status == "cancelled":
+                out[num] = ("failed", "cancelled in Dask (the scheduler dropped it)")
+        return out
+
+    def lost(self) -> Any:
+        problem = None
+        if self.client.status not in ("running", "connecting"):
+            problem = f"lost the connection to the Dask scheduler at {self.address}"
+        elif not self.client.scheduler_info().get("workers"):
+            problem = f"the Dask scheduler at {self.address} has no workers"
+        if problem is None:
+            self._bad_since = None
+            return None
+        self._bad_since = self._bad_since or time.time()
+        if time.time() - self._bad_since > self.no_worker_timeout_s:
+            return f"{problem} for {self.no_worker_timeout_s:g} s"
+        return None
+
+    def cancel(self, jobs: List[Submitted]) -> str:
+        self.client.cancel([self.futures[s.num] for s in jobs], force=True)
+        return (f"cancelled {len(jobs)} Dask task(s) (a task already running finishes in its "
+                "worker; its result is discarded)")
+
+
+class DaskLauncher(SweepLauncher, Launcher):
+    """netsim's Dask launcher (preset ``configs/hydra/launcher/dask.yaml``)."""
+
+    engine_name = "dask"
+
+    def submit(self, sweep_dir: Any, jobs: List[Any], shared: Any) -> Any:
+        import uuid
+
+        import dask
+        from distributed import Client, LocalCluster
+
+        address = self.params.get("address")
+        self._cluster = None
+        for name in ("distributed", "bokeh", "tornado"):  # their INFO lines are not netsim's
+            logging.getLogger(name).setLevel(logging.ERROR)
+        if address in (None, "", "null"):
+            # a worker that dies fails its job at once (resume reruns it); one job per worker
+            dask.config.set({"distributed.scheduler.allowed-failures":
+                             int(self.params.get("allowed_failures") or 0),
+                             "distributed.scheduler.worker-saturation": 1.0})
+            self._cluster = LocalCluster(
+                n_workers=self.params.get("n_workers"), threads_per_worker=1, processes=True,
+                host="127.0.0.1", dashboard_address=None,
+                memory_limit=self.params.get("memory_limit") or "auto")
+            self._client = Client(self._cluster)
+        else:
+            self._client = Client(str(address), timeout=f"{self.params.get('connect_s') or 30}s")
+        where = str(self._client.scheduler.address)
+        [shared_fut] = self._client.scatter([shared], hash=False)
+        token = uuid.uuid4().hex[:8]
+        futures, submitted = {}, {}
+        for num, overrides in jobs:
+            key = f"netsim-job-{num}-{token}"
+            futures[num] = self._client.submit(_dask_job, shared_fut, overrides, num, where,
+                                               key=key, pure=False, retries=0)
+            submitted[num] = Submitted(num, overrides, key, time.time())
+        engine = _DaskEngine(self._client, futures, where,
+                             float(self.params.get("no_worker_timeout_s") or 300))
+        return engine, submitted, {"address": where}
+
+    def close(self, engine: Any) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
