@@ -398,8 +398,7 @@ def job_return(overrides: Sequence[str], value: Any = None) -> Any:
     netsim's session report, not Hydra's sweeper, reports it)."""
     from hydra.core.utils import JobReturn, JobStatus
 
-    ret = JobReturn(overrides=list(overrides), return_value=value, status=JobStatus.COMPLETED)
-    return ret
+    return JobReturn(overrides=list(overrides), status=JobStatus.COMPLETED, _return_value=value)
 
 
 def settle(sweep_dir: Path, nums: Sequence[int], overrides: Mapping[int, list[str]],

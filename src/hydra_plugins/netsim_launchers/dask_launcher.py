@@ -40,10 +40,18 @@ class _DaskEngine(Engine):
     name = "dask"
 
     def __init__(self, client: Any, futures: Dict[int, Any], address: str,
-                 no_worker_timeout_s: float) -> None:
+                 no_worker_timeout_s: float, resubmit: Any, sweep_dir: Any) -> None:
         self.client, self.futures, self.address = client, futures, address
         self.no_worker_timeout_s = no_worker_timeout_s
+        self.resubmit, self.sweep_dir = resubmit, sweep_dir
+        self.session = time.time()
+        self.resubmitted: Dict[int, int] = {}
         self._bad_since: Any = None
+
+    def _never_started(self, num: int) -> bool:
+        from netsim.engines import _started
+
+        return _started(self.sweep_dir, num, self.session) is None
 
     def poll(self, pending: Dict[int, Submitted]) -> Dict[int, Any]:
         from distributed import KilledWorker
@@ -55,7 +63,12 @@ class _DaskEngine(Engine):
                 out[num] = ("ok", fut.result(timeout=60))
             elif fut.status == "error":
                 exc = fut.exception(timeout=60)
-                if isinstance(exc, KilledWorker):
+                if isinstance(exc, KilledWorker) and self._never_started(num) \
+                        and self.resubmitted.get(num, 0) < 3:
+                    # it was only waiting on the worker that died: submit it again
+                    self.resubmitted[num] = self.resubmitted.get(num, 0) + 1
+                    self.futures[num] = self.resubmit(num, self.resubmitted[num])
+                elif isinstance(exc, KilledWorker):
                     out[num] = ("failed", "the Dask worker running it died (killed, or out of "
                                           "memory: KilledWorker)")
                 else:
@@ -112,16 +125,22 @@ class DaskLauncher(SweepLauncher, Launcher):
         else:
             self._client = Client(str(address), timeout=f"{self.params.get('connect_s') or 30}s")
         where = str(self._client.scheduler.address)
-        [shared_fut] = self._client.scatter([shared], hash=False)
+        # the shared part goes with each task, not scattered: a task that depends on data
+        # held by one worker is not queued by the scheduler but assigned to that worker at
+        # once, so one dying worker would take several jobs with it
         token = uuid.uuid4().hex[:8]
-        futures, submitted = {}, {}
-        for num, overrides in jobs:
-            key = f"netsim-job-{num}-{token}"
-            futures[num] = self._client.submit(_dask_job, shared_fut, overrides, num, where,
-                                               key=key, pure=False, retries=0)
-            submitted[num] = Submitted(num, overrides, key, time.time())
+        by_num = dict(jobs)
+
+        def submit_one(num: int, attempt: int = 0) -> Any:
+            key = f"netsim-job-{num}-{token}" + (f"-{attempt}" if attempt else "")
+            return self._client.submit(_dask_job, shared, by_num[num], num, where, key=key,
+                                       pure=False, retries=0)
+
+        futures = {num: submit_one(num) for num, _ in jobs}
+        submitted = {num: Submitted(num, ovs, futures[num].key, time.time()) for num, ovs in jobs}
         engine = _DaskEngine(self._client, futures, where,
-                             float(self.params.get("no_worker_timeout_s") or 300))
+                             float(self.params.get("no_worker_timeout_s") or 300), submit_one,
+                             sweep_dir)
         return engine, submitted, {"address": where}
 
     def close(self, engine: Any) -> None:

@@ -8,6 +8,7 @@ hydra-ray-launcher 1.2 pins cloudpickle<3. Fault handling and waiting: :mod:`net
 """
 
 import logging
+import os
 from typing import Any, Dict, List
 
 from hydra.plugins.launcher import Launcher
@@ -25,10 +26,9 @@ def _ray_job(shared: Any, overrides: List[str], num: int, address: str) -> Any:
     """One job, in a Ray worker."""
     import ray
 
-    ctx = ray.get_runtime_context()
-    import os
     import socket
 
+    ctx = ray.get_runtime_context()
     info = {"engine": "ray", "job_id": ctx.get_task_id(), "address": address,
             "node": ctx.get_node_id(), "host": socket.gethostname(), "pid": os.getpid()}
     return run_shared(shared, overrides, num, info)
@@ -86,9 +86,20 @@ class RayLauncher(SweepLauncher, Launcher):
     engine_name = "ray"
 
     def submit(self, sweep_dir: Any, jobs: List[Any], shared: Any) -> Any:
+        address = ray_address(self.params.get("address"))
+        host = (address or "").split("://", 1)[-1].rsplit(":", 1)[0]
+        if address is None or host in ("127.0.0.1", "localhost", "::1"):
+            # keep Ray on the loopback address: otherwise it swaps 127.0.0.1 for the machine's
+            # outward address (a local instance listens there; a driver connecting to a
+            # cluster on 127.0.0.1 waits for it there forever). Read when ray is imported.
+            os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        token = os.path.join(os.path.expanduser("~"), ".ray", "auth_token")
+        if address is not None and (os.environ.get("RAY_AUTH_TOKEN") or os.path.isfile(token)):
+            # Ray 2.60 starts clusters with token authentication, but a driver that connects
+            # without RAY_AUTH_MODE=token sends no token and is refused (after 20 s of retries)
+            os.environ.setdefault("RAY_AUTH_MODE", "token")
         import ray
 
-        address = ray_address(self.params.get("address"))
         kwargs = dict(self.params.get("init") or {})
         if address is None:
             kwargs.update(address="local", _node_ip_address="127.0.0.1",
