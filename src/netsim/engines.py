@@ -43,6 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hydra.errors import CompactHydraException
+
 log = logging.getLogger("netsim.engines")
 
 ENGINE_FILE = "engine.json"
@@ -59,8 +61,9 @@ _current: dict[str, Any] = {}
 _JOB_LOCK = threading.Lock()
 
 
-class EngineError(RuntimeError):
-    """An engine is not reachable or refused the sweep (one line for the user)."""
+class EngineError(CompactHydraException):
+    """An engine is not reachable or refused the sweep: one line for the user (Hydra prints a
+    compact exception's message alone, without a traceback)."""
 
 
 # --------------------------------------------------------------------------------------------

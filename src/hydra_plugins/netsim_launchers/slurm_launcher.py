@@ -19,6 +19,7 @@ from hydra.plugins.launcher import Launcher
 from netsim.engines import (
     SLURM_ENDED,
     Engine,
+    EngineError,
     Submitted,
     SweepLauncher,
     job_engine_info,
@@ -132,8 +133,13 @@ class SlurmLauncher(SweepLauncher, Launcher):
         }
         executor.update_parameters(**{k: v for k, v in options.items() if v is not None})
         nums = [num for num, _ in jobs]
-        handles = executor.map_array(_slurm_job, [shared] * len(jobs),
-                                     [ovs for _, ovs in jobs], nums)
+        try:
+            handles = executor.map_array(_slurm_job, [shared] * len(jobs),
+                                         [ovs for _, ovs in jobs], nums)
+        except Exception as exc:  # submitit's FailedJobError carries sbatch's message
+            lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+            raise EngineError("netsim: error: sbatch refused the sweep: "
+                              + " ".join(lines[-2:])) from None
         now = time.time()
         submitted = {num: Submitted(num, ovs, str(h.job_id), now)
                      for (num, ovs), h in zip(jobs, handles)}
