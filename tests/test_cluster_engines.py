@@ -362,8 +362,8 @@ def ray_cluster() -> Iterator[str]:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(head.pid, signal.SIGTERM)  # ray start --block stops what it started
         with contextlib.suppress(subprocess.TimeoutExpired):
-            head.wait(timeout=20)
-        time.sleep(2)
+            head.wait(timeout=5)
+        time.sleep(1)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(head.pid, signal.SIGKILL)  # whatever of the group is left
         head.wait(timeout=10)
