@@ -422,3 +422,63 @@ def test_dask_killed_worker_is_failed_with_its_cause_and_resumed(
     assert info["engine"] == "dask" and info["job_id"].startswith("netsim-job-0-")
     resume = check_killed_sweep(rc, out, folder, r"Dask worker running it died")
     check_resume(resume, folder, tmp_path, {}, serial_kill)
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler() -> Iterator[str]:
+    """A Dask scheduler and two single-threaded workers (``dask scheduler``, ``dask worker``)
+    on 127.0.0.1; yields the scheduler's address. Stopped by signalling their process groups."""
+    pytest.importorskip("distributed")
+    dask_bin = str(Path(sys.executable).parent / "dask")
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [subprocess.Popen([dask_bin, "scheduler", "--host", "127.0.0.1", "--port",
+                               str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)]
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert time.monotonic() < deadline and procs[0].poll() is None
+            time.sleep(0.3)
+        procs.append(subprocess.Popen([dask_bin, "worker", address, "--nthreads", "1",
+                                       "--nworkers", "2", "--no-dashboard"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      start_new_session=True))
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+def test_dask_sweep_on_a_running_scheduler_equals_serial_and_status_asks_it(
+        dask_scheduler: str, serial_kill: Path, tmp_path: Path) -> None:
+    """Through a scheduler's address; while jobs 0 and 1 run on the two workers, status asks
+    the scheduler and sees jobs 2 and 3 waiting there."""
+    folder = tmp_path / "sweep"
+    seen: dict[str, list[int]] = {}
+
+    def look(info: dict) -> None:
+        st = sweep.status(folder)
+        seen.update(running=st.jobs["running"], queued=st.jobs["queued"])
+
+    rc, out, info = run_and_kill([*KILL, "hydra/launcher=dask",
+                                  f"hydra.launcher.address={dask_scheduler}"], folder, tmp_path,
+                                 {}, lambda info: None, look)
+    assert rc == 0, out
+    assert info["engine"] == "dask" and info["address"] == dask_scheduler
+    assert 0 in seen["running"] and {2, 3} <= set(seen["queued"]), seen
+    assert "4 run, 0 skipped" in out
+    assert_same_tables(folder, serial_kill)

@@ -658,10 +658,10 @@ def refine_status(st: Any) -> None:
     for num in [*st.jobs.get("interrupted", []), *st.jobs.get("missing", [])]:
         info = _read_json(sweep_dir / str(num) / RUNNING_FILE) or {}
         if info.get("engine"):
-            candidates[num] = info
+            candidates[num] = {**info, "started": True}
         elif num in ids_by_job and submitted.get("engine"):
             candidates[num] = {"engine": submitted["engine"], "job_id": ids_by_job[num],
-                               "address": submitted.get("address")}
+                               "address": submitted.get("address"), "started": False}
     if not candidates:
         return
     verdicts: dict[int, str | None] = {}
@@ -678,9 +678,13 @@ def refine_status(st: Any) -> None:
     dask = {n: i for n, i in candidates.items() if i["engine"] == "dask"}
     if dask:
         verdicts.update(_dask_verdicts(dask))
+    # Ray tasks live as long as the process that submitted them (engine.json's pid): a job
+    # not started yet waits in Ray's queue while that process runs
+    driver = _pid_verdict(submitted) if submitted.get("engine") == "ray" else None
     for num, info in candidates.items():
         if info["engine"] == "ray" and num not in verdicts:
-            verdicts[num] = _pid_verdict(info)
+            verdicts[num] = (_pid_verdict(info) if info.get("started") else
+                             "queued" if driver == "running" else driver)
     for num, verdict in verdicts.items():
         old = "interrupted" if num in st.jobs.get("interrupted", []) else "missing"
         if verdict is None:
@@ -722,8 +726,10 @@ def _dask_verdicts(jobs: Mapping[int, Mapping[str, Any]]) -> dict[int, str | Non
     out: dict[int, str | None] = {}
     for num, info in jobs.items():
         state = states.get(str(info["job_id"]))
-        out[num] = "running" if state == "processing" else (
-            "queued" if state in ("waiting", "queued", "no-worker", "released") else "")
+        if state == "processing":  # assigned to a worker; it runs once it wrote running.json
+            out[num] = "running" if info.get("started") else "queued"
+        else:
+            out[num] = "queued" if state in ("waiting", "queued", "no-worker", "released") else ""
     return out
 
 
