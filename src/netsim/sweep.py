@@ -18,7 +18,8 @@ Each job (:func:`run_job`, called by the ``netsim run -m`` task in every launche
 - on any exception writes ``error.json`` (overrides, error line, traceback) and logs the error,
   so the other jobs still run; the ``netsim run`` command exits non-zero at the end and lists
   the failures;
-- while running keeps a ``running.json`` (process id and host) in its folder for ``status``.
+- while running keeps a ``running.json`` (process id and host; on a cluster engine also the
+  engine and its job id, :func:`netsim.engines.job_engine_info`) in its folder for ``status``.
 
 :func:`status` classifies every expected job as done, failed, running, interrupted (started,
 no result, not running), stale (a result of a different job, e.g. after the sweep changed) or
@@ -528,8 +529,10 @@ def status(sweep_dir: Path | str) -> SweepStatus:
     """Classify the jobs of a sweep folder.
 
     States: ``done`` (finished result of this job), ``failed`` (``error.json``), ``running``
-    (``running.json`` of a live process on this host), ``interrupted`` (started, no result, not
-    running here: killed, or running on another machine), ``stale`` (a result of a different
+    (``running.json`` of a live process on this host, or a job its cluster engine reports
+    running), ``queued`` (submitted to a cluster engine and waiting there; both asked by
+    :func:`netsim.engines.refine_status`), ``interrupted`` (started, no result, not running:
+    killed, or on another machine no engine could be asked about), ``stale`` (a result of a different
     job, e.g. from before the sweep was changed; it is rerun on resume and not collected),
     ``missing`` (not started) and ``extra`` (a job folder beyond the sweep's jobs).
     """

@@ -147,6 +147,6 @@ class SlurmLauncher(SweepLauncher, Launcher):
         _progress = logging.getLogger("netsim.progress")
         _progress.info("slurm: submitted job array %s (%d jobs); cancel with: scancel %s",
                        array, len(handles), array)
-        engine = _SlurmEngine(dict(zip(nums, handles)), float(p.get("result_grace_s") or 30),
+        engine = _SlurmEngine(dict(zip(nums, handles)), float(p.get("result_grace_s") or 15),
                               float(p.get("unreachable_timeout_s") or 600))
         return engine, submitted, {"array": array}
