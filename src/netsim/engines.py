@@ -324,12 +324,13 @@ def _started(sweep_dir: Path, num: int, since: float) -> float | None:
 
 def wait_for_jobs(engine: Engine, sweep_dir: Path, pending: dict[int, Submitted], *,
                   poll_s: float = 2.0, timeout_min: float | None = None,
-                  on_result: Callable[[int, Any], None] | None = None) -> dict[int, Any]:
+                  unreachable_s: float = 600.0, on_result: Callable[[int, Any], None] | None = None) -> dict[int, Any]:
     """Wait until every submitted job has ended, ok or failed; never longer than the engine
     keeps answering, and never longer than ``timeout_min`` of running per job.
 
     A job that ended without reporting itself (no line in ``progress.jsonl``) is failed with
-    the engine's cause (:func:`record_failure`). Ctrl-C cancels the jobs still pending and
+    the engine's cause (:func:`record_failure`); an engine whose queries keep failing for
+    ``unreachable_s`` fails the jobs still pending with that cause. Ctrl-C cancels the jobs still pending and
     raises ``KeyboardInterrupt`` again (``netsim run`` then prints the resume command).
 
     Returns:
@@ -347,9 +348,22 @@ def wait_for_jobs(engine: Engine, sweep_dir: Path, pending: dict[int, Submitted]
             return
         record_failure(sweep_dir, num, sub.overrides, cause, engine.name)
 
+    failing_since: float | None = None
     try:
         while pending:
-            for num, (kind, value) in engine.poll(pending).items():
+            try:
+                ended = engine.poll(pending)
+                failing_since = None
+            except Exception as exc:  # noqa: BLE001 - an engine's hiccup, or the engine gone
+                failing_since = failing_since or time.time()
+                ended = {}
+                if time.time() - failing_since > unreachable_s:
+                    cause = (f"{engine.name} stopped answering for {unreachable_s:g} s "
+                             f"({type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]})")
+                    ended = {num: ("failed", cause) for num in pending}
+                else:
+                    log.warning("%s did not answer (%s); trying again", engine.name, exc)
+            for num, (kind, value) in ended.items():
                 if num not in pending:
                     continue
                 if kind == "ok":
@@ -801,7 +815,8 @@ class SweepLauncher:
                     engine, sweep_dir, dict(submitted),
                     poll_s=float(self.params.get("poll_s") or 2.0),
                     timeout_min=(None if self.engine_name == "slurm"
-                                 else self.params.get("timeout_min")))
+                                 else self.params.get("timeout_min")),
+                    unreachable_s=float(self.params.get("unreachable_timeout_s") or 600))
             finally:
                 self.close(engine)
         else:
