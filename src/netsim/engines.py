@@ -324,13 +324,15 @@ def _started(sweep_dir: Path, num: int, since: float) -> float | None:
 
 def wait_for_jobs(engine: Engine, sweep_dir: Path, pending: dict[int, Submitted], *,
                   poll_s: float = 2.0, timeout_min: float | None = None,
-                  unreachable_s: float = 600.0, on_result: Callable[[int, Any], None] | None = None) -> dict[int, Any]:
+                  unreachable_s: float = 600.0,
+                  on_result: Callable[[int, Any], None] | None = None) -> dict[int, Any]:
     """Wait until every submitted job has ended, ok or failed; never longer than the engine
     keeps answering, and never longer than ``timeout_min`` of running per job.
 
     A job that ended without reporting itself (no line in ``progress.jsonl``) is failed with
     the engine's cause (:func:`record_failure`); an engine whose queries keep failing for
-    ``unreachable_s`` fails the jobs still pending with that cause. Ctrl-C cancels the jobs still pending and
+    ``unreachable_s`` fails the jobs still pending with that cause. Ctrl-C cancels the jobs
+    still pending and
     raises ``KeyboardInterrupt`` again (``netsim run`` then prints the resume command).
 
     Returns:
@@ -358,8 +360,9 @@ def wait_for_jobs(engine: Engine, sweep_dir: Path, pending: dict[int, Submitted]
                 failing_since = failing_since or time.time()
                 ended = {}
                 if time.time() - failing_since > unreachable_s:
+                    first = (str(exc).strip().splitlines() or [""])[0]
                     cause = (f"{engine.name} stopped answering for {unreachable_s:g} s "
-                             f"({type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]})")
+                             f"({type(exc).__name__}: {first})")
                     ended = {num: ("failed", cause) for num in pending}
                 else:
                     log.warning("%s did not answer (%s); trying again", engine.name, exc)
@@ -448,7 +451,8 @@ def _cmd(args: Sequence[str], timeout: float = 30.0) -> subprocess.CompletedProc
                           check=False)
 
 
-def slurm_states(job_ids: Sequence[str], timeout: float = 30.0) -> dict[str, tuple[str, str]] | None:
+def slurm_states(job_ids: Sequence[str],
+                 timeout: float = 30.0) -> dict[str, tuple[str, str]] | None:
     """``job id -> (state, reason)`` from squeue for the given jobs (ended ones too, while
     SLURM keeps them, ``MinJobAge``); jobs SLURM no longer knows are absent. None when squeue
     cannot reach the controller."""
@@ -577,7 +581,8 @@ def _check_slurm(launcher: Any, engine: str, cfg: Any) -> None:
             raise EngineError(f"{len(live)} SLURM job(s) of an earlier session of {sweep_dir} "
                               f"still run or wait ({', '.join(live[:5])}"
                               f"{', ...' if len(live) > 5 else ''}); wait for them or cancel "
-                              f"them first: scancel {' '.join(sorted({_array_of(j) for j in live}))}")
+                              "them first: scancel "
+                              + " ".join(sorted({_array_of(j) for j in live})))
 
 
 def _read(path: Path) -> dict[str, Any] | None:

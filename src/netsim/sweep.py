@@ -532,8 +532,9 @@ def status(sweep_dir: Path | str) -> SweepStatus:
     (``running.json`` of a live process on this host, or a job its cluster engine reports
     running), ``queued`` (submitted to a cluster engine and waiting there; both asked by
     :func:`netsim.engines.refine_status`), ``interrupted`` (started, no result, not running:
-    killed, or on another machine no engine could be asked about), ``stale`` (a result of a different
-    job, e.g. from before the sweep was changed; it is rerun on resume and not collected),
+    killed, or on another machine no engine could be asked about), ``stale`` (a result of a
+    different job, e.g. from before the sweep was changed; it is rerun on resume and not
+    collected),
     ``missing`` (not started) and ``extra`` (a job folder beyond the sweep's jobs).
     """
     sweep_dir = Path(sweep_dir)
