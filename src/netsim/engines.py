@@ -378,7 +378,10 @@ def wait_for_jobs(engine: Engine, sweep_dir: Path, pending: dict[int, Submitted]
                     fail(num, str(value))
             if timeout_min:
                 limit = 60.0 * float(timeout_min)
+                printer.flush()
                 for num in list(pending):
+                    if num in printer.reported:  # finished just now: its engine says so next
+                        continue
                     started = _started(sweep_dir, num, session)
                     if started is not None and time.time() - started > limit:
                         sub = pending[num]

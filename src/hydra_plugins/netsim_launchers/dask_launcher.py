@@ -92,9 +92,23 @@ class _DaskEngine(Engine):
         return None
 
     def cancel(self, jobs: List[Submitted]) -> str:
+        import json
+
         self.client.cancel([self.futures[s.num] for s in jobs], force=True)
-        return (f"cancelled {len(jobs)} Dask task(s) (a task already running finishes in its "
-                "worker; its result is discarded)")
+        # a running task is not stopped by cancel: restart the worker processes running them
+        workers = set()
+        for sub in jobs:
+            if not self._never_started(sub.num):
+                try:
+                    info = json.loads((self.sweep_dir / str(sub.num) / "running.json").read_text())
+                except (OSError, ValueError):
+                    continue
+                if info.get("worker"):
+                    workers.add(str(info["worker"]))
+        if workers:
+            self.client.restart_workers(sorted(workers), timeout=60, raise_for_error=False)
+        return (f"cancelled {len(jobs)} Dask task(s)"
+                + (f", restarting {len(workers)} worker(s) that ran them" if workers else ""))
 
 
 class DaskLauncher(SweepLauncher, Launcher):
