@@ -224,6 +224,9 @@ def _check_launcher(cfg: DictConfig) -> None:
         raise ConfigError("hydra/launcher=submitit_slurm needs a SLURM cluster, and this machine "
                           "has no `srun`; run it on the cluster's login node, or use "
                           "hydra/launcher=submitit_local (or joblib) here")
+    from netsim.engines import check_launcher  # netsim's slurm, ray and dask launchers
+
+    check_launcher(cfg)
 
 
 _GROUPS = ("scenario", "experiment")

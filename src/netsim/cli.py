@@ -342,6 +342,8 @@ def _run(args: list[str]) -> int:
         return 0
     text, failed = sweep.session_report(where)
     print("\n" + text)
+    if failed:  # the same command reruns the failed jobs and skips the finished ones
+        print(f"resume with: {_resume_command(args, where)}")
     print(f"next: netsim collect {where}    (netsim status {where})")
     return 1 if failed else 0
 

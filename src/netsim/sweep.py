@@ -18,7 +18,8 @@ Each job (:func:`run_job`, called by the ``netsim run -m`` task in every launche
 - on any exception writes ``error.json`` (overrides, error line, traceback) and logs the error,
   so the other jobs still run; the ``netsim run`` command exits non-zero at the end and lists
   the failures;
-- while running keeps a ``running.json`` (process id and host) in its folder for ``status``.
+- while running keeps a ``running.json`` (process id and host; on a cluster engine also the
+  engine and its job id, :func:`netsim.engines.job_engine_info`) in its folder for ``status``.
 
 :func:`status` classifies every expected job as done, failed, running, interrupted (started,
 no result, not running), stale (a result of a different job, e.g. after the sweep changed) or
@@ -474,7 +475,8 @@ def _watch_launching_process(sweep_dir: Path) -> None:
     """In a worker process of a local parallel launcher (joblib's loky, submitit_local), exit
     when the process that launched the sweep is gone (killed with SIGKILL, it cannot stop its
     workers), so no process outlives its sweep. Started once per process; nothing happens in
-    the launching process itself or on another host (a cluster job belongs to its scheduler).
+    the launching process itself or on another host, nor under SLURM, Ray or Dask (a cluster
+    job belongs to its scheduler, and their workers serve many sweeps).
     """
     global _watching
     if _watching:
@@ -483,8 +485,9 @@ def _watch_launching_process(sweep_dir: Path) -> None:
     pid, host = info.get("pid"), info.get("host")
     if not isinstance(pid, int) or host != socket.gethostname() or pid == os.getpid():
         return
-    if "Slurm" in str(info.get("launcher", "")):
-        return
+    launcher = str(info.get("launcher", ""))
+    if "Slurm" in launcher or "netsim_launchers" in launcher:
+        return  # a scheduler's job, or a persistent Ray/Dask worker that outlives any one sweep
     parent = os.getppid()
     _watching = True
     import threading
@@ -532,9 +535,12 @@ def run_job(cfg: Any) -> JobOutcome:
     status_, error, replicates = "done", "", 0
     running = folder / RUNNING_FILE
     _watch_launching_process(sweep_dir)
+    from netsim.engines import job_engine_info  # SLURM job id, Ray task, Dask key (or none)
+
     try:
         atomic_write(running, lambda p: p.write_text(json.dumps(
-            {"pid": os.getpid(), "host": socket.gethostname(), "started_unix": time.time()})))
+            {**job_engine_info(), "pid": os.getpid(), "host": socket.gethostname(),
+             "started_unix": time.time()})))
         (folder / ERROR_FILE).unlink(missing_ok=True)
         setup_error = _setup_error(cfg)
         if setup_error:
@@ -702,7 +708,7 @@ class SweepStatus:
         return len(self.jobs.get(state, []))
 
 
-STATES = ("done", "failed", "running", "interrupted", "stale", "missing", "extra")
+STATES = ("done", "failed", "running", "queued", "interrupted", "stale", "missing", "extra")
 
 
 def _classify(folder: Path | None, expected: list[str] | None) -> tuple[str, str]:
@@ -728,9 +734,12 @@ def status(sweep_dir: Path | str) -> SweepStatus:
     """Classify the jobs of a sweep folder.
 
     States: ``done`` (finished result of this job), ``failed`` (``error.json``), ``running``
-    (``running.json`` of a live process on this host), ``interrupted`` (started, no result, not
-    running here: killed, or running on another machine), ``stale`` (a result of a different
-    job, e.g. from before the sweep was changed; it is rerun on resume and not collected),
+    (``running.json`` of a live process on this host, or a job its cluster engine reports
+    running), ``queued`` (submitted to a cluster engine and waiting there; both asked by
+    :func:`netsim.engines.refine_status`), ``interrupted`` (started, no result, not running:
+    killed, or on another machine no engine could be asked about), ``stale`` (a result of a
+    different job, e.g. from before the sweep was changed; it is rerun on resume and not
+    collected),
     ``missing`` (not started) and ``extra`` (a job folder beyond the sweep's jobs).
     """
     sweep_dir = _sweep_folder(sweep_dir)
@@ -756,6 +765,9 @@ def status(sweep_dir: Path | str) -> SweepStatus:
             st.errors[num] = error
     if jobs is not None:
         st.jobs["extra"] = sorted(n for n in dirs if n >= len(jobs))
+    from netsim.engines import refine_status  # ask SLURM, Ray or Dask about unfinished jobs
+
+    refine_status(st)
     return st
 
 
@@ -765,13 +777,14 @@ def format_status(st: SweepStatus) -> str:
                 else str(st.expected))
     lines = [f"sweep {st.sweep_dir}: {expected} jobs expected"]
     labels = {"done": "done", "failed": "failed", "running": "running",
+              "queued": "queued (submitted, waiting in the engine's queue)",
               "interrupted": "interrupted (started, no result, not running here)",
               "stale": "stale (result of a different job; rerun on resume)",
               "missing": "missing (not started)",
               "extra": "extra (job folders beyond this sweep; not collected)"}
     for state in STATES:
         nums = st.jobs.get(state, [])
-        if not nums and state in ("stale", "extra", "running", "interrupted"):
+        if not nums and state in ("stale", "extra", "running", "queued", "interrupted"):
             continue
         lines.append(f"  {nums.__len__():6d}  {labels[state]}")
         if state == "done" or not nums:
