@@ -26,6 +26,8 @@ commands:
   status <sweep_dir>         how many jobs of a sweep are done, failed, running, missing
   collect <sweep_dir>        merge a sweep's results into <sweep_dir>/collected/*.parquet
   presets                    list the scenario presets
+  params [--uncertain] [--markdown] [KEY ...]
+                             every parameter: default, bounds, plausible range, source, presets
   validate [--full] [--only NAME[,NAME]] [--out DIR]
                              check the model against textbook results and field-report facts
   validate --study NAME SWEEP_DIR [--out DIR]
@@ -206,6 +208,37 @@ def _presets(args: list[str]) -> int:
     return 0
 
 
+def _params(args: list[str]) -> int:
+    """List the schema's parameters (netsim.params)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="netsim params", description="Every parameter of the model: key, default, hard "
+        "bounds, plausible range, whether it is uncertain, its source, and which design presets "
+        "change it.")
+    parser.add_argument("keys", nargs="*", help="only these keys (default: all)")
+    parser.add_argument("--uncertain", action="store_true", help="only the uncertain ones "
+                        "(those with a plausible range: what sensitivity and calibrate sample)")
+    parser.add_argument("--markdown", action="store_true", help="a Markdown table")
+    try:
+        opts = parser.parse_args(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from netsim.config import ConfigError
+    from netsim.params import format_parameters, parameter, parameters
+
+    try:
+        chosen = [parameter(k) for k in opts.keys] if opts.keys else parameters(opts.uncertain)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if opts.uncertain:
+        chosen = [p for p in chosen if p.uncertain]
+    print(format_parameters(chosen, markdown=opts.markdown))
+    n_unc = sum(p.uncertain for p in chosen)
+    print(f"\n{len(chosen)} parameters, {n_unc} uncertain (a plausible range in the schema)")
+    return 0
+
+
 def _validate(args: list[str]) -> int:
     import argparse
 
@@ -351,6 +384,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "status": _status,
     "collect": _collect,
     "presets": _presets,
+    "params": _params,
     "validate": _validate,
     "compare": _compare,
     "explore": _explore,
