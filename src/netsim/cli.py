@@ -32,6 +32,10 @@ commands:
                              check the model against textbook results and field-report facts
   validate --study NAME SWEEP_DIR [--out DIR]
                              summary table and figure of a study in experiments/
+  sensitivity [--method morris|sobol|both] [--outcomes a,b] [--trajectories N] [--sobol-n N]
+              [--replicates N] [--range key=lo:hi ...] [--out DIR] [key=value ...]
+                             Morris screening of every uncertain parameter, then Sobol indices
+                             of the most influential, through the sweep machinery; report
   compare <sweep_dir> --baseline <arm> [--outcomes a,b] [--out DIR]
                              compare the arms of a collected sweep with a baseline arm
   explore [--port N]         open the interactive explorer as a local web app (127.0.0.1)
@@ -346,6 +350,90 @@ def _compare(args: list[str]) -> int:
     return 0
 
 
+def _analysis_out(kind: str, given: str | None) -> Path:
+    """The folder of an analysis: given, or outputs/<kind>/<date>_<time>."""
+    if given:
+        return Path(given)
+    import datetime as dt
+
+    return Path("outputs") / kind / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+
+
+def _resume_hint(prog: str, args: list[str], out: Path) -> str:
+    kept = [a for a in args if not a.startswith("--out")]
+    return "netsim " + prog + " " + " ".join(shlex.quote(a) for a in [*kept, "--out", str(out)])
+
+
+def _sensitivity(args: list[str]) -> int:
+    """Morris screening and Sobol indices (netsim.sensitivity)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="netsim sensitivity",
+        description="Global sensitivity analysis over the uncertain parameters' plausible "
+        "ranges: Morris screening, then Sobol indices of the most influential, run through the "
+        "sweep machinery (any Hydra launcher; re-run the same command to resume).")
+    parser.add_argument("overrides", nargs="*", help="fixed settings and launcher, Hydra syntax: "
+                        "scenario=meeting_groups network.n_schools=12 hydra/launcher=joblib")
+    parser.add_argument("--method", default="both", help="morris, sobol or both (default)")
+    parser.add_argument("--outcomes", default=None, help="comma-separated summary columns "
+                        "(default: adoption_colleagues,adoption_members,schools_changed)")
+    parser.add_argument("--params", default=None, help="comma-separated parameters (default: "
+                        "every uncertain one, see netsim params --uncertain)")
+    parser.add_argument("--range", action="append", default=[], metavar="KEY=LO:HI",
+                        help="sample KEY over [LO, HI] instead (or in addition); repeatable")
+    parser.add_argument("--trajectories", type=int, default=10, help="Morris trajectories")
+    parser.add_argument("--sobol-n", type=int, default=64, help="Sobol base sample (power of 2)")
+    parser.add_argument("--top", type=int, default=4, help="parameters for Sobol after Morris")
+    parser.add_argument("--replicates", type=int, default=None, help="replicates per point")
+    parser.add_argument("--seed", type=int, default=20261123, help="seed of the samplers")
+    parser.add_argument("--batch-rows", type=int, default=None, help="design rows per job")
+    parser.add_argument("--out", default=None, help="analysis folder (default "
+                        "outputs/sensitivity/<date>_<time>); the same folder resumes")
+    try:
+        opts = parser.parse_args(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from netsim.config import ConfigError
+    from netsim.params import parse_range
+    from netsim.sensitivity import DEFAULT_OUTCOMES, run_sensitivity
+
+    out = _analysis_out("sensitivity", opts.out)
+    overrides = list(opts.overrides)
+    if opts.replicates is not None:
+        if opts.replicates < 1:
+            return _fail(f"--replicates = {opts.replicates} is too small; allowed: >= 1")
+        overrides.append(f"replicates={opts.replicates}")
+    try:
+        ranges = dict(parse_range(r) for r in opts.range)
+        outcomes = [o.strip() for o in opts.outcomes.split(",") if o.strip()] \
+            if opts.outcomes else list(DEFAULT_OUTCOMES)
+        keys = [k.strip() for k in opts.params.split(",") if k.strip()] if opts.params else None
+        run = run_sensitivity(out, overrides, outcomes, keys, ranges, opts.method,
+                              opts.trajectories, opts.sobol_n, opts.top, seed=opts.seed,
+                              batch_rows=opts.batch_rows,
+                              command="netsim sensitivity " + " ".join(shlex.quote(a)
+                                                                      for a in args))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("\nnetsim: interrupted; finished jobs are kept. Resume with: "
+              + _resume_hint("sensitivity", args, out), file=sys.stderr)
+        return 130
+    from netsim.sensitivity_report import reading
+
+    print()
+    for line in reading(run):
+        print("- " + line.replace("**", "").replace("`", ""))
+    for note in run.notes:
+        print("note: " + note)
+    print(f"\nwrote {out}/: " + ", ".join(p.name for p in run.files.values()))
+    if run.missing:
+        print("resume: " + _resume_hint("sensitivity", args, out), file=sys.stderr)
+        return 1
+    return 0
+
+
 def _explore(args: list[str]) -> int:
     """Serve the explorer (netsim.explorer.Page) with solara on 127.0.0.1 only."""
     import argparse
@@ -387,6 +475,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "params": _params,
     "validate": _validate,
     "compare": _compare,
+    "sensitivity": _sensitivity,
     "explore": _explore,
 }
 
