@@ -196,16 +196,24 @@ def reading(run: SensitivityRun) -> list[str]:
             shown = _names(weak[:6]) + (f" and {len(weak) - 6} more" if len(weak) > 6 else "")
             text += (f" {len(weak)} barely matter at these ranges (mu* below a tenth of the "
                      f"largest), e.g. {shown}.")
-        nonlin = t.filter((pl.col("sigma") > pl.col("mu_star")) &
+        nonlin = t.filter((pl.col("sigma_lo") > pl.col("mu_star")) &
                           (pl.col("mu_star") >= 0.3 * best))["parameter"].to_list()
         if nonlin:
-            text += (f" For {_names(nonlin)} sigma exceeds mu*: the effect depends on the "
-                     "other settings (interactions or a non-linear response).")
+            text += (f" For {_names(nonlin)} sigma clearly exceeds mu*: the effect depends on "
+                     "the other settings (interactions or a non-linear response).")
         lines.append(text)
     for outcome, res in run.sobol.items():
         t = res.table
         s1_sum = float(np.nansum(np.clip(t["S1"].to_numpy(), 0, None)))
         first = t.row(0, named=True)
+        widest = float(t["ST_conf"].max())
+        if widest > 0.3:
+            lines.append(f"**{_label(outcome)}** (Sobol, {len(t)} parameters): the intervals are "
+                         f"too wide to read (up to ±{widest:.2f}); N = "
+                         f"{int(res.convergence['n'].max())} base samples is too small for this "
+                         "outcome's noise: use a larger --sobol-n (256 or more) or more "
+                         "replicates.")
+            continue
         text = (f"**{_label(outcome)}** (Sobol, {len(t)} parameters): `{first['parameter']}` "
                 f"alone explains about {100 * max(first['S1'], 0):.0f} % of the variance "
                 f"(S1, ±{100 * first['S1_conf']:.0f}), {100 * first['ST']:.0f} % with its "
@@ -218,7 +226,6 @@ def reading(run: SensitivityRun) -> list[str]:
             a = conv.filter(pl.col("n") == last).sort("parameter")["ST"].to_numpy()
             b = conv.filter(pl.col("n") == prev).sort("parameter")["ST"].to_numpy()
             shift = float(np.nanmax(np.abs(a - b)))
-            widest = float(t["ST_conf"].max())
             text += (f" Between N = {prev} and {last} the total indices moved by up to "
                      f"{shift:.2f} and the widest interval is ±{widest:.2f}: "
                      + ("the ranking is settled." if shift < 0.05 and widest < 0.1 else
