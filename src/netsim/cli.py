@@ -36,6 +36,10 @@ commands:
               [--replicates N] [--range key=lo:hi ...] [--out DIR] [key=value ...]
                              Morris screening of every uncertain parameter, then Sobol indices
                              of the most influential, through the sweep machinery; report
+  calibrate [--targets FILE] [--particles N] [--generations N] [--params a,b] [--out DIR]
+            [key=value ...]
+                             ABC (rejection, then SMC) against the stylised facts and first-year
+                             ranges; writes ensemble.parquet, posterior plots and a report
   compare <sweep_dir> --baseline <arm> [--outcomes a,b] [--out DIR]
                              compare the arms of a collected sweep with a baseline arm
   explore [--port N]         open the interactive explorer as a local web app (127.0.0.1)
@@ -434,6 +438,73 @@ def _sensitivity(args: list[str]) -> int:
     return 0
 
 
+def _calibrate(args: list[str]) -> int:
+    """Pattern-oriented calibration (netsim.calibrate)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="netsim calibrate",
+        description="Approximate Bayesian computation against the targets file (stylised facts "
+        "and first-year plausibility ranges): rejection on a space-filling sample of the "
+        "plausible ranges, then sequential Monte Carlo, through the sweep machinery.")
+    parser.add_argument("overrides", nargs="*", help="fixed settings and launcher, Hydra syntax")
+    parser.add_argument("--targets", default=None, help="targets file (default "
+                        "configs/calibration/targets.yaml)")
+    parser.add_argument("--params", default=None, help="comma-separated parameters to "
+                        "calibrate (default: every uncertain one)")
+    parser.add_argument("--range", action="append", default=[], metavar="KEY=LO:HI",
+                        help="prior range of KEY instead of its plausible range; repeatable")
+    parser.add_argument("--particles", type=int, default=100, help="population size")
+    parser.add_argument("--generations", type=int, default=3, help="SMC generations")
+    parser.add_argument("--quantile", type=float, default=0.5, help="tolerance quantile")
+    parser.add_argument("--initial-factor", type=int, default=4,
+                        help="the rejection step runs this many times --particles sets")
+    parser.add_argument("--replicates", type=int, default=None, help="replicates per set")
+    parser.add_argument("--seed", type=int, default=20261123, help="seed of the sampler")
+    parser.add_argument("--batch-rows", type=int, default=None, help="design rows per job")
+    parser.add_argument("--out", default=None, help="folder (default "
+                        "outputs/calibration/<date>_<time>); the same folder resumes")
+    try:
+        opts = parser.parse_args(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from netsim.calibrate import run_calibration
+    from netsim.config import ConfigError
+    from netsim.params import parse_range
+
+    out = _analysis_out("calibration", opts.out)
+    overrides = list(opts.overrides)
+    if opts.replicates is not None:
+        if opts.replicates < 1:
+            return _fail(f"--replicates = {opts.replicates} is too small; allowed: >= 1")
+        overrides.append(f"replicates={opts.replicates}")
+    if opts.initial_factor < 1:
+        return _fail(f"--initial-factor = {opts.initial_factor} is too small; allowed: >= 1")
+    try:
+        ranges = dict(parse_range(r) for r in opts.range)
+        keys = [k.strip() for k in opts.params.split(",") if k.strip()] if opts.params else None
+        run = run_calibration(out, opts.targets, overrides, keys, ranges, opts.particles,
+                              opts.generations, opts.seed, opts.quantile, opts.initial_factor,
+                              batch_rows=opts.batch_rows,
+                              command="netsim calibrate " + " ".join(shlex.quote(a)
+                                                                    for a in args))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("\nnetsim: interrupted; finished jobs are kept. Resume with: "
+              + _resume_hint("calibrate", args, out), file=sys.stderr)
+        return 130
+    from netsim.calibrate_report import constraints, predictive, reading
+
+    print()
+    for line in reading(run, predictive(run), constraints(run)):
+        print("- " + line.replace("**", "").replace("`", ""))
+    print(f"\nwrote {out}/: " + ", ".join(p.name for p in run.files.values()))
+    print(f"next: netsim robust --ensemble {run.ensemble_path} --baseline <key=value> "
+          "--arm <key=value> ...")
+    return 0
+
+
 def _explore(args: list[str]) -> int:
     """Serve the explorer (netsim.explorer.Page) with solara on 127.0.0.1 only."""
     import argparse
@@ -476,6 +547,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "validate": _validate,
     "compare": _compare,
     "sensitivity": _sensitivity,
+    "calibrate": _calibrate,
     "explore": _explore,
 }
 

@@ -47,7 +47,8 @@ import polars as pl
 from netsim.config import ConfigError
 from netsim.results import PROVENANCE_FILE, SUMMARY_FILE, atomic_write
 
-__all__ = ["DESIGN_FILE", "DesignResult", "batch_rows_for", "run_design"]
+__all__ = ["DESIGN_FILE", "YEAR_COLUMNS", "DesignResult", "batch_rows_for", "run_design",
+           "yearly_values"]
 
 log = logging.getLogger("netsim.designs")
 
@@ -57,6 +58,12 @@ RUNS_DIR = "runs"
 #: design runs per job when not given: about 10-20 s of simulation per job at the default
 #: size, so Hydra's per-job cost (~0.2 s) stays near 1 % of the time
 RUNS_PER_JOB = 60
+#: weekly series columns also recorded at the end of every school year, as ``<column>_y<k>``
+#: (``k = 0`` is the start): what first-year targets and fact checks read
+YEAR_COLUMNS = ("adoption_members", "adoption_colleagues", "adoption_all", "practice_adoption",
+                "knowledge_members", "knowledge_all", "trust_members", "strong_ties_per_member",
+                "schools_changed", "school_inequality", "version_quality", "version_diversity",
+                "network_alive", "person_hours_cum")
 
 
 @dataclass
@@ -143,8 +150,23 @@ def check_base(overrides: Sequence[str]) -> Any:
 
 
 def _values(design: pl.DataFrame, i: int, names: Sequence[str]) -> dict[str, Any]:
+    """The overrides of design row ``i`` (a null cell leaves that setting as it is)."""
     row = design.row(i, named=True)
-    return {k: row[k] for k in names}
+    return {k: row[k] for k in names if row[k] is not None}
+
+
+def yearly_values(series: pl.DataFrame, weeks_per_year: int) -> pl.DataFrame:
+    """Per replicate, :data:`YEAR_COLUMNS` at weeks ``0, wpy, 2 wpy, ...`` as ``<col>_y<k>``."""
+    last = int(series["week"].max())
+    frames = []
+    for k in range(last // weeks_per_year + 1):
+        at = series.filter(pl.col("week") == k * weeks_per_year)
+        frames.append(at.select("replicate", *[pl.col(c).cast(pl.Float64).alias(f"{c}_y{k}")
+                                               for c in YEAR_COLUMNS if c in at.columns]))
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.join(f, on="replicate", how="left")
+    return out
 
 
 def run_design(folder: Path | str, design: pl.DataFrame, overrides: Sequence[str] = (),
@@ -327,7 +349,10 @@ def run_batch(cfg: Any) -> Any:
                     continue
                 result = run_scenario(scenario)
                 n_runs += result.summary.height
-                frames.append(result.summary.with_columns(pl.lit(row, pl.Int64).alias("row")))
+                years = yearly_values(result.series, scenario.calendar.weeks_per_year)
+                frames.append(result.summary.join(years.with_columns(
+                    pl.col("replicate").cast(result.summary["replicate"].dtype)),
+                    on="replicate", how="left").with_columns(pl.lit(row, pl.Int64).alias("row")))
             if not frames:
                 raise ConfigError("every row of this batch is invalid: "
                                   + next(iter(invalid.values()), ""))

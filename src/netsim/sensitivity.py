@@ -52,17 +52,19 @@ DEFAULT_OUTCOMES = ("adoption_colleagues", "adoption_members", "schools_changed"
 MORRIS_LEVELS = 4
 
 
-def check_outcomes(outcomes: Sequence[str]) -> list[str]:
-    """The outcomes, checked against the run summary's columns (ConfigError otherwise)."""
+def check_outcomes(outcomes: Sequence[str], years: int = 50) -> list[str]:
+    """The outcomes, checked against the run summary's columns and the yearly columns
+    ``<column>_y<k>`` for ``k <= years`` (ConfigError otherwise)."""
+    from netsim.calibrate import _allowed_outcome
     from netsim.metrics import SUMMARY_COLUMNS
 
     out = list(dict.fromkeys(outcomes))
     if not out:
         raise ConfigError("no outcome given; allowed: " + ", ".join(SUMMARY_COLUMNS))
     for o in out:
-        if o not in SUMMARY_COLUMNS:
-            raise ConfigError(f"outcome {o!r} is not in the run summary; allowed: "
-                              + ", ".join(SUMMARY_COLUMNS))
+        why = _allowed_outcome(o, years)
+        if why:
+            raise ConfigError(f"outcome {o!r} is not in the run summary; {why}")
     return out
 
 
@@ -290,10 +292,10 @@ def _select_top(morris: dict[str, MorrisResult], top: int) -> list[str]:
     return [k for k, _ in sorted(score.items(), key=lambda kv: -kv[1])[:top]]
 
 
-def _horizon(overrides: Sequence[str]) -> int:
+def _base(overrides: Sequence[str]) -> Any:
     from netsim.designs import _split_hydra, check_base
 
-    return check_base(_split_hydra(overrides)[0]).n_weeks
+    return check_base(_split_hydra(overrides)[0])
 
 
 def run_sensitivity(out: Path | str, overrides: Sequence[str] = (),
@@ -331,12 +333,13 @@ def run_sensitivity(out: Path | str, overrides: Sequence[str] = (),
         raise ConfigError(f"--trajectories = {trajectories} is too small; allowed: >= 2")
     if top < 1:
         raise ConfigError(f"--top = {top} is too small; allowed: >= 1")
-    outcomes = check_outcomes(outcomes)
     space = parameter_space(keys, ranges)
     if method != "morris":
         sobol_design(space if method == "sobol" else parameter_space(space.names[:1]), sobol_n,
                      seed)  # checks sobol_n before anything runs
-    horizon = _horizon(overrides)
+    base = _base(overrides)
+    horizon = base.n_weeks
+    outcomes = check_outcomes(outcomes, horizon // base.calendar.weeks_per_year)
     out = Path(out)
     run = SensitivityRun(out, space, outcomes)
     frames = []
