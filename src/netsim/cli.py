@@ -40,6 +40,10 @@ commands:
             [key=value ...]
                              ABC (rejection, then SMC) against the stylised facts and first-year
                              ranges; writes ensemble.parquet, posterior plots and a report
+  robust (--ensemble FILE | --worlds N) --arm k=v [--arm k=v ...] [--baseline k=v]
+         [--outcome NAME] [--out DIR] [key=value ...]
+                             every arm on every plausible world: effect distribution,
+                             P(beats baseline), regret, and where the ranking flips (PRIM)
   compare <sweep_dir> --baseline <arm> [--outcomes a,b] [--out DIR]
                              compare the arms of a collected sweep with a baseline arm
   explore [--port N]         open the interactive explorer as a local web app (127.0.0.1)
@@ -505,6 +509,67 @@ def _calibrate(args: list[str]) -> int:
     return 0
 
 
+def _robust(args: list[str]) -> int:
+    """Robust design comparison over an ensemble (netsim.robust)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="netsim robust",
+        description="Run every design arm on every plausible world (an ensemble from netsim "
+        "calibrate, or N worlds spread over the plausible ranges) with common random numbers; "
+        "report each arm's effect across worlds, P(beats baseline), regret, and the parameter "
+        "region where the ranking flips (PRIM).")
+    parser.add_argument("overrides", nargs="*", help="fixed settings and launcher, Hydra syntax")
+    parser.add_argument("--ensemble", default=None, help="ensemble.parquet from netsim calibrate")
+    parser.add_argument("--worlds", type=int, default=None,
+                        help="instead: N worlds spread over the plausible ranges")
+    parser.add_argument("--params", default=None, help="with --worlds: the parameters that vary "
+                        "(default: every uncertain one)")
+    parser.add_argument("--arm", action="append", default=[], metavar="'K=V [K=V ...]'",
+                        help="one design arm (settings on top of the scenario); repeatable")
+    parser.add_argument("--baseline", default="", help="the baseline's settings (default: the "
+                        "scenario as it is)")
+    parser.add_argument("--outcome", default="adoption_colleagues", help="outcome to compare")
+    parser.add_argument("--replicates", type=int, default=None, help="replicates per world")
+    parser.add_argument("--seed", type=int, default=20261123, help="seed of the worlds")
+    parser.add_argument("--batch-rows", type=int, default=None, help="design rows per job")
+    parser.add_argument("--out", default=None, help="folder (default "
+                        "outputs/robust/<date>_<time>); the same folder resumes")
+    try:
+        opts = parser.parse_args(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from netsim.config import ConfigError
+    from netsim.robust import run_robust
+
+    out = _analysis_out("robust", opts.out)
+    overrides = list(opts.overrides)
+    if opts.replicates is not None:
+        if opts.replicates < 1:
+            return _fail(f"--replicates = {opts.replicates} is too small; allowed: >= 1")
+        overrides.append(f"replicates={opts.replicates}")
+    try:
+        keys = [k.strip() for k in opts.params.split(",") if k.strip()] if opts.params else None
+        run = run_robust(out, opts.arm, opts.baseline, opts.ensemble, opts.worlds, opts.outcome,
+                         overrides, keys, opts.seed, opts.batch_rows,
+                         command="netsim robust " + " ".join(shlex.quote(a) for a in args))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("\nnetsim: interrupted; finished jobs are kept. Resume with: "
+              + _resume_hint("robust", args, out), file=sys.stderr)
+        return 130
+    from netsim.robust_report import planner_text
+
+    print()
+    for line in planner_text(run):
+        print("- " + line.replace("**", ""))
+    for note in run.notes:
+        print("note: " + note)
+    print(f"\nwrote {out}/: " + ", ".join(p.name for p in run.files.values()))
+    return 0
+
+
 def _explore(args: list[str]) -> int:
     """Serve the explorer (netsim.explorer.Page) with solara on 127.0.0.1 only."""
     import argparse
@@ -548,6 +613,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "compare": _compare,
     "sensitivity": _sensitivity,
     "calibrate": _calibrate,
+    "robust": _robust,
     "explore": _explore,
 }
 
