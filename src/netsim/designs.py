@@ -339,6 +339,7 @@ def run_batch(cfg: Any) -> Any:
         else:
             (out / SUMMARY_FILE).unlink(missing_ok=True)
             frames, invalid = [], {}
+            sim_seconds = 0.0
             for i in range(design.height):
                 row = int(design["row"][i])
                 values = _values(design, i, names)
@@ -347,7 +348,9 @@ def run_batch(cfg: Any) -> Any:
                 except ConfigError as exc:
                     invalid[row] = f"invalid settings: {exc}"
                     continue
+                t0 = time.perf_counter()
                 result = run_scenario(scenario)
+                sim_seconds += time.perf_counter() - t0
                 n_runs += result.summary.height
                 years = yearly_values(result.series, scenario.calendar.weeks_per_year)
                 frames.append(result.summary.join(years.with_columns(
@@ -362,6 +365,7 @@ def run_batch(cfg: Any) -> Any:
                                                                                "replicate")])
             record = {**key, "overrides": overrides, "rows": design["row"].to_list(),
                       "invalid_rows": invalid, "runs": summary.height,
+                      "sim_seconds": round(sim_seconds, 4),
                       "base_point_key": point_key(base_scenario),
                       "seed": {"base_seed": base_scenario.seed,
                                "common_random_numbers": base_scenario.common_random_numbers,

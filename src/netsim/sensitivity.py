@@ -327,6 +327,11 @@ def run_sensitivity(out: Path | str, overrides: Sequence[str] = (),
     from netsim.designs import run_design
     from netsim.params import parameter_space
 
+    try:
+        import SALib  # noqa: F401 - fail here, before anything runs
+    except ImportError:
+        raise ConfigError("netsim sensitivity needs SALib (the 'analysis' extra); install it "
+                          "with: pip install -e '.[analysis]'") from None
     if method not in ("morris", "sobol", "both"):
         raise ConfigError(f"--method = {method!r} is not allowed; allowed: morris, sobol, both")
     if trajectories < 2:
