@@ -186,12 +186,17 @@ def reading(run: SensitivityRun) -> list[str]:
         strong = [k for k, m in zip(t["parameter"], t["mu_star"]) if m >= 0.3 * best][:5]
         weak = t.filter(pl.col("mu_star") < NEGLIGIBLE * best)["parameter"].to_list()
         unit = _unit(outcome)
-        text = (f"**{_label(outcome)}**: over the plausible ranges, {_names(strong)} "
-                f"{'decides' if len(strong) == 1 else 'decide'} it most (moving "
-                f"`{strong[0]}` across its range changes it by about {best * sc:.3g} {unit} on "
-                f"average, mu*).")
-        text += (f" {above_noise.height} of {t.height} parameters have effects clearly above "
-                 f"replicate noise ({res.noise_floor * sc:.2g} {unit}).")
+        if above_noise.height == 0:
+            text = (f"**{_label(outcome)}**: no parameter's effect is clearly above replicate "
+                    f"noise ({res.noise_floor * sc:.2g} {unit}); more replicates or trajectories "
+                    f"are needed to rank them. The largest mu* are those of {_names(strong)} "
+                    f"(`{strong[0]}`: {best * sc:.3g} {unit}).")
+        else:
+            text = (f"**{_label(outcome)}**: over the plausible ranges, {_names(strong)} "
+                    f"{'decides' if len(strong) == 1 else 'decide'} it most (moving "
+                    f"`{strong[0]}` across its range changes it by about {best * sc:.3g} {unit} "
+                    f"on average, mu*). {above_noise.height} of {t.height} parameters have "
+                    f"effects clearly above replicate noise ({res.noise_floor * sc:.2g} {unit}).")
         if weak:
             shown = _names(weak[:6]) + (f" and {len(weak) - 6} more" if len(weak) > 6 else "")
             text += (f" {len(weak)} barely matter at these ranges (mu* below a tenth of the "
@@ -217,7 +222,8 @@ def reading(run: SensitivityRun) -> list[str]:
         text = (f"**{_label(outcome)}** (Sobol, {len(t)} parameters): `{first['parameter']}` "
                 f"alone explains about {100 * max(first['S1'], 0):.0f} % of the variance "
                 f"(S1, ±{100 * first['S1_conf']:.0f}), {100 * first['ST']:.0f} % with its "
-                f"interactions (ST). The first-order indices add up to {100 * s1_sum:.0f} %")
+                f"interactions (ST{'; below S1 by estimation noise' if first['ST'] < first['S1'] else ''}). "
+                f"The first-order indices add up to {100 * s1_sum:.0f} %")
         text += ("; the rest comes from interactions and replicate noise." if s1_sum < 0.9
                  else ": the parameters act mostly additively.")
         conv = res.convergence
