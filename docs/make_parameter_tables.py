@@ -51,8 +51,10 @@ UNITS = {
     "adoption.bass_p": "probability per week", "adoption.bass_q": "probability per week",
     "adoption.transmissibility": "probability per tie",
     "cocreation.hours_per_week": "person-hours per week",
-    "trial.adapt_sd": "quality units", "trial.adapt_bias": "quality units",
-    "cocreation.innovation_bias": "quality units",
+    "trial.adapt_sd": "quality units", "trial.perception_sd": "quality units",
+    "trial.discontinue_rate": "probability per adopter-week",
+    "practices.conformity": "quality units",
+    "gathering.understanding_range": "distance units",
     "network.school_size_spread": "log-sd",
     "leader_participation": "probability per gathering",
 }

@@ -140,6 +140,7 @@ def hold(state: State, person: int, practice: int, stage: Stage, quality: float,
     state.stage[person, practice] = stage
     state.version[person, practice] = vid
     state.quality[person, practice] = quality
+    state.perceived[person, practice] = quality  # the holder believes its true quality
     state.knowledge[person, practice] = knowledge
     return vid
 

@@ -8,7 +8,16 @@ import numpy as np
 import pytest
 from conftest import F, L, R, T, hold, make_state
 
-from netsim.metrics import convergence, gini, innovations, record, summarise, time_to_share
+from netsim.metrics import (
+    convergence,
+    gini,
+    innovations,
+    lineages,
+    practice_convergence,
+    record,
+    summarise,
+    time_to_share,
+)
 from netsim.state import Stage
 
 
@@ -48,7 +57,9 @@ def test_record_exact_values():
     assert out["adoption_colleagues"] == 0.5
     assert out["adoption_all"] == 0.5
     assert out["practice_adoption"] == pytest.approx(4 / 16)
-    assert out["schools_changed"] == 0.5  # school 0 at 3/4, school 1 at 1/4
+    # school 0: 3 of 4 use practice 0; school 1: 1 of 4 uses practice 1
+    assert out["schools_changed"] == 0.5
+    assert out["schools_reached"] == 0.5  # only school 0 has a colleague (teacher) adopting
     assert out["school_inequality"] == pytest.approx(gini(np.array([0.75, 0.25])))
     assert out["version_quality"] == pytest.approx((0.8 * 3 + 0.6) / 4)
     assert out["version_diversity"] == 1.0  # one version per practice in use
@@ -66,17 +77,53 @@ def test_convergence():
     assert convergence(st) == pytest.approx(0.75)
 
 
+def test_schools_changed_needs_one_same_practice():
+    # school 0: 2 of 4 staff use practice 0 and 2 others practice 1: half the staff adopt
+    # something, but no practice reaches half the staff at 0.75
+    st = make_state([L, R, T, T], [0, 0, 0, 0], n_practices=2)
+    hold(st, 0, 0, Stage.ADOPTED, 0.8)
+    hold(st, 1, 0, Stage.ADOPTED, 0.8)
+    hold(st, 2, 1, Stage.ADOPTED, 0.8)
+    assert record(st, 0.5, 0.5, True, 0)["schools_changed"] == 1.0  # practice 0 at 2/4
+    assert record(st, 0.75, 0.5, True, 0)["schools_changed"] == 0.0  # 3 adopt, not one same
+    hold(st, 3, 0, Stage.ADOPTED, 0.8)
+    assert record(st, 0.75, 0.5, True, 0)["schools_changed"] == 1.0  # practice 0 at 3/4
+
+
+def test_lineage_convergence_counts_descendants_of_one_version_as_one():
+    st = make_state([T, T, T], [0, 1, 2], n_practices=1, effectiveness=[0.5])
+    child = st.versions.add(0, 0.55, 0, 1, 3)        # first generation below the reference
+    grandchild = st.versions.add(0, 0.56, child, 2, 5)
+    other = st.versions.add(0, 0.50, 0, 1, 4)        # another first-generation version
+    assert lineages(st).tolist() == [0, child, child, other]
+    for row, vid in ((0, child), (1, grandchild), (2, other)):
+        hold(st, row, 0, Stage.ADOPTED, 0.5)
+        st.version[row, 0] = vid
+    assert convergence(st) == pytest.approx(1 / 3)  # three different versions
+    assert convergence(st, lineage=True) == pytest.approx(2 / 3)  # two lineages
+
+
+def test_practice_convergence_is_mean_jaccard_of_school_practice_sets():
+    st = make_state([T, T, T, T], [0, 0, 1, 2], n_practices=3)
+    hold(st, 0, 0, Stage.ADOPTED, 0.5)
+    hold(st, 1, 1, Stage.ADOPTED, 0.5)   # school 0: {0, 1}
+    hold(st, 2, 0, Stage.ADOPTED, 0.5)   # school 1: {0}
+    hold(st, 3, 2, Stage.ADOPTED, 0.5)   # school 2: {2}
+    # pairs: (0,1) 1/2, (0,2) 0, (1,2) 0
+    assert practice_convergence(st) == pytest.approx(1 / 6)
+
+
 def test_summarise_totals_and_cost():
     st = two_schools()
     weeks = np.arange(4.0)
     series = {c: np.zeros(4) for c in ("posts", "posts_formal", "posts_informal", "reads",
                                        "exchange", "gatherings", "new_versions",
                                        "new_versions_cocreation", "trials_started",
-                                       "person_hours", "cocreation_groups")}
+                                       "person_hours", "cocreation_groups", "discontinued")}
     series.update(week=weeks, adoption_all=np.array([0.0, 0.2, 0.3, 0.5]),
                   network_alive=np.array([1.0, 1.0, 0.0, 0.0]))
     for key in ("adoption_members", "adoption_colleagues", "practice_adoption", "knowledge_all",
-                "schools_changed", "school_inequality", "version_quality",
+                "schools_changed", "schools_reached", "school_inequality", "version_quality",
                 "version_diversity", "trust_members", "strong_ties_per_member"):
         series[key] = np.zeros(4)
     series["person_hours"] = np.array([0.0, 100.0, 0.0, 300.0])

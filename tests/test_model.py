@@ -23,7 +23,7 @@ ALLOWED = {
     Stage.UNAWARE: {Stage.UNAWARE, Stage.AWARE, Stage.TRYING},
     Stage.AWARE: {Stage.AWARE, Stage.TRYING},
     Stage.TRYING: {Stage.TRYING, Stage.ADOPTED, Stage.DROPPED, Stage.AWARE},
-    Stage.ADOPTED: {Stage.ADOPTED},
+    Stage.ADOPTED: {Stage.ADOPTED, Stage.DROPPED},  # discontinuance
     Stage.DROPPED: {Stage.DROPPED, Stage.AWARE, Stage.TRYING},
 }
 ALLOWED_AFTER_RESET = {Stage.UNAWARE, Stage.AWARE, Stage.TRYING}

@@ -73,9 +73,9 @@ def test_parameter_space_ranges_and_refusals():
         parameter_space(ranges={"gathering.group_size": (4.1, 4.4)})
     with pytest.raises(ConfigError, match="lo < hi"):
         parameter_space(ranges={"trial.trial_rate": (0.2, 0.1)})
-    # an open bound: the co-creation optimum must stay above 0
+    # an open bound: the strong-tie level must stay above 0
     with pytest.raises(ConfigError, match=r"\(0, 1\]"):
-        parameter_space(ranges={"cocreation.optimal_distance": (0.0, 0.5)})
+        parameter_space(ranges={"trust.strong": (0.0, 0.5)})
     assert parse_range("trial.trial_rate=0.05:0.15") == ("trial.trial_rate", (0.05, 0.15))
     with pytest.raises(ConfigError, match="is not key=lo:hi"):
         parse_range("trial.trial_rate=0.05")

@@ -145,14 +145,37 @@ def test_cross_school_informal_ties_work_in_other_designs_too() -> None:
 # ------------------------------------------------------------------ other designs
 
 
-def test_partnership_network_maps_roles_onto_the_resource_teacher_structure() -> None:
+def test_partnership_network_has_university_owner_coordinator_and_school_needs() -> None:
     scenario = load_scenario("partnership_network")
     assert scenario.network.design is Design.partnership_network
     pop = build_population(scenario, np.random.default_rng(0))
     assert pop.n_schools == 20
+    # 2 university facilitators + the school owner's coordinator
     assert ((pop.role == Role.RESOURCE_TEACHER).sum(), (pop.role == Role.LEADER).sum(),
-            (pop.role == Role.FACILITATOR).sum()) == (20, 20, 2)
+            (pop.role == Role.FACILITATOR).sum()) == (20, 20, 3)
     assert np.array_equal(pop.member, pop.role != Role.TEACHER)
+    # every school names one practice it needs
+    assert pop.need.shape == (20,)
+    assert ((pop.need >= 0) & (pop.need < scenario.practices.n_practices)).all()
+    # other designs have no needs analysis unless asked for
+    default = build_population(load_scenario("resource_teacher_network"),
+                               np.random.default_rng(0))
+    assert (default.need == -1).all()
+    asked = build_population(load_scenario("resource_teacher_network",
+                                           {"network.needs_analysis": True}),
+                             np.random.default_rng(0))
+    assert (asked.need >= 0).all()
+
+
+def test_school_forms_are_dealt_evenly_over_schools() -> None:
+    pop = build_population(load_scenario("resource_teacher_network",
+                                         {"network.school_forms": 4}), np.random.default_rng(0))
+    staff = pop.school >= 0
+    school_form = np.zeros(pop.n_schools, dtype=np.int64)
+    school_form[pop.school[staff]] = pop.form[staff]
+    assert sorted(np.bincount(school_form).tolist()) == [11, 11, 11, 12]  # 45 schools
+    # everyone at a school shares its form
+    assert (pop.form[staff] == school_form[pop.school[staff]]).all()
 
 
 def test_default_design_with_areas_invites_each_schools_members_to_its_area() -> None:

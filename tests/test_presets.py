@@ -93,10 +93,12 @@ def test_preset_combines_with_overrides_and_conditions() -> None:
 
 def test_leaders_attend_meeting_groups_when_asked() -> None:
     """``leader_participation=1.0`` on the meeting-groups preset: every school leader came to
-    the last meeting of the year (the preset's own value, 0, keeps them away)."""
+    the last meeting of the year when the owner fully backs the network (owner commitment 1:
+    no loss of priority); the preset's own value, 0, keeps them away."""
     def leaders_came(participation: float) -> float:
         scenario = load_scenario("meeting_groups", {"calendar.years": 1.0,
-                                                    "leader_participation": participation})
+                                                    "leader_participation": participation,
+                                                    "motivation.owner_commitment": 1.0})
         model = LearningNetworkModel(scenario, seed=0)
         model.run()
         return float(model.state.leader_attended.mean())
@@ -172,8 +174,8 @@ def test_city_gatherings_and_area_gatherings_run_on_their_own_calendars() -> Non
 
 def test_area_gatherings_carry_the_network_to_the_schools() -> None:
     """Direction of effect: without area gatherings far fewer area members (resource teachers
-    and leaders, not in the city network) adopt; 3 replicates, one school year, margin 0.2
-    (measured: about 0.53 with and 0.15 without)."""
+    and leaders, not in the city network) adopt; 3 replicates, one school year, margin 0.1
+    (model version 2 measured about 0.31 with and 0.11 without)."""
     def area_adoption(interval: int) -> float:
         values = []
         for seed in range(3):
@@ -185,7 +187,7 @@ def test_area_gatherings_carry_the_network_to_the_schools() -> None:
             values.append(float(model.state.adopted_any()[area_only].mean()))
         return float(np.mean(values))
 
-    assert area_adoption(6) > area_adoption(0) + 0.2
+    assert area_adoption(6) > area_adoption(0) + 0.1
 
 
 # ------------------------------------------------------------------ significant networks

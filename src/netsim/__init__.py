@@ -38,7 +38,7 @@ __all__ = [
 __version__ = "0.1.0"
 #: The model's version: bumped whenever a change to the mechanisms changes results. Recorded in
 #: every run's provenance; results of different model versions are never mixed in one table.
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 
 # public name -> the module that defines it
 _LAZY: dict[str, str] = {

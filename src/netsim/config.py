@@ -39,6 +39,7 @@ __all__ = [
     "CoCreationConfig",
     "ConfigError",
     "Design",
+    "FacilitatorStyle",
     "DigitalConfig",
     "GatheringConfig",
     "HomeConfig",
@@ -93,6 +94,13 @@ class Design(enum.Enum):
     partnership_network = "partnership_network"
     significant_networks = "significant_networks"
     custom_graph = "custom_graph"
+
+
+class FacilitatorStyle(enum.Enum):
+    """How facilitators lead gatherings (seed 001 Table 6.2, §6.4.1, §6.4.3)."""
+
+    participatory = "participatory"
+    directive = "directive"
 
 
 class AdoptionRule(enum.Enum):
@@ -162,6 +170,25 @@ class NetworkConfig:
     gatherings_by_area: bool = _f(False, "each network gathering is held separately in every "
                                   "area / meeting group, for that group's invited members",
                                   source="seed 004 (meeting groups meet separately)")
+    school_forms: int = _f(2, "school forms / stages among the schools (1 = one stage; 4 = "
+                           "preschool to upper secondary, the 1-19 perspective of seed 002)",
+                           1, 4, "seed 001 §5.2.4 (primary and lower-secondary school: 2); "
+                           "seed 002 §1 (preschool to upper secondary: 4)")
+    background_weight: float = _f(0.5, "weight of background (school form and perspective) "
+                                  "against practice knowledge in cognitive distance", 0, 1,
+                                  plausible=(0.25, 0.75),
+                                  plausible_why="modelling choice: what people know and what "
+                                  "context they work in count about equally (Nooteboom et al. "
+                                  "2007 measure distance on both)")
+    needs_analysis: bool = _f(False, "each school names the practice it needs (a needs "
+                              "analysis owned by the units): expert input and the take-back "
+                              "choice favour it", source="seed 003 ('Hvem kjenner "
+                              "kunnskapsbehovet': the need is owned by the units); seed 004 "
+                              "(content planned from a needs analysis)")
+    need_weight: float = _f(1.0, "how much more a school's own need counts in the take-back "
+                            "choice (score x (1 + need_weight))", 0, 10,
+                            plausible=(0.5, 2.0),
+                            plausible_why="modelling choice: an owned need counts about double")
     file: str | None = _f(None, "edge list (CSV: source,target[,weight]) or GraphML replacing the "
                           "generated ties", nullable=True)
 
@@ -281,17 +308,48 @@ class GatheringConfig:
                                      plausible_why="seed 001 §5.2.5, §5.3.3: joint reflection "
                                                    "aligns leader and resource teacher; the size "
                                                    "is not given")
+    understanding_range: float = _f(0.6, "cognitive distance at which people no longer "
+                                    "understand each other (without moderation)", 0, None,
+                                    "Nooteboom et al. 2007 (absorptive capacity falls with "
+                                    "distance); value a modelling choice", lo_open=True,
+                                    plausible=(0.4, 1.0),
+                                    plausible_why="modelling choice: random pairs (distance "
+                                    "about 0.2-0.4) still understand each other partly")
+    facilitator_style: FacilitatorStyle = _f(FacilitatorStyle.participatory,
+                                             "participatory (moderates, non-intrusive) or "
+                                             "directive (goal- and result-steering)",
+                                             source="seed 001 Table 6.2, §6.4.1, §6.4.3")
+    moderation: float = _f(0.5, "participatory facilitators widen the understanding range by "
+                           "this share (they lower the cost of distance)", 0, 2,
+                           "seed 002 §2.3 (the facilitator clarifies, challenges, coordinates); "
+                           "value a modelling choice", plausible=(0.0, 1.0),
+                           plausible_why="modelling choice: from no effect to doubling the range")
+    formality_openness_cost: float = _f(0.3, "share of group exchange lost at formality 1 "
+                                        "(less challenge and critical reflection)", 0, 1,
+                                        "seed 001 §5.4.3 (informal network 'more open'), "
+                                        "§6.4.3; seed 000 (managers reading along)",
+                                        plausible=(0.0, 0.5),
+                                        plausible_why="modelling choice: the reports name the "
+                                        "direction only; up to half the exchange")
+    directive_openness_cost: float = _f(0.3, "further share of group exchange lost under a "
+                                        "directive style", 0, 1,
+                                        "seed 001 Table 6.2 (goal- and result-steering hinders)",
+                                        plausible=(0.1, 0.6),
+                                        plausible_why="modelling choice: the reports name the "
+                                        "direction only")
 
 
 @dataclass
 class HomeConfig:
     """Transfer at the home school through development time (mechanisms/home_transfer.py)."""
 
-    dev_time_allocation: float = _f(0.5, "share of backed sessions given to network work", 0, 1,
-                                    "seed 001 §5.2.4 (development time used 'more' for it)",
-                                    plausible=(0.3, 0.8),
-                                    plausible_why="seed 001 §5.2.4: backed development time used "
-                                                  "'more' for network work")
+    dev_time_allocation: float = _f(0.25, "share of backed sessions given to network work", 0,
+                                    1, "seed 001 §5.2.4 (development time used 'more' for it: "
+                                    "one theme among several); value a modelling choice",
+                                    plausible=(0.1, 0.5),
+                                    plausible_why="weekly development time serves all of a "
+                                    "school's development themes; network work 'more' than "
+                                    "before but not most of it (seed 001 §5.2.4, §6.3.2)")
     unbacked_time_share: float = _f(0.1, "chance of getting time without the leader's backing",
                                     0, 1, "seed 001 §5.2.5 ('rarely got time')",
                                     plausible=(0.0, 0.25),
@@ -312,20 +370,16 @@ class HomeConfig:
                                          plausible_why="a colleague's presentation inspires some "
                                                        "staff, less than a gathering's stories")
     resistant_share: float = _f(0.1, "share of staff who resist new practice", 0, 1,
-                                "seed 001 §5.2.5 ('if 90% are on board... the 10 percent')",
-                                plausible=(0.05, 0.2),
-                                plausible_why="seed 001 §5.2.5: 'if 90 % are on board... the 10 "
-                                              "percent'")
-    mandate_strength: float = _f(0.5, "how hard leaders push ('everybody shall do this')", 0, 1,
-                                 "seed 001 §5.2.5",
-                                 plausible=(0.2, 0.8),
-                                 plausible_why="seed 001 §5.2.5: leaders differ in how hard they "
-                                               "push; no number given")
-    strong_mandate: float = _f(0.7, "mandate at which resistant staff start to try", 0, 1,
-                               "seed 001 §5.2.5",
-                               plausible=(0.5, 0.9),
-                               plausible_why="seed 001 §5.2.5: only a clear mandate moves the "
-                                             "resistant; the level is not given")
+                                "seed 001 §5.2.5 ('if 90% are on board... the 10 percent', a "
+                                "hypothetical framing, not a count)", plausible=(0.0, 0.3),
+                                plausible_why="the 90/10 remark is hypothetical; seed 001 "
+                                "domain notes §8.3 sweep 0-0.3")
+    mandate_strength: float = _f(0.5, "how hard a backing leader pushes ('everybody shall do "
+                                 "this'); a school's mandate is this times its leader's backing",
+                                 0, 1, "seed 001 §5.2.5; value a modelling choice",
+                                 plausible=(0.2, 0.9),
+                                 plausible_why="modelling choice: leaders do not 'force "
+                                 "something new over people's heads' (§5.2.5)")
     alignment_decay: float = _f(0.02, "weekly decay of leader alignment", 0, 1,
                                 plausible=(0.005, 0.05),
                                 plausible_why="alignment without joint reflection halves in 14-140 "
@@ -352,11 +406,30 @@ class TalkConfig:
                             plausible=(0.03, 0.2),
                             plausible_why="talking to an adopter inspires less than a gathering's "
                                           "story")
-    member_tie_talk_prob: float = _f(0.1, "weekly chance strong cross-school ties are used", 0, 1,
+    member_tie_talk_prob: float = _f(0.1, "weekly chance a fully trusted cross-school tie is "
+                                     "used (times trust and the partner budget)", 0, 1,
                                      "seed 000 (informal significant networks)",
                                      plausible=(0.03, 0.3),
                                      plausible_why="seed 000: significant partners at other "
                                                    "schools talk now and then, not every week")
+    partner_budget: int = _f(7, "cross-school partners a person has time to talk with "
+                             "regularly; ties beyond it are used less", 1, 100,
+                             "seed 000 (Roxå & Mårtensson 2009: fewer than 10 partners; lack of "
+                             "time is the barrier)", plausible=(4, 10),
+                             plausible_why="seed 000: most teachers talk with fewer than 10")
+    tie_growth: float = _f(0.05, "trust gained per use of a cross-school tie, times the "
+                           "partners' similarity (1 - background distance)", 0, 1,
+                           "seed 000 (birds of a feather; talks with those one trusts); value a "
+                           "modelling choice", plausible=(0.0, 0.2),
+                           plausible_why="modelling choice: a talk builds less trust than a "
+                           "gathering group session (trust.growth 0.2)")
+    new_partner_prob: float = _f(0.0, "weekly chance a staff member meets someone from another "
+                                 "school and may form an informal tie (accepted with "
+                                 "probability 1 - homophily * background distance)", 0, 1,
+                                 "seed 000 (significant networks form informally, homophily); "
+                                 "value a modelling choice", plausible=(0.0, 0.05),
+                                 plausible_why="modelling choice: from no new partners to about "
+                                 "two a school year")
 
 
 @dataclass
@@ -379,14 +452,34 @@ class TrialConfig:
                            plausible=(0.2, 0.8),
                            plausible_why="seed 001 §5.2.3: adapt, don't copy; how often is not "
                                          "given")
-    adapt_sd: float = _f(0.03, "sd of the quality change of an adaptation", 0, 1,
+    adapt_sd: float = _f(0.03, "sd of the quality change of an adaptation (mean 0, alone or in "
+                         "a group)", 0, 1,
                          plausible=(0.01, 0.06),
                          plausible_why="one adaptation changes a practice's quality a little")
-    adapt_bias: float = _f(-0.02, "mean quality change of an individual adaptation", -1, 1,
-                           "modelling choice: lone tinkering is as likely to worsen as improve",
-                           plausible=(-0.04, 0.0),
-                           plausible_why="lone tinkering is as likely to worsen as improve: mean "
-                                         "change at most 0")
+    colleague_adapt_share: float = _f(0.1, "a colleague's (non-member's) chance to adapt, as a "
+                                      "share of adapt_prob", 0, 1,
+                                      "seed 001 §5.2.3-5.2.4 (resource teachers and small "
+                                      "groups translate; colleagues take the version presented)",
+                                      plausible=(0.0, 0.3),
+                                      plausible_why="modelling choice: colleagues 'mostly' take "
+                                      "the version presented")
+    perception_sd: float = _f(0.1, "sd of the noise in judging a version's quality from one "
+                              "trial or one variant", 0, 1, lo_open=True,
+                              source="modelling choice (people never see true quality)",
+                              plausible=(0.05, 0.2),
+                              plausible_why="modelling choice: one trial says little; about "
+                              "the spread of effectiveness between practices")
+    own_trial_weight: float = _f(0.5, "weight of one's own trial in one's perceived quality", 0,
+                                 1, plausible=(0.3, 0.8),
+                                 plausible_why="modelling choice: own experience counts more "
+                                 "than a report")
+    discontinue_rate: float = _f(0.01, "weekly chance an adopter drops a practice with no "
+                                 "visible results and no support", 0, 1,
+                                 "Rogers 2003 (discontinuance); seed 002 §2.3 (results stay "
+                                 "with the individual without follow-up); value a modelling "
+                                 "choice", plausible=(0.002, 0.03),
+                                 plausible_why="modelling choice: from a few % to two thirds "
+                                 "of unsupported adopters lost per school year")
     know_how_gain: float = _f(0.3, "know-how gained per trial", 0, 1,
                               plausible=(0.1, 0.5),
                               plausible_why="one trial teaches part of the know-how")
@@ -417,16 +510,6 @@ class CoCreationConfig:
                           plausible_why="seed 001 §6.2.3: small groups grow from trust, so above "
                                         "the strong-tie level 0.5")
     max_group_size: int = _f(4, "largest co-creation group", 2, 20, "seed 001 §5.2.4 (4 schools)")
-    innovation_bias: float = _f(0.03, "mean quality gain of a co-created adaptation", -1, 1,
-                                "seed 001 §6.2.3, §6.3.1 (small groups innovate)",
-                                plausible=(0.0, 0.06),
-                                plausible_why="seed 001 §6.2.3, §6.3.1: small groups innovate, so "
-                                              "the mean gain is not negative")
-    optimal_distance: float = _f(0.3, "knowledge distance with the most fruitful co-creation "
-                                 "(cognitive distance, Nooteboom 2000)", 0, 1, lo_open=True,
-                                 plausible=(0.15, 0.5),
-                                 plausible_why="moderate cognitive distance is most fruitful "
-                                               "(Nooteboom et al. 2007)")
     knowledge_rate: float = _f(0.2, "share of a knowledge gap closed per week in a group", 0, 1,
                                plausible=(0.1, 0.4),
                                plausible_why="a co-creating group closes a part of its knowledge "
@@ -510,6 +593,14 @@ class MotivationConfig:
                              plausible=(0.02, 0.1),
                              plausible_why="a failed trial discourages about as much as a success "
                                            "encourages")
+    owner_priority_weight: float = _f(0.5, "how much a lukewarm owner lowers leaders' "
+                                      "priority for attendance and development time (priority "
+                                      "= 1 - weight * (1 - owner_commitment))", 0, 1,
+                                      "seed 001 §5.3.3 ('do they really think this is that "
+                                      "important?'), domain notes §7.6",
+                                      plausible=(0.2, 0.8),
+                                      plausible_why="modelling choice: the reports name the "
+                                      "direction only")
     leader_backing_gain: float = _f(0.02, "weekly motivation gain of a backed resource teacher",
                                     0, 1, "seed 001 §5.3.3 ('they lift me forward')",
                                     plausible=(0.005, 0.05),
@@ -565,6 +656,13 @@ class PracticesConfig:
     local_schools: int = _f(3, "schools where a local practice is in use at the start", 0, 1000,
                             plausible=(1, 6),
                             plausible_why="a local practice starts at one to a few schools")
+    conformity: float = _f(0.1, "perceived-quality bonus of the network's codified version, at "
+                           "formality 1 (scaled by formality)", 0, 1,
+                           "seed 001 §5.4.7 (municipal plan and booklet), §5.2.6 ('what the "
+                           "municipality wants'); seed 002 §2.3 ('a certain degree of "
+                           "unanimity')", plausible=(0.0, 0.2),
+                           plausible_why="modelling choice: from none to about two switch "
+                           "margins")
 
 
 @dataclass
@@ -607,7 +705,9 @@ class Scenario:
     seed: int = _f(20261123, "base seed of the SeedSequence", 0, 2**63 - 1)
     replicates: int = _f(20, "replicates per scenario", 1, 100000)
     common_random_numbers: bool = _f(True, "replicate r of every arm uses the same random stream")
-    leader_participation: float = _f(0.8, "chance a school's leader attends a given gathering",
+    leader_participation: float = _f(0.8, "chance a school's leader attends a given gathering "
+                                     "when the owner fully backs the network (times the owner "
+                                     "priority, see motivation.owner_priority_weight)",
                                      0, 1, "seed 001 §5.2 ('most often'); client condition")
     formality: float = _f(0.8, "formal frame: mandate, coordinator, agenda, anchoring", 0, 1,
                           "seed 001 §5.4, §6.4.3; client condition")
@@ -627,8 +727,13 @@ class Scenario:
     practices: PracticesConfig = _f(PracticesConfig, "practices")
     adoption: AdoptionConfig = _f(AdoptionConfig, "adoption rule")
     processes: ProcessesConfig = _f(ProcessesConfig, "process switches")
-    school_change_share: float = _f(0.5, "adopting share at which a school counts as changed",
-                                    0, 1, lo_open=True)
+    school_change_share: float = _f(0.5, "share of a school's staff using one same practice "
+                                    "at which the school counts as changed", 0, 1,
+                                    "seed 001 §5.2.4 ('more collective and uniform practices'), "
+                                    "§5.2.5 ('those classes get no change'); threshold a "
+                                    "modelling choice", lo_open=True, plausible=(0.3, 0.7),
+                                    plausible_why="modelling choice: a practice the school, "
+                                    "not some classes, uses")
 
     @property
     def n_weeks(self) -> int:

@@ -142,7 +142,9 @@ class LearningNetworkModel(mesa.Model):
             leader=leader, alignment=np.full(pop.n_schools, sc.home.initial_alignment),
             leader_attended=np.zeros(pop.n_schools, dtype=bool),
             colleagues=pop.colleagues, member_ties=TieStore(n),
+            form=pop.form.astype(np.int64), need=pop.need.astype(np.int64),
         )
+
         for practice in range(k):  # the reference versions have ids 0..k-1
             state.versions.add(practice, eff[practice], -1, Origin.INITIAL, 0)
         if pop.member_ties[0].size:
@@ -151,6 +153,11 @@ class LearningNetworkModel(mesa.Model):
             state.member_ties.trust[idx] = t
         if self.textbook:
             return state
+        # research claims for the reference versions are a noisy look at their quality
+        state.claimed = np.clip(eff + sc.trial.perception_sd * rng.standard_normal(k), 0.01, 0.99)
+        # the network's plan and booklet start from the research-based versions
+        state.conformity = sc.practices.conformity * sc.formality
+        state.set_codified(np.flatnonzero(~local), np.flatnonzero(~local))
         fac = np.flatnonzero(state.role == Role.FACILITATOR)
         expert = np.flatnonzero(state.expert_known)
         if fac.size and expert.size:
@@ -159,10 +166,18 @@ class LearningNetworkModel(mesa.Model):
             state.stage[fi, ek] = Stage.AWARE
             state.version[fi, ek] = ek
             state.quality[fi, ek] = eff[ek]
+            state.perceived[fi, ek] = state.claimed[ek]
         # local practices in use at a few schools: resource teacher, leader, a fifth of staff
+        # local practices in use at a few schools of one school form (practice differs between
+        # school forms, so people of other forms bring novelty; seed 002 §2.2)
+        school_form = np.zeros(pop.n_schools, dtype=np.int64)
+        staff_rows = pop.school >= 0
+        school_form[pop.school[staff_rows]] = pop.form[staff_rows]
         for practice in np.flatnonzero(local):
-            n_sch = min(pr.local_schools, pop.n_schools)
-            schools = rng.choice(pop.n_schools, size=n_sch, replace=False)
+            form = school_form[rng.integers(pop.n_schools)]
+            pool = np.flatnonzero(school_form == form)
+            n_sch = min(pr.local_schools, pool.size)
+            schools = rng.choice(pool, size=n_sch, replace=False)
             at = np.isin(state.school, schools)
             users = at & ((state.role != Role.TEACHER) | (rng.random(n) < 0.2))
             rows = np.flatnonzero(users)
@@ -173,6 +188,8 @@ class LearningNetworkModel(mesa.Model):
             state.stage[rows, practice] = Stage.ADOPTED
             state.version[rows, practice] = vid
             state.quality[rows, practice] = q
+            state.perceived[rows, practice] = q + sc.trial.perception_sd * rng.standard_normal(
+                rows.size)
         return state
 
     def _seed_textbook(self) -> None:
@@ -311,6 +328,7 @@ class LearningNetworkModel(mesa.Model):
             st.stage[row, expert] = Stage.AWARE
             st.version[row, expert] = expert
             st.quality[row, expert] = st.effectiveness[expert]
+            st.perceived[row, expert] = st.claimed[expert]
         self.people[row] = agent_class(st.role[row])(self, row)
 
     def _replace_agents(self, rows: np.ndarray) -> None:

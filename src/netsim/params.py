@@ -45,7 +45,6 @@ NOT_UNCERTAIN: dict[str, str] = {
     "turnover.key_person_hazard": "a what-if event (set per question)",
     "practices.n_practices": "size of the network's theme (set per scenario)",
     "adoption.initial_adopters": "read only by the textbook adoption rules",
-    "school_change_share": "defines an outcome (when a school counts as changed), not a behaviour",
 }
 
 # integer parameters that take only every k-th value

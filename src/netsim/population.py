@@ -24,13 +24,17 @@ city_developer_networks    city network of area developers + facilitators; area 
                            (002, 004)
 meeting_groups             every teacher a member of one meeting group (``area`` = group) with
                            an appointed group leader; an external expert as facilitator (004)
-partnership_network        as resource_teacher_network, roles mapped to university, school
-                           owner, leaders and resource persons (003)
+partnership_network        university facilitators plus the school owner's coordinator,
+                           resource persons and leaders; every school names the practice it
+                           needs (003)
 significant_networks       no formal network; informal homophilous cross-school ties (000)
 =========================  =====================================================================
 
-A builder also says who is invited to what: ``Population.network_invited`` (network
-gatherings, default the members) and ``Population.area_invited`` (their area's gatherings).
+:func:`build_population` then deals the schools over ``network.school_forms`` school forms
+(:func:`school_forms`) and, with ``network.needs_analysis``, draws each school's need
+(:func:`school_needs`). A builder also says who is invited to what:
+``Population.network_invited`` (network gatherings, default the members) and
+``Population.area_invited`` (their area's gatherings).
 """
 
 from __future__ import annotations
@@ -67,6 +71,11 @@ class Population:
     # (None = nobody); the area is ``area``
     network_invited: np.ndarray | None = None
     area_invited: np.ndarray | None = None
+    # school form / stage of each person's school (0 .. network.school_forms - 1; facilitators
+    # 0), set by build_population
+    form: np.ndarray | None = None
+    # practice each school needs (its own needs analysis; -1 none), set by build_population
+    need: np.ndarray | None = None
 
     @property
     def n_people(self) -> int:
@@ -346,14 +355,39 @@ def _meeting_groups_build(scenario: Scenario, rng: np.random.Generator) -> Popul
 
 
 def _partnership_build(scenario: Scenario, rng: np.random.Generator) -> Population:
-    """Partnership network (seed 003, "Build"): the same structure as the resource-teacher
-    network with a documented role mapping. Facilitators stand for the university partner
-    (research-based input at every gathering), resource teachers for the resource persons from
-    practice, and school leaders are members who shape the knowledge need. The school owner
-    acting as coordinator is a model-level setting (``formality``,
-    ``motivation.owner_commitment``), not a person.
+    """Partnership network (seed 003, "Build"): the "team around the child".
+
+    - **University**: the ``n_facilitators`` facilitators are university staff who bring
+      research-based input at every gathering (``gathering.expert_inputs``) and guide schools.
+    - **School owner as coordinator**: one more facilitator-role person, the owner's
+      coordinator, who runs the network with them (seed 003: the strongest ownership and
+      progress came when the owner coordinated); the owner's commitment acts through leaders'
+      priority (``motivation.owner_priority_weight``).
+    - **Needs owned by the units**: every school names the practice it needs (a needs analysis,
+      :func:`school_needs`), whatever ``network.needs_analysis`` says; expert input and the
+      take-back choice favour it.
+    - Resource persons from practice are the resource teachers; school leaders are members
+      who shape the knowledge need.
     """
-    return _default_build(scenario, rng)
+    net = scenario.network
+    role, school = _with_facilitators(*_staff(scenario, rng), net.n_facilitators + 1)
+    member = (role == Role.RESOURCE_TEACHER) | (role == Role.FACILITATOR)
+    if net.leaders_invited:
+        member |= role == Role.LEADER
+    if net.all_teachers_members:
+        member |= role == Role.TEACHER
+    trait, colleagues = _trait_and_colleagues(role, school, scenario, rng)
+    pop = Population(role=role, school=school, member=member,
+                     area=np.full(role.size, -1, dtype=np.int64), trait=trait,
+                     colleagues=colleagues, n_schools=net.n_schools)
+    pop.need = school_needs(net.n_schools, scenario.practices.n_practices, rng)
+    return _add_informal_ties(pop, scenario, rng)
+
+
+def school_needs(n_schools: int, n_practices: int, rng: np.random.Generator) -> np.ndarray:
+    """The practice each school needs: drawn at random per school (the model has no data on
+    which needs schools have; modelling choice)."""
+    return rng.integers(0, n_practices, n_schools).astype(np.int64)
 
 
 def _significant_build(scenario: Scenario, rng: np.random.Generator) -> Population:
@@ -483,4 +517,21 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
     except KeyError:
         raise ConfigError(f"network.design = {design.value!r} has no builder; allowed: "
                           + ", ".join(d.value for d in BUILDERS)) from None
-    return builder(scenario, rng)
+    pop = builder(scenario, rng)
+    if pop.form is None:
+        pop.form = school_forms(pop, scenario.network.school_forms, rng)
+    if pop.need is None:
+        pop.need = (school_needs(pop.n_schools, scenario.practices.n_practices, rng)
+                    if scenario.network.needs_analysis
+                    else np.full(pop.n_schools, -1, dtype=np.int64))
+    return pop
+
+
+def school_forms(pop: Population, n_forms: int, rng: np.random.Generator) -> np.ndarray:
+    """School form of every person: schools are dealt evenly (±1) over ``n_forms`` forms at
+    random (seed 002: networks across school forms, preschool to upper secondary); people
+    without a school get form 0."""
+    if n_forms <= 1:
+        return np.zeros(pop.n_people, dtype=np.int64)
+    of_school = rng.permutation(np.arange(pop.n_schools) % n_forms)
+    return np.where(pop.school >= 0, of_school[np.maximum(pop.school, 0)], 0).astype(np.int64)

@@ -4,7 +4,12 @@ The model owns one :class:`State`. Mesa agents (agents.py) are views onto one ro
 ``agent.motivation`` reads ``state.motivation[agent.row]``. Mechanisms update whole columns at
 once. Nothing here draws random numbers: builders and mechanisms pass in values.
 
-Stages of a person for a practice (``Stage``): unaware → aware → trying → adopted, or dropped.
+Stages of a person for a practice (``Stage``): unaware → aware → trying → adopted, or dropped
+(after a failed trial, or by discontinuance of an adopted practice).
+
+Each held version has a true quality (``quality``, used only by trial outcomes and the
+outcome measures) and the holder's perceived quality (``perceived``), which every decision
+uses: nobody knows a version's true quality.
 """
 
 from __future__ import annotations
@@ -334,7 +339,7 @@ class State:
     inspiration: np.ndarray     # float, [0, 1]
     stage: np.ndarray           # int8, Stage
     version: np.ndarray         # int64, version id held (-1 none)
-    quality: np.ndarray         # float, quality of the held version (0 if none)
+    quality: np.ndarray         # float, true quality of the held version (0 if none)
     trial_support: np.ndarray   # float, support for the current trial [0, 1]
     cocreation_group: np.ndarray  # int64, co-creation group id per person (-1 none)
     # practices
@@ -350,17 +355,50 @@ class State:
     member_ties: TieStore         # cross-school member ties with trust
     versions: Versions = field(default_factory=Versions)
     group_distance: np.ndarray = field(default_factory=lambda: np.empty(0))  # per co-creation group
+    # perceived quality of the held version (person x practice): what the person believes,
+    # from their own trials and others' reports; decisions use it, never ``quality``
+    perceived: np.ndarray | None = None
+    # per practice: the network's codified version (the plan and booklet; -1 none) and the
+    # perceived-quality bonus a person gives it when hearing of it (conformity)
+    codified: np.ndarray | None = None
+    conformity: float = 0.0
+    # per practice: the quality research claims for the reference version (expert input)
+    claimed: np.ndarray | None = None
+    # per person: the practice chosen in the gathering's "what will you take back" step (-1)
+    take_back: np.ndarray | None = None
+    # per person: schools guided so far (the coordinators' relations to schools)
+    guided: np.ndarray | None = None
+    # per school: the practice its needs analysis names (-1 none)
+    need: np.ndarray | None = None
+    # per person: school form / stage (0 .. school_forms-1) and perspective in [0, 1]
+    form: np.ndarray | None = None
     base_group: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # per person
     _colleague_rows: np.ndarray | None = field(default=None, repr=False)
     _colleague_degree: np.ndarray | None = field(default=None, repr=False)
     _groups: Groups | None = field(default=None, repr=False)
     _groups_key: bytes = field(default=b"", repr=False)
+    # conformity bonus by version id + 1 (slot 0: no version; last slot 0 for newer versions)
+    _bonus: np.ndarray = field(default_factory=lambda: np.zeros(1), repr=False)
 
     def __post_init__(self) -> None:
         # mechanisms write through flat views (``x.reshape(-1)``) of the person x practice
         # arrays, which are views only for C-contiguous arrays
+        if self.perceived is None:
+            self.perceived = self.quality.copy()
+        if self.codified is None:
+            self.codified = np.full(self.effectiveness.size, -1, dtype=np.int64)
+        if self.claimed is None:
+            self.claimed = self.effectiveness.copy()
+        if self.take_back is None:
+            self.take_back = np.full(self.role.size, -1, dtype=np.int64)
+        if self.guided is None:
+            self.guided = np.zeros(self.role.size, dtype=np.int64)
+        if self.need is None:
+            self.need = np.full(self.leader.size, -1, dtype=np.int64)
+        if self.form is None:
+            self.form = np.zeros(self.role.size, dtype=np.int64)
         for name in ("knowledge", "know_how", "inspiration", "stage", "version", "quality",
-                     "trial_support"):
+                     "trial_support", "perceived"):
             setattr(self, name, np.ascontiguousarray(getattr(self, name)))
 
     def groups(self) -> Groups:
@@ -428,35 +466,56 @@ class State:
         """Mask of people who have adopted at least one practice."""
         return (self.stage == ADOPTED).any(axis=1)
 
+    def set_codified(self, practices: np.ndarray, versions: np.ndarray) -> None:
+        """Make ``versions`` the codified versions of ``practices`` (see :meth:`learn_versions`)."""
+        self.codified[practices] = versions
+        cod = self.codified[self.codified >= 0]
+        bonus = np.zeros(int(cod.max()) + 3 if cod.size else 1)
+        bonus[cod + 1] = self.conformity
+        self._bonus = bonus
+
     def learn_versions(self, people: np.ndarray, practices: np.ndarray,
-                       versions: np.ndarray, qualities: np.ndarray) -> None:
+                       versions: np.ndarray, qualities: np.ndarray,
+                       perceived: np.ndarray | None = None) -> None:
         """People hear of versions: unaware become aware; a better version replaces a worse one.
 
-        A version replaces the one a person holds only when it is clearly better (by
-        ``SWITCH_MARGIN``): people judge versions by reports, not by their true quality, and keep
-        what works for them unless the difference is evident (modelling choice). A person who
-        had dropped a practice reconsiders (back to aware) on such a clearly better version.
-        Pairs may repeat; the best wins.
+        ``qualities`` are the versions' true qualities (stored, used by trials) and
+        ``perceived`` what the source reports (default: the true values). A version replaces
+        the one a person holds only when it is reported clearly better (by ``SWITCH_MARGIN``)
+        than the person's own perceived quality: people judge versions by reports, never by
+        their true quality, and keep what works for them unless the difference is evident
+        (modelling choice). The network's codified version of a practice (``codified``, the
+        plan and booklet) is heard with a bonus ``conformity`` (seed 001 §5.2.6 "what the
+        municipality wants"; seed 002 §2.3 "a certain degree of unanimity"). A person who had
+        dropped a practice reconsiders (back to aware) on such a clearly better version. Pairs
+        may repeat; the best reported wins.
         """
         if people.size:
-            self.learn_versions_flat(people * self.n_practices + practices, versions, qualities)
+            self.learn_versions_flat(people * self.n_practices + practices, versions, qualities,
+                                     perceived)
 
     def learn_versions_flat(self, flat: np.ndarray, versions: np.ndarray,
-                            qualities: np.ndarray) -> None:
+                            qualities: np.ndarray, perceived: np.ndarray | None = None) -> None:
         """:meth:`learn_versions` for flat indices ``person * n_practices + practice`` into the
         (people x practices) arrays (1-d takes and puts are several times faster than 2-d fancy
         indexing on these small arrays)."""
         quality, stage = self.quality.reshape(-1), self.stage.reshape(-1)
+        own = self.perceived.reshape(-1)
+        reported = qualities if perceived is None else perceived
+        judged = reported
+        if self._bonus.size > 1:  # the codified versions get the conformity bonus
+            judged = reported + self._bonus.take(versions + 1, mode="clip")
         st = stage.take(flat)
         unaware = st == UNAWARE
-        better = (qualities > quality.take(flat) + SWITCH_MARGIN) & (st != TRYING)
+        better = (judged > own.take(flat) + SWITCH_MARGIN) & (st != TRYING)
         keep = flatnonzero(unaware | better)
         if keep.size == 0:
             return
-        if keep.size > 1:  # apply in rising quality: the best one wins
-            keep = keep[np.argsort(qualities.take(keep), kind="stable")]
+        if keep.size > 1:  # apply in rising judged quality: the best one wins
+            keep = keep[np.argsort(judged.take(keep), kind="stable")]
         f = flat.take(keep)
         reconsider = (st.take(keep) == DROPPED) & better.take(keep)
         self.version.reshape(-1)[f] = versions.take(keep)
         quality[f] = qualities.take(keep)
+        own[f] = reported.take(keep)
         stage[f[unaware.take(keep) | reconsider]] = AWARE

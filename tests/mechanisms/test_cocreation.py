@@ -12,7 +12,8 @@ from netsim.mechanisms.cocreation import _rank_sorted, component_labels, form_gr
 from netsim.state import Stage
 
 SC = dict(cocreation__threshold=0.75, cocreation__max_group_size=4,
-          cocreation__knowledge_rate=0.2, cocreation__hours_per_week=0.5)
+          cocreation__knowledge_rate=0.2, cocreation__hours_per_week=0.5,
+          network__school_forms=1, network__background_weight=1.0)
 
 
 def chain(trust: float, stage: Stage = Stage.ADOPTED, n: int = 3):
@@ -29,14 +30,29 @@ def test_trusted_chain_with_shared_practice_forms_one_group():
     state = chain(0.9)
     assert form_groups(state, make_scenario(**SC)) == 1
     assert state.cocreation_group.tolist() == [0, 0, 0]
-    # distance = 2 x mean absolute deviation of traits (0.1, 0.5, 0.6): mean 0.4
-    assert state.group_distance == pytest.approx([2 * (0.3 + 0.1 + 0.2) / 3])
+    # one school form, background only: half the mean pairwise trait difference of 0.1, 0.5,
+    # 0.6 (the other half of the background distance is the school form)
+    assert state.group_distance == pytest.approx([0.5 * (0.4 + 0.5 + 0.1) / 3])
 
 
-def test_pair_distance_is_the_trait_difference():
+def test_pair_distance_is_half_the_trait_difference_within_one_form():
     state = chain(0.9, n=2)
     form_groups(state, make_scenario(**SC))
-    assert state.group_distance == pytest.approx([0.4])
+    assert state.group_distance == pytest.approx([0.5 * 0.4])
+
+
+def test_group_distance_counts_what_people_know_and_their_school_form():
+    # d = w b + (1 - w) mean_k |x_ik - x_jk| / 2, b = (|f_i - f_j| / 3 + |t_i - t_j|) / 2,
+    # x = knowledge + know_how: here w = 0.5, forms 0 and 1, traits 0.1 and 0.5
+    state = chain(0.9, n=2)
+    state.form[:] = [0, 1]
+    state.knowledge[:, 0] = [0.5, 0.1]
+    state.know_how[:, 0] = [0.4, 0.0]
+    form_groups(state, make_scenario(**{**SC, "network__school_forms": 2,
+                                        "network__background_weight": 0.5}))
+    background = 0.5 * (1 / 3 + 0.4)
+    practice = abs(0.9 - 0.1) / 2
+    assert state.group_distance == pytest.approx([0.5 * background + 0.5 * practice])
 
 
 def test_large_components_are_cut_and_singletons_dropped():

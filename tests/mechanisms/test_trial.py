@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import F, R, T, hold, make_scenario, make_state
+from conftest import F, L, R, T, hold, make_scenario, make_state
 
-from netsim.mechanisms.trial import distance_factor, trials
+from netsim.mechanisms.trial import discontinue, select_variants, trials
 from netsim.state import Origin, Stage
 
 CERTAIN = dict(trial__trial_rate=1.0, trial__min_knowledge=0.2, trial__mean_trial_weeks=1.0,
                trial__adapt_prob=0.0, trial__inspiration_decay=0.0, trial__know_how_gain=0.3,
                motivation__success_gain=0.05, motivation__failure_loss=0.05,
                trial__guidance_support=0.3, trial__guidance_schools_per_facilitator=3)
-
-
-def test_distance_factor_is_an_inverted_u():
-    assert distance_factor(np.array([0.0, 0.15, 0.3, 0.6]), 0.3) == pytest.approx(
-        [0.0, 0.75, 1.0, 0.0])
 
 
 def aware(n: int = 1, knowledge: float = 0.5):
@@ -38,13 +33,22 @@ def test_start_needs_knowledge_motivation_and_inspiration(rng):
     assert out["trials_started"] == 1
 
 
-@pytest.mark.parametrize(("mandate", "starts"), [(0.5, False), (0.8, True)])
-def test_resistant_staff_start_only_under_a_strong_mandate(rng, mandate, starts):
-    state = aware(1)
-    state.resistant[0] = True
-    trials(state, make_scenario(**CERTAIN, home__mandate_strength=mandate,
-                                home__strong_mandate=0.7), rng, week=1)
-    assert bool(state.stage[0, 0] == Stage.TRYING) is starts
+@pytest.mark.parametrize(("mandate", "attended", "alignment", "share"),
+                         [(0.0, True, 0.0, 0.0), (0.8, True, 0.0, 0.8),
+                          (0.8, False, 0.5, 0.4), (1.0, False, 0.0, 0.0)])
+def test_resistant_staff_start_in_proportion_to_their_school_mandate(mandate, attended,
+                                                                     alignment, share):
+    # start chance = trial_rate (1) x motivation (1) x inspiration (1) x mandate_strength x
+    # backing, backing = 1 if the leader attended, else the leader's alignment
+    n = 4000
+    state = aware(n)
+    state.resistant[:] = True
+    state.leader_attended[0] = attended
+    state.alignment[0] = alignment
+    trials(state, make_scenario(**CERTAIN, home__mandate_strength=mandate),
+           np.random.default_rng(3), week=1)
+    started = (state.stage[:, 0] == Stage.TRYING).mean()
+    assert started == pytest.approx(share, abs=0.03)  # > 4 standard errors at 0.5
 
 
 @pytest.mark.parametrize(("available", "support"), [(True, 0.3), (False, 0.0)])
@@ -105,36 +109,95 @@ def test_individual_adaptation_registers_a_child_version(rng):
     state.quality[0, 0] = 0.9
     state.difficulty[:] = 0.0
     parent = state.version[0, 0]
-    sc = make_scenario(**{**CERTAIN, "trial__adapt_prob": 1.0, "trial__adapt_sd": 0.0,
-                          "trial__adapt_bias": 0.05})
-    out = trials(state, sc, rng, week=4, start_new=False)
+    state.member[0] = True  # a network member translates (adapts) what they try
+    sc = make_scenario(**{**CERTAIN, "trial__adapt_prob": 1.0, "trial__adapt_sd": 0.0})
+    out = trials(state, sc, rng, week=4)
     v = state.version[0, 0]
     assert v == len(state.versions) - 1 and state.versions.parent[v] == parent
     assert state.versions.origin[v] == Origin.INDIVIDUAL and state.versions.week[v] == 4
-    assert state.quality[0, 0] == pytest.approx(0.95)
+    assert state.quality[0, 0] == pytest.approx(0.9)  # sd 0: the variant equals its parent
     assert out["new_versions"] == 1 and out["new_versions_cocreation"] == 0
 
 
-def test_cocreated_adaptation_uses_distance_bias_and_is_shared(rng):
+@pytest.mark.parametrize(("member", "share", "expected"),
+                         [(True, 0.0, 1.0), (False, 0.0, 0.0), (False, 0.25, 0.25)])
+def test_colleagues_mostly_take_the_version_presented(member, share, expected):
+    # adapt chance: adapt_prob for members, adapt_prob * colleague_adapt_share for colleagues
+    n = 4000
+    state = aware(n)
+    state.member[:] = member
+    state.stage[:, 0] = Stage.TRYING
+    state.quality[:, 0] = 1.0
+    state.difficulty[:] = 0.0
+    sc = make_scenario(**{**CERTAIN, "trial__adapt_prob": 1.0,
+                          "trial__colleague_adapt_share": share, "trial__discontinue_rate": 0.0})
+    before = state.version[:, 0].copy()
+    trials(state, sc, np.random.default_rng(5), week=4)
+    adapted = (state.version[:, 0] != before).mean()
+    assert adapted == pytest.approx(expected, abs=0.03)
+
+
+def test_cocreated_adaptation_is_registered_and_shared_with_the_group(rng):
     state = make_state([R, R, R], [0, 1, 2])
     for i in range(3):
         hold(state, i, 0, Stage.AWARE, quality=0.5, knowledge=0.5)
     state.stage[0, 0] = Stage.TRYING
-    state.quality[0, 0] = 1.0
+    state.quality[0, 0] = state.perceived[0, 0] = 0.9
     state.difficulty[:] = 0.0
     state.cocreation_group[:] = [0, 0, -1]
-    state.group_distance = np.array([0.15])  # f(0.15 / 0.3) = 0.75
+    state.group_distance = np.array([0.3])
     sc = make_scenario(**{**CERTAIN, "trial__adapt_prob": 1.0, "trial__adapt_sd": 0.0,
-                          "cocreation__innovation_bias": -0.2,
-                          "cocreation__optimal_distance": 0.3})
-    out = trials(state, sc, rng, week=4, start_new=False)
-    assert state.quality[0, 0] == pytest.approx(1.0 - 0.15)
+                          "trial__perception_sd": 1e-9, "trial__discontinue_rate": 0.0})
+    out = trials(state, sc, rng, week=4)
+    assert state.quality[0, 0] == pytest.approx(0.9)
     assert state.versions.origin[state.version[0, 0]] == Origin.COCREATION
     # the group peer hears of the better version; the outsider does not
     assert state.version[1, 0] == state.version[0, 0]
-    assert state.quality[1, 0] == pytest.approx(0.85)
+    assert state.quality[1, 0] == pytest.approx(0.9)
     assert state.version[2, 0] != state.version[0, 0]
     assert out["new_versions_cocreation"] == 1
+
+
+def test_variants_have_the_lone_distribution_and_groups_gain_by_selection():
+    # one variant (a lone adaptation): change ~ N(0, sd), whatever the correlation
+    rng = np.random.default_rng(11)
+    m = 20000
+    base = np.zeros(m)
+    lone, _ = select_variants(base, 0.1, np.ones(m, dtype=np.int64), np.zeros(m),
+                              np.full(m, 1e-9), rng)
+    assert lone.mean() == pytest.approx(0.0, abs=0.004)
+    assert lone.std() == pytest.approx(0.1, rel=0.03)
+    # four independent variants judged without noise: the best of four normals,
+    # E[max of 4 N(0, 1)] = 1.0294
+    four, judged = select_variants(base, 0.1, np.full(m, 4), np.zeros(m), np.full(m, 1e-9), rng)
+    assert four.mean() == pytest.approx(0.10294, abs=0.003)
+    assert judged == pytest.approx(four, abs=1e-6)
+    # identical perspectives (correlation 1) bring one idea four times: no gain
+    same, _ = select_variants(base, 0.1, np.full(m, 4), np.ones(m), np.full(m, 1e-9), rng)
+    assert same.mean() == pytest.approx(0.0, abs=0.004)
+    # judging without understanding (huge noise) picks at random: no gain either
+    blind, _ = select_variants(base, 0.1, np.full(m, 4), np.zeros(m), np.full(m, 1e6), rng)
+    assert blind.mean() == pytest.approx(0.0, abs=0.004)
+
+
+def test_discontinuance_follows_perceived_results_and_support():
+    # p = discontinue_rate * (1 - perceived) * (1 - (backing + carrier + peers) / 3)
+    n = 3000
+    state = make_state([L] + [T] * n, [0] * (n + 1))
+    state.stage[1:, 0] = Stage.ADOPTED
+    state.perceived[1:, 0] = 0.5
+    state.stage[1 + n // 2:, 0] = Stage.AWARE  # half the teachers use it: peers = 1500/3001
+    state.alignment[0] = 0.3  # the leader did not attend: backing 0.3; no resource teacher
+    sc = make_scenario(trial__discontinue_rate=0.8)
+    dropped = discontinue(state, sc, np.random.default_rng(2), np.empty(0, dtype=np.int64))
+    peers = (n // 2) / (n + 1)
+    p = 0.8 * 0.5 * (1 - (0.3 + 0.0 + peers) / 3)
+    assert dropped / (n // 2) == pytest.approx(p, abs=0.04)
+    assert (state.stage[1:, 0] == Stage.DROPPED).sum() == dropped
+    # full perceived results: nobody drops
+    state.stage[1:, 0] = Stage.ADOPTED
+    state.perceived[1:, 0] = 1.0
+    assert discontinue(state, sc, np.random.default_rng(2), np.empty(0, dtype=np.int64)) == 0
 
 
 def test_inspiration_decays_weekly(rng):
@@ -142,3 +205,41 @@ def test_inspiration_decays_weekly(rng):
     state.motivation[:] = 0.0  # no trial starts
     trials(state, make_scenario(**{**CERTAIN, "trial__inspiration_decay": 0.1}), rng, week=1)
     assert state.inspiration[0, 0] == pytest.approx(0.9)
+
+
+def test_a_concluded_trial_moves_perceived_quality_towards_a_noisy_look():
+    # perceived <- perceived + w (q + N(0, sd) - perceived): with sd -> 0 exactly w of the gap
+    state = aware(2)
+    state.stage[:, 0] = Stage.TRYING
+    state.quality[:, 0] = 0.8
+    state.perceived[:, 0] = [0.2, 1.0]
+    sc = make_scenario(**{**CERTAIN, "trial__perception_sd": 1e-12,
+                          "trial__own_trial_weight": 0.25, "trial__discontinue_rate": 0.0})
+    trials(state, sc, np.random.default_rng(0), week=2)
+    assert state.perceived[:, 0] == pytest.approx([0.2 + 0.25 * 0.6, 1.0 - 0.25 * 0.2])
+    assert (state.quality[:, 0] == 0.8).all()  # the true quality does not move
+
+
+def test_the_noise_of_perception_has_the_stated_spread():
+    n = 20000
+    state = aware(n)
+    state.stage[:, 0] = Stage.TRYING
+    state.quality[:, 0] = 0.5
+    state.perceived[:, 0] = 0.5
+    sc = make_scenario(**{**CERTAIN, "trial__perception_sd": 0.1, "trial__own_trial_weight": 1.0,
+                          "trial__discontinue_rate": 0.0})
+    trials(state, sc, np.random.default_rng(1), week=2)
+    assert state.perceived[:, 0].mean() == pytest.approx(0.5, abs=0.003)
+    assert state.perceived[:, 0].std() == pytest.approx(0.1, rel=0.03)
+
+
+def test_guided_schools_are_counted_for_the_facilitators_in_turn(rng):
+    # 4 schools start trials, 2 facilitators guide 1 school each: both get one relation
+    state = make_state([T, T, T, T, F, F], [0, 1, 2, 3, -1, -1])
+    for i in range(4):
+        hold(state, i, 0, Stage.AWARE, quality=1.0, knowledge=0.5)
+    state.inspiration[:4] = 1.0
+    sc = make_scenario(**{**CERTAIN, "trial__guidance_schools_per_facilitator": 1})
+    trials(state, sc, rng, week=1)
+    assert state.guided.tolist() == [0, 0, 0, 0, 1, 1]
+    assert (state.trial_support[:4, 0] > 0).sum() == 2

@@ -37,6 +37,16 @@ def test_no_turnover_at_rate_zero(rng):
     assert (state.stage == Stage.ADOPTED).all()
 
 
+def test_key_person_is_the_facilitator_with_most_schools_guided():
+    state = make_state([L, R, F, F, F], [0, 0, -1, -1, -1])
+    sc = make_scenario(trust__strong=0.5)
+    assert key_person(state, sc) == 2  # nobody guided yet: the first
+    state.guided[:] = [0, 0, 1, 4, 2]
+    assert key_person(state, sc) == 3  # the most central coordinator
+    state.present[3] = False
+    assert key_person(state, sc) == 4
+
+
 def test_key_person_is_first_facilitator_else_best_connected_member():
     state = school_with_facilitator()
     sc = make_scenario(trust__strong=0.5)

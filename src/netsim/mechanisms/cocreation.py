@@ -10,13 +10,14 @@ pupil-council seminar, §5.2.4).
   qualifying ties of both its ends (people work closely with one or two partners; modelling
   choice). Qualifying ties form chains and rings; each connected chain is a group, cut into
   chunks of at most ``max_group_size`` in order of row. Each group's cognitive distance is
-  twice the mean absolute deviation of its members' ``trait`` (perspective) from the group
-  mean: the trait difference for a pair, close to the mean pairwise difference in small groups.
+  the mean portfolio distance of its pairs of members (:mod:`netsim.mechanisms.distance`:
+  background and what they know and do).
 - **Working** (:func:`work`, weekly): members close ``cocreation.knowledge_rate`` of the gap to
-  the group's best explicit knowledge, hear of the best adopted version in the group, and the
-  ties inside the group are refreshed (no decay that week). Trials by members get extra
-  support, and their adaptations carry the co-creation innovation bias (see
-  :mod:`netsim.mechanisms.trial`). Each member spends ``hours_per_week`` person-hours.
+  the group's best explicit knowledge, hear of the adopted version the group reports best
+  (perceived quality), and the ties inside the group are refreshed (no decay that week). Trials
+  by members get extra support, and their adaptations are the best-judged of one variant per
+  member (selection, see :mod:`netsim.mechanisms.trial`). Each member spends
+  ``hours_per_week`` person-hours.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
+from netsim.mechanisms.distance import pair_distance
 from netsim.mechanisms.dynamics import rank_at_ends
+from netsim.mechanisms.gathering import group_pairs
 from netsim.state import ADOPTED, TRYING, State, flatnonzero, nonzero2
 
 __all__ = ["component_labels", "form_groups", "work"]
@@ -106,10 +109,10 @@ def form_groups(state: State, scenario: Scenario) -> int:
     dist = np.zeros(n_groups)
     if n_groups:
         members = involved[keep]
-        t = state.trait[members]
-        mean_t = np.bincount(gid_c, t) / np.bincount(gid_c)
-        # mean absolute deviation x 2 approximates the mean pairwise distance in small groups
-        dist = 2 * np.bincount(gid_c, np.abs(t - mean_t[gid_c])) / np.bincount(gid_c)
+        pa, pb = group_pairs(gid_c)
+        d = pair_distance(state, scenario, members[pa], members[pb])
+        dist = np.bincount(gid_c[pa], d, minlength=n_groups) / np.maximum(
+            np.bincount(gid_c[pa], minlength=n_groups), 1)
     state.group_distance = dist
     return n_groups
 
@@ -133,18 +136,21 @@ def work(state: State, scenario: Scenario, rng: np.random.Generator,
     state.knowledge[members] = knowledge + cfg.knowledge_rate * gap
     # share the best adopted version within each group
     adopted = np.take(state.stage, members, axis=0) == ADOPTED
-    q = np.where(adopted, np.take(state.quality, members, axis=0), -1.0)
-    best_q = np.full((n_groups, n_p), -1.0)
+    q = np.where(adopted, np.take(state.perceived, members, axis=0), -1e9)
+    best_q = np.full((n_groups, n_p), -1e9)
     np.maximum.at(best_q, g, q)
     best_q_m = np.take(best_q, g, axis=0)  # per member
     r, c = nonzero2(adopted & (q >= best_q_m))
     if r.size:
         holder_v = np.full((n_groups, n_p), -1, dtype=np.int64)
         holder_v[g[r], c] = state.version[members[r], c]
+        holder_q = np.zeros((n_groups, n_p))
+        holder_q[g[r], c] = state.quality[members[r], c]
         holder_v_m = np.take(holder_v, g, axis=0).reshape(-1)
         f = flatnonzero(holder_v_m >= 0)  # flat (member position, practice)
         mr = f // n_p
         state.learn_versions_flat(members.take(mr) * n_p + (f - mr * n_p), holder_v_m.take(f),
+                                  np.take(holder_q, g, axis=0).reshape(-1).take(f),
                                   best_q_m.reshape(-1).take(f))
     ties = state.member_ties
     a, b = ties.a, ties.b

@@ -43,12 +43,17 @@ class ChannelState:
     practice: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     version: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     quality: np.ndarray = field(default_factory=lambda: np.empty(0))
+    perceived: np.ndarray = field(default_factory=lambda: np.empty(0))
 
-    def keep(self, practice: np.ndarray, version: np.ndarray, quality: np.ndarray) -> None:
-        """Add posts to the channel's store."""
+    def keep(self, practice: np.ndarray, version: np.ndarray, quality: np.ndarray,
+             perceived: np.ndarray | None = None) -> None:
+        """Add posts to the channel's store (``perceived``: the poster's report, default the
+        true quality)."""
         self.practice = np.concatenate([self.practice, practice])
         self.version = np.concatenate([self.version, version])
         self.quality = np.concatenate([self.quality, quality])
+        self.perceived = np.concatenate([self.perceived,
+                                         quality if perceived is None else perceived])
 
 
 def _mean_trust(state: State, default: float) -> np.ndarray:
@@ -84,25 +89,27 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
         post = flatnonzero(has_news & (rng.random(people.size) < p_post))
         rows = people[post]
         # each poster shares the best active practice they hold
-        k = np.where(active[post], np.take(state.quality, rows, axis=0), -1.0).argmax(axis=1)
+        k = np.where(active[post], np.take(state.perceived, rows, axis=0), -1e9).argmax(axis=1)
         posted = rows * n_p + k
         new_p = k
         new_v = state.version.reshape(-1).take(posted)
         new_q = state.quality.reshape(-1).take(posted)
+        new_pq = state.perceived.reshape(-1).take(posted)
         n_member_posts = float(rows.size)
         if ch.created_by == "facilitators" and facilitators and expert.size:
             e = int(expert[rng.integers(expert.size)])
             new_p = np.concatenate([new_p, [e]])
             new_v = np.concatenate([new_v, [e]])
             new_q = np.concatenate([new_q, state.effectiveness[[e]]])
+            new_pq = np.concatenate([new_pq, state.claimed[[e]]])
         out["posts"] += n_member_posts
         out["posts_formal" if ch.formality >= 0.5 else "posts_informal"] += n_member_posts
         if ch.stores:
             if new_p.size:
-                ch.keep(new_p, new_v, new_q)
-            pool_p, pool_v, pool_q = ch.practice, ch.version, ch.quality
+                ch.keep(new_p, new_v, new_q, new_pq)
+            pool_p, pool_v, pool_q, pool_pq = ch.practice, ch.version, ch.quality, ch.perceived
         else:
-            pool_p, pool_v, pool_q = new_p, new_v, new_q
+            pool_p, pool_v, pool_q, pool_pq = new_p, new_v, new_q, new_pq
         if pool_p.size == 0:
             continue
         readers = people[rng.random(people.size) < ch.read_prob]
@@ -113,6 +120,6 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
         knowledge = state.knowledge.reshape(-1)
         kn = knowledge.take(slot)
         knowledge[slot] = kn + cfg.read_knowledge * (1 - kn)
-        state.learn_versions_flat(slot, pool_v.take(pick), pool_q.take(pick))
+        state.learn_versions_flat(slot, pool_v.take(pick), pool_q.take(pick), pool_pq.take(pick))
         out["reads"] += float(readers.size)
     return out

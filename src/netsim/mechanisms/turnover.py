@@ -4,7 +4,8 @@
   ``turnover.annual_rate`` and a newcomer takes the post (same school, role and collegial
   ties; no knowledge, no cross-school ties, fresh motivation and traits). A leaving leader
   takes the school's alignment with them. Rate: modelling choice, swept.
-- **Loss of a key person** (seed 001 §5.4.3): the lead facilitator (or, without facilitators,
+- **Loss of a key person** (seed 001 §5.4.3): the most central coordinator, i.e. the
+  facilitator with most relations to schools (schools guided so far; without facilitators,
   the member with most strong ties) leaves at ``turnover.key_person_loss_week`` or at a yearly
   hazard ``key_person_hazard``. A network with ``formality >= formality_threshold`` always
   replaces them after ``replacement_weeks`` ("less vulnerable", seed 001 §5.4.3). A less formal
@@ -35,6 +36,9 @@ def reset_people(state: State, scenario: Scenario, rows: np.ndarray,
     state.stage[rows] = UNAWARE
     state.version[rows] = -1
     state.quality[rows] = 0.0
+    state.perceived[rows] = 0.0
+    state.take_back[rows] = -1
+    state.guided[rows] = 0
     state.trial_support[rows] = 0.0
     state.cocreation_group[rows] = -1
     mean = np.where(state.member[rows], mot.initial, mot.staff_initial)
@@ -57,11 +61,13 @@ def turnover(state: State, scenario: Scenario, rng: np.random.Generator) -> np.n
 
 
 def key_person(state: State, scenario: Scenario) -> int:
-    """Row of the network's key person: the first present facilitator, else the member with
-    most strong ties; -1 if there is none."""
+    """Row of the network's key person: the most central coordinator, i.e. the present
+    facilitator with most relations to schools (schools guided so far; ties: the first), else
+    the member with most strong ties; -1 if there is none (seed 001 §5.4.3: "one of the central
+    participants who had been pulling the strings")."""
     fac = np.flatnonzero((state.role == FACILITATOR) & state.present)
     if fac.size:
-        return int(fac[0])
+        return int(fac[np.argmax(state.guided[fac])])
     members = np.flatnonzero(state.member & state.present)
     if members.size == 0:
         return -1
