@@ -108,6 +108,25 @@ def test_target_statistics_are_paired_over_replicates():
     assert stats[0] == pytest.approx([0.6, 0.4, 0.2 / 0.6])
     # set 1: replicate 2 undefined in arm B -> the difference is over the pairs both have
     assert stats[1] == pytest.approx([0.9, 0.6, 0.3 / 0.9])
+    # minus: each set's own value of a setting is subtracted
+    grew = Target("g", "mean", "schools_changed", 0, 1, ARM_A, minus="trust.initial")
+    got = statistics(outcomes, 2, [ARM_A, ARM_B], [grew], {"trust.initial": np.array([0.1, 0.3])})
+    assert got[:, 0] == pytest.approx([0.5, 0.6])
+
+
+def test_common_settings_apply_to_every_arm_and_arms_override_them(tmp_path):
+    import yaml
+
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump({"settings": {"calendar.years": 1, "formality": 0.5},
+                                    "targets": [{**GOOD, "arm": {"formality": 0.9},
+                                                 "minus": "trust.initial"}]}))
+    (t,) = load_targets(path)
+    assert dict(t.arm) == {"calendar.years": 1, "formality": 0.9}
+    assert t.minus == "trust.initial"
+    path.write_text(yaml.safe_dump({"targets": [{**GOOD, "minus": "trust.nothing"}]}))
+    with pytest.raises(ConfigError, match="minus = 'trust.nothing'"):
+        load_targets(path)
 
 
 def test_the_committed_targets_file_loads_and_names_existing_outcomes():

@@ -15,8 +15,11 @@ it). Each is a statistic of the run summary with an acceptance region::
 
 ``mean`` is the arm's mean over replicates; ``difference`` the mean over replicates of arm
 minus baseline (paired: replicate ``r`` of both uses the same random stream); ``ratio`` the
-arm's mean over the baseline's. ``arm`` and ``baseline`` are settings applied on top of each
-parameter set (empty = the scenario as it is). ``<column>_y<k>`` is a weekly series column at
+arm's mean over the baseline's. ``minus: <key>`` subtracts the value of a setting in that
+parameter set (``trust_members_y1`` minus ``trust.initial``: trust grew). ``arm`` and
+``baseline`` are settings applied on top of each parameter set (empty = the scenario as it
+is); a top-level ``settings:`` mapping applies to every arm first (``calendar.years: 1``: the
+targets are measured on the first school year). ``<column>_y<k>`` is a weekly series column at
 the end of school year ``k`` (``adoption_members_y1``), see :data:`netsim.designs.YEAR_COLUMNS`.
 
 Every parameter set is run once per distinct arm, with the scenario's replicates, as design
@@ -81,6 +84,7 @@ class Target:
     baseline: tuple[tuple[str, Any], ...] = ()
     what: str = ""
     source: str = ""
+    minus: str | None = None
 
     def region_text(self) -> str:
         if math.isinf(self.lo):
@@ -107,6 +111,11 @@ def _allowed_outcome(outcome: str, years: int) -> str | None:
         return None
     return ("allowed: a run-summary column (" + ", ".join(SUMMARY_COLUMNS) + ") or "
             "<column>_y<year> with column one of " + ", ".join(YEAR_COLUMNS))
+
+
+def _merged(common: tuple[tuple[str, Any], ...], own: tuple[tuple[str, Any], ...]
+            ) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted({**dict(common), **dict(own)}.items()))
 
 
 def _settings(value: Any, where: str) -> tuple[tuple[str, Any], ...]:
@@ -147,7 +156,9 @@ def load_targets(path: Path | str, base_overrides: Sequence[str] = ()) -> list[T
         raise ConfigError(f"targets file {str(path)!r} has no list 'targets'; allowed: "
                           "targets: [- name: ..., statistic: ..., outcome: ..., accept: [lo, hi]]")
     base = scenario_to_dict(check_base(list(base_overrides)))
-    known = {"name", "what", "source", "statistic", "outcome", "arm", "baseline", "accept"}
+    known = {"name", "what", "source", "statistic", "outcome", "arm", "baseline", "accept",
+             "minus"}
+    common = _settings(data.get("settings"), "settings")
     targets, names = [], set()
     for i, item in enumerate(items):
         where = f"targets[{i}]"
@@ -182,13 +193,23 @@ def load_targets(path: Path | str, base_overrides: Sequence[str] = ()) -> list[T
         if not lo <= hi or (math.isinf(lo) and math.isinf(hi)):
             raise ConfigError(f"{where}: accept = {acc!r} is empty or unbounded; allowed: "
                               "lo <= hi, at least one finite")
-        arm = _settings(item.get("arm"), f"{where}: arm")
-        baseline = _settings(item.get("baseline"), f"{where}: baseline")
+        arm = _merged(common, _settings(item.get("arm"), f"{where}: arm"))
+        baseline = _merged(common, _settings(item.get("baseline"), f"{where}: baseline"))
         if stat != "mean" and "baseline" not in item:
             raise ConfigError(f"{where}: statistic {stat} needs a 'baseline' (settings, or {{}} "
                               "for the scenario as it is)")
+        minus = item.get("minus")
+        if minus is not None:
+            from netsim.params import parameter
+
+            try:
+                if not parameter(str(minus)).numeric:
+                    raise ConfigError(f"{minus!r} is not a numeric setting")
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: minus = {minus!r}: {exc}") from None
         target = Target(name, stat, str(item["outcome"]), lo, hi, arm, baseline,
-                        str(item.get("what", "")), str(item.get("source", "")))
+                        str(item.get("what", "")), str(item.get("source", "")),
+                        None if minus is None else str(minus))
         for settings in target.arms():
             try:
                 sc = _row_scenario(base, dict(settings))
@@ -343,12 +364,41 @@ class ModelSimulator:
                          self.batch_rows, self.quiet)
         self.runs += res.outcomes.height
         self.missing += len(res.missing_rows)
-        return statistics(res.outcomes, theta.shape[0], self.arms, self.targets)
+        return statistics(res.outcomes, theta.shape[0], self.arms, self.targets,
+                          self.subtracted(theta))
+
+    def subtracted(self, theta: np.ndarray) -> dict[str, np.ndarray | float]:
+        """The values of the settings targets subtract: sampled, set by the arm, or the
+        scenario's."""
+        from netsim.designs import _row_scenario, _split_hydra, check_base
+        from netsim.config import scenario_to_dict
+        from netsim.params import _flat
+
+        out: dict[str, np.ndarray | float] = {}
+        base = None
+        for t in self.targets:
+            if t.minus is None or t.minus in out:
+                continue
+            if t.minus in dict(t.arm):
+                out[t.minus] = float(dict(t.arm)[t.minus])
+            elif t.minus in self.space.names:
+                j = self.space.names.index(t.minus)
+                p = self.space.params[j]
+                out[t.minus] = np.array([p.value(v) for v in theta[:, j]], dtype=float)
+            else:
+                if base is None:
+                    base = _flat(scenario_to_dict(check_base(_split_hydra(self.overrides)[0])))
+                out[t.minus] = float(base[t.minus])
+        return out
 
 
 def statistics(outcomes: pl.DataFrame, n: int, arms: Sequence[tuple[tuple[str, Any], ...]],
-               targets: Sequence[Target]) -> np.ndarray:
-    """(n, K) target statistics from the runs of ``n`` parameter sets on ``arms``."""
+               targets: Sequence[Target],
+               values: Mapping[str, np.ndarray | float] | None = None) -> np.ndarray:
+    """(n, K) target statistics from the runs of ``n`` parameter sets on ``arms``.
+
+    ``values`` gives, per setting a target subtracts (``minus``), its value in each set (an
+    array of n) or in all (a number)."""
     n_arms = len(arms)
     index = {_arm_key(a): j for j, a in enumerate(arms)}
     out = np.full((n, len(targets)), np.nan)
@@ -375,6 +425,9 @@ def statistics(outcomes: pl.DataFrame, n: int, arms: Sequence[tuple[tuple[str, A
                     (pl.col("a").mean() / pl.col("b").mean()).alias("s"))
         sets = s["_set"].to_numpy()
         out[sets, k] = s["s"].cast(pl.Float64).fill_null(math.nan).to_numpy()
+        if t.minus is not None:
+            sub = (values or {}).get(t.minus, math.nan)
+            out[:, k] -= sub[:n] if isinstance(sub, np.ndarray) else sub
     return out
 
 
