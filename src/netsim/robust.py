@@ -16,7 +16,9 @@ Per arm, across worlds (members weighted by their ensemble weights):
   maximum (worst case) over worlds (Savage 1951; Lempert et al. 2006, Management Science 52:514);
 - **scenario discovery**: where the ranking flips (the arm wins in some worlds, loses in
   others), PRIM (:mod:`netsim.prim`) finds the region of the parameters where the minority
-  result concentrates: "beats the baseline unless trust.growth > 0.3".
+  result concentrates: "beats the baseline unless trust.growth > 0.3". Only worlds where the
+  minority result is beyond replicate noise (2 standard errors of the paired difference) count
+  as flips, so a region is not read into noise.
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ class ArmStats:
     box: Any = None
     box_is_loss: bool = True
     box_base: float = math.nan  # share of all worlds where the minority result holds
+    n_flips: int = -1  # worlds where it clearly (beyond noise) flips; -1 = not looked at
 
     @property
     def box_explains(self) -> bool:
@@ -155,9 +158,15 @@ def robust_stats(values: np.ndarray, effects: np.ndarray, weights: np.ndarray,
         if a and x is not None and x.shape[0] >= MIN_WORLDS_PRIM and 0.05 < st.p_beats < 0.95:
             loss = st.p_beats >= 0.5  # look for where the usual result flips
             y = 1.0 - beats if loss else beats
-            st.box = prim(x, y, w, names, min_support=max(0.05, 5 / x.shape[0]))
+            if effect_se is not None:  # count only flips beyond replicate noise
+                margin = 2 * np.nan_to_num(effect_se[:, a], nan=np.inf)
+                y = (sign * e < -margin) if loss else (sign * e > margin)
+                y = y.astype(float)
             st.box_is_loss = loss
             st.box_base = float(np.sum(w * y))
+            st.n_flips = int(y.sum())
+            if st.n_flips >= 3:
+                st.box = prim(x, y, w, names, min_support=max(0.05, 5 / x.shape[0]))
         out.append(st)
     return out
 
@@ -174,6 +183,7 @@ class RobustRun:
     parameters: list[str]
     values: np.ndarray
     effects: np.ndarray
+    effect_se: np.ndarray
     source: str
     lower_is_better: bool
     notes: list[str] = field(default_factory=list)
@@ -274,7 +284,7 @@ def run_robust(out: Path | str, arms: Sequence[str], baseline: str | None = None
     x = np.column_stack([members[k].cast(pl.Float64).to_numpy() for k in params])
     lower = outcome in LOWER_IS_BETTER
     stats = robust_stats(values, effects, weights, labels, lower, x, params, se)
-    run = RobustRun(out, outcome, labels, stats, members, params, values, effects, source,
+    run = RobustRun(out, outcome, labels, stats, members, params, values, effects, se, source,
                     lower, runs=res.outcomes.height)
     if clash:
         run.notes.append(f"the arms set {', '.join(clash)}, which the worlds also vary: in each "

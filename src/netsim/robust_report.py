@@ -1,7 +1,8 @@
 """The report of ``netsim robust``: per arm the effect across plausible worlds, P(beats the
 baseline), regret, the regions where the ranking flips, and a section for planners in words.
 
-Files: ``robust.parquet`` (world x arm: parameters, weight, value, effect), ``arms.csv``,
+Files: ``robust.parquet`` (world x arm: parameters, weight, value, effect and its standard
+error over replicates), ``arms.csv``,
 ``effects.png`` (each arm's effect in every world), ``flip_<k>.png`` (the worlds where arm ``k``
 wins and loses over the two parameters PRIM restricts), ``report.md`` and ``report.html``.
 """
@@ -51,7 +52,7 @@ def effects_figure(run: RobustRun, path: Path) -> Path:
     plt = _plt()
     info = _info(run.outcome)
     arms = run.arms[1:]
-    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.7 * len(arms)), dpi=110)
+    fig, ax = plt.subplots(figsize=(9, 1.6 + 0.7 * len(arms)), dpi=110)
     w = run.worlds["weight"].cast(pl.Float64).to_numpy()
     size = 8 + 120 * w / w.max()
     rng = np.random.default_rng(0)  # vertical jitter of the dots only
@@ -66,9 +67,10 @@ def effects_figure(run: RobustRun, path: Path) -> Path:
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(range(len(arms))[::-1], arms, fontsize=8)
     unit = info.diff_unit or "units"
-    ax.set_xlabel(f"effect on {info.short} vs the baseline ({unit}); one dot per world")
-    ax.set_title(f"Effect across plausible worlds (baseline: {run.arms[0]}); orange: weighted "
-                 "mean and 5-95 % of worlds", fontsize=9)
+    ax.set_xlabel(f"{info.short}: arm minus baseline ({unit}); one dot per world",
+                  fontsize=9)
+    ax.set_title(f"Effect across plausible worlds, against {run.arms[0]}\n(orange: weighted "
+                 "mean and the range of 90 % of worlds)", fontsize=9)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
@@ -132,16 +134,21 @@ def planner_text(run: RobustRun) -> list[str]:
         if st.box_explains:
             cond = " and ".join(st.box.describe())
             if st.box_is_loss:
-                text += (f" It beats {base} **unless {cond}**: in that region it does not in "
-                         f"{100 * st.box.density:.0f} % of worlds (the region holds "
-                         f"{100 * st.box.coverage:.0f} % of the worlds where it loses).")
+                text += (f" It beats {base} **unless {cond}**: in that region it clearly loses "
+                         f"in {100 * st.box.density:.0f} % of worlds (the region holds "
+                         f"{100 * st.box.coverage:.0f} % of the worlds where it clearly loses).")
             else:
-                text += (f" It beats {base} **only if {cond}**: there it wins in "
+                text += (f" It beats {base} **only if {cond}**: there it clearly wins in "
                          f"{100 * st.box.density:.0f} % of worlds (the region holds "
-                         f"{100 * st.box.coverage:.0f} % of its wins).")
+                         f"{100 * st.box.coverage:.0f} % of its clear wins).")
         elif st.box is not None:
             text += (f" No simple region of the parameters explains where the ranking flips "
                      f"(the best PRIM box holds {100 * st.box.coverage:.0f} % of the flips).")
+        elif 0 <= st.n_flips < 3:
+            what = "loses to" if st.box_is_loss else "beats"
+            text += (f" In {'no' if st.n_flips == 0 else 'hardly any'} world it clearly {what} "
+                     f"{base} (beyond replicate noise): where the ranking flips, it is within "
+                     "noise, so no region is named.")
         elif st.p_beats >= 0.95:
             text += " The ranking holds in practically every plausible world."
         elif st.p_beats <= 0.05:
@@ -157,6 +164,7 @@ def write_report(run: RobustRun, command: str) -> dict[str, Path]:
         "world": np.repeat(np.arange(n_m), n_a), "arm": run.arms * n_m,
         "weight": np.repeat(run.worlds["weight"].cast(pl.Float64).to_numpy(), n_a),
         "value": run.values.reshape(-1), "effect": run.effects.reshape(-1),
+        "effect_se": run.effect_se.reshape(-1),
         **{p: np.repeat(run.worlds[p].to_numpy(), n_a) for p in run.parameters}})
     atomic_write(folder / "robust.parquet", lambda p: table.write_parquet(p))
     arms = pl.DataFrame([{k: v for k, v in st.__dict__.items() if k != "box"}
