@@ -231,3 +231,18 @@ def test_calibrate_command_end_to_end(tmp_path, capsys):
     runs = pl.read_parquet(list((out / "gen_0" / "runs").glob("*/summary.parquet")))
     assert runs.height == 36
     assert "adoption_members_y1" in runs.columns
+
+
+def test_abc_weights_stay_informative_with_many_parameters():
+    # 60 parameters, one of which matters: the SMC kernel's values underflow unless computed
+    # in logs, and then every particle would get the same weight
+    d = 60
+
+    def simulate(theta, generation):
+        rng = np.random.default_rng([1, generation])
+        return theta[:, :1] + 0.05 * rng.standard_normal((theta.shape[0], 1))
+
+    res = abc_smc(simulate, UniformPrior(np.zeros(d), np.ones(d)), [0.3], [0.35],
+                  n_particles=200, generations=4, seed=2)
+    assert res.weights.max() > 3 * res.weights.min()
+    assert float(np.sum(res.weights * res.theta[:, 0])) == pytest.approx(0.325, abs=0.03)

@@ -216,10 +216,14 @@ def abc_smc(simulate: Callable[[np.ndarray, int], np.ndarray], prior: UniformPri
             record.append(Generation(new_eps, m, 0, 0.0))
             break
         th = cand[acc]
+        # in logs: with many parameters the kernel's values underflow (constants cancel)
         z = (th[:, None, :] - theta[None, :, :]) / sd
-        kern = np.exp(-0.5 * np.sum(z**2, axis=2))  # constants cancel in the normalisation
-        denom = kern @ w
-        nw = prior.pdf(th) / np.maximum(denom, 1e-300)
+        log_kern = -0.5 * np.sum(z**2, axis=2) + np.log(w)[None, :]
+        top = log_kern.max(axis=1, keepdims=True)
+        log_denom = top[:, 0] + np.log(np.exp(log_kern - top).sum(axis=1))
+        with np.errstate(divide="ignore"):
+            log_w = np.log(prior.pdf(th)) - log_denom
+        nw = np.exp(log_w - log_w.max())
         nw = nw / nw.sum()
         theta, stats, dist, w, eps = th, st[acc], dc[acc], nw, new_eps
         keep = acc
