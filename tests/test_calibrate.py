@@ -246,3 +246,6 @@ def test_abc_weights_stay_informative_with_many_parameters():
                   n_particles=200, generations=4, seed=2)
     assert res.weights.max() > 3 * res.weights.min()
     assert float(np.sum(res.weights * res.theta[:, 0])) == pytest.approx(0.325, abs=0.03)
+    # the proposals stay in the box without collapsing onto copies of old particles
+    assert np.all((res.theta >= 0) & (res.theta <= 1))
+    assert np.unique(res.theta[:, 1]).size > 0.9 * res.theta.shape[0]

@@ -16,8 +16,11 @@ through the prior (space-filling); the ``n`` closest are accepted (tolerance ``�
 Biometrika 96:983). ``ε_t`` is the ``q``-quantile of the last accepted distances (0 once it
 gets there). A fixed number of candidates is proposed: a particle drawn by weight from the last
 population, moved by a Gaussian kernel with twice the weighted variance per parameter
-(Beaumont et al. 2009), redrawn while outside the prior's support. Candidates with
-``d <= ε_t`` are accepted and weighted ``w_i ∝ π(θ_i) / Σ_j w_j K(θ_i | θ_j)``. The run stops
+(Beaumont et al. 2009); for a uniform prior the kernel is reflected at the faces of the box
+(with tens of parameters nearly every Gaussian step leaves the box somewhere, and redrawing
+would copy old particles), otherwise a candidate outside the support is redrawn. Candidates with
+``d <= ε_t`` are accepted and weighted ``w_i ∝ π(θ_i) / Σ_j w_j K(θ_i | θ_j)`` (with the reflected kernel), computed in
+logs. The run stops
 after a generation at ``ε = 0``, when a generation accepts nothing (the last population is the
 result), or after ``T`` generations.
 
@@ -30,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -137,6 +141,26 @@ def _space_filling(n: int, d: int, seed: int) -> np.ndarray:
     return u[:n]
 
 
+def _reflect(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Fold points back into the box [lo, hi] by reflection at its faces."""
+    width = hi - lo
+    y = np.mod(x - lo, 2 * width)
+    return lo + np.where(y > width, 2 * width - y, y)
+
+
+def _log_kernel(new: np.ndarray, old: np.ndarray, sd: np.ndarray, prior: Any) -> np.ndarray:
+    """log K(new_i | old_j) up to a constant: a Gaussian per parameter, reflected at the faces
+    of a uniform prior's box (the first images, enough while sd is below the width)."""
+    z = (new[:, None, :] - old[None, :, :]) / sd
+    if not isinstance(prior, UniformPrior):
+        return -0.5 * np.sum(z**2, axis=2)
+    dens = np.exp(-0.5 * z**2)
+    for face in (prior.lo, prior.hi):
+        mirror = 2 * face - old
+        dens = dens + np.exp(-0.5 * ((new[:, None, :] - mirror[None, :, :]) / sd) ** 2)
+    return np.sum(np.log(np.maximum(dens, 1e-300)), axis=2)
+
+
 def _ess(w: np.ndarray) -> float:
     return float(1.0 / np.sum(w**2)) if w.size else 0.0
 
@@ -196,16 +220,17 @@ def abc_smc(simulate: Callable[[np.ndarray, int], np.ndarray], prior: UniformPri
         mean = np.sum(w[:, None] * theta, axis=0)
         var = np.sum(w[:, None] * (theta - mean) ** 2, axis=0)
         sd = np.sqrt(np.maximum(2.0 * var, 1e-24))
-        cand = np.empty((m, theta.shape[1]))
-        todo = np.arange(m)
-        for _ in range(1000):
-            pick = rng.choice(theta.shape[0], size=todo.size, p=w)
-            cand[todo] = theta[pick] + rng.standard_normal((todo.size, theta.shape[1])) * sd
-            todo = todo[~prior.inside(cand[todo])]
-            if todo.size == 0:
-                break
-        if todo.size:  # the kernel keeps leaving the support: put the rest on old particles
-            cand[todo] = theta[rng.choice(theta.shape[0], size=todo.size, p=w)]
+        pick = rng.choice(theta.shape[0], size=m, p=w)
+        cand = theta[pick] + rng.standard_normal((m, theta.shape[1])) * sd
+        if isinstance(prior, UniformPrior):
+            cand = _reflect(cand, prior.lo, prior.hi)
+        else:
+            for _ in range(1000):  # redraw the candidates outside the support
+                out = np.flatnonzero(~prior.inside(cand))
+                if out.size == 0:
+                    break
+                cand[out] = theta[rng.choice(theta.shape[0], size=out.size, p=w)] \
+                    + rng.standard_normal((out.size, theta.shape[1])) * sd
         st = np.asarray(simulate(cand, t), dtype=float)
         dc = distances(st, lo_a, hi_a, scale)
         acc = np.flatnonzero(dc <= new_eps)
@@ -217,8 +242,7 @@ def abc_smc(simulate: Callable[[np.ndarray, int], np.ndarray], prior: UniformPri
             break
         th = cand[acc]
         # in logs: with many parameters the kernel's values underflow (constants cancel)
-        z = (th[:, None, :] - theta[None, :, :]) / sd
-        log_kern = -0.5 * np.sum(z**2, axis=2) + np.log(w)[None, :]
+        log_kern = _log_kernel(th, theta, sd, prior) + np.log(w)[None, :]
         top = log_kern.max(axis=1, keepdims=True)
         log_denom = top[:, 0] + np.log(np.exp(log_kern - top).sum(axis=1))
         with np.errstate(divide="ignore"):

@@ -275,9 +275,14 @@ def reading(run: CalibrationRun, pred: pl.DataFrame, cons: pl.DataFrame) -> list
                      f"{r['ks']:.2f} between the sets that meet it and all).")
     shrink = [kv for kv in _shrinkage(run) if kv[1] > 0.2][:5]
     if shrink:
-        lines.append("The ensemble narrowed " + ", ".join(
+        head = ("Among the closest sets (not a posterior: no set met every pattern), the "
+                "ensemble narrowed " if run.met_all == 0 else "The ensemble narrowed ")
+        lines.append(head + ", ".join(
             f"`{k}` (sd {100 * s:.0f} % below the prior's)" for k, s in shrink)
-            + "; the other parameters stay close to their plausible ranges.")
+            + "; the other parameters stay close to their plausible ranges."
+            + (f" With {res.theta.shape[0]} members, part of that narrowing is the small "
+               "population, not information from the patterns." if res.theta.shape[0] < 100
+               else ""))
     return lines
 
 
