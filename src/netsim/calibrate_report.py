@@ -93,13 +93,16 @@ def predictive(run: CalibrationRun) -> pl.DataFrame:
 
 
 def _incompatible(run: CalibrationRun) -> list[tuple[str, str, float, float]]:
-    met = _met(run, run.result.prior_stats)
+    """Pairs of targets each met by some simulated set (the prior sample or the last
+    population) but never by the same one."""
+    met = np.vstack([_met(run, run.result.prior_stats), _met(run, run.result.stats)])
+    prior = _met(run, run.result.prior_stats)
     out = []
     for a in range(len(run.targets)):
         for b in range(a + 1, len(run.targets)):
             if met[:, a].any() and met[:, b].any() and not (met[:, a] & met[:, b]).any():
-                out.append((run.targets[a].name, run.targets[b].name, float(met[:, a].mean()),
-                            float(met[:, b].mean())))
+                out.append((run.targets[a].name, run.targets[b].name, float(prior[:, a].mean()),
+                            float(prior[:, b].mean())))
     return out
 
 
@@ -261,9 +264,10 @@ def reading(run: CalibrationRun, pred: pl.DataFrame, cons: pl.DataFrame) -> list
                      f"of the prior sample and {100 * r['ensemble_share']:.0f} % of the ensemble "
                      f"(prior median {r['prior_median']:.3g}).")
     for a, b, sa, sb in _incompatible(run):
-        lines.append(f"**`{a}` and `{b}` could not be met together**: each is met by some prior "
-                     f"sets ({100 * sa:.0f} % and {100 * sb:.0f} %), never by the same one of the "
-                     f"{n_prior} sampled.")
+        lines.append(f"**`{a}` and `{b}` could not be met together**: each is met by some sets "
+                     f"({100 * sa:.0f} % and {100 * sb:.0f} % of the prior sample), never by the "
+                     f"same one of the {n_prior + res.theta.shape[0]} run (prior sample and last "
+                     "population).")
     never = [t.name for t, s in zip(run.targets, _met(run, res.prior_stats).T) if not s.any()]
     if never:
         lines.append(f"Never met by any prior set: {', '.join(f'`{n}`' for n in never)}; the "
