@@ -5,11 +5,14 @@ source in ``dataclasses.field(metadata=...)``. This script turns them into one M
 per config section, each between marker comments::
 
     <!-- BEGIN parameters: gathering -->
-    | key | meaning | unit | default | range | source |
+    | key | meaning | unit | default | range | plausible range | source | presets |
     ...
     <!-- END parameters: gathering -->
 
-so that ``docs/ODD.md`` contains exactly what the code says. ``tests/test_odd_tables.py``
+so that ``docs/ODD.md`` contains exactly what the code says. "plausible range" is the range of an
+uncertain parameter (what ``netsim sensitivity`` and ``netsim calibrate`` sample) with its
+reason; "presets" lists the design presets in ``configs/scenario`` that change the default
+(the same as ``netsim params``). ``tests/test_odd_tables.py``
 regenerates the tables and fails when ODD.md has drifted.
 
     python docs/make_parameter_tables.py             # every section
@@ -125,6 +128,23 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+def fmt_plausible(meta: dict[str, Any]) -> str:
+    plausible = meta.get("plausible")
+    if plausible is None:
+        return "-"
+    lo, hi = plausible
+    why = meta.get("plausible_why")
+    return f"[{fmt_value(lo)}, {fmt_value(hi)}]" + (f": {why}" if why else "")
+
+
+def fmt_presets(key: str) -> str:
+    from netsim.params import preset_values
+
+    changed = [(name, values[key]) for name, values in preset_values().items() if key in values]
+    return ", ".join(f"{name} {fmt_value(v) if not isinstance(v, list) else v}"
+                     for name, v in changed) or "-"
+
+
 def _rows(cls: type, prefix: str, instance: Any) -> list[str]:
     hints = typing.get_type_hints(cls)
     rows = []
@@ -137,12 +157,13 @@ def _rows(cls: type, prefix: str, instance: Any) -> list[str]:
         source = meta.get("source", "modelling choice" if meta else "-")
         rows.append(f"| `{key}` | {_cell(doc)} | {unit(key, hints[fld.name], meta)} | "
                     f"{fmt_value(getattr(instance, fld.name))} | {fmt_range(meta)} | "
-                    f"{_cell(source)} |")
+                    f"{_cell(fmt_plausible(meta))} | {_cell(source)} | "
+                    f"{_cell(fmt_presets(key)) if '[i]' not in key else '-'} |")
     return rows
 
 
-HEADER = ["| key | meaning | unit | default | range | source |",
-          "|---|---|---|---|---|---|"]
+HEADER = ["| key | meaning | unit | default | range | plausible range | source | presets |",
+          "|---|---|---|---|---|---|---|---|"]
 
 
 def sections() -> dict[str, str]:

@@ -33,10 +33,24 @@ commands:
   status <sweep_dir>         how many jobs of a sweep are done, failed, running, missing
   collect <sweep_dir>        merge a sweep's results into <sweep_dir>/collected/*.parquet
   presets                    list the scenario presets
+  params [--uncertain] [--markdown] [KEY ...]
+                             every parameter: default, bounds, plausible range, source, presets
   validate [--full] [--only NAME[,NAME]] [--out DIR]
                              check the model against textbook results and field-report facts
   validate --study NAME SWEEP_DIR [--out DIR]
                              summary table and figure of a study in experiments/
+  sensitivity [--method morris|sobol|both] [--outcomes a,b] [--trajectories N] [--sobol-n N]
+              [--replicates N] [--range key=lo:hi ...] [--out DIR] [key=value ...]
+                             Morris screening of every uncertain parameter, then Sobol indices
+                             of the most influential, through the sweep machinery; report
+  calibrate [--targets FILE] [--particles N] [--generations N] [--params a,b] [--out DIR]
+            [key=value ...]
+                             ABC (rejection, then SMC) against the stylised facts and first-year
+                             ranges; writes ensemble.parquet, posterior plots and a report
+  robust (--ensemble FILE | --worlds N) --arm k=v [--arm k=v ...] [--baseline k=v]
+         [--outcome NAME] [--out DIR] [key=value ...]
+                             every arm on every plausible world: effect distribution,
+                             P(beats baseline), regret, and where the ranking flips (PRIM)
   compare <sweep_dir> --baseline <arm> [--outcomes a,b] [--out DIR]
           [--wage-rate X --currency NOK]
                              compare the arms of a collected sweep with a baseline arm
@@ -414,6 +428,37 @@ def _presets(args: list[str]) -> int:
     return 0
 
 
+def _params(args: list[str]) -> int:
+    """List the schema's parameters (netsim.params)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="netsim params", description="Every parameter of the model: key, default, hard "
+        "bounds, plausible range, whether it is uncertain, its source, and which design presets "
+        "change it.")
+    parser.add_argument("keys", nargs="*", help="only these keys (default: all)")
+    parser.add_argument("--uncertain", action="store_true", help="only the uncertain ones "
+                        "(those with a plausible range: what sensitivity and calibrate sample)")
+    parser.add_argument("--markdown", action="store_true", help="a Markdown table")
+    try:
+        opts = parser.parse_args(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from netsim.config import ConfigError
+    from netsim.params import format_parameters, parameter, parameters
+
+    try:
+        chosen = [parameter(k) for k in opts.keys] if opts.keys else parameters(opts.uncertain)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if opts.uncertain:
+        chosen = [p for p in chosen if p.uncertain]
+    print(format_parameters(chosen, markdown=opts.markdown))
+    n_unc = sum(p.uncertain for p in chosen)
+    print(f"\n{len(chosen)} parameters, {n_unc} uncertain (a plausible range in the schema)")
+    return 0
+
+
 def _validate(args: list[str]) -> int:
     parser = _Parser(
         prog="netsim validate", description="Run the validation suite (textbook reductions and "
@@ -550,6 +595,218 @@ def _compare(args: list[str]) -> int:
     return 0
 
 
+def _analysis_out(kind: str, given: str | None) -> Path:
+    """The folder of an analysis: given, or outputs/<kind>/<date>_<time>."""
+    if given:
+        return Path(given)
+    import datetime as dt
+
+    return Path("outputs") / kind / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+
+
+def _resume_hint(prog: str, args: list[str], out: Path) -> str:
+    kept = [a for a in args if not a.startswith("--out")]
+    return "netsim " + prog + " " + " ".join(shlex.quote(a) for a in [*kept, "--out", str(out)])
+
+
+def _sensitivity(args: list[str]) -> int:
+    """Morris screening and Sobol indices (netsim.sensitivity)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="netsim sensitivity",
+        description="Global sensitivity analysis over the uncertain parameters' plausible "
+        "ranges: Morris screening, then Sobol indices of the most influential, run through the "
+        "sweep machinery (any Hydra launcher; re-run the same command to resume).")
+    parser.add_argument("overrides", nargs="*", help="fixed settings and launcher, Hydra syntax: "
+                        "scenario=meeting_groups network.n_schools=12 hydra/launcher=joblib")
+    parser.add_argument("--method", default="both", help="morris, sobol or both (default)")
+    parser.add_argument("--outcomes", default=None, help="comma-separated summary columns "
+                        "(default: adoption_colleagues,adoption_members,schools_changed)")
+    parser.add_argument("--params", default=None, help="comma-separated parameters (default: "
+                        "every uncertain one, see netsim params --uncertain)")
+    parser.add_argument("--range", action="append", default=[], metavar="KEY=LO:HI",
+                        help="sample KEY over [LO, HI] instead (or in addition); repeatable")
+    parser.add_argument("--trajectories", type=int, default=10, help="Morris trajectories")
+    parser.add_argument("--sobol-n", type=int, default=64, help="Sobol base sample (power of 2)")
+    parser.add_argument("--top", type=int, default=4, help="parameters for Sobol after Morris")
+    parser.add_argument("--replicates", type=int, default=None, help="replicates per point")
+    parser.add_argument("--seed", type=int, default=20261123, help="seed of the samplers")
+    parser.add_argument("--batch-rows", type=int, default=None, help="design rows per job")
+    parser.add_argument("--out", default=None, help="analysis folder (default "
+                        "outputs/sensitivity/<date>_<time>); the same folder resumes")
+    try:
+        opts = parser.parse_args(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from netsim.config import ConfigError
+    from netsim.params import parse_range
+    from netsim.sensitivity import DEFAULT_OUTCOMES, run_sensitivity
+
+    out = _analysis_out("sensitivity", opts.out)
+    overrides = list(opts.overrides)
+    if opts.replicates is not None:
+        if opts.replicates < 1:
+            return _fail(f"--replicates = {opts.replicates} is too small; allowed: >= 1")
+        overrides.append(f"replicates={opts.replicates}")
+    try:
+        ranges = dict(parse_range(r) for r in opts.range)
+        outcomes = [o.strip() for o in opts.outcomes.split(",") if o.strip()] \
+            if opts.outcomes else list(DEFAULT_OUTCOMES)
+        keys = [k.strip() for k in opts.params.split(",") if k.strip()] if opts.params else None
+        run = run_sensitivity(out, overrides, outcomes, keys, ranges, opts.method,
+                              opts.trajectories, opts.sobol_n, opts.top, seed=opts.seed,
+                              batch_rows=opts.batch_rows,
+                              command="netsim sensitivity " + " ".join(shlex.quote(a)
+                                                                      for a in args))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("\nnetsim: interrupted; finished jobs are kept. Resume with: "
+              + _resume_hint("sensitivity", args, out), file=sys.stderr)
+        return 130
+    from netsim.sensitivity_report import reading
+
+    print()
+    for line in reading(run):
+        print("- " + line.replace("**", "").replace("`", ""))
+    for note in run.notes:
+        print("note: " + note)
+    print(f"\nwrote {out}/: " + ", ".join(p.name for p in run.files.values()))
+    if run.missing:
+        print("resume: " + _resume_hint("sensitivity", args, out), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _calibrate(args: list[str]) -> int:
+    """Pattern-oriented calibration (netsim.calibrate)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="netsim calibrate",
+        description="Approximate Bayesian computation against the targets file (stylised facts "
+        "and first-year plausibility ranges): rejection on a space-filling sample of the "
+        "plausible ranges, then sequential Monte Carlo, through the sweep machinery.")
+    parser.add_argument("overrides", nargs="*", help="fixed settings and launcher, Hydra syntax")
+    parser.add_argument("--targets", default=None, help="targets file (default "
+                        "configs/calibration/targets.yaml)")
+    parser.add_argument("--params", default=None, help="comma-separated parameters to "
+                        "calibrate (default: every uncertain one)")
+    parser.add_argument("--range", action="append", default=[], metavar="KEY=LO:HI",
+                        help="prior range of KEY instead of its plausible range; repeatable")
+    parser.add_argument("--particles", type=int, default=100, help="population size")
+    parser.add_argument("--generations", type=int, default=3, help="SMC generations")
+    parser.add_argument("--quantile", type=float, default=0.5, help="tolerance quantile")
+    parser.add_argument("--initial-factor", type=int, default=4,
+                        help="the rejection step runs this many times --particles sets")
+    parser.add_argument("--replicates", type=int, default=None, help="replicates per set")
+    parser.add_argument("--seed", type=int, default=20261123, help="seed of the sampler")
+    parser.add_argument("--batch-rows", type=int, default=None, help="design rows per job")
+    parser.add_argument("--out", default=None, help="folder (default "
+                        "outputs/calibration/<date>_<time>); the same folder resumes")
+    try:
+        opts = parser.parse_args(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from netsim.calibrate import run_calibration
+    from netsim.config import ConfigError
+    from netsim.params import parse_range
+
+    out = _analysis_out("calibration", opts.out)
+    overrides = list(opts.overrides)
+    if opts.replicates is not None:
+        if opts.replicates < 1:
+            return _fail(f"--replicates = {opts.replicates} is too small; allowed: >= 1")
+        overrides.append(f"replicates={opts.replicates}")
+    if opts.initial_factor < 1:
+        return _fail(f"--initial-factor = {opts.initial_factor} is too small; allowed: >= 1")
+    try:
+        ranges = dict(parse_range(r) for r in opts.range)
+        keys = [k.strip() for k in opts.params.split(",") if k.strip()] if opts.params else None
+        run = run_calibration(out, opts.targets, overrides, keys, ranges, opts.particles,
+                              opts.generations, opts.seed, opts.quantile, opts.initial_factor,
+                              batch_rows=opts.batch_rows,
+                              command="netsim calibrate " + " ".join(shlex.quote(a)
+                                                                    for a in args))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("\nnetsim: interrupted; finished jobs are kept. Resume with: "
+              + _resume_hint("calibrate", args, out), file=sys.stderr)
+        return 130
+    from netsim.calibrate_report import constraints, predictive, reading
+
+    print()
+    for line in reading(run, predictive(run), constraints(run)):
+        print("- " + line.replace("**", "").replace("`", ""))
+    print(f"\nwrote {out}/: " + ", ".join(p.name for p in run.files.values()))
+    print(f"next: netsim robust --ensemble {run.ensemble_path} --baseline <key=value> "
+          "--arm <key=value> ...")
+    return 0
+
+
+def _robust(args: list[str]) -> int:
+    """Robust design comparison over an ensemble (netsim.robust)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="netsim robust",
+        description="Run every design arm on every plausible world (an ensemble from netsim "
+        "calibrate, or N worlds spread over the plausible ranges) with common random numbers; "
+        "report each arm's effect across worlds, P(beats baseline), regret, and the parameter "
+        "region where the ranking flips (PRIM).")
+    parser.add_argument("overrides", nargs="*", help="fixed settings and launcher, Hydra syntax")
+    parser.add_argument("--ensemble", default=None, help="ensemble.parquet from netsim calibrate")
+    parser.add_argument("--worlds", type=int, default=None,
+                        help="instead: N worlds spread over the plausible ranges")
+    parser.add_argument("--params", default=None, help="with --worlds: the parameters that vary "
+                        "(default: every uncertain one)")
+    parser.add_argument("--arm", action="append", default=[], metavar="'K=V [K=V ...]'",
+                        help="one design arm (settings on top of the scenario); repeatable")
+    parser.add_argument("--baseline", default="", help="the baseline's settings (default: the "
+                        "scenario as it is)")
+    parser.add_argument("--outcome", default="adoption_colleagues", help="outcome to compare")
+    parser.add_argument("--replicates", type=int, default=None, help="replicates per world")
+    parser.add_argument("--seed", type=int, default=20261123, help="seed of the worlds")
+    parser.add_argument("--batch-rows", type=int, default=None, help="design rows per job")
+    parser.add_argument("--out", default=None, help="folder (default "
+                        "outputs/robust/<date>_<time>); the same folder resumes")
+    try:
+        opts = parser.parse_args(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from netsim.config import ConfigError
+    from netsim.robust import run_robust
+
+    out = _analysis_out("robust", opts.out)
+    overrides = list(opts.overrides)
+    if opts.replicates is not None:
+        if opts.replicates < 1:
+            return _fail(f"--replicates = {opts.replicates} is too small; allowed: >= 1")
+        overrides.append(f"replicates={opts.replicates}")
+    try:
+        keys = [k.strip() for k in opts.params.split(",") if k.strip()] if opts.params else None
+        run = run_robust(out, opts.arm, opts.baseline, opts.ensemble, opts.worlds, opts.outcome,
+                         overrides, keys, opts.seed, opts.batch_rows,
+                         command="netsim robust " + " ".join(shlex.quote(a) for a in args))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("\nnetsim: interrupted; finished jobs are kept. Resume with: "
+              + _resume_hint("robust", args, out), file=sys.stderr)
+        return 130
+    from netsim.robust_report import planner_text
+
+    print()
+    for line in planner_text(run):
+        print("- " + line.replace("**", ""))
+    for note in run.notes:
+        print("note: " + note)
+    print(f"\nwrote {out}/: " + ", ".join(p.name for p in run.files.values()))
+    return 0
+
+
 def _explore(args: list[str]) -> int:
     """Serve the explorer (netsim.explorer.Page) with solara on 127.0.0.1 only."""
     import socket
@@ -590,8 +847,12 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "status": _status,
     "collect": _collect,
     "presets": _presets,
+    "params": _params,
     "validate": _validate,
     "compare": _compare,
+    "sensitivity": _sensitivity,
+    "calibrate": _calibrate,
+    "robust": _robust,
     "explore": _explore,
 }
 

@@ -143,7 +143,10 @@ class NetworkConfig:
                         "seed 001 §4.5 (about 45 resource teachers, 1-2 per school)")
     teachers_per_school: int = _f(24, "mean number of classroom teachers per school", 1, 500,
                                   "modelling choice (Norwegian primary/lower-secondary school)")
-    school_size_spread: float = _f(0.3, "lognormal sd of school size around the mean", 0, 2)
+    school_size_spread: float = _f(0.3, "lognormal sd of school size around the mean", 0, 2,
+                                   plausible=(0.1, 0.6),
+                                   plausible_why="most schools between about half and twice the "
+                                                 "mean size")
     resource_teachers_per_school: int = _f(1, "network members per school besides the leader",
                                            0, 10, "seed 001 §5.2 (1-2 from most schools)")
     leaders_invited: bool = _f(True, "a leader from each school is invited to gatherings",
@@ -151,10 +154,19 @@ class NetworkConfig:
     n_facilitators: int = _f(2, "central network leaders (facilitators)", 0, 200,
                              "seed 001 §4.5, §5.4.2 (two network leaders)")
     collegial_degree: int = _f(6, "mean collegial ties per person inside a school (even)", 0, 100,
-                               "modelling choice; Roxå & Mårtensson 2009 (seed 000): <10 partners")
+                               "modelling choice; Roxå & Mårtensson 2009 (seed 000): <10 partners",
+                               plausible=(4, 10),
+                               plausible_why="a handful of close colleagues, fewer than 10 (Roxå & "
+                                             "Mårtensson 2009, seed 000); even numbers only")
     collegial_rewire_prob: float = _f(0.1, "Watts-Strogatz rewiring: 0 = lattice, 1 = random",
-                                      0, 1, "modelling choice (clustered informal ties)")
-    colleague_trust: float = _f(0.5, "mean trust on collegial ties", 0, 1)
+                                      0, 1, "modelling choice (clustered informal ties)",
+                                      plausible=(0.0, 0.3),
+                                      plausible_why="clustered, small-world ties inside a school "
+                                                    "(Watts & Strogatz 1998 regime)")
+    colleague_trust: float = _f(0.5, "mean trust on collegial ties", 0, 1,
+                                plausible=(0.3, 0.8),
+                                plausible_why="colleagues of one school know each other; trust on "
+                                              "their ties is moderate")
     n_areas: int = _f(0, "education areas with their own area network (0 = none)", 0, 1000,
                       "seed 004 (city network -> area networks -> schools)")
     group_size_min: int = _f(15, "smallest meeting group (meeting_groups design)", 2, 200,
@@ -171,7 +183,10 @@ class NetworkConfig:
     informal_tie_trust: float = _f(0.8, "mean trust on initial informal cross-school ties "
                                    "(drawn uniformly in ±0.1)", 0, 1,
                                    "seed 000 (partners one trusts and respects); value is a "
-                                   "modelling choice")
+                                   "modelling choice",
+                                   plausible=(0.6, 0.95),
+                                   plausible_why="seed 000: partners one trusts and respects, so "
+                                                 "above the strong-tie level 0.5")
     gatherings_by_area: bool = _f(False, "each network gathering is held separately in every "
                                   "area / meeting group, for that group's invited members",
                                   source="seed 004 (meeting groups meet separately)")
@@ -229,7 +244,10 @@ class CalendarConfig:
                                      lo_open=True)
     dev_time_interval_weeks: int = _f(1, "weeks between shared development-time sessions", 1, 52,
                                       "seed 001 §6.3.2 (one afternoon every week)")
-    dev_time_hours: float = _f(1.5, "hours of one development-time session", 0, 10)
+    dev_time_hours: float = _f(1.5, "hours of one development-time session", 0, 10,
+                               plausible=(1.0, 3.0),
+                               plausible_why="seed 001 §6.3.2: one afternoon of development time, "
+                                             "1-3 hours")
 
 
 @dataclass
@@ -237,11 +255,20 @@ class TrustConfig:
     """Trust between network members from different schools (client condition)."""
 
     initial: float = _f(0.2, "trust on a new cross-school tie", 0, 1,
-                        "modelling choice, swept in configs/experiment/trust")
+                        "modelling choice, swept in configs/experiment/trust",
+                        plausible=(0.05, 0.5),
+                        plausible_why="new cross-school ties start between near-strangers and "
+                                      "acquaintances; the trust study sweeps 0.1-0.4")
     growth: float = _f(0.2, "share of the gap to 1 closed per shared group session", 0, 1,
-                       "seed 001 §5.3.6 (bonds from meeting often); swept")
+                       "seed 001 §5.3.6 (bonds from meeting often); swept",
+                       plausible=(0.05, 0.4),
+                       plausible_why="seed 001 §5.3.6 says bonds grow from meeting often, not how "
+                                     "fast: a tie turns strong after 1-9 shared sessions")
     decay: float = _f(0.01, "share of trust lost per week without contact", 0, 1,
-                      "modelling choice, swept in configs/experiment/trust")
+                      "modelling choice, swept in configs/experiment/trust",
+                      plausible=(0.0, 0.03),
+                      plausible_why="0 keeps trust; 0.03 a week halves it in about 23 idle weeks "
+                                    "(the trust study sweeps 0-0.03)")
     strong: float = _f(0.5, "trust at which a tie counts as strong ('significant')", 0, 1,
                        lo_open=True, source="Roxå & Mårtensson 2009 (seed 000)")
     max_strong_ties: int = _f(7, "strong ties a person can keep (fewer than 10)", 1, 9,
@@ -253,26 +280,57 @@ class GatheringConfig:
     """What happens at a network gathering (mechanisms/gathering.py)."""
 
     attendance_base: float = _f(0.85, "baseline attendance of members", 0, 1,
-                                "seed 001 §5.4.3 (attendance 'always good')")
+                                "seed 001 §5.4.3 (attendance 'always good')",
+                                plausible=(0.75, 0.95),
+                                plausible_why="seed 001 §5.4.3: attendance 'always good', but not "
+                                              "everyone every time")
     attendance_formality_gain: float = _f(0.2, "attendance change per unit formality above 0.5",
-                                          0, 1, "seed 001 §5.4.2-5.4.3")
+                                          0, 1, "seed 001 §5.4.2-5.4.3",
+                                          plausible=(0.0, 0.4),
+                                          plausible_why="seed 001 §5.4.2-5.4.3 give the direction "
+                                                        "(formal frames raise attendance), not the "
+                                                        "size")
     expert_inputs: int = _f(1, "expert inputs (research, law, tools) per gathering", 0, 5,
                             "seed 001 §1.1, §6.4.5")
     stories: int = _f(2, "peer practice stories per gathering", 0, 5,
                       "seed 001 §5.2.2 ('nearly always' 1-2 stories)")
-    lecture_knowledge: float = _f(0.3, "explicit knowledge gained from one expert input", 0, 1)
+    lecture_knowledge: float = _f(0.3, "explicit knowledge gained from one expert input", 0, 1,
+                                  plausible=(0.1, 0.5),
+                                  plausible_why="an expert input teaches something, never "
+                                                "everything")
     lecture_inspiration: float = _f(0.1, "inspiration gained from one expert input", 0, 1,
-                                    "seed 001 §6.3.1 (theory alone motivates less)")
-    story_knowledge: float = _f(0.25, "explicit knowledge gained from one peer story", 0, 1)
+                                    "seed 001 §6.3.1 (theory alone motivates less)",
+                                    plausible=(0.02, 0.2),
+                                    plausible_why="seed 001 §6.3.1: theory alone motivates less "
+                                                  "than stories do")
+    story_knowledge: float = _f(0.25, "explicit knowledge gained from one peer story", 0, 1,
+                                plausible=(0.1, 0.4),
+                                plausible_why="a peer story shows how, with less theory than a "
+                                              "lecture")
     story_inspiration: float = _f(0.3, "inspiration gained from one peer story", 0, 1,
-                                  "seed 001 §5.3.1 (stories inspire more than lectures)")
+                                  "seed 001 §5.3.1 (stories inspire more than lectures)",
+                                  plausible=(0.15, 0.5),
+                                  plausible_why="seed 001 §5.3.1: stories inspire more than "
+                                                "lectures")
     group_size: int = _f(5, "people per mixed-school small group", 2, 50,
-                         "seed 001 §5.2.2 (small mixed groups); size is a modelling choice")
-    group_exchange: float = _f(0.5, "share of a knowledge gap closed per fully trusted peer", 0, 1)
+                         "seed 001 §5.2.2 (small mixed groups); size is a modelling choice",
+                         plausible=(3, 8),
+                         plausible_why="seed 001 §5.2.2: small mixed groups, a table of 3-8")
+    group_exchange: float = _f(0.5, "share of a knowledge gap closed per fully trusted peer", 0, 1,
+                               plausible=(0.2, 0.8),
+                               plausible_why="a trusted peer closes a real part of a knowledge gap "
+                                             "in one session, not all of it")
     group_diversity: float = _f(0.5, "0 = groups of similar people, 1 = maximally mixed", 0, 1,
-                                "seed 002 §2.2-2.3 ('lagom friktion')")
+                                "seed 002 §2.2-2.3 ('lagom friktion')",
+                                plausible=(0.2, 0.8),
+                                plausible_why="seed 002 §2.2-2.3: 'lagom friktion', neither all "
+                                              "alike nor maximally mixed")
     reflection_alignment: float = _f(0.4, "leader-resource teacher alignment gained per joint "
-                                     "reflection", 0, 1, "seed 001 §5.2.5, §5.3.3")
+                                     "reflection", 0, 1, "seed 001 §5.2.5, §5.3.3",
+                                     plausible=(0.2, 0.6),
+                                     plausible_why="seed 001 §5.2.5, §5.3.3: joint reflection "
+                                                   "aligns leader and resource teacher; the size "
+                                                   "is not given")
     understanding_range: float = _f(0.6, "cognitive distance at which people no longer "
                                     "understand each other (without moderation)", 0, None,
                                     "Nooteboom et al. 2007 (absorptive capacity falls with "
@@ -316,12 +374,24 @@ class HomeConfig:
                                     "school's development themes; network work 'more' than "
                                     "before but not most of it (seed 001 §5.2.4, §6.3.2)")
     unbacked_time_share: float = _f(0.1, "chance of getting time without the leader's backing",
-                                    0, 1, "seed 001 §5.2.5 ('rarely got time')")
+                                    0, 1, "seed 001 §5.2.5 ('rarely got time')",
+                                    plausible=(0.0, 0.25),
+                                    plausible_why="seed 001 §5.2.5: without the leader's backing "
+                                                  "one 'rarely got time'")
     solo_transfer_share: float = _f(0.5, "share passed on when presenting without the leader",
-                                    0, 1, "seed 001 §5.2.5, §5.3.3 ('heavy to convey')")
+                                    0, 1, "seed 001 §5.2.5, §5.3.3 ('heavy to convey')",
+                                    plausible=(0.3, 0.7),
+                                    plausible_why="seed 001 §5.2.5, §5.3.3: 'heavy to convey' "
+                                                  "alone, but not nothing")
     presentation_knowledge: float = _f(0.3, "explicit knowledge staff gain per presentation",
-                                       0, 1)
-    presentation_inspiration: float = _f(0.2, "inspiration staff gain per presentation", 0, 1)
+                                       0, 1,
+                                       plausible=(0.1, 0.5),
+                                       plausible_why="staff learn part of what a presentation "
+                                                     "shows")
+    presentation_inspiration: float = _f(0.2, "inspiration staff gain per presentation", 0, 1,
+                                         plausible=(0.05, 0.35),
+                                         plausible_why="a colleague's presentation inspires some "
+                                                       "staff, less than a gathering's stories")
     resistant_share: float = _f(0.1, "share of staff who resist new practice", 0, 1,
                                 "seed 001 §5.2.5 ('if 90% are on board... the 10 percent', a "
                                 "hypothetical framing, not a count)", plausible=(0.0, 0.3),
@@ -333,21 +403,38 @@ class HomeConfig:
                                  plausible=(0.2, 0.9),
                                  plausible_why="modelling choice: leaders do not 'force "
                                  "something new over people's heads' (§5.2.5)")
-    alignment_decay: float = _f(0.02, "weekly decay of leader alignment", 0, 1)
+    alignment_decay: float = _f(0.02, "weekly decay of leader alignment", 0, 1,
+                                plausible=(0.005, 0.05),
+                                plausible_why="alignment without joint reflection halves in 14-140 "
+                                              "weeks")
     initial_alignment: float = _f(0.2, "leader alignment with the resource teacher at start",
-                                  0, 1)
+                                  0, 1,
+                                  plausible=(0.05, 0.4),
+                                  plausible_why="leaders start less aligned with the network than "
+                                                "its members")
 
 
 @dataclass
 class TalkConfig:
     """Informal collegial talk (mechanisms/collegial_talk.py)."""
 
-    talk_prob: float = _f(0.3, "chance a tie is used for talk about the theme in a week", 0, 1)
-    knowledge_rate: float = _f(0.1, "share of a knowledge gap closed per trusted talk", 0, 1)
-    inspiration: float = _f(0.1, "inspiration per adopting partner talked to", 0, 1)
+    talk_prob: float = _f(0.3, "chance a tie is used for talk about the theme in a week", 0, 1,
+                          plausible=(0.1, 0.5),
+                          plausible_why="the theme comes up on a collegial tie in one week of 2-10")
+    knowledge_rate: float = _f(0.1, "share of a knowledge gap closed per trusted talk", 0, 1,
+                               plausible=(0.03, 0.2),
+                               plausible_why="an informal talk closes a small part of a knowledge "
+                                             "gap")
+    inspiration: float = _f(0.1, "inspiration per adopting partner talked to", 0, 1,
+                            plausible=(0.03, 0.2),
+                            plausible_why="talking to an adopter inspires less than a gathering's "
+                                          "story")
     member_tie_talk_prob: float = _f(0.1, "weekly chance a fully trusted cross-school tie is "
                                      "used (times trust and the partner budget)", 0, 1,
-                                     "seed 000 (informal significant networks)")
+                                     "seed 000 (informal significant networks)",
+                                     plausible=(0.03, 0.3),
+                                     plausible_why="seed 000: significant partners at other "
+                                                   "schools talk now and then, not every week")
     partner_budget: int = _f(7, "cross-school partners a person has time to talk with "
                              "regularly; ties beyond it are used less", 1, 100,
                              "seed 000 (Roxå & Mårtensson 2009: fewer than 10 partners; lack of "
@@ -373,13 +460,25 @@ class TrialConfig:
     """Trying, adopting, dropping and adapting practices (mechanisms/trial.py)."""
 
     trial_rate: float = _f(0.1, "weekly trial start chance at full inspiration and motivation",
-                           0, 1)
-    min_knowledge: float = _f(0.2, "explicit knowledge needed to start a trial", 0, 1)
-    mean_trial_weeks: float = _f(6.0, "mean weeks a trial lasts", 1, 104)
+                           0, 1,
+                           plausible=(0.03, 0.2),
+                           plausible_why="at full inspiration and motivation a first trial within "
+                                         "5-33 weeks")
+    min_knowledge: float = _f(0.2, "explicit knowledge needed to start a trial", 0, 1,
+                              plausible=(0.1, 0.4),
+                              plausible_why="one needs to know a little, not everything, to try")
+    mean_trial_weeks: float = _f(6.0, "mean weeks a trial lasts", 1, 104,
+                                 plausible=(3.0, 12.0),
+                                 plausible_why="a trial lasts a few weeks to a term")
     adapt_prob: float = _f(0.5, "chance a concluded trial changes the local version", 0, 1,
-                           "seed 001 §5.2.3 (adapt, don't copy)")
+                           "seed 001 §5.2.3 (adapt, don't copy)",
+                           plausible=(0.2, 0.8),
+                           plausible_why="seed 001 §5.2.3: adapt, don't copy; how often is not "
+                                         "given")
     adapt_sd: float = _f(0.03, "sd of the quality change of an adaptation (mean 0, alone or in "
-                         "a group)", 0, 1)
+                         "a group)", 0, 1,
+                         plausible=(0.01, 0.06),
+                         plausible_why="one adaptation changes a practice's quality a little")
     colleague_adapt_share: float = _f(0.1, "a colleague's (non-member's) chance to adapt, as a "
                                       "share of adapt_prob", 0, 1,
                                       "seed 001 §5.2.3-5.2.4 (resource teachers and small "
@@ -404,13 +503,24 @@ class TrialConfig:
                                  "choice", plausible=(0.002, 0.03),
                                  plausible_why="modelling choice: from a few % to two thirds "
                                  "of unsupported adopters lost per school year")
-    know_how_gain: float = _f(0.3, "know-how gained per trial", 0, 1)
+    know_how_gain: float = _f(0.3, "know-how gained per trial", 0, 1,
+                              plausible=(0.1, 0.5),
+                              plausible_why="one trial teaches part of the know-how")
     guidance_support: float = _f(0.3, "support from facilitator guidance", 0, 1,
-                                 "seed 001 §5.2.6, §5.4.2")
+                                 "seed 001 §5.2.6, §5.4.2",
+                                 plausible=(0.1, 0.5),
+                                 plausible_why="seed 001 §5.2.6, §5.4.2: facilitators' guidance "
+                                               "helps trials; the size is not given")
     guidance_schools_per_facilitator: int = _f(3, "schools one facilitator guides at a time", 0,
                                                100, "seed 001 §5.2.6")
-    drop_prob: float = _f(0.5, "chance a failed trial drops the practice (else stays aware)", 0, 1)
-    inspiration_decay: float = _f(0.05, "weekly decay of inspiration", 0, 1)
+    drop_prob: float = _f(0.5, "chance a failed trial drops the practice (else stays aware)", 0, 1,
+                          plausible=(0.2, 0.8),
+                          plausible_why="after a failed trial some drop the practice, others keep "
+                                        "it in mind")
+    inspiration_decay: float = _f(0.05, "weekly decay of inspiration", 0, 1,
+                                  plausible=(0.02, 0.1),
+                                  plausible_why="inspiration halves in 7-35 weeks without new "
+                                                "input")
 
 
 @dataclass
@@ -418,10 +528,19 @@ class CoCreationConfig:
     """Small cross-school co-creation groups (mechanisms/cocreation.py)."""
 
     threshold: float = _f(0.75, "trust above which members co-create between gatherings", 0, 1,
-                          "seed 001 §6.2.3 (small groups grow from trust)")
+                          "seed 001 §6.2.3 (small groups grow from trust)",
+                          plausible=(0.6, 0.9),
+                          plausible_why="seed 001 §6.2.3: small groups grow from trust, so above "
+                                        "the strong-tie level 0.5")
     max_group_size: int = _f(4, "largest co-creation group", 2, 20, "seed 001 §5.2.4 (4 schools)")
-    knowledge_rate: float = _f(0.2, "share of a knowledge gap closed per week in a group", 0, 1)
-    hours_per_week: float = _f(0.5, "person-hours a group member spends per week", 0, 40)
+    knowledge_rate: float = _f(0.2, "share of a knowledge gap closed per week in a group", 0, 1,
+                               plausible=(0.1, 0.4),
+                               plausible_why="a co-creating group closes a part of its knowledge "
+                                             "gaps each week")
+    hours_per_week: float = _f(0.5, "person-hours a group member spends per week", 0, 40,
+                               plausible=(0.25, 1.5),
+                               plausible_why="between-gathering work of a quarter hour to an hour "
+                                             "and a half a week")
 
 
 @dataclass
@@ -447,12 +566,24 @@ def _default_channels() -> list[ChannelConfig]:
 class DigitalConfig:
     """Digital sharing (mechanisms/digital.py). Seed 001 §5.3.5, §6.3.2; seed 000."""
 
-    post_prob: float = _f(0.1, "weekly chance a member with something to share posts", 0, 1)
+    post_prob: float = _f(0.1, "weekly chance a member with something to share posts", 0, 1,
+                          plausible=(0.03, 0.2),
+                          plausible_why="a member with something to share posts in one week of "
+                                        "5-33")
     formality_post_penalty: float = _f(0.8, "how much a channel's formality lowers posting", 0, 1,
-                                       "seed 001 §5.3.5; seed 000 (managers reading along)")
+                                       "seed 001 §5.3.5; seed 000 (managers reading along)",
+                                       plausible=(0.5, 0.95),
+                                       plausible_why="seed 001 §5.3.5, seed 000: managers reading "
+                                                     "along silence most posting; how much is not "
+                                                     "given")
     member_channel_formality: float = _f(0.2, "formality of member-created channels", 0, 1,
-                                         "seed 001 §6.3.2")
-    read_knowledge: float = _f(0.1, "explicit knowledge gained per post read", 0, 1)
+                                         "seed 001 §6.3.2",
+                                         plausible=(0.1, 0.4),
+                                         plausible_why="seed 001 §6.3.2: member-made channels are "
+                                                       "informal, not formless")
+    read_knowledge: float = _f(0.1, "explicit knowledge gained per post read", 0, 1,
+                               plausible=(0.03, 0.2),
+                               plausible_why="one post read teaches a little")
     channels: list[ChannelConfig] = _f(_default_channels, "digital channels",
                                        source="seed 001 §2 (Itslearning, two Facebook groups)")
 
@@ -462,14 +593,29 @@ class MotivationConfig:
     """Motivation and commitment (mechanisms/dynamics.py)."""
 
     initial: float = _f(0.8, "mean initial motivation of members", 0, 1,
-                        "seed 001 §5.3.1 ('everyone burns for the subject')")
-    staff_initial: float = _f(0.5, "mean initial motivation of other staff", 0, 1)
+                        "seed 001 §5.3.1 ('everyone burns for the subject')",
+                        plausible=(0.65, 0.95),
+                        plausible_why="seed 001 §5.3.1: 'everyone burns for the subject'")
+    staff_initial: float = _f(0.5, "mean initial motivation of other staff", 0, 1,
+                              plausible=(0.3, 0.7),
+                              plausible_why="other staff are neither for nor against at the start")
     owner_commitment: float = _f(0.8, "school owner's commitment and expectations", 0, 1,
-                                 "seed 001 §5.3.2, §5.4.4")
-    relax_rate: float = _f(0.05, "weekly pull towards baseline motivation", 0, 1)
+                                 "seed 001 §5.3.2, §5.4.4",
+                                 plausible=(0.5, 0.95),
+                                 plausible_why="seed 001 §5.3.2, §5.4.4: the school owner is "
+                                               "committed; how strongly is not given")
+    relax_rate: float = _f(0.05, "weekly pull towards baseline motivation", 0, 1,
+                           plausible=(0.02, 0.1),
+                           plausible_why="motivation drifts back to its baseline over 7-35 weeks")
     success_gain: float = _f(0.05, "motivation gained from a successful trial or praise", 0, 1,
-                             "seed 001 §5.2.2 (praise motivates)")
-    failure_loss: float = _f(0.05, "motivation lost from a failed trial", 0, 1)
+                             "seed 001 §5.2.2 (praise motivates)",
+                             plausible=(0.02, 0.1),
+                             plausible_why="seed 001 §5.2.2: praise and success motivate; the size "
+                                           "is not given")
+    failure_loss: float = _f(0.05, "motivation lost from a failed trial", 0, 1,
+                             plausible=(0.02, 0.1),
+                             plausible_why="a failed trial discourages about as much as a success "
+                                           "encourages")
     owner_priority_weight: float = _f(0.5, "how much a lukewarm owner lowers leaders' "
                                       "priority for attendance and development time (priority "
                                       "= 1 - weight * (1 - owner_commitment))", 0, 1,
@@ -479,7 +625,10 @@ class MotivationConfig:
                                       plausible_why="modelling choice: the reports name the "
                                       "direction only")
     leader_backing_gain: float = _f(0.02, "weekly motivation gain of a backed resource teacher",
-                                    0, 1, "seed 001 §5.3.3 ('they lift me forward')")
+                                    0, 1, "seed 001 §5.3.3 ('they lift me forward')",
+                                    plausible=(0.005, 0.05),
+                                    plausible_why="seed 001 §5.3.3: 'they lift me forward'; the "
+                                                  "weekly size is not given")
 
 
 @dataclass
@@ -487,13 +636,18 @@ class TurnoverConfig:
     """Turnover and loss of a key person (mechanisms/turnover.py)."""
 
     annual_rate: float = _f(0.08, "share of staff replaced each summer", 0, 1,
-                            "modelling choice, swept")
+                            "modelling choice, swept",
+                            plausible=(0.03, 0.15),
+                            plausible_why="3-15 % of a school's staff leave each year")
     key_person_loss_week: int | None = _f(None, "week the lead facilitator leaves (None = never)",
                                           1, 100000, "seed 001 §5.4.3", nullable=True)
     key_person_hazard: float = _f(0.0, "yearly chance the lead facilitator leaves", 0, 1)
     formality_threshold: float = _f(0.5, "formality at which a departed key person is "
                                     "always replaced", 0, 1, "seed 001 §5.4.3", lo_open=True)
-    replacement_weeks: int = _f(6, "weeks until a formal network replaces its key person", 0, 100)
+    replacement_weeks: int = _f(6, "weeks until a formal network replaces its key person", 0, 100,
+                                plausible=(2, 12),
+                                plausible_why="a formal network names a new coordinator within a "
+                                              "term")
 
 
 @dataclass
@@ -502,13 +656,29 @@ class PracticesConfig:
 
     n_practices: int = _f(6, "practices on the network's theme", 1, 100)
     effectiveness_mean: float = _f(0.6, "mean true effectiveness (trial success at no "
-                                   "difficulty)", 0, 1)
-    effectiveness_sd: float = _f(0.1, "sd of true effectiveness", 0, 1)
-    difficulty_mean: float = _f(0.4, "mean implementation difficulty", 0, 1)
-    difficulty_sd: float = _f(0.15, "sd of implementation difficulty", 0, 1)
+                                   "difficulty)", 0, 1,
+                                   plausible=(0.4, 0.8),
+                                   plausible_why="practices that work more often than not at no "
+                                                 "difficulty")
+    effectiveness_sd: float = _f(0.1, "sd of true effectiveness", 0, 1,
+                                 plausible=(0.05, 0.2),
+                                 plausible_why="practices on one theme differ somewhat in how well "
+                                               "they work")
+    difficulty_mean: float = _f(0.4, "mean implementation difficulty", 0, 1,
+                                plausible=(0.2, 0.6),
+                                plausible_why="practices neither trivial nor out of reach")
+    difficulty_sd: float = _f(0.15, "sd of implementation difficulty", 0, 1,
+                              plausible=(0.05, 0.25),
+                              plausible_why="practices on one theme differ somewhat in how hard "
+                                            "they are")
     local_share: float = _f(0.34, "share of practices already in use at a few schools", 0, 1,
-                            "seed 001 §6.3.2 (members bring local practice)")
-    local_schools: int = _f(3, "schools where a local practice is in use at the start", 0, 1000)
+                            "seed 001 §6.3.2 (members bring local practice)",
+                            plausible=(0.17, 0.5),
+                            plausible_why="seed 001 §6.3.2: members bring local practice, one to "
+                                          "three of six practices")
+    local_schools: int = _f(3, "schools where a local practice is in use at the start", 0, 1000,
+                            plausible=(1, 6),
+                            plausible_why="a local practice starts at one to a few schools")
     conformity: float = _f(0.1, "perceived-quality bonus of the network's codified version, at "
                            "formality 1 (scaled by formality)", 0, 1,
                            "seed 001 §5.4.7 (municipal plan and booklet), §5.2.6 ('what the "
