@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from netsim.abc import NormalPrior, UniformPrior, abc_smc
+from netsim.approx_bayes import NormalPrior, UniformPrior, abc_smc
 from netsim.calibrate import (
     Target,
     default_targets_file,

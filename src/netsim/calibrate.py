@@ -25,7 +25,7 @@ the end of school year ``k`` (``adoption_members_y1``), see :data:`netsim.design
 Every parameter set is run once per distinct arm, with the scenario's replicates, as design
 rows of one batch per generation (:func:`netsim.designs.run_design`): generation ``t`` is the
 sweep folder ``<out>/gen_<t>``, so the calibration resumes where it stopped. The algorithm is
-:func:`netsim.abc.abc_smc`; pyabc (Schälte et al. 2022) is the field's library, but its
+:func:`netsim.approx_bayes.abc_smc`; pyabc (Schälte et al. 2022) is the field's library, but its
 samplers run one particle at a time in their own workers until enough are accepted, which
 cannot go through Hydra launchers as resumable batches; netsim implements the same published
 scheme (Toni et al. 2009; Beaumont et al. 2009) with a fixed batch per generation.
@@ -321,7 +321,7 @@ def _arm_key(settings: tuple[tuple[str, Any], ...]) -> str:
 
 @dataclass
 class ModelSimulator:
-    """``simulate(theta, generation)`` for :func:`netsim.abc.abc_smc`: every parameter set on
+    """``simulate(theta, generation)`` for :func:`netsim.approx_bayes.abc_smc`: every parameter set on
     every arm the targets need, through the sweep machinery."""
 
     out: Path
@@ -469,7 +469,7 @@ def run_calibration(out: Path | str, targets_file: Path | str | None = None,
     Raises:
         ConfigError: a bad targets file, parameter, range or setting (nothing written).
     """
-    from netsim.abc import UniformPrior, abc_smc
+    from netsim.approx_bayes import UniformPrior, abc_smc
     from netsim.params import parameter_space
 
     if n_particles < 2:
@@ -496,7 +496,7 @@ def run_calibration(out: Path | str, targets_file: Path | str | None = None,
 
     result = abc_smc(sim, prior, lo, hi, n_particles, generations, seed, quantile,
                      initial_factor, proposal_factor, log=note)
-    from netsim.abc import outside
+    from netsim.approx_bayes import outside
 
     met = outside(result.stats, lo, hi) == 0
     members = pl.DataFrame({

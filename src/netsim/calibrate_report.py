@@ -46,7 +46,7 @@ def _plt() -> Any:
 
 
 def _met(run: CalibrationRun, stats: np.ndarray) -> np.ndarray:
-    from netsim.abc import outside
+    from netsim.approx_bayes import outside
 
     lo = np.array([t.lo for t in run.targets])
     hi = np.array([t.hi for t in run.targets])
@@ -313,7 +313,7 @@ def write_report(run: CalibrationRun, command: str) -> dict[str, Path]:
          _Block("p", f"{len(run.space.params)} uncertain parameters, priors uniform on their "
                      f"plausible ranges; {len(run.targets)} patterns; {run.runs} runs. "
                      "Approximate Bayesian computation: rejection on a space-filling sample, "
-                     "then sequential Monte Carlo (netsim.abc)."),
+                     "then sequential Monte Carlo (netsim.approx_bayes)."),
          _Block("h2", "Reading"), _Block("ul", lines)]
     b += [_Block("note", n) for n in run.notes]
     b += [_Block("h2", "Targets and posterior predictive check"),
