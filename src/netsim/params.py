@@ -45,6 +45,12 @@ NOT_UNCERTAIN: dict[str, str] = {
     "turnover.key_person_hazard": "a what-if event (set per question)",
     "practices.n_practices": "size of the network's theme (set per scenario)",
     "adoption.initial_adopters": "read only by the textbook adoption rules",
+    "adoption.seed_count": "read only by the textbook adoption rules (the experiment's seeding)",
+    "adoption.threshold_low": "read only by the textbook threshold rules (the experiment's "
+                              "threshold distribution)",
+    "adoption.threshold_high": "read only by the textbook threshold rules (the experiment's "
+                               "threshold distribution)",
+    "adoption.max_weeks": "read only by textbook runs until stable (a horizon, set per run)",
 }
 
 # integer parameters that take only every k-th value
