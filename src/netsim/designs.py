@@ -387,15 +387,8 @@ def run_batch(cfg: Any) -> Any:
     finally:
         running.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
-    done, computed, total, started = sweep._progress(sweep_dir, {
-        "job": job, "status": status_, "seconds": round(seconds, 3),
-        "cpu_seconds": round(time.process_time() - cpu_start, 3), "overrides": overrides,
-        "error": error[:1000], "t": time.time()})
-    elapsed = eta = None
-    if started is not None:
-        elapsed = max(0.0, time.time() - float(started))
-        if total is not None and computed:
-            eta = elapsed / computed * max(0, int(total) - done)
+    done, total, eta, elapsed = sweep.record_progress(sweep_dir, job, status_, overrides, seconds,
+                                                      time.process_time() - cpu_start, error)
     shown = [o for o in overrides if o.startswith("netsim_batch") or o.startswith("+netsim_batch")]
     return sweep.JobOutcome(job, status_, shown, out, seconds, n_runs, error, done, total, eta,
                             elapsed)

@@ -69,7 +69,7 @@ __all__ = ["COLLECTED_DIR", "ERROR_FILE", "CollectError", "JobOutcome", "JobSetu
            "SetupSafeLoader", "SweepCallback", "SweepStatus", "arm_label", "collect",
            "expand_sweep", "expected_jobs", "format_status",
            "job_folder_problem", "last_sweep_dir", "override_key", "override_value",
-           "record_failure", "record_setup_failure", "run_job", "session_report", "status"]
+           "record_failure", "record_progress", "record_setup_failure", "run_job", "session_report", "status"]
 
 log = logging.getLogger("netsim.sweep")
 
@@ -562,17 +562,32 @@ def run_job(cfg: Any) -> JobOutcome:
     finally:
         running.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
+    done, total, eta, elapsed = record_progress(sweep_dir, job, status_, overrides, seconds,
+                                                time.process_time() - cpu_start, error)
+    return JobOutcome(job, status_, overrides, folder, seconds, replicates, error, done, total,
+                      eta, elapsed)
+
+
+def record_progress(sweep_dir: Path, job: int, status_: str, overrides: Sequence[str],
+                    seconds: float, cpu_seconds: float, error: str = ""
+                    ) -> tuple[int, int | None, float | None, float | None]:
+    """Record a finished job in ``progress.jsonl``; return (done, total, eta, elapsed).
+
+    ``done`` counts the sweep's finished jobs (this one included), ``total`` its jobs (None
+    when unknown), ``eta`` the seconds left at the pace of the jobs computed so far and
+    ``elapsed`` the seconds since the sweep started (None before it is known). Used by every
+    runner of sweep jobs (:func:`run_job`, :func:`netsim.designs.run_job`).
+    """
     done, computed, total, started = _progress(sweep_dir, {
         "job": job, "status": status_, "seconds": round(seconds, 3),
-        "cpu_seconds": round(time.process_time() - cpu_start, 3), "overrides": overrides,
+        "cpu_seconds": round(cpu_seconds, 3), "overrides": list(overrides),
         "error": error[:1000], "t": time.time()})
     elapsed = eta = None
     if started is not None:
         elapsed = max(0.0, time.time() - float(started))
         if total is not None and computed:
             eta = elapsed / computed * max(0, int(total) - done)
-    return JobOutcome(job, status_, overrides, folder, seconds, replicates, error, done, total,
-                      eta, elapsed)
+    return done, total, eta, elapsed
 
 
 def session_report(sweep_dir: Path | str) -> tuple[str, int]:
