@@ -69,7 +69,8 @@ __all__ = ["COLLECTED_DIR", "ERROR_FILE", "CollectError", "JobOutcome", "JobSetu
            "SetupSafeLoader", "SweepCallback", "SweepStatus", "arm_label", "collect",
            "expand_sweep", "expected_jobs", "format_status",
            "job_folder_problem", "last_sweep_dir", "override_key", "override_value",
-           "record_failure", "record_progress", "record_setup_failure", "run_job", "session_report", "status"]
+           "record_failure", "record_progress", "record_setup_failure", "run_job",
+           "session_report", "status"]
 
 log = logging.getLogger("netsim.sweep")
 
