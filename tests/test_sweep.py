@@ -386,3 +386,21 @@ def test_progress_counts_each_line_once_across_appends_and_new_sessions(tmp_path
     tmp.write_text('{"job": 0, "status": "done"}\n')
     os.replace(tmp, progress)  # a new session empties the file (atomic replace)
     assert sweep._count_progress(progress) == (1, 1)
+
+
+def test_collect_gathers_the_per_cascade_tables_of_textbook_jobs(tmp_path: Path) -> None:
+    """A sweep of textbook rules: collected/cascades.parquet holds every job's per-cascade
+    curves (one row per replicate, cascade and week) with the job's columns in front."""
+    proc = netsim("run", "-m", "scenario=textbook",
+                  "adoption.rule=independent_cascade,count_threshold", "replicates=2",
+                  "hydra.sweep.dir=multirun/tb", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    summary, _ = sweep.collect(tmp_path / "multirun/tb")
+    cascades = pl.read_parquet(tmp_path / "multirun/tb/collected/cascades.parquet")
+    for job in (0, 1):
+        own = pl.read_parquet(tmp_path / f"multirun/tb/{job}/cascades.parquet")
+        mine = cascades.filter(pl.col("job") == job)
+        assert mine.height == own.height > 0
+        assert mine.select(own.columns).equals(own)
+    assert set(cascades["adoption.rule"]) == {"independent_cascade", "count_threshold"}
+    assert set(cascades["arm"]) == set(summary["arm"])

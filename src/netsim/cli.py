@@ -402,8 +402,10 @@ def _collect(args: list[str]) -> int:
         return _fail(str(exc))
     seconds = time.perf_counter() - start
     jobs = summary["job"].n_unique()
+    extra = ", cascades.parquet" if (where / COLLECTED_DIR / "cascades.parquet").is_file() else ""
     print(f"collected {jobs} jobs, {summary.height} runs ({series.height} weekly rows) in "
-          f"{seconds:.1f} s -> {where / COLLECTED_DIR}/summary.parquet, timeseries.parquet")
+          f"{seconds:.1f} s -> {where / COLLECTED_DIR}/summary.parquet, timeseries.parquet"
+          f"{extra}")
     st = status(where)
     missing = st.count("failed") + st.count("missing") + st.count("interrupted") \
         + st.count("running") + st.count("stale")

@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 from hydra.experimental.callback import Callback
 
 from netsim.results import (
+    CASCADES_FILE,
     PROVENANCE_FILE,
     SERIES_FILE,
     SUMMARY_FILE,
@@ -984,7 +985,9 @@ def collect(sweep_dir: Path | str, write: bool = True) -> tuple[pl.DataFrame, pl
     Each row gets ``job``, ``arm``, ``point_key`` and one column per overridden key (named as
     the key, e.g. ``trust.initial``; numeric when every value is, else text). Jobs that are not
     finished, or whose result belongs to a different job of an older sweep, are left out.
-    With ``write`` the tables go to ``<sweep_dir>/collected/{summary,timeseries}.parquet``.
+    With ``write`` the tables go to ``<sweep_dir>/collected/{summary,timeseries}.parquet``, and
+    when jobs ran a textbook rule their per-cascade tables (one row per replicate, cascade and
+    week, with the same job columns) to ``<sweep_dir>/collected/cascades.parquet``.
 
     Raises:
         FileNotFoundError: the folder does not exist, is not a sweep folder or holds no
@@ -1035,11 +1038,24 @@ def collect(sweep_dir: Path | str, write: bool = True) -> tuple[pl.DataFrame, pl
     first = [*id_cols, "replicate", "point_key"]
     summary = summary.select(*first, *[c for c in summary.columns if c not in first])
     series = series.select(*first, *[c for c in series.columns if c not in first])
+    cascades = None
+    with_cascades = [i for i, f in enumerate(folders)
+                     if os.path.isfile(os.path.join(f, CASCADES_FILE))]
+    if with_cascades:  # textbook jobs: one row per replicate, cascade and week
+        try:
+            cascades = _read([os.path.join(folders[i], CASCADES_FILE) for i in with_cascades],
+                             base[with_cascades], [None] * len(with_cascades))
+        except Exception as exc:  # noqa: BLE001 - a damaged file: name it
+            raise _damaged([folders[i] for i in with_cascades], exc) from None
     if write:
         out = sweep_dir / COLLECTED_DIR
         def both(path: Path) -> None:  # the summary is renamed only once the series is in
             summary.write_parquet(path)
             atomic_write(out / SERIES_FILE, lambda p: series.write_parquet(p))
+            if cascades is not None:
+                atomic_write(out / CASCADES_FILE, lambda p: cascades.write_parquet(p))
+            else:
+                (out / CASCADES_FILE).unlink(missing_ok=True)
 
         atomic_write(out / SUMMARY_FILE, both)
     return summary, series
