@@ -512,10 +512,11 @@ class State:
         if keep.size == 0:
             return
         if keep.size > 1:  # apply in rising judged quality: the best one wins
-            keep = keep[np.argsort(judged.take(keep), kind="stable")]
+            keep = keep[judged.take(keep).argsort(kind="stable")]  # method: no dispatch
         f = flat.take(keep)
-        reconsider = (st.take(keep) == DROPPED) & better.take(keep)
+        st = st.take(keep)
         self.version.reshape(-1)[f] = versions.take(keep)
         quality[f] = qualities.take(keep)
         own[f] = reported.take(keep)
-        stage[f[unaware.take(keep) | reconsider]] = AWARE
+        # the unaware, and those who had dropped (kept, so the version is better): aware
+        stage[f[(st == UNAWARE) | (st == DROPPED)]] = AWARE

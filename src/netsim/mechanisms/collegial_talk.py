@@ -53,7 +53,8 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
     gap -= np.take(state.knowledge, dst, axis=0)
     np.maximum(gap, 0, out=gap)
     gap = gap.reshape(-1)
-    gap *= np.repeat(w, n_p)  # faster than broadcasting w[:, None] over the short rows
+    w_slot = np.repeat(w, n_p)  # per (edge, practice); faster than broadcasting w[:, None]
+    gap *= w_slot
     slot = slots(dst, n_p)
     delta = np.bincount(slot, gap, minlength=n * n_p).reshape(n, n_p)
     delta *= knowledge_rate
@@ -61,7 +62,7 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
     st = np.take(state.stage, src, axis=0)
     adopted = st == ADOPTED
     ad = flatnonzero(adopted)  # only adopted entries carry inspiration
-    ins = inspiration * np.bincount(slot.take(ad), w.take(ad // n_p),
+    ins = inspiration * np.bincount(slot.take(ad), w_slot.take(ad),
                                     minlength=n * n_p).reshape(n, n_p)
     np.minimum(ins, 1.0, out=ins)
     state.knowledge += delta

@@ -97,11 +97,12 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
         new_pq = state.perceived.reshape(-1).take(posted)
         n_member_posts = float(rows.size)
         if ch.created_by == "facilitators" and facilitators and expert.size:
-            e = int(expert[rng.integers(expert.size)])
-            new_p = np.concatenate([new_p, [e]])
-            new_v = np.concatenate([new_v, [e]])
-            new_q = np.concatenate([new_q, state.effectiveness[[e]]])
-            new_pq = np.concatenate([new_pq, state.claimed[[e]]])
+            j = int(rng.integers(expert.size))
+            e, one = int(expert[j]), expert[j:j + 1]  # slices: no list-to-array conversions
+            new_p = np.concatenate([new_p, one])
+            new_v = np.concatenate([new_v, one])
+            new_q = np.concatenate([new_q, state.effectiveness[e:e + 1]])
+            new_pq = np.concatenate([new_pq, state.claimed[e:e + 1]])
         out["posts"] += n_member_posts
         out["posts_formal" if ch.formality >= 0.5 else "posts_informal"] += n_member_posts
         if ch.stores:

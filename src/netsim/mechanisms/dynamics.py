@@ -67,5 +67,6 @@ def update(state: State, scenario: Scenario, week: int) -> None:
     backed = rt.copy()
     backed[rt] = backed_school[state.school[rt]]
     state.motivation[backed] += mot.leader_backing_gain
-    np.clip(state.motivation, 0.0, 1.0, out=state.motivation)
+    # maximum then minimum: what np.clip does, without its Python-level wrapper
+    np.minimum(np.maximum(state.motivation, 0.0, out=state.motivation), 1.0, out=state.motivation)
     state.alignment[~state.leader_attended] *= 1 - scenario.home.alignment_decay

@@ -110,7 +110,9 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         stage[ff[~drop]] = AWARE
         state.inspiration.reshape(-1)[ff] = 0.0
         state.motivation -= mot.failure_loss * np.bincount(rf, minlength=state.n_people)
-        np.clip(state.motivation, 0.0, 1.0, out=state.motivation)
+        # maximum then minimum: what np.clip does, without its Python-level wrapper
+        np.minimum(np.maximum(state.motivation, 0.0, out=state.motivation), 1.0,
+                   out=state.motivation)
         trial_support[f] = 0.0
         out["adoptions"], out["failures"] = float(rs.size), float(ff.size)
         if start_new:
@@ -201,7 +203,7 @@ def discontinue(state: State, scenario: Scenario, rng: np.random.Generator,
     f, key, school, u = f.take(at_risk), key.take(at_risk), school.take(at_risk), u.take(at_risk)
     peers = users.take(key) / np.maximum(groups.school_size.take(school), 1)
     support = (school_backing(state).take(school) + carrier.take(key) + peers) / 3.0
-    perceived = np.clip(state.perceived.reshape(-1).take(f), 0.0, 1.0)
+    perceived = np.minimum(np.maximum(state.perceived.reshape(-1).take(f), 0.0), 1.0)  # clip
     p = rate * (1 - perceived) * (1 - support)
     drop = f[u < p]
     stage[drop] = DROPPED
@@ -227,7 +229,7 @@ def select_variants(base: np.ndarray, sd: float, size: np.ndarray, correlation: 
     z0 = rng.standard_normal(m)
     z = rng.standard_normal((m, width))
     e = rng.standard_normal((m, width))
-    rho = np.clip(correlation, 0.0, 1.0)[:, None]
+    rho = np.minimum(np.maximum(correlation, 0.0), 1.0)[:, None]  # clip, without its wrapper
     change = sd * (np.sqrt(rho) * z0[:, None] + np.sqrt(1 - rho) * z)
     judged = change + judge_sd[:, None] * e
     judged[np.arange(width)[None, :] >= size[:, None]] = -np.inf
@@ -278,7 +280,7 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     perceived = state.perceived.reshape(-1)
     change, judged = select_variants(quality.take(slot), cfg.adapt_sd, size, correlation,
                                      judge_sd, rng)
-    new_q = np.clip(quality.take(slot) + change, 0.01, 0.99)
+    new_q = np.minimum(np.maximum(quality.take(slot) + change, 0.01), 0.99)  # clip
     new_p = perceived.take(slot) + judged
     origin = np.where(in_group, Origin.COCREATION, Origin.INDIVIDUAL)
     ids = state.versions.add_many(c, new_q, version.take(slot), origin, week)
