@@ -5,6 +5,8 @@ its output blocks is run, in README order, in one scratch folder holding the pro
 (so a later command finds what an earlier one wrote, as for a reader following along); every
 ``python`` block is run there too. Sizes are cut so the whole README runs in a few minutes:
 ``replicates=N`` becomes ``replicates=2`` and ``netsim run`` gets ``calendar.years=0.2``;
+``netsim sensitivity``, ``calibrate`` and ``robust`` get the tiny sizes of
+:data:`ANALYSIS_SIZES` and a small network;
 Python ``replicates=N`` becomes ``replicates=2``. Not run here, each for the reason given in
 :data:`NOT_HERE`: commands tested elsewhere or that need what this machine lacks; a command
 whose ``network.file`` is not in the project is reported as a warning (at most one).
@@ -57,8 +59,24 @@ def commands(lang: str, body: str) -> list[tuple[str, str | None]]:
     return out
 
 
+# the analysis commands' sizes, cut so that each runs in seconds (every option still given)
+ANALYSIS_SIZES = {"--trajectories": "2", "--sobol-n": "8", "--top": "2", "--replicates": "1",
+                  "--particles": "4", "--generations": "1", "--worlds": "4"}
+
+
 def small(command: str) -> list[str]:
     words = shlex.split(command)
+    if words[1:2] and words[1] in ("sensitivity", "calibrate", "robust"):
+        cut: list[str] = []
+        for i, w in enumerate(words):
+            cut.append(ANALYSIS_SIZES[words[i - 1]] if i and words[i - 1] in ANALYSIS_SIZES else w)
+        words = cut
+        if words[1] == "sensitivity" and "--replicates" not in words:
+            words += ["--replicates", "1"]
+        if not any(w.startswith("network.n_schools=") for w in words):
+            words.append("network.n_schools=8")
+        if words[1] != "calibrate" and not any(w.startswith("calendar.years=") for w in words):
+            words.append("calendar.years=0.3")  # calibrate's targets set their own horizon
     if words[:2] == ["netsim", "run"]:
         words = ["replicates=2" if w.startswith("replicates=") else w for w in words]
         if "replicates=2" not in words:

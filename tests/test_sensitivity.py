@@ -171,3 +171,20 @@ def test_sensitivity_command_end_to_end_and_resume(tmp_path, capsys):
     code = main([*args[:-len(SMALL)], "--seed", "7", *SMALL])
     assert code == 2
     assert "holds a different design" in capsys.readouterr().err
+
+
+def test_an_outcome_undefined_in_the_design_is_said_so_not_ranked(tmp_path, capsys):
+    """In the meeting-groups design every teacher is a member, so colleagues' adoption is
+    undefined: the reading says so, no Sobol indices are made for it, the other outcome is
+    still screened; settings may follow the options."""
+    out = tmp_path / "sa"
+    args = ["sensitivity", "scenario=meeting_groups", "--params",
+            "trial.trial_rate,motivation.staff_initial", "--trajectories", "2", "--sobol-n", "4",
+            "--top", "2", "--replicates", "1", "--outcomes", "adoption_colleagues,adoption_all",
+            "--out", str(out), "network.n_schools=8", "calendar.years=0.2"]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "adoption, colleagues at home (%): not defined in these runs" in printed
+    sobol = pl.read_parquet(out / "sobol.parquet")
+    assert set(sobol["outcome"]) == {"adoption_all"}
+    assert "adoption, all staff (%): " in printed

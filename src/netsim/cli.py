@@ -434,7 +434,7 @@ def _params(args: list[str]) -> int:
     """List the schema's parameters (netsim.params)."""
     import argparse
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="netsim params", description="Every parameter of the model: key, default, hard "
         "bounds, plausible range, whether it is uncertain, its source, and which design presets "
         "change it.")
@@ -615,7 +615,7 @@ def _sensitivity(args: list[str]) -> int:
     """Morris screening and Sobol indices (netsim.sensitivity)."""
     import argparse
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="netsim sensitivity",
         description="Global sensitivity analysis over the uncertain parameters' plausible "
         "ranges: Morris screening, then Sobol indices of the most influential, run through the "
@@ -638,7 +638,7 @@ def _sensitivity(args: list[str]) -> int:
     parser.add_argument("--out", default=None, help="analysis folder (default "
                         "outputs/sensitivity/<date>_<time>); the same folder resumes")
     try:
-        opts = parser.parse_args(args)
+        opts = parser.parse_intermixed_args(args)  # settings may follow options
     except SystemExit as exc:
         return int(exc.code or 0)
     from netsim.config import ConfigError
@@ -685,7 +685,7 @@ def _calibrate(args: list[str]) -> int:
     """Pattern-oriented calibration (netsim.calibrate)."""
     import argparse
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="netsim calibrate",
         description="Approximate Bayesian computation against the targets file (stylised facts "
         "and first-year plausibility ranges): rejection on a space-filling sample of the "
@@ -708,7 +708,7 @@ def _calibrate(args: list[str]) -> int:
     parser.add_argument("--out", default=None, help="folder (default "
                         "outputs/calibration/<date>_<time>); the same folder resumes")
     try:
-        opts = parser.parse_args(args)
+        opts = parser.parse_intermixed_args(args)  # settings may follow options
     except SystemExit as exc:
         return int(exc.code or 0)
     from netsim.calibrate import run_calibration
@@ -752,7 +752,7 @@ def _robust(args: list[str]) -> int:
     """Robust design comparison over an ensemble (netsim.robust)."""
     import argparse
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="netsim robust",
         description="Run every design arm on every plausible world (an ensemble from netsim "
         "calibrate, or N worlds spread over the plausible ranges) with common random numbers; "
@@ -775,7 +775,7 @@ def _robust(args: list[str]) -> int:
     parser.add_argument("--out", default=None, help="folder (default "
                         "outputs/robust/<date>_<time>); the same folder resumes")
     try:
-        opts = parser.parse_args(args)
+        opts = parser.parse_intermixed_args(args)  # settings may follow options
     except SystemExit as exc:
         return int(exc.code or 0)
     from netsim.config import ConfigError

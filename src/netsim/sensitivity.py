@@ -377,6 +377,9 @@ def run_sensitivity(out: Path | str, overrides: Sequence[str] = (),
             y, _, note = _outcome_values(res, outcome, horizon)
             if note and note not in run.notes:
                 run.notes.append(note)
+            if np.isnan(y).all():  # undefined in this design (e.g. everyone is a member)
+                run.notes.append(f"{outcome}: not defined in any Sobol design row; no indices")
+                continue
             if np.isnan(y).any():
                 n_bad = int(np.isnan(y).sum())
                 run.notes.append(f"{outcome}: {n_bad} Sobol design rows had no value (failed or "

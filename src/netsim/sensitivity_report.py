@@ -177,8 +177,10 @@ def reading(run: SensitivityRun) -> list[str]:
     """Plain-language sentences: which settings decide each outcome, which barely matter."""
     lines = []
     for outcome, res in run.morris.items():
-        t = res.table.drop_nulls("mu_star")
-        if t.height == 0:
+        t = res.table.drop_nulls("mu_star").filter(pl.col("mu_star").is_not_nan())
+        if t.height == 0:  # e.g. colleagues' adoption where every teacher is a member
+            lines.append(f"**{_label(outcome)}**: not defined in these runs (no value to "
+                         "screen), so no parameter can be ranked for it.")
             continue
         sc = _scale(outcome)
         best = float(t["mu_star"][0])
@@ -210,6 +212,10 @@ def reading(run: SensitivityRun) -> list[str]:
     for outcome, res in run.sobol.items():
         t = res.table
         s1_sum = float(np.nansum(np.clip(t["S1"].to_numpy(), 0, None)))
+        if t.height == 0 or not np.isfinite(t["ST"].cast(pl.Float64).to_numpy()).any():
+            lines.append(f"**{_label(outcome)}** (Sobol): not defined in these runs, so no "
+                         "index can be computed for it.")
+            continue
         first = t.row(0, named=True)
         widest = float(t["ST_conf"].max())
         if widest > 0.3:
