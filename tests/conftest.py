@@ -148,3 +148,28 @@ def hold(state: State, person: int, practice: int, stage: Stage, quality: float,
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_a_fresh_process():
+    """Each test ends with the logging set-up it started with.
+
+    Tests run ``netsim`` commands in-process; Hydra then configures the root logger (and
+    others) with handlers on the test's captured streams, which pytest closes after the test.
+    A real command is one process, so nothing carries over there; here a later test would log
+    into a closed stream ("--- Logging error ---").
+    """
+    import logging
+
+    loggers = [logging.getLogger(), *[lg for lg in logging.root.manager.loggerDict.values()
+                                      if isinstance(lg, logging.Logger)]]
+    saved = [(lg, list(lg.handlers), lg.level, lg.propagate, lg.disabled) for lg in loggers]
+    yield
+    for lg, handlers, level, propagate, disabled in saved:
+        lg.handlers[:] = handlers
+        lg.setLevel(level)
+        lg.propagate, lg.disabled = propagate, disabled
+    known = {id(lg) for lg in loggers}
+    for lg in list(logging.root.manager.loggerDict.values()):
+        if isinstance(lg, logging.Logger) and id(lg) not in known:
+            lg.handlers.clear()  # a logger first made during the test: no stale handlers

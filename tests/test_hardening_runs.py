@@ -230,7 +230,8 @@ def test_sigkill_of_a_joblib_sweep_leaves_no_worker(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "netsim.cli", "run", "-m", "formality=0.1,0.3,0.5,0.7",
-         "replicates=4", "calendar.years=2", "network.n_schools=30", "hydra/launcher=joblib",
+         # jobs of several seconds: a 0.4 s job can finish before the look below
+         "replicates=30", "calendar.years=3", "network.n_schools=45", "hydra/launcher=joblib",
          "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={tmp_path / 'sw'}"],
         cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: set[int] = set()
