@@ -492,9 +492,7 @@ def run_calibration(out: Path | str, targets_file: Path | str | None = None,
     def note(line: str) -> None:
         lines.append(line)
         if not quiet:
-            from netsim.engines import progress_logger
-
-            progress_logger().info(line)
+            print(line, flush=True)
 
     result = abc_smc(sim, prior, lo, hi, n_particles, generations, seed, quantile,
                      initial_factor, proposal_factor, log=note)

@@ -249,9 +249,7 @@ def _launch(runs: Path, folder: Path, n_batches: int, overrides: list[str], quie
         GlobalHydra.instance().clear()
     text, failed = sweep.session_report(runs)
     if not quiet:
-        from netsim.engines import progress_logger
-
-        progress_logger().info(text)
+        print(text, flush=True)
     return failed
 
 
@@ -291,9 +289,7 @@ def _batch_task(cfg: Any) -> None:
     """The Hydra job of a design sweep: run the rows of one batch."""
     outcome = run_batch(cfg)
     if os.environ.get("NETSIM_DESIGN_QUIET") != "1":
-        from netsim.engines import progress_logger
-
-        progress_logger().info(outcome.line())
+        print(outcome.line(), flush=True)
 
 
 def run_batch(cfg: Any) -> Any:

@@ -224,7 +224,7 @@ def record_failure(sweep_dir: Path, num: int, overrides: Sequence[str], cause: s
                                 "error": cause[:1000], "t": time.time()})
 
 
-def progress_logger() -> logging.Logger:
+def _progress_logger() -> logging.Logger:
     """Progress lines of the launching process: plain lines on stdout, whatever Hydra's
     logging set-up (its format prefixes every line with a time stamp and ``[HYDRA]``)."""
     plog = logging.getLogger("netsim.progress")
@@ -251,7 +251,7 @@ class ProgressPrinter:
         self.offset = 0
         self.done = self.computed = 0
         self.reported: set[int] = set()
-        self.log = progress_logger()
+        self.log = _progress_logger()
 
     def flush(self) -> None:
         """Print the lines appended since the last call."""
@@ -395,7 +395,7 @@ def wait_for_jobs(engine: Engine, sweep_dir: Path, pending: dict[int, Submitted]
                 for sub in left:
                     fail(sub.num, cause)
                 if hint:
-                    progress_logger().warning("netsim: if they still run, cancel them with: %s",
+                    _progress_logger().warning("netsim: if they still run, cancel them with: %s",
                                                hint)
             printer.flush()
             if pending:
@@ -405,10 +405,10 @@ def wait_for_jobs(engine: Engine, sweep_dir: Path, pending: dict[int, Submitted]
         if left:
             try:
                 done = engine.cancel(left)
-                progress_logger().warning("netsim: %s", done)
+                _progress_logger().warning("netsim: %s", done)
             except Exception as exc:  # noqa: BLE001 - the user must learn how to cancel
                 hint = engine.cancel_command(left)
-                progress_logger().warning("netsim: could not cancel the %d submitted jobs (%s)"
+                _progress_logger().warning("netsim: could not cancel the %d submitted jobs (%s)"
                                            "%s", len(left), exc,
                                            f"; cancel them with: {hint}" if hint else "")
         raise
@@ -810,7 +810,7 @@ class SweepLauncher:
         overrides = {initial_job_idx + i: [str(o) for o in ovs]
                      for i, ovs in enumerate(job_overrides)}
         results: dict[int, Any] = {}
-        progress_logger().info("%s: %d job(s) to run, %d finished earlier; sweep folder %s",
+        _progress_logger().info("%s: %d job(s) to run, %d finished earlier; sweep folder %s",
                                 self.engine_name, len(todo), len(skipped), sweep_dir)
         if todo:
             shared = (self.hydra_context, self.task_function, self.config,
