@@ -1,0 +1,51 @@
+"""Where netsim's speed tricks live: compiled loops for the weekly rules.
+
+A weekly mechanism states its rule in its own module (:mod:`netsim.mechanisms`), as a loop over
+the people, ties or slots it concerns. Loops that run every week are compiled with
+:func:`kernel` (Numba, https://numba.pydata.org): NumPy's per-call overhead on the default
+scenario's small arrays (about 1,250 people x 6 practices), not arithmetic, was where a week's
+time went (issue 14). This module is the one place that says how they are compiled and which
+rules every compiled loop keeps; mechanisms only put ``@kernel`` on their loops.
+
+Rules for every kernel (each keeps results bit-identical to the vectorised NumPy rule it
+replaced, and a replicate's results independent of what else runs in the process):
+
+1. **Random draws stay in NumPy, in the rule's order.** Mechanisms draw from the run's
+   ``numpy.random.Generator`` exactly as before (``rng.random(n)`` and friends, outside the
+   kernel) and pass the draws in; a kernel never draws. A loop of ``rng.random()`` inside a
+   kernel would give the same doubles, but keeping draws outside makes each kernel a pure
+   function of its inputs, testable on a hand-built case.
+2. **IEEE arithmetic, in order.** No ``fastmath``: sums accumulate in the order NumPy's
+   ``bincount`` used (input order). Reductions that NumPy computed pairwise (``x.sum()`` of
+   counters) may differ in the last bit; they only feed the reported counters, never the state.
+3. **No hidden state.** Kernels write only the arrays passed in; nothing global, nothing cached
+   between calls except the compiled code.
+4. **Compiled once, on disk.** ``cache=True`` stores the machine code beside the source
+   (``__pycache__``), so compilation (seconds, on the first run on a machine) stays out of
+   every later run on that machine and in every worker process of a sweep.
+5. **Debugging**: with the environment variable ``NUMBA_DISABLE_JIT=1`` every kernel runs as
+   the plain Python loop it is written as (slowly, with the same results): step through a rule
+   in a debugger or measure its coverage that way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numba
+
+__all__ = ["kernel"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def kernel(fn: F) -> F:
+    """Compile a weekly loop (see the module docstring for the rules it must keep).
+
+    ``nopython`` mode (no Python objects inside), machine code cached on disk, no ``fastmath``
+    (IEEE results, the same as NumPy's), bounds not checked (the mechanisms pass indices they
+    built themselves; run with ``NUMBA_BOUNDSCHECK=1`` to check them), the GIL released so a
+    threaded launcher could run replicates side by side.
+    """
+    return numba.njit(cache=True, nogil=True, fastmath=False)(fn)  # type: ignore[no-any-return]
