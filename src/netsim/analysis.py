@@ -17,6 +17,13 @@ Statistics (all intervals two-sided, 95 % by default):
 * **Unpaired (Welch) difference**: used instead when common random numbers were off, the base
   seeds differ, or the arm's and the baseline's replicate numbers are not the same set;
   ``se = sqrt(s_a²/n_a + s_b²/n_b)`` with Welch-Satterthwaite degrees of freedom.
+* **Runs on an ensemble** (``netsim run -m ... ensemble=FILE``, :mod:`netsim.ensemble`):
+  replicate ``r`` of every arm ran on the same member, drawn by weight, so the pairs are pairs
+  within one plausible world and the per-replicate differences vary with the world as well as
+  with chance: the paired interval is the interval of the effect averaged over the plausible
+  worlds (the posterior predictive mean), wider than in any one world. Pairing also requires
+  the same member per replicate (``ensemble_member``); an arm that ran on other members
+  (another ensemble or seed, or none) gets the unpaired interval.
 * **Outcomes that can be undefined** (``time_to_50`` when a run never reaches 50 %): the mean
   is over the replicates that reached it (``n_valid`` of ``n``) and the paired difference over
   the replicates where both arms reached it (``n_pairs``).
@@ -72,8 +79,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# bookkeeping columns of the collected tables (not outcomes, not conditions)
-ARM_COLUMNS = ("job", "arm", "point_key", "replicate")
+# bookkeeping columns of the collected tables (not outcomes, not conditions); runs on an
+# ensemble record the member each replicate ran on (netsim.ensemble.MEMBER_COLUMN)
+ARM_COLUMNS = ("job", "arm", "point_key", "replicate", "ensemble_member")
 
 # the outcomes compared when none are named: the planner's questions (reach, speed, network
 # health, cost)
@@ -759,19 +767,25 @@ def compare(summary: pl.DataFrame, baseline: str | None, outcomes: Sequence[str]
     base_rows = rows_of(base)
     base_reps = base_rows["replicate"].to_list()
     unique_base = len(set(base_reps)) == len(base_reps)
+    members = _MEMBER in summary.columns and summary[_MEMBER].null_count() < summary.height
+    base_members = base_rows[_MEMBER].to_list() if members else None
     records: list[dict[str, Any]] = []
     welch_arms: list[str] = []
+    other_worlds: list[str] = []
     for arm_row in arms.iter_rows(named=True):
         arm = arm_row["arm"]
         rows = rows_of(arm)
         reps = rows["replicate"].to_list()
+        same_worlds = not members or rows[_MEMBER].to_list() == base_members
         if arm == base:
             method = "baseline"
-        elif crn and unique_base and reps == base_reps and len(reps) >= 2:
+        elif crn and unique_base and reps == base_reps and len(reps) >= 2 and same_worlds:
             method = "paired"
         else:
             method = "welch"
             welch_arms.append(arm_row["label"])
+            if not same_worlds and reps == base_reps:
+                other_worlds.append(arm_row["label"])
         for col in chosen:
             info = outcome_info(col, currency)
             values = rows[col].cast(pl.Float64).to_numpy() * info.scale
@@ -805,9 +819,13 @@ def compare(summary: pl.DataFrame, baseline: str | None, outcomes: Sequence[str]
                      "is a t-interval of the per-replicate differences (arm minus baseline).")
     elif welch_arms:
         why = ("common random numbers were not in use" if not crn
+               else "their replicates ran on other ensemble members than the baseline's "
+               "(another ensemble or seed, or none)" if other_worlds
                else "their replicate numbers do not match the baseline's")
         notes.append(f"Unpaired (Welch) intervals for {len(welch_arms)} arm(s) because {why}: "
                      + ", ".join(welch_arms) + ". These are wider than paired ones.")
+    if members:
+        notes.insert(1, _worlds_note(summary, base_rows))
     notes.append(f"Means have a {pct} % t-interval over replicates (n = number of runs); "
                  "intervals of percentages are cut at 0 and 100 %.")
     if "time_to_50" in chosen or "time_to_25" in chosen:
@@ -822,6 +840,31 @@ def compare(summary: pl.DataFrame, baseline: str | None, outcomes: Sequence[str]
                       conditions=conditions, paired=crn and not welch_arms, notes=notes,
                       level=level, population_warning=population, wage_rate=wage_rate,
                       currency=currency)
+
+
+_MEMBER = "ensemble_member"
+#: fewer distinct members than this in the baseline: the note says the worlds are few
+FEW_WORLDS = 10
+
+
+def _worlds_note(summary: pl.DataFrame, base_rows: pl.DataFrame) -> str:
+    """What the intervals of a comparison on an ensemble mean (see the module docstring)."""
+    drawn = base_rows[_MEMBER].drop_nulls()
+    k, n = drawn.n_unique(), base_rows.height
+    files = (summary["ensemble"].drop_nulls().unique().to_list()
+             if "ensemble" in summary.columns else [])
+    name = f"the ensemble {files[0]}" if len(files) == 1 else "an ensemble"
+    text = (f"Plausible worlds: the runs drew their parameters from {name}; replicate r of every "
+            f"arm ran on the same member (drawn by weight: {k} distinct members over the "
+            f"baseline's {n} replicates) with the same random numbers, so each difference is "
+            "paired within one world and its interval covers the spread across the plausible "
+            "worlds as well as chance: it is the effect on average over those worlds, not in any "
+            "one of them (netsim robust --ensemble FILE runs every arm on every member and shows "
+            "each world's effect).")
+    if k < FEW_WORLDS:
+        text += (f" Only {k} distinct worlds were drawn: more replicates would cover the "
+                 "ensemble better.")
+    return text
 
 
 # --------------------------------------------------------------------------------------------

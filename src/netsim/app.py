@@ -39,9 +39,26 @@ from netsim.results import check_writable_folder
 __all__ = ["check_overrides", "list_experiments", "register_configs", "scenario_from_cfg"]
 
 
+@dataclasses.dataclass
+class RunConfig(Scenario):
+    """The primary config of ``netsim run``: a :class:`Scenario` and how to run it that is not
+    part of the scenario itself (so not of its point key or provenance ``scenario``)."""
+
+    ensemble: str | None = dataclasses.field(default=None, metadata={
+        "doc": "ensemble.parquet from netsim calibrate: each replicate runs on a member drawn by "
+               "weight (netsim.ensemble)"})
+
+
 def register_configs() -> None:
     """Register the schema with Hydra's ConfigStore (idempotent)."""
-    ConfigStore.instance().store(name="netsim_schema", node=Scenario)
+    ConfigStore.instance().store(name="netsim_schema", node=RunConfig)
+
+
+def _scenario_data(data: dict[str, Any]) -> dict[str, Any]:
+    """A composed config's data without what is not the scenario (``hydra``, ``ensemble``)."""
+    data.pop("hydra", None)
+    data.pop("ensemble", None)
+    return data
 
 
 def scenario_from_cfg(cfg: DictConfig) -> Scenario:
@@ -54,8 +71,7 @@ def scenario_from_cfg(cfg: DictConfig) -> Scenario:
         data: dict[str, Any] = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)  # type: ignore[assignment]
     except Exception as exc:  # noqa: BLE001 - an interpolation error is the user's input
         raise ConfigError(_message(exc, [])) from None
-    data.pop("hydra", None)
-    return scenario_from_dict(data)
+    return scenario_from_dict(_scenario_data(data))
 
 
 def _clean(message: str) -> str:
@@ -459,7 +475,7 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
                     continue
                 data = _with_value(base, o)
                 if data is not None:
-                    checked.append(scenario_from_dict(data))
+                    checked.append(scenario_from_dict(_scenario_data(data)))
                     continue
                 job_cfg = _compose_cfg(first[:i] + [v] + first[i + 1:])
                 _check_interpolated(job_cfg, [o])
@@ -469,6 +485,10 @@ def check_overrides(overrides: Sequence[str], multirun: bool = False,
         GlobalHydra.instance().clear()
     for scenario in checked:  # settings this design would silently ignore
         check_changes_take_effect(scenario, values)
+    if values.get("ensemble"):  # every ensemble file named, on the first scenario's settings
+        from netsim.ensemble import check_ensemble_overrides
+
+        check_ensemble_overrides(values["ensemble"], checked[0], list(overrides))
     # a network file that cannot be parsed, or whose contents cannot make the run, must also
     # stop the command here (seed labels, thresholds, weights; netsim.usergraph)
     if any(sc.network.file or sc.adoption.rule.value != "trust_weighted" for sc in checked):

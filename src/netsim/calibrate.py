@@ -33,8 +33,9 @@ scheme (Toni et al. 2009; Beaumont et al. 2009) with a fixed batch per generatio
 **The ensemble** (``ensemble.parquet``): one row per accepted parameter set with ``member``,
 ``weight`` and one column per calibrated parameter, plus the statistics and whether each target
 is met; the file's metadata record the model version (:data:`netsim.MODEL_VERSION`), the
-scenario overrides and the targets. :func:`load_ensemble` refuses a file of another model
-version.
+scenario overrides and the targets. The file and its checks live in :mod:`netsim.ensemble`
+(re-exported here): ``netsim run ensemble=FILE``, sweeps and ``netsim compare`` use it, and
+``netsim robust --ensemble FILE`` runs every arm on every member.
 """
 
 from __future__ import annotations
@@ -47,12 +48,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from netsim.config import ConfigError
+from netsim.ensemble import ENSEMBLE_FILE, Ensemble, load_ensemble, write_ensemble
+
+if TYPE_CHECKING:
+    from netsim.designs import Progress
 
 __all__ = ["STATISTICS", "CalibrationRun", "Ensemble", "Target", "default_targets_file",
            "load_ensemble", "load_targets", "run_calibration", "write_ensemble"]
@@ -60,8 +65,6 @@ __all__ = ["STATISTICS", "CalibrationRun", "Ensemble", "Target", "default_target
 log = logging.getLogger("netsim.calibrate")
 
 STATISTICS = ("mean", "difference", "ratio")
-ENSEMBLE_FILE = "ensemble.parquet"
-_META_KEY = b"netsim_ensemble"
 
 
 def default_targets_file() -> Path:
@@ -223,95 +226,6 @@ def load_targets(path: Path | str, base_overrides: Sequence[str] = ()) -> list[T
 
 
 # --------------------------------------------------------------------------------------------
-# the ensemble file
-
-
-@dataclass
-class Ensemble:
-    """Weighted parameter sets (an ABC posterior, or any set of plausible worlds).
-
-    Attributes:
-        members: ``member``, ``weight`` and one column per parameter (plus statistics).
-        parameters: the parameter columns.
-        meta: model version, scenario overrides, targets, ...
-        path: the file it was read from.
-    """
-
-    members: pl.DataFrame
-    parameters: list[str]
-    meta: dict[str, Any]
-    path: Path | None = None
-
-    def settings(self, i: int) -> dict[str, Any]:
-        """The overrides of member ``i``, whole-number parameters as ints."""
-        from netsim.params import parameter
-
-        row = self.members.row(i, named=True)
-        return {k: parameter(k).value(row[k]) for k in self.parameters}
-
-    @property
-    def weights(self) -> np.ndarray:
-        w = self.members["weight"].cast(pl.Float64).to_numpy()
-        return w / w.sum()
-
-
-def write_ensemble(path: Path, members: pl.DataFrame, parameters: Sequence[str],
-                   meta: Mapping[str, Any]) -> Path:
-    """Write an ensemble Parquet file with its metadata (atomically)."""
-    import pyarrow.parquet as pq
-
-    from netsim import MODEL_VERSION
-    from netsim.results import atomic_write
-
-    info = {"model_version": MODEL_VERSION, "parameters": list(parameters), **meta}
-    table = members.to_arrow()
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                           _META_KEY: json.dumps(info, default=str).encode()})
-    atomic_write(path, lambda p: pq.write_table(table, p))
-    return path
-
-
-def load_ensemble(path: Path | str) -> Ensemble:
-    """Read an ensemble file; refuse one of another model version or with unknown parameters.
-
-    Raises:
-        ConfigError: naming the file and what is wrong.
-    """
-    import pyarrow.parquet as pq
-
-    from netsim import MODEL_VERSION
-    from netsim.params import parameter
-
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"ensemble = {str(path)!r} cannot be read (no such file); allowed: an "
-                          "ensemble.parquet written by netsim calibrate")
-    try:
-        table = pq.read_table(path)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same one line
-        raise ConfigError(f"ensemble = {str(path)!r} is not a Parquet file ({exc})") from None
-    raw = (table.schema.metadata or {}).get(_META_KEY)
-    if raw is None:
-        raise ConfigError(f"ensemble = {str(path)!r} has no netsim ensemble metadata; allowed: "
-                          "a file written by netsim calibrate")
-    meta = json.loads(raw)
-    version = meta.get("model_version")
-    if version != MODEL_VERSION:
-        raise ConfigError(f"ensemble = {str(path)!r} was calibrated on model version {version}, "
-                          f"but this is model version {MODEL_VERSION}; allowed: an ensemble made "
-                          "with this version (re-run netsim calibrate)")
-    members = pl.from_arrow(table)
-    params = list(meta.get("parameters") or [])
-    for k in params:
-        parameter(k)
-        if k not in members.columns:
-            raise ConfigError(f"ensemble = {str(path)!r} lacks the column {k!r} it lists")
-    if "weight" not in members.columns or members.height == 0:
-        raise ConfigError(f"ensemble = {str(path)!r} has no members with weights")
-    return Ensemble(members, params, meta, path)
-
-
-# --------------------------------------------------------------------------------------------
 # running the model for ABC
 
 
@@ -329,7 +243,7 @@ class ModelSimulator:
     targets: list[Target]
     overrides: list[str]
     batch_rows: int | None = None
-    quiet: bool = False
+    progress: Progress | None = None
     runs: int = 0
     missing: int = 0
     arms: list[tuple[tuple[str, Any], ...]] = field(default_factory=list)
@@ -361,7 +275,7 @@ class ModelSimulator:
 
         design = self.design(theta)
         res = run_design(self.out / f"gen_{generation}", design, self.overrides,
-                         self.batch_rows, self.quiet)
+                         self.batch_rows, self.progress)
         self.runs += res.outcomes.height
         self.missing += len(res.missing_rows)
         return statistics(res.outcomes, theta.shape[0], self.arms, self.targets,
@@ -462,7 +376,7 @@ def run_calibration(out: Path | str, targets_file: Path | str | None = None,
                     n_particles: int = 100, generations: int = 3, seed: int = 20261123,
                     quantile: float = 0.5, initial_factor: int = 4, proposal_factor: int = 2,
                     batch_rows: int | None = None, command: str = "",
-                    quiet: bool = False) -> CalibrationRun:
+                    progress: Progress | None = None) -> CalibrationRun:
     """ABC rejection then SMC of the model against a targets file; writes the ensemble and the
     report into ``out``.
 
@@ -482,7 +396,7 @@ def run_calibration(out: Path | str, targets_file: Path | str | None = None,
     targets = load_targets(path, overrides)
     space = parameter_space(keys, ranges)
     out = Path(out)
-    sim = ModelSimulator(out, space, targets, list(overrides), batch_rows, quiet)
+    sim = ModelSimulator(out, space, targets, list(overrides), batch_rows, progress)
     lo = np.array([t.lo for t in targets])
     hi = np.array([t.hi for t in targets])
     prior = UniformPrior(np.array([b[0] for b in space.bounds]),
@@ -491,8 +405,8 @@ def run_calibration(out: Path | str, targets_file: Path | str | None = None,
 
     def note(line: str) -> None:
         lines.append(line)
-        if not quiet:
-            print(line, flush=True)
+        if progress is not None:
+            progress(line)
 
     result = abc_smc(sim, prior, lo, hi, n_particles, generations, seed, quantile,
                      initial_factor, proposal_factor, log=note)

@@ -68,6 +68,12 @@ Examples:
 """
 
 
+def _print_progress(line: str) -> None:
+    """Print a progress line of an analysis (the callback ``run_design`` and the analyses take;
+    module-level, so launchers that run jobs in other processes can take it along)."""
+    print(line, flush=True)
+
+
 def _fail(message: str, code: int = 2) -> int:
     text = " ".join(str(message).split())  # always one line
     print(f"netsim: error: {text}", file=sys.stderr)
@@ -262,10 +268,17 @@ def _task(cfg) -> None:  # cfg: the job's Hydra DictConfig
         overrides = list(hc.overrides.task)
         command = "netsim run " + " ".join(shlex.quote(o) for o in overrides)
         start = time.perf_counter()
-        result = run_scenario(scenario)
+        worlds: dict[str, typing.Any] = {}  # the ensemble record, when run on one
+        if cfg.get("ensemble"):
+            from netsim.ensemble import load_ensemble, run_on_ensemble
+
+            result, worlds = run_on_ensemble(scenario, load_ensemble(cfg.ensemble), overrides)
+        else:
+            result = run_scenario(scenario)
         seconds = time.perf_counter() - start
         tmp = Path(tempfile.mkdtemp(prefix=".netsim-partial-", dir=out))
-        write_run(tmp, result, overrides=overrides, command=command)
+        write_run(tmp, result, overrides=overrides, command=command,
+                  **({"ensemble": worlds} if worlds else {}))
         title = scenario.name
         if result.cascades is not None:  # a textbook rule: generic diffusion outcomes
             from netsim.diffusion_outcomes import TEXTBOOK_OUTCOMES, cascade_figure
@@ -284,6 +297,12 @@ def _task(cfg) -> None:  # cfg: the job's Hydra DictConfig
                                      subtitle=("the design's own settings" if not overrides else
                                                f"settings changed: {settings_text(overrides)}"))
         report = markdown_report(scenario, table, figure.name, tmp, command, overrides)
+        if worlds:
+            from netsim.ensemble import describe
+
+            with open(report, "a", encoding="utf-8") as fh:
+                fh.write(f"\n## Plausible worlds\n\n{describe(worlds)} The member of each "
+                         "replicate is the column `ensemble_member` of summary.parquet.\n")
         for name in sorted(os.listdir(tmp), key=lambda n: n == SUMMARY_FILE):  # summary last
             os.replace(tmp / name, out / name)
         tmp.rmdir()
@@ -307,6 +326,10 @@ def _task(cfg) -> None:  # cfg: the job's Hydra DictConfig
         discard()
         raise
     _print_table(title, table, scenario.replicates, seconds)
+    if worlds:
+        from netsim.ensemble import describe
+
+        print("\n" + describe(worlds))
     extra = "cascades.parquet, " if result.cascades is not None else ""
     print(f"\nwrote {out}/: summary.parquet, timeseries.parquet, {extra}provenance.json, "
           f"{figure.name}, {report.name}")
@@ -658,7 +681,7 @@ def _sensitivity(args: list[str]) -> int:
         keys = [k.strip() for k in opts.params.split(",") if k.strip()] if opts.params else None
         run = run_sensitivity(out, overrides, outcomes, keys, ranges, opts.method,
                               opts.trajectories, opts.sobol_n, opts.top, seed=opts.seed,
-                              batch_rows=opts.batch_rows,
+                              batch_rows=opts.batch_rows, progress=_print_progress,
                               command="netsim sensitivity " + " ".join(shlex.quote(a)
                                                                       for a in args))
     except ConfigError as exc:
@@ -728,7 +751,7 @@ def _calibrate(args: list[str]) -> int:
         keys = [k.strip() for k in opts.params.split(",") if k.strip()] if opts.params else None
         run = run_calibration(out, opts.targets, overrides, keys, ranges, opts.particles,
                               opts.generations, opts.seed, opts.quantile, opts.initial_factor,
-                              batch_rows=opts.batch_rows,
+                              batch_rows=opts.batch_rows, progress=_print_progress,
                               command="netsim calibrate " + " ".join(shlex.quote(a)
                                                                     for a in args))
     except ConfigError as exc:
@@ -791,7 +814,8 @@ def _robust(args: list[str]) -> int:
         keys = [k.strip() for k in opts.params.split(",") if k.strip()] if opts.params else None
         run = run_robust(out, opts.arm, opts.baseline, opts.ensemble, opts.worlds, opts.outcome,
                          overrides, keys, opts.seed, opts.batch_rows,
-                         command="netsim robust " + " ".join(shlex.quote(a) for a in args))
+                         command="netsim robust " + " ".join(shlex.quote(a) for a in args),
+                         progress=_print_progress)
     except ConfigError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:

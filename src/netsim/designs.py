@@ -37,7 +37,7 @@ import socket
 import sys
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,9 @@ __all__ = ["DESIGN_FILE", "YEAR_COLUMNS", "DesignResult", "batch_rows_for", "run
            "yearly_values"]
 
 log = logging.getLogger("netsim.designs")
+
+#: receives progress lines (``netsim``'s commands pass a function that prints them)
+Progress = Callable[[str], None]
 
 DESIGN_FILE = "design.parquet"
 DESIGN_INFO = "design.json"
@@ -145,6 +148,10 @@ def check_base(overrides: Sequence[str]) -> Any:
                               "(the analysis chooses the values it samples)")
         if o.split("=", 1)[0].lstrip("+") in ("netsim_design", "netsim_batch"):
             raise ConfigError(f"{o!r} is set by the analysis itself; allowed: leave it out")
+        if o.split("=", 1)[0].lstrip("+") == "ensemble":
+            raise ConfigError(f"{o!r} is a setting of netsim run and its sweeps; allowed here: "
+                              "leave it out (netsim robust takes --ensemble FILE and runs every "
+                              "arm on every member)")
     (scenario,) = check_overrides(list(overrides))[:1]
     return scenario
 
@@ -170,7 +177,8 @@ def yearly_values(series: pl.DataFrame, weeks_per_year: int) -> pl.DataFrame:
 
 
 def run_design(folder: Path | str, design: pl.DataFrame, overrides: Sequence[str] = (),
-               batch_rows: int | None = None, quiet: bool = False) -> DesignResult:
+               batch_rows: int | None = None, progress: Progress | None = None
+               ) -> DesignResult:
     """Run every row of ``design`` through a Hydra multirun in ``folder``; collect outcomes.
 
     Args:
@@ -181,7 +189,10 @@ def run_design(folder: Path | str, design: pl.DataFrame, overrides: Sequence[str
             (``scenario=meeting_groups``, ``replicates=10``, ``network.n_schools=12``) and Hydra
             settings (``hydra/launcher=joblib``, ``hydra.launcher.n_jobs=2``).
         batch_rows: design rows per job (default :func:`batch_rows_for`).
-        quiet: no progress lines (tests).
+        progress: called with each progress line (a finished job with the time left; the
+            session's summary at the end); None for no lines. ``netsim`` passes a function
+            that prints; a job on another process calls it there (it must pickle: a
+            module-level function).
 
     Raises:
         ConfigError: a bad fixed override, a design row that is invalid, or a folder that holds
@@ -221,11 +232,12 @@ def run_design(folder: Path | str, design: pl.DataFrame, overrides: Sequence[str
     if not info_path.is_file():
         atomic_write(info_path, lambda p: p.write_text(json.dumps(info, indent=1)))
     runs = (folder / RUNS_DIR).resolve()
-    failed = _launch(runs, folder.resolve(), n_batches, [*base_over, *hydra_over], quiet)
+    failed = _launch(runs, folder.resolve(), n_batches, [*base_over, *hydra_over], progress)
     return _gather(folder, design, runs, failed)
 
 
-def _launch(runs: Path, folder: Path, n_batches: int, overrides: list[str], quiet: bool) -> int:
+def _launch(runs: Path, folder: Path, n_batches: int, overrides: list[str],
+            progress: Progress | None) -> int:
     """Run the batches as one Hydra multirun; return the number of failed jobs."""
     import hydra
     from hydra.core.global_hydra import GlobalHydra
@@ -240,16 +252,15 @@ def _launch(runs: Path, folder: Path, n_batches: int, overrides: list[str], quie
             f"hydra.sweep.dir={runs}", *overrides]
     saved = sys.argv
     sys.argv = argv
-    os.environ["NETSIM_DESIGN_QUIET"] = "1" if quiet else ""
     try:
         hydra.main(config_path=str(configs_dir()), config_name="config",
-                   version_base="1.3")(_batch_task)()
+                   version_base="1.3")(_BatchTask(progress))()
     finally:
         sys.argv = saved
         GlobalHydra.instance().clear()
     text, failed = sweep.session_report(runs)
-    if not quiet:
-        print(text, flush=True)
+    if progress is not None:
+        progress(text)
     return failed
 
 
@@ -285,11 +296,18 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def _batch_task(cfg: Any) -> None:
-    """The Hydra job of a design sweep: run the rows of one batch."""
-    outcome = run_batch(cfg)
-    if os.environ.get("NETSIM_DESIGN_QUIET") != "1":
-        print(outcome.line(), flush=True)
+@dataclass(frozen=True)
+class _BatchTask:
+    """The Hydra task of a design sweep: run the rows of one batch, then hand its line
+    (``[k/N] ... time left``) to ``progress``. A picklable object, so launchers that run jobs
+    in other processes (joblib, submitit, Ray, Dask) take it with its callback."""
+
+    progress: Progress | None = None
+
+    def __call__(self, cfg: Any) -> None:
+        outcome = run_batch(cfg)
+        if self.progress is not None:
+            self.progress(outcome.line())
 
 
 def run_batch(cfg: Any) -> Any:
@@ -321,6 +339,7 @@ def run_batch(cfg: Any) -> Any:
         (out / sweep.ERROR_FILE).unlink(missing_ok=True)
         data = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
         data.pop("hydra", None)
+        data.pop("ensemble", None)  # refused by check_base; not a scenario setting
         folder = Path(str(data.pop("netsim_design")))
         batch = int(data.pop("netsim_batch"))
         base_scenario = scenario_from_dict(data)

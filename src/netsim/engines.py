@@ -185,7 +185,7 @@ def _matches(folder: Path, config: Any, config_loader: Any, overrides: list[str]
         with open_dict(cfg):
             del cfg["hydra"]  # the scenario alone (hydra's node needs the job's number)
         return sweep.finished_matches(folder, scenario_to_dict(scenario_from_cfg(cfg)),
-                                      overrides, commit)
+                                      overrides, commit, cfg.get("ensemble"))
     except Exception as exc:  # noqa: BLE001 - the job itself reports a config that fails
         log.debug("job folder %s: not reusable (%s)", folder, exc)
         return False

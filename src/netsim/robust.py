@@ -27,12 +27,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from netsim.config import ConfigError
+
+if TYPE_CHECKING:
+    from netsim.designs import Progress
 
 __all__ = ["LOWER_IS_BETTER", "RobustRun", "parse_arm", "prior_worlds", "robust_stats",
            "run_robust"]
@@ -196,14 +199,14 @@ def run_robust(out: Path | str, arms: Sequence[str], baseline: str | None = None
                outcome: str = "adoption_colleagues", overrides: Sequence[str] = (),
                keys: Sequence[str] | None = None, seed: int = 20261123,
                batch_rows: int | None = None, command: str = "",
-               quiet: bool = False) -> RobustRun:
+               progress: Progress | None = None) -> RobustRun:
     """Run every arm on every world; write the comparison and its report into ``out``.
 
     Raises:
         ConfigError: no arms, bad arm settings, an unknown outcome, an ensemble file of another
             model version, or a bad setting (nothing written).
     """
-    from netsim.calibrate import load_ensemble
+    from netsim.ensemble import load_ensemble
     from netsim.designs import _row_scenario, _split_hydra, check_base, run_design
     from netsim.params import parameter_space
     from netsim.sensitivity import check_outcomes
@@ -260,7 +263,7 @@ def run_robust(out: Path | str, arms: Sequence[str], baseline: str | None = None
                 cols[k].append(vals.get(k))
     design = pl.DataFrame(cols, strict=False)
     out = Path(out)
-    res = run_design(out / "runs_by_world", design, overrides, batch_rows, quiet)
+    res = run_design(out / "runs_by_world", design, overrides, batch_rows, progress)
     o = res.outcomes.with_columns((pl.col("row") // n_a).alias("world"),
                                   (pl.col("row") % n_a).alias("arm_i"))
     val = pl.col(outcome).cast(pl.Float64).fill_nan(None)

@@ -85,7 +85,8 @@ def run_replicate(scenario: Scenario, replicate: int, cascades: list[pl.DataFram
 
 def run_scenario(scenario: Scenario, replicates: int | None = None,
                  replicate_ids: Sequence[int] | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> RunResult:
+                 progress: Callable[[int, int], None] | None = None,
+                 scenario_of: Callable[[int], Scenario] | None = None) -> RunResult:
     """Run ``replicates`` replicates (default ``scenario.replicates``) of ``scenario``.
 
     Args:
@@ -93,6 +94,8 @@ def run_scenario(scenario: Scenario, replicates: int | None = None,
         replicates: how many replicates, numbered 0..replicates-1.
         replicate_ids: explicit replicate numbers instead (e.g. to extend a run).
         progress: called as ``progress(done, total)`` after each replicate.
+        scenario_of: the scenario replicate ``r`` runs instead (an ensemble member's parameters
+            on top of ``scenario``: :mod:`netsim.ensemble`); the result records ``scenario``.
     """
     validate(scenario)
     if replicate_ids is None:
@@ -103,7 +106,8 @@ def run_scenario(scenario: Scenario, replicates: int | None = None,
     rows, frames = [], []
     cascades: list[pl.DataFrame] = []
     for done, r in enumerate(ids, start=1):
-        summary, series = run_replicate(scenario, r, cascades)
+        run = scenario if scenario_of is None else scenario_of(r)
+        summary, series = run_replicate(run, r, cascades)
         rows.append({"replicate": r, **summary})
         frames.append(pl.DataFrame({"replicate": np.full(series["week"].size, r),
                                     **{c: series[c] for c in SERIES_COLUMNS}}))

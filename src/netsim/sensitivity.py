@@ -33,13 +33,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from netsim.config import ConfigError
 from netsim.params import ParameterSpace
+
+if TYPE_CHECKING:
+    from netsim.designs import Progress
 
 __all__ = ["DEFAULT_OUTCOMES", "MorrisResult", "SobolResult", "check_outcomes",
            "morris_design", "morris_indices", "run_sensitivity", "sobol_design",
@@ -304,7 +307,7 @@ def run_sensitivity(out: Path | str, overrides: Sequence[str] = (),
                     trajectories: int = 10, sobol_n: int = 64, top: int = 4,
                     sobol_keys: Sequence[str] | None = None, seed: int = 20261123,
                     batch_rows: int | None = None, command: str = "",
-                    quiet: bool = False) -> SensitivityRun:
+                    progress: Progress | None = None) -> SensitivityRun:
     """Morris screening and/or Sobol indices through the sweep machinery; writes the report.
 
     Args:
@@ -350,7 +353,7 @@ def run_sensitivity(out: Path | str, overrides: Sequence[str] = (),
     frames = []
     if method in ("morris", "both"):
         x = morris_design(space, trajectories, seed)
-        res = run_design(out / "morris", _design_frame(space, x), overrides, batch_rows, quiet)
+        res = run_design(out / "morris", _design_frame(space, x), overrides, batch_rows, progress)
         run.runs += res.outcomes.height
         run.missing += len(res.missing_rows)
         for outcome in outcomes:
@@ -370,7 +373,7 @@ def run_sensitivity(out: Path | str, overrides: Sequence[str] = (),
                                       {k: b for k, b in zip(space.names, space.bounds)})
         run.sobol_space = s_space
         x = sobol_design(s_space, sobol_n, seed)
-        res = run_design(out / "sobol", _design_frame(s_space, x), overrides, batch_rows, quiet)
+        res = run_design(out / "sobol", _design_frame(s_space, x), overrides, batch_rows, progress)
         run.runs += res.outcomes.height
         run.missing += len(res.missing_rows)
         for outcome in outcomes:

@@ -265,17 +265,27 @@ def _netsim_version() -> str | None:
 
 
 def finished_matches(folder: Path, scenario_dict: Mapping[str, Any], overrides: Sequence[str],
-                     git_commit: str | None) -> bool:
+                     git_commit: str | None, ensemble: str | None = None) -> bool:
     """True when ``folder`` holds a finished run of this job that can be reused.
 
     Reused when ``summary.parquet`` exists and ``provenance.json`` records the same resolved
-    scenario, the same overrides (in any order), the same netsim version and git commit.
+    scenario, the same overrides (in any order), the same netsim version and git commit, and,
+    for a run on an ensemble file, the same file contents (:func:`netsim.ensemble.file_digest`).
     """
     if not (folder / SUMMARY_FILE).is_file() or not (folder / SERIES_FILE).is_file():
         return False
     prov = _read_json(folder / PROVENANCE_FILE)
     if prov is None:
         return False
+    if ensemble or prov.get("ensemble"):
+        from netsim.ensemble import file_digest
+
+        try:
+            digest = file_digest(ensemble) if ensemble else None
+        except OSError:
+            return False
+        if (prov.get("ensemble") or {}).get("digest") != digest:
+            return False
     return (prov.get("scenario") == json.loads(json.dumps(scenario_dict))
             and sorted(prov.get("overrides") or []) == sorted(overrides)
             and prov.get("netsim_version") == _netsim_version()
@@ -550,13 +560,21 @@ def run_job(cfg: Any) -> JobOutcome:
         scenario = scenario_from_cfg(cfg)
         replicates = scenario.replicates
         commit = _git_commit()
-        if finished_matches(folder, scenario_to_dict(scenario), overrides, commit):
+        ensemble = cfg.get("ensemble")  # runs on plausible worlds (netsim.ensemble)
+        if finished_matches(folder, scenario_to_dict(scenario), overrides, commit, ensemble):
             status_ = "skipped"
         else:
             (folder / SUMMARY_FILE).unlink(missing_ok=True)
-            result = run_scenario(scenario)
+            extra: dict[str, Any] = {}
+            if ensemble:
+                from netsim.ensemble import load_ensemble, run_on_ensemble
+
+                result, extra["ensemble"] = run_on_ensemble(scenario, load_ensemble(ensemble),
+                                                            overrides)
+            else:
+                result = run_scenario(scenario)
             write_run(folder, result, overrides=overrides, command=command, job=job,
-                      sweep_dir=str(sweep_dir))
+                      sweep_dir=str(sweep_dir), **extra)
     except Exception as exc:  # noqa: BLE001 - a failed job must not stop the sweep
         status_ = "failed"
         error = _error_line(exc)
