@@ -22,8 +22,8 @@ Statistics (all intervals two-sided, 95 % by default):
   within one plausible world and the per-replicate differences vary with the world as well as
   with chance: the paired interval is the interval of the effect averaged over the plausible
   worlds (the posterior predictive mean), wider than in any one world. Pairing also requires
-  the same member per replicate (``ensemble_member``); an arm that ran on other members
-  (another ensemble or seed, or none) gets the unpaired interval.
+  the same member of the same ensemble file per replicate (``ensemble_member``); an arm that ran
+  on other members (another ensemble or seed, or none) gets the unpaired interval.
 * **Outcomes that can be undefined** (``time_to_50`` when a run never reaches 50 %): the mean
   is over the replicates that reached it (``n_valid`` of ``n``) and the paired difference over
   the replicates where both arms reached it (``n_pairs``).
@@ -776,7 +776,10 @@ def compare(summary: pl.DataFrame, baseline: str | None, outcomes: Sequence[str]
         arm = arm_row["arm"]
         rows = rows_of(arm)
         reps = rows["replicate"].to_list()
-        same_worlds = not members or rows[_MEMBER].to_list() == base_members
+        same_worlds = not members or (
+            rows[_MEMBER].to_list() == base_members
+            and ("ensemble" not in rows.columns  # the same file, not only the same numbers
+                 or rows["ensemble"].to_list() == base_rows["ensemble"].to_list()))
         if arm == base:
             method = "baseline"
         elif crn and unique_base and reps == base_reps and len(reps) >= 2 and same_worlds:

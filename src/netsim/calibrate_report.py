@@ -341,7 +341,10 @@ def write_report(run: CalibrationRun, command: str) -> dict[str, Path]:
                            [(str(i), f"{g.epsilon:.3g}", str(g.proposed), str(g.accepted),
                              f"{g.ess:.0f}") for i, g in enumerate(run.result.generations)],
                            ("r", "r", "r", "r", "r"))),
-          _Block("note", f"Ensemble: `{run.ensemble_path}` (use it with netsim robust). "
+          _Block("note", f"Ensemble: `{run.ensemble_path}`: `netsim run ensemble=FILE` (and its "
+                         "sweeps, then `netsim compare`) runs each replicate on a member drawn "
+                         "by weight; `netsim robust --ensemble FILE` runs every arm on every "
+                         "member. "
                          f"Command: `{command}`.")]
     atomic_write(folder / "report.md", lambda p: p.write_text(_render_md(b)))
     atomic_write(folder / "report.html",

@@ -29,7 +29,9 @@ USAGE = """usage: netsim <command> [arguments]
 
 commands:
   run [-m] [key=value ...]   run a scenario (default: resource_teacher_network) with replicates;
-                             -m runs a sweep (every combination; one job per combination)
+                             -m runs a sweep (every combination; one job per combination);
+                             ensemble=FILE runs each replicate on a member of a calibrated
+                             ensemble, drawn by weight (the same member for every arm)
   status <sweep_dir>         how many jobs of a sweep are done, failed, running, missing
   collect <sweep_dir>        merge a sweep's results into <sweep_dir>/collected/*.parquet
   presets                    list the scenario presets
@@ -65,6 +67,7 @@ Examples:
   netsim status multirun/leader_participation
   netsim collect multirun/leader_participation
   netsim compare multirun/2026-11-23/10-00-00 --baseline meeting_interval_weeks=6
+  netsim run -m meeting_interval_weeks=3,6 ensemble=outputs/cal/ensemble.parquet
 """
 
 
@@ -766,8 +769,10 @@ def _calibrate(args: list[str]) -> int:
     for line in reading(run, predictive(run), constraints(run)):
         print("- " + line.replace("**", "").replace("`", ""))
     print(f"\nwrote {out}/: " + ", ".join(p.name for p in run.files.values()))
-    print(f"next: netsim robust --ensemble {run.ensemble_path} --baseline <key=value> "
-          "--arm <key=value> ...")
+    print(f"next: netsim run -m <key=a,b> ensemble={run.ensemble_path}    (then netsim compare; "
+          "each replicate on a member drawn by weight)")
+    print(f"  or: netsim robust --ensemble {run.ensemble_path} --baseline <key=value> "
+          "--arm <key=value> ...    (every arm on every member)")
     return 0
 
 

@@ -159,7 +159,7 @@ def load_ensemble(path: Path | str) -> Ensemble:
     try:
         table = pq.read_table(path)
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same one line
-        why = " ".join(str(exc).split())[:160]
+        why = " ".join(str(exc).split()).split(". ")[0][:200]
         raise ConfigError(f"{what} is not a Parquet file ({why}); allowed: {made}") from None
     raw = (table.schema.metadata or {}).get(_META_KEY)
     try:
