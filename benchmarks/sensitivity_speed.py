@@ -102,7 +102,7 @@ def overhead(args: argparse.Namespace) -> None:
         print(f"{n} design points x 1 replicate of a tiny scenario, basic launcher; load "
               f"average before: {os.getloadavg()[0]:.1f}", flush=True)
         t0 = time.perf_counter()
-        res = run_design(folder, design, tiny, quiet=True)
+        res = run_design(folder, design, tiny)
         wall = time.perf_counter() - t0
         provs = list((folder / "runs").glob("*/provenance.json"))
         sim = sum(float(json.loads(p.read_text()).get("sim_seconds") or 0.0) for p in provs)
