@@ -358,5 +358,8 @@ def check_ensemble_overrides(lines: Sequence[str], scenario: Any,
         value = override_value(line)
         if value is None or str(value).lower() == "null":
             continue
+        if not str(value).strip():
+            raise ConfigError("ensemble = '' is empty; allowed: an ensemble.parquet written by "
+                              "netsim calibrate, or null for none")
         ens = load_ensemble(str(value))
         check_members(ens, scenario, fixed & set(ens.parameters))
