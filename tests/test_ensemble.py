@@ -233,7 +233,8 @@ def test_a_sweep_and_compare_over_a_calibrated_ensemble(calibrated, tmp_path, mo
     # the paired difference is the mean of the per-replicate differences of the two jobs
     d = (jobs[1]["adoption_colleagues"] - jobs[0]["adoption_colleagues"]).to_numpy() * 100
     assert arm["diff"][0] == pytest.approx(d.mean(), rel=1e-12)
-    assert "Plausible worlds" in (tmp_path / "cmp" / "report.html").read_text()
+    report = (tmp_path / "cmp" / "report.md").read_text()
+    assert report.index("**Across plausible worlds.**") < report.index("## Arms")
     # a re-run skips both jobs; a changed ensemble file at the same path runs them again
     assert main(sweep) == 0
     assert ": 0 run, 2 skipped" in capsys.readouterr().out

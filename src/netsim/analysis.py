@@ -684,6 +684,8 @@ class Comparison:
             or ``""`` when they are the same.
         wage_rate: the cost of one person-hour when a money cost was computed, else None.
         currency: the unit of the money cost.
+        worlds: for runs on an ensemble, what the intervals mean across its plausible worlds
+            (also in the notes), else ``""``.
     """
 
     table: pl.DataFrame
@@ -697,6 +699,7 @@ class Comparison:
     population_warning: str = ""
     wage_rate: float | None = None
     currency: str = ""
+    worlds: str = ""
 
     def info(self, column: str) -> OutcomeInfo:
         """:func:`outcome_info` with this comparison's currency."""
@@ -827,8 +830,9 @@ def compare(summary: pl.DataFrame, baseline: str | None, outcomes: Sequence[str]
                else "their replicate numbers do not match the baseline's")
         notes.append(f"Unpaired (Welch) intervals for {len(welch_arms)} arm(s) because {why}: "
                      + ", ".join(welch_arms) + ". These are wider than paired ones.")
-    if members:
-        notes.insert(1, _worlds_note(summary, base_rows))
+    worlds = _worlds_note(summary, base_rows) if members else ""
+    if worlds:
+        notes.insert(1, worlds)
     notes.append(f"Means have a {pct} % t-interval over replicates (n = number of runs); "
                  "intervals of percentages are cut at 0 and 100 %.")
     if "time_to_50" in chosen or "time_to_25" in chosen:
@@ -842,7 +846,7 @@ def compare(summary: pl.DataFrame, baseline: str | None, outcomes: Sequence[str]
     return Comparison(table=table, arms=arms, baseline=base, outcomes=chosen,
                       conditions=conditions, paired=crn and not welch_arms, notes=notes,
                       level=level, population_warning=population, wage_rate=wage_rate,
-                      currency=currency)
+                      currency=currency, worlds=worlds)
 
 
 _MEMBER = "ensemble_member"

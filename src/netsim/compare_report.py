@@ -798,6 +798,9 @@ def _blocks(comparison: Comparison, figures: dict[str, Path], sweep_dir: Path | 
     if comparison.population_warning:
         b.append(_Block("p", "**Caution: the arms simulate different populations.** "
                              + comparison.population_warning))
+    if comparison.worlds:
+        b.append(_Block("p", "**Across plausible worlds.** "
+                             + comparison.worlds.removeprefix("Plausible worlds: ")))
     b.append(_Block("h2", "Arms"))
     conds = comparison.conditions
     if len(conds) == 1:  # the arm's name is the value: no separate column
