@@ -170,9 +170,37 @@ def _trait_and_colleagues(role: np.ndarray, school: np.ndarray, scenario: Scenar
     return trait, colleagues
 
 
-def _school_areas(n_schools: int, n_areas: int, rng: np.random.Generator) -> np.ndarray:
-    """Education area of each school: areas of equal size (±1), schools assigned at random."""
-    return rng.permutation(np.arange(n_schools) % n_areas)
+def area_sizes(n_schools: int, n_areas: int, spread: float, rng: np.random.Generator
+               ) -> np.ndarray:
+    """Number of schools in each of ``n_areas`` areas, summing to ``n_schools``.
+
+    Every area has at least one school; the other ``n_schools - n_areas`` schools are shared
+    out in proportion to lognormal weights (mean 1, log-sd ``spread``), rounded by largest
+    remainder (ties to the lower area index), so that a country's municipalities range from
+    one school to many. Modelling choice: the preset says how ``spread`` was chosen
+    (``configs/scenario/national_*.yaml``); 0 gives equal sizes (±1).
+    """
+    if spread == 0:
+        sizes = np.full(n_areas, n_schools // n_areas, dtype=np.int64)
+        sizes[: n_schools % n_areas] += 1
+        return sizes
+    weight = rng.lognormal(-spread**2 / 2, spread, n_areas)
+    share = (n_schools - n_areas) * weight / weight.sum()
+    extra = np.floor(share).astype(np.int64)
+    left = (n_schools - n_areas) - int(extra.sum())
+    extra[np.argsort(-(share - extra), kind="stable")[:left]] += 1
+    return 1 + extra
+
+
+def _school_areas(n_schools: int, n_areas: int, rng: np.random.Generator,
+                  spread: float = 0.0) -> np.ndarray:
+    """Education area of each school, schools assigned at random: areas of equal size (±1),
+    or of the unequal sizes of :func:`area_sizes` when ``spread`` > 0
+    (``network.area_size_spread``)."""
+    if spread == 0:
+        return rng.permutation(np.arange(n_schools) % n_areas)
+    sizes = area_sizes(n_schools, n_areas, spread, rng)
+    return rng.permutation(np.repeat(np.arange(n_areas), sizes))
 
 
 def _with_facilitators(role: np.ndarray, school: np.ndarray, n_fac: int
@@ -255,7 +283,7 @@ def _default_build(scenario: Scenario, rng: np.random.Generator) -> Population:
     trait, colleagues = _trait_and_colleagues(role, school, scenario, rng)
     area = np.full(role.size, -1, dtype=np.int64)
     if net.n_areas > 0:
-        school_area = _school_areas(net.n_schools, net.n_areas, rng)
+        school_area = _school_areas(net.n_schools, net.n_areas, rng, net.area_size_spread)
         area[school >= 0] = school_area[school[school >= 0]]
     pop = Population(role=role, school=school, member=member, area=area, trait=trait,
                      colleagues=colleagues, n_schools=net.n_schools,
@@ -278,7 +306,7 @@ def _city_build(scenario: Scenario, rng: np.random.Generator) -> Population:
     """
     net = scenario.network
     role, school = _staff(scenario, rng)
-    school_area = _school_areas(net.n_schools, net.n_areas, rng)
+    school_area = _school_areas(net.n_schools, net.n_areas, rng, net.area_size_spread)
     home = np.array([rng.choice(np.flatnonzero(school_area == a)) for a in range(net.n_areas)],
                     dtype=np.int64)
     role = np.concatenate([role, np.full(net.n_areas, Role.RESOURCE_TEACHER, dtype=np.int8)])
