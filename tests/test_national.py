@@ -17,7 +17,7 @@ import pytest
 from netsim.app import check_overrides
 from netsim.config import ConfigError, Design, configs_dir, list_presets, load_scenario
 from netsim.model import LearningNetworkModel
-from netsim.population import area_sizes, build_population
+from netsim.population import area_sizes, build_population, sorted_unique
 from netsim.runner import seed_sequence
 from netsim.state import Role
 
@@ -109,6 +109,15 @@ def test_area_sizes_sum_keep_one_school_each_and_spread_with_the_setting() -> No
     assert spreads[0] < spreads[1] < spreads[2]  # more spread, more unequal municipalities
     a = area_sizes(500, 40, 1.0, np.random.default_rng(9))
     np.testing.assert_array_equal(a, area_sizes(500, 40, 1.0, np.random.default_rng(9)))
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 50, 100_000])
+def test_sorted_unique_is_numpy_unique(size: int) -> None:
+    rng = np.random.default_rng(size)
+    values = rng.integers(0, max(size // 3, 1), size).astype(np.int64)  # many repeats
+    got = sorted_unique(values)
+    np.testing.assert_array_equal(got, np.unique(values))
+    assert got.dtype == np.int64
 
 
 def test_area_size_spread_is_validated() -> None:

@@ -104,6 +104,23 @@ def _staff(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np
     return role, school
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a 1-d integer array in rising order: what ``np.unique`` returns.
+
+    Speed only: NumPy 2.3+ finds unique integers through a hash table and then sorts them,
+    which is 40-70 times slower than one sort and a comparison of neighbours for the
+    hundreds of thousands of tie keys of a national-scale population (0.16 s against
+    0.004 s for 320,000 keys).
+    """
+    if values.size == 0:
+        return values.copy()
+    ordered = np.sort(values)
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def collegial_ties(school: np.ndarray, degree: int, rewire_prob: float, trust_mean: float,
                    rng: np.random.Generator, order_key: np.ndarray | None = None
                    ) -> sparse.csr_array:
@@ -150,7 +167,7 @@ def collegial_ties(school: np.ndarray, degree: int, rewire_prob: float, trust_me
     keep = src != dst
     a, b = ordered[src[keep]], ordered[dst[keep]]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    keys = np.unique(lo.astype(np.int64) * n + hi)
+    keys = sorted_unique(lo.astype(np.int64) * n + hi)
     lo, hi = keys // n, keys % n
     w = np.clip(trust_mean + rng.uniform(-0.2, 0.2, keys.size), 0.05, 1.0)
     mat = sparse.coo_array((np.concatenate([w, w]), (np.concatenate([lo, hi]),
@@ -246,7 +263,7 @@ def informal_ties(school: np.ndarray, trait: np.ndarray, eligible: np.ndarray, p
     keep = school[a] != school[b]
     lo, hi = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
     n = school.size
-    keys = np.unique(lo.astype(np.int64) * n + hi)
+    keys = sorted_unique(lo.astype(np.int64) * n + hi)
     trust = np.clip(trust_mean + rng.uniform(-0.1, 0.1, keys.size), 0.0, 1.0)
     return keys // n, keys % n, trust
 
