@@ -56,6 +56,7 @@ UNITS = {
     "practices.conformity": "quality units",
     "gathering.understanding_range": "distance units",
     "network.school_size_spread": "log-sd",
+    "network.area_size_spread": "log-sd",
     "leader_participation": "probability per gathering",
 }
 

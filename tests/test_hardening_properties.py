@@ -88,7 +88,7 @@ def valid_overrides(draw: st.DrawFn) -> tuple[str, dict[str, typing.Any]]:
                              max_size=4, unique=True)):
         values[key] = draw(st.booleans())
     values.update(SMALL)
-    if preset == "city_developer_networks":
+    if preset == "city_developer_networks" or preset.startswith("national_"):  # areas needed
         values["network.n_areas"] = 2
     if preset == "meeting_groups":  # teachers that split into groups of 15-20 (4 x 16)
         values["network.teachers_per_school"] = 16

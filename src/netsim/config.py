@@ -169,6 +169,12 @@ class NetworkConfig:
                                               "their ties is moderate")
     n_areas: int = _f(0, "education areas with their own area network (0 = none)", 0, 1000,
                       "seed 004 (city network -> area networks -> schools)")
+    area_size_spread: float = _f(0.0, "lognormal sd of the number of schools per area (0 = "
+                                 "areas of equal size; > 0 = unequal areas such as a country's "
+                                 "municipalities, each with at least one school)", 0, 3,
+                                 "modelling choice; configs/scenario/national_*.yaml (a "
+                                 "country's municipalities range from one school to over a "
+                                 "hundred)")
     group_size_min: int = _f(15, "smallest meeting group (meeting_groups design)", 2, 200,
                              "seed 004 (groups of about 15-20)")
     group_size_max: int = _f(20, "largest meeting group (meeting_groups design)", 2, 200,

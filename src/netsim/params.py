@@ -38,6 +38,7 @@ NOT_UNCERTAIN: dict[str, str] = {
     "seed": "run setting",
     "replicates": "run setting",
     "network.teachers_per_school": "size of the municipality simulated (set per scenario)",
+    "network.area_size_spread": "shape of the country simulated (set per scenario)",
     "calendar.years": "horizon of the question (set per scenario)",
     "calendar.gathering_start_week": "calendar of the design (set per scenario)",
     "calendar.area_meeting_start_week": "calendar of the design (set per scenario)",
