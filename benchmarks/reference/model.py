@@ -148,6 +148,8 @@ class CoCreationGroup:
         adopted version the group reports; the ties inside the group count as used."""
         sc = model.scenario
         k = model.n_practices
+        if not self.members:  # everyone left at turnover (the group still counts until regroup)
+            return
         best = [max(p.knowledge[c] for p in self.members) for c in range(k)]
         for p in self.members:
             for c in range(k):
