@@ -21,9 +21,10 @@ every outcome this module runs
 
 The margins (:data:`MARGINS`) are half of netsim's between-replicate standard deviation of each
 outcome at the docking size (6 schools, 1.5 school years, about 160 people), measured over 400
-replicates (replicates 1000-1399; the test's runs are replicates 0-199): half a standard deviation is the usual upper bound of a
-"small" standardised difference (Cohen's d 0.2-0.5; Lakens 2017 on equivalence bounds), and in
-absolute terms it is about 3 percentage points of adoption. With 200 netsim and 120 reference
+replicates (replicates 1000-1399; the test's runs are replicates 0-199). Half a standard
+deviation is the usual upper bound of a "small" standardised difference (Cohen's d 0.2-0.5;
+Lakens 2017 on equivalence bounds); in absolute terms it is about 3 percentage points of
+adoption. With 200 netsim and 120 reference
 replicates the standard error of a difference is about 0.12 SD, so two equivalent models pass
 each outcome with probability about 0.99, while a change that moves an outcome by more than
 the margin cannot pass.
