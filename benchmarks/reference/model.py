@@ -535,14 +535,16 @@ class ReferenceModel(mesa.Model):
 
     @staticmethod
     def _ranks(ties: list[Tie]) -> dict[tuple[Tie, Person], int]:
-        """Rank of each tie among the given ties of each of its ends, by trust (0 = most)."""
-        at: dict[Person, list[Tie]] = defaultdict(list)
+        """Rank of each tie among the given ties of each of its ends, by trust (0 = most;
+        equal trust, which ties of one base group often share: the partner of lower row
+        first, as netsim's order of ties)."""
+        at: dict[Person, list[tuple[float, int, Tie]]] = defaultdict(list)
         for t in ties:
-            at[t.a].append(t)
-            at[t.b].append(t)
+            at[t.a].append((-t.trust, t.b.row, t))
+            at[t.b].append((-t.trust, t.a.row, t))
         rank = {}
         for person, own in at.items():
-            for r, t in enumerate(sorted(own, key=lambda t: -t.trust)):
+            for r, (*_, t) in enumerate(sorted(own, key=lambda e: e[:2])):
                 rank[(t, person)] = r
         return rank
 
