@@ -29,6 +29,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -83,3 +84,15 @@ def test_docking_detects_a_changed_rule(scenario, netsim_runs):
     assert not knowledge.equivalent, f"TOST accepts knowledge_all with talk halved\n{table}"
     assert knowledge.ci_high < 0, f"knowledge_all is not lower with talk halved\n{table}"
     assert not knowledge.same_shape, f"KS misses the change of knowledge_all\n{table}"
+
+
+def test_reference_is_reproducible_and_refuses_what_it_lacks():
+    """Same seed, same run (Mesa's ``random`` is seeded from the model's generator); a setting
+    whose rule the reference does not implement is refused, naming the key."""
+    small = load_scenario(overrides={"network.n_schools": 3, "calendar.years": 0.3})
+    first, second = run_reference(small, 2), run_reference(small, 1)
+    np.testing.assert_equal(first[0], second[0])  # NaN (e.g. time_to_50) equals NaN here
+    assert first[0]["knowledge_all"] != first[1]["knowledge_all"]
+    with pytest.raises(ValueError, match="turnover.key_person_loss_week"):
+        run_reference(replace(small, turnover=replace(small.turnover, key_person_loss_week=5)),
+                      1)
