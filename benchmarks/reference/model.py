@@ -188,7 +188,7 @@ class ReferenceModel(mesa.Model):
         sc = validate(scenario if scenario is not None else Scenario())
         check_supported(sc)
         super().__init__(rng=rng)
-        self.scenario_ = sc
+        self._netsim_scenario = sc
         self.n_practices = sc.practices.n_practices
         self.week = 0
         m = sc.motivation
@@ -216,13 +216,15 @@ class ReferenceModel(mesa.Model):
         self.adoption_all.append(self.share_adopted(self.staff()))
         self._schedule(sc)
 
+    # Mesa 3.5's Model.scenario setter stores the model on the scenario object; the docking
+    # runs share one netsim Scenario over hundreds of models, so the reference keeps its own
     @property
-    def scenario(self) -> Scenario:  # Mesa 3.5's Model.scenario is its own object: keep ours
-        return self.scenario_
+    def scenario(self) -> Scenario:
+        return self._netsim_scenario
 
     @scenario.setter
     def scenario(self, value: object) -> None:
-        pass
+        pass  # Mesa's own default scenario is not used
 
     # ---------------------------------------------------------------- set-up
     def _build(self, sc: Scenario) -> None:
