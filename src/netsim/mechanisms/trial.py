@@ -50,7 +50,9 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
+from netsim.kernels import kernel
 from netsim.mechanisms.distance import understanding, understanding_range
+from netsim.mechanisms.dynamics import clip
 from netsim.mechanisms.home_transfer import school_backing, school_mandate
 from netsim.state import (
     ADOPTED,
@@ -70,7 +72,12 @@ __all__ = ["discontinue", "select_variants", "trials"]
 def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
            guidance_available: bool = True, start_new: bool = True) -> dict[str, float]:
     """One week of trials; return counters. ``start_new=False`` only concludes trials (the
-    textbook rules: no perception update, adaptation or discontinuance beyond the outcome)."""
+    textbook rules: no perception update, adaptation or discontinuance beyond the outcome).
+
+    The loops over slots are the compiled kernels below (:mod:`netsim.kernels`); the draws are
+    made here, in the rule's order: which trials end, their outcomes, the perception noise,
+    which failures drop, adaptation, discontinuance, which trials start, the guided schools.
+    """
     cfg = scenario.trial
     mot = scenario.motivation
     out = {"trials_started": 0.0, "adoptions": 0.0, "failures": 0.0, "new_versions": 0.0,
@@ -81,40 +88,26 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     # flat views of the (people x practices) arrays, indexed by person * n_practices + practice
     stage, know_how = state.stage.reshape(-1), state.know_how.reshape(-1)
     trial_support = state.trial_support.reshape(-1)
+    inspiration = state.inspiration.reshape(-1)
     concluded = np.empty(0, dtype=np.int64)
 
     # conclude running trials
-    f = flatnonzero((stage == TRYING) & groups.staff_slots)
+    f = _slots_in_stage(stage, groups.staff_slots, TRYING)
     if f.size:
-        f = f[rng.random(f.size) < 1.0 / cfg.mean_trial_weeks]
-        concluded = f
-        r = f // n_p
-        c = f - r * n_p
-        support = np.minimum(1.0, 0.5 * know_how.take(f) + trial_support.take(f))
-        quality = state.quality.reshape(-1).take(f)
-        p_success = quality * (1 - state.difficulty[c] * (1 - support))
-        ok = rng.random(f.size) < p_success
-        if start_new:  # perception: one's own trial is a noisy look at the version's quality
-            perceived = state.perceived.reshape(-1)
-            obs = quality + cfg.perception_sd * rng.standard_normal(f.size)
-            perceived[f] += cfg.own_trial_weight * (obs - perceived.take(f))
-        kh = know_how.take(f)
-        know_how[f] = kh + np.where(ok, cfg.know_how_gain, 0.5 * cfg.know_how_gain) * (1 - kh)
-        rs, cs = r[ok], c[ok]
-        stage[f[ok]] = ADOPTED
-        state.motivation += mot.success_gain * np.bincount(rs, minlength=state.n_people)
-        failed = ~ok
-        ff, rf = f[failed], r[failed]
-        drop = rng.random(ff.size) < cfg.drop_prob
-        stage[ff[drop]] = DROPPED
-        stage[ff[~drop]] = AWARE
-        state.inspiration.reshape(-1)[ff] = 0.0
-        state.motivation -= mot.failure_loss * np.bincount(rf, minlength=state.n_people)
-        # maximum then minimum: what np.clip does, without its Python-level wrapper
-        np.minimum(np.maximum(state.motivation, 0.0, out=state.motivation), 1.0,
-                   out=state.motivation)
-        trial_support[f] = 0.0
-        out["adoptions"], out["failures"] = float(rs.size), float(ff.size)
+        ends = rng.random(f.size)
+        concluded, p_success = _ending_trials(f, ends, 1.0 / cfg.mean_trial_weeks, n_p,
+                                              know_how, trial_support,
+                                              state.quality.reshape(-1), state.difficulty)
+        ok = rng.random(concluded.size) < p_success
+        # perception: one's own trial is a noisy look at the version's quality
+        look = rng.standard_normal(concluded.size) if start_new else np.empty(0)
+        drop = rng.random(concluded.size - int(np.count_nonzero(ok))) < cfg.drop_prob
+        rs, cs = _conclude_trials(
+            concluded, ok, look, drop, n_p, stage, know_how, trial_support, inspiration,
+            state.quality.reshape(-1), state.perceived.reshape(-1), state.motivation,
+            np.array([cfg.perception_sd, cfg.own_trial_weight, cfg.know_how_gain,
+                      mot.success_gain, mot.failure_loss]))
+        out["adoptions"], out["failures"] = float(rs.size), float(concluded.size - rs.size)
         if start_new:
             _adapt(state, scenario, rng, week, rs, cs, out)
 
@@ -123,40 +116,206 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
 
     # start new trials
     if start_new:
-        f = flatnonzero((stage == AWARE) & (state.knowledge.reshape(-1) >= cfg.min_knowledge)
-                        & groups.staff_slots & (state.inspiration.reshape(-1) > 0))
-        r = f // n_p
-        p = cfg.trial_rate * state.motivation[r] * state.inspiration.reshape(-1).take(f)
-        resistant = state.resistant[r]
-        if resistant.any():  # resistant staff open up with their school's mandate
-            mandate = school_mandate(state, scenario)
-            p[resistant] *= mandate[state.school[r[resistant]]]
-        start = rng.random(f.size) < p
-        f, r = f[start], r[start]
+        f, p = _trial_candidates(stage, state.knowledge.reshape(-1), groups.staff_slots,
+                                 inspiration, state.motivation, state.resistant, state.school,
+                                 school_mandate(state, scenario), cfg.min_knowledge,
+                                 cfg.trial_rate, n_p)
+        f, schools = _start_trials(f, rng.random(f.size) < p, n_p, stage, state.school,
+                                   state.n_schools)
         if f.size:
-            stage[f] = TRYING
-            support = np.zeros(f.size)
             fac = flatnonzero((state.role == FACILITATOR) & state.present)
-            per_fac = cfg.guidance_schools_per_facilitator
-            capacity = fac.size * per_fac if guidance_available else 0
-            school = state.school[r]
-            starting = np.zeros(state.n_schools + 1, dtype=bool)  # last slot: no school (-1)
-            starting[school] = True
-            schools = flatnonzero(starting[:-1])
-            if capacity and schools.size:
-                chosen = rng.permutation(schools)[:capacity]
-                guided = np.zeros(state.n_schools + 1, dtype=bool)
-                guided[chosen] = True
-                support += cfg.guidance_support * guided[school]
-                # each guided school is a relation of one facilitator (dealt in turn)
-                state.guided[fac] += np.bincount(np.arange(chosen.size) % fac.size,
-                                                 minlength=fac.size)
-            support += 0.2 * (state.cocreation_group[r] >= 0)
-            trial_support[f] = np.minimum(support, 1.0)
+            capacity = fac.size * cfg.guidance_schools_per_facilitator \
+                if guidance_available else 0
+            chosen = rng.permutation(schools)[:capacity] if capacity and schools.size \
+                else np.empty(0, dtype=np.int64)
+            _support_new_trials(f, chosen, fac, n_p, state.school, state.n_schools,
+                                state.cocreation_group, state.guided, trial_support,
+                                cfg.guidance_support)
             out["trials_started"] = float(f.size)
 
     state.inspiration *= 1 - cfg.inspiration_decay
     return out
+
+
+@kernel
+def _slots_in_stage(stage: np.ndarray, staff_slots: np.ndarray, code: int) -> np.ndarray:
+    """Flat slots of present staff in stage ``code``, in slot order."""
+    n = 0
+    for i in range(stage.size):
+        if stage[i] == code and staff_slots[i]:
+            n += 1
+    out = np.empty(n, dtype=np.int64)
+    n = 0
+    for i in range(stage.size):
+        if stage[i] == code and staff_slots[i]:
+            out[n] = i
+            n += 1
+    return out
+
+
+@kernel
+def _ending_trials(f: np.ndarray, u: np.ndarray, p_end: float, n_p: int, know_how: np.ndarray,
+                   trial_support: np.ndarray, quality: np.ndarray, difficulty: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The running trials (slots ``f``) that end this week (``u < p_end``) and the success
+    probability of each: ``q * (1 - difficulty * (1 - support))``, ``support = min(1, 0.5 *
+    know_how + trial_support)``."""
+    n = 0
+    for i in range(f.size):
+        if u[i] < p_end:
+            n += 1
+    ended = np.empty(n, dtype=np.int64)
+    p = np.empty(n)
+    n = 0
+    for i in range(f.size):
+        if u[i] < p_end:
+            s = f[i]
+            support = min(1.0, 0.5 * know_how[s] + trial_support[s])
+            ended[n] = s
+            p[n] = quality[s] * (1 - difficulty[s % n_p] * (1 - support))
+            n += 1
+    return ended, p
+
+
+@kernel
+def _conclude_trials(f: np.ndarray, ok: np.ndarray, look: np.ndarray, drop: np.ndarray,
+                     n_p: int, stage: np.ndarray, know_how: np.ndarray,
+                     trial_support: np.ndarray, inspiration: np.ndarray, quality: np.ndarray,
+                     perceived: np.ndarray, motivation: np.ndarray, par: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Apply the outcomes of the ended trials ``f``; return (person, practice) of the successes.
+
+    ``par`` = (perception_sd, own_trial_weight, know_how_gain, success_gain, failure_loss).
+    ``look`` (empty: no perception update) are the perception noise draws, ``drop`` one draw
+    per failure in slot order. Perceived quality moves ``own_trial_weight`` of the way to ``q +
+    sd * look``; know-how closes the gain (half after a failure) of its gap; a success adopts,
+    a failure clears inspiration and drops (else back to aware); motivation rises by
+    ``success_gain`` per success and falls by ``failure_loss`` per failure of each person,
+    then is clipped to [0, 1] (everyone's, as before); trial support ends.
+    """
+    sd, weight, gain, success_gain, failure_loss = par[0], par[1], par[2], par[3], par[4]
+    n_people = motivation.size
+    successes = np.zeros(n_people, dtype=np.int64)
+    failures = np.zeros(n_people, dtype=np.int64)
+    n_ok = 0
+    for i in range(f.size):
+        if ok[i]:
+            n_ok += 1
+    rs = np.empty(n_ok, dtype=np.int64)
+    cs = np.empty(n_ok, dtype=np.int64)
+    n_ok = 0
+    n_fail = 0
+    for i in range(f.size):
+        s = f[i]
+        r = s // n_p
+        if look.size:
+            obs = quality[s] + sd * look[i]
+            perceived[s] += weight * (obs - perceived[s])
+        kh = know_how[s]
+        know_how[s] = kh + (gain if ok[i] else 0.5 * gain) * (1 - kh)
+        if ok[i]:
+            stage[s] = ADOPTED
+            successes[r] += 1
+            rs[n_ok] = r
+            cs[n_ok] = s - r * n_p
+            n_ok += 1
+        else:
+            stage[s] = DROPPED if drop[n_fail] else AWARE
+            inspiration[s] = 0.0
+            failures[r] += 1
+            n_fail += 1
+        trial_support[s] = 0.0
+    for r in range(n_people):
+        m = motivation[r] + success_gain * successes[r]
+        m = m - failure_loss * failures[r]
+        motivation[r] = clip(m, 0.0, 1.0)
+    return rs, cs
+
+
+@kernel
+def _trial_candidates(stage: np.ndarray, knowledge: np.ndarray, staff_slots: np.ndarray,
+                      inspiration: np.ndarray, motivation: np.ndarray, resistant: np.ndarray,
+                      school: np.ndarray, mandate: np.ndarray, min_knowledge: float,
+                      trial_rate: float, n_p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Slots that may start a trial (aware, knowing ``min_knowledge``, inspired, present staff)
+    and each one's chance ``trial_rate * motivation * inspiration``, times the school's mandate
+    for resistant staff."""
+    n = 0
+    for s in range(stage.size):
+        if (stage[s] == AWARE and knowledge[s] >= min_knowledge and staff_slots[s]
+                and inspiration[s] > 0):
+            n += 1
+    f = np.empty(n, dtype=np.int64)
+    p = np.empty(n)
+    n = 0
+    for s in range(stage.size):
+        if (stage[s] == AWARE and knowledge[s] >= min_knowledge and staff_slots[s]
+                and inspiration[s] > 0):
+            r = s // n_p
+            f[n] = s
+            p[n] = trial_rate * motivation[r] * inspiration[s]
+            if resistant[r]:
+                k = school[r]
+                p[n] *= mandate[k if k >= 0 else k + mandate.size]  # NumPy's negative index
+            n += 1
+    return f, p
+
+
+@kernel
+def _start_trials(f: np.ndarray, start: np.ndarray, n_p: int, stage: np.ndarray,
+                  school: np.ndarray, n_schools: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start the trials ``f[start]``; return their slots and the schools (ascending) of the
+    people starting them."""
+    n = 0
+    for i in range(f.size):
+        if start[i]:
+            n += 1
+    started = np.empty(n, dtype=np.int64)
+    starting = np.zeros(n_schools + 1, dtype=np.bool_)
+    n = 0
+    for i in range(f.size):
+        if start[i]:
+            s = f[i]
+            stage[s] = TRYING
+            started[n] = s
+            n += 1
+            k = school[s // n_p]
+            if k >= 0:
+                starting[k] = True
+    n = 0
+    for k in range(n_schools):
+        if starting[k]:
+            n += 1
+    schools = np.empty(n, dtype=np.int64)
+    n = 0
+    for k in range(n_schools):
+        if starting[k]:
+            schools[n] = k
+            n += 1
+    return started, schools
+
+
+@kernel
+def _support_new_trials(f: np.ndarray, chosen: np.ndarray, fac: np.ndarray, n_p: int,
+                        school: np.ndarray, n_schools: int, cocreation_group: np.ndarray,
+                        guided: np.ndarray, trial_support: np.ndarray,
+                        guidance_support: float) -> None:
+    """Support of the new trials ``f``: ``guidance_support`` at the ``chosen`` (guided) schools,
+    0.2 for co-creation members, at most 1. Each guided school counts for one facilitator of
+    ``fac``, dealt in turn."""
+    guided_school = np.zeros(n_schools + 1, dtype=np.bool_)  # last slot: no school (-1)
+    for i in range(chosen.size):
+        guided_school[chosen[i]] = True
+        guided[fac[i % fac.size]] += 1
+    for i in range(f.size):
+        s = f[i]
+        r = s // n_p
+        k = school[r]
+        support = 0.0
+        if chosen.size:
+            support += guidance_support * guided_school[k if k >= 0 else n_schools]
+        support += 0.2 * (cocreation_group[r] >= 0)
+        trial_support[s] = min(support, 1.0)
 
 
 def discontinue(state: State, scenario: Scenario, rng: np.random.Generator,
@@ -174,41 +333,72 @@ def discontinue(state: State, scenario: Scenario, rng: np.random.Generator,
     seed 001 §5.4.3 (a carrier leaving).
     """
     groups = state.groups()
-    n_p = state.n_practices
     stage = state.stage.reshape(-1)
-    adopted = (stage == ADOPTED) & groups.staff_slots
-    f = flatnonzero(adopted)
-    if f.size == 0:
+    at_risk = _adopted_at_school(stage, groups.staff_slots, state.school,
+                                 np.sort(np.asarray(exclude, dtype=np.int64)),
+                                 state.n_practices)
+    if at_risk.size == 0:
         return 0
-    r = f // n_p
-    school = state.school.take(r)
-    at_school = school >= 0
-    if not at_school.all():
-        f, r, school = f[at_school], r[at_school], school[at_school]
-    c = f - r * n_p
-    # users and carriers of each (school, practice), from the adopted slots themselves
-    key = school * n_p + c
-    users = np.bincount(key, minlength=state.n_schools * n_p)
-    carrier = np.bincount(key, state.role.take(r) == RESOURCE_TEACHER,
-                          minlength=state.n_schools * n_p) > 0
-    if exclude.size:  # trials concluded this week are not at risk yet (they count as users)
-        excluded = np.zeros(stage.size, dtype=bool)
-        excluded[exclude] = True
-        keep = ~excluded.take(f)
-        f, key, school = f[keep], key[keep], school[keep]
-    # p <= discontinue_rate: only draws below it need the support computed
-    rate = scenario.trial.discontinue_rate
-    u = rng.random(f.size)
-    at_risk = flatnonzero(u < rate)
-    f, key, school, u = f.take(at_risk), key.take(at_risk), school.take(at_risk), u.take(at_risk)
-    peers = users.take(key) / np.maximum(groups.school_size.take(school), 1)
-    support = (school_backing(state).take(school) + carrier.take(key) + peers) / 3.0
-    perceived = np.minimum(np.maximum(state.perceived.reshape(-1).take(f), 0.0), 1.0)  # clip
-    p = rate * (1 - perceived) * (1 - support)
-    drop = f[u < p]
-    stage[drop] = DROPPED
-    state.inspiration.reshape(-1)[drop] = 0.0
-    return int(drop.size)
+    return _discontinue(at_risk, rng.random(at_risk.size), scenario.trial.discontinue_rate,
+                        state.n_practices, stage, groups.staff_slots, state.school, state.role,
+                        groups.school_size, school_backing(state),
+                        state.perceived.reshape(-1), state.inspiration.reshape(-1))
+
+
+@kernel
+def _adopted_at_school(stage: np.ndarray, staff_slots: np.ndarray, school: np.ndarray,
+                       exclude: np.ndarray, n_p: int) -> np.ndarray:
+    """Adopted slots of present staff with a school, except ``exclude`` (sorted): who may
+    discontinue this week."""
+    out = np.empty(stage.size, dtype=np.int64)
+    n = 0
+    j = 0
+    for s in range(stage.size):
+        if stage[s] == ADOPTED and staff_slots[s] and school[s // n_p] >= 0:
+            while j < exclude.size and exclude[j] < s:
+                j += 1
+            if j < exclude.size and exclude[j] == s:
+                continue
+            out[n] = s
+            n += 1
+    return out[:n].copy()
+
+
+@kernel
+def _discontinue(f: np.ndarray, u: np.ndarray, rate: float, n_p: int, stage: np.ndarray,
+                 staff_slots: np.ndarray, school: np.ndarray, role: np.ndarray,
+                 school_size: np.ndarray, backing: np.ndarray, perceived: np.ndarray,
+                 inspiration: np.ndarray) -> int:
+    """Drop the adopted slots ``f`` whose draw ``u`` falls below ``rate * (1 - perceived) *
+    (1 - support)`` (see :func:`discontinue`); users and carriers of each (school, practice)
+    count every adopter at a school, the trials concluded this week too."""
+    n_schools = school_size.size
+    users = np.zeros(n_schools * n_p, dtype=np.int64)
+    carrier = np.zeros(n_schools * n_p, dtype=np.bool_)
+    for s in range(stage.size):
+        if stage[s] == ADOPTED and staff_slots[s]:
+            r = s // n_p
+            k = school[r]
+            if k >= 0:
+                key = k * n_p + (s - r * n_p)
+                users[key] += 1
+                if role[r] == RESOURCE_TEACHER:
+                    carrier[key] = True
+    dropped = 0
+    for i in range(f.size):
+        if u[i] < rate:  # p <= rate: only draws below it need the support computed
+            s = f[i]
+            r = s // n_p
+            k = school[r]
+            key = k * n_p + (s - r * n_p)
+            peers = users[key] / max(school_size[k], 1)
+            support = (backing[k] + carrier[key] + peers) / 3.0
+            seen = clip(perceived[s], 0.0, 1.0)
+            if u[i] < rate * (1 - seen) * (1 - support):
+                stage[s] = DROPPED
+                inspiration[s] = 0.0
+                dropped += 1
+    return dropped
 
 
 def select_variants(base: np.ndarray, sd: float, size: np.ndarray, correlation: np.ndarray,
@@ -229,13 +419,32 @@ def select_variants(base: np.ndarray, sd: float, size: np.ndarray, correlation: 
     z0 = rng.standard_normal(m)
     z = rng.standard_normal((m, width))
     e = rng.standard_normal((m, width))
-    rho = np.minimum(np.maximum(correlation, 0.0), 1.0)[:, None]  # clip, without its wrapper
-    change = sd * (np.sqrt(rho) * z0[:, None] + np.sqrt(1 - rho) * z)
-    judged = change + judge_sd[:, None] * e
-    judged[np.arange(width)[None, :] >= size[:, None]] = -np.inf
-    best = judged.argmax(axis=1)
-    rows = np.arange(m)
-    return change[rows, best], judged[rows, best]
+    return _best_variants(sd, np.asarray(size, dtype=np.int64),
+                          np.asarray(correlation, dtype=np.float64),
+                          np.asarray(judge_sd, dtype=np.float64), z0, z, e)
+
+
+@kernel
+def _best_variants(sd: float, size: np.ndarray, correlation: np.ndarray, judge_sd: np.ndarray,
+                   z0: np.ndarray, z: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The loop of :func:`select_variants` over events and variants: the first highest judged
+    variant wins (``argmax``: a NaN counts as highest), variants beyond ``size`` are judged
+    ``-inf``."""
+    m, width = z.shape
+    change = np.empty(m)
+    judged = np.empty(m)
+    for i in range(m):
+        rho = clip(correlation[i], 0.0, 1.0)
+        shared, own = np.sqrt(rho) * z0[i], np.sqrt(1 - rho)
+        best_c = 0.0
+        best_j = -np.inf
+        for j in range(width):
+            c = sd * (shared + own * z[i, j])
+            jd = c + judge_sd[i] * e[i, j] if j < size[i] else -np.inf
+            if j == 0 or jd > best_j or (jd != jd and best_j == best_j):
+                best_c, best_j = c, jd
+        change[i], judged[i] = best_c, best_j
+    return change, judged
 
 
 def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
@@ -253,18 +462,19 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     moderation). The adapter believes the version changed by the judged amount.
     """
     cfg = scenario.trial
-    group = state.cocreation_group[r]
-    in_group = group >= 0
-    translator = in_group | state.member[r]
-    p = np.where(translator, cfg.adapt_prob, cfg.adapt_prob * cfg.colleague_adapt_share)
-    adapt = rng.random(r.size) < p
-    r, c, group, in_group = r[adapt], c[adapt], group[adapt], in_group[adapt]
-    if r.size == 0:
+    adapt = _adapting(r, rng.random(r.size), state.cocreation_group, state.member,
+                      cfg.adapt_prob, cfg.adapt_prob * cfg.colleague_adapt_share)
+    if adapt.size == 0:
         return
+    r, c = r.take(adapt), c.take(adapt)
+    group = state.cocreation_group.take(r)
+    in_group = group >= 0
+    n_in_group = int(np.count_nonzero(in_group))
     size = np.ones(r.size, dtype=np.int64)
     correlation = np.ones(r.size)
     judge_sd = np.full(r.size, cfg.perception_sd)
-    if in_group.any():
+    sizes = np.empty(0, dtype=np.int64)
+    if n_in_group:
         n_groups = state.group_distance.size
         sizes = np.bincount(state.cocreation_group[state.cocreation_group >= 0],
                             minlength=n_groups)
@@ -275,30 +485,88 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         # every member judges every variant; the group pools its members' judgements
         judge_sd[in_group] = cfg.perception_sd / (np.maximum(u, 1e-6)
                                                   * np.sqrt(size[in_group]))
-    slot = r * state.n_practices + c
-    quality, version = state.quality.reshape(-1), state.version.reshape(-1)
-    perceived = state.perceived.reshape(-1)
-    change, judged = select_variants(quality.take(slot), cfg.adapt_sd, size, correlation,
-                                     judge_sd, rng)
-    new_q = np.minimum(np.maximum(quality.take(slot) + change, 0.01), 0.99)  # clip
-    new_p = perceived.take(slot) + judged
+    change, judged = select_variants(r, cfg.adapt_sd, size, correlation, judge_sd, rng)
+    # the new versions get the next ids of the registry, in event order
+    new_q, new_p, parent = _new_versions(r, c, change, judged, len(state.versions),
+                                         state.n_practices, state.quality.reshape(-1),
+                                         state.perceived.reshape(-1),
+                                         state.version.reshape(-1))
     origin = np.where(in_group, Origin.COCREATION, Origin.INDIVIDUAL)
-    ids = state.versions.add_many(c, new_q, version.take(slot), origin, week)
-    version[slot] = ids
-    quality[slot] = new_q
-    perceived[slot] = new_p
+    ids = state.versions.add_many(c, new_q, parent, origin, week)
     out["new_versions"] += float(r.size)
-    out["new_versions_cocreation"] += float(in_group.sum())
+    out["new_versions_cocreation"] += float(n_in_group)
     # co-created versions are shared with the whole group
-    if in_group.any():
-        members = flatnonzero(state.cocreation_group >= 0)
-        members = members[np.argsort(state.cocreation_group[members], kind="stable")]
-        sizes = np.bincount(state.cocreation_group[members], minlength=state.group_distance.size)
-        starts = np.cumsum(sizes) - sizes
-        grp, k, v, q = group[in_group], c[in_group], ids[in_group], new_q[in_group]
-        pq = new_p[in_group]
-        n_each = sizes[grp]
-        which = np.repeat(np.arange(grp.size), n_each)
-        offset = np.arange(which.size) - np.repeat(np.cumsum(n_each) - n_each, n_each)
-        peers = members[starts[grp[which]] + offset]
-        state.learn_versions(peers, k[which], v[which], q[which], pq[which])
+    if n_in_group:
+        flat, which = _group_shares(state.cocreation_group, sizes, group, c, state.n_practices)
+        state.learn_versions_flat(flat, ids.take(which), new_q.take(which),
+                                  new_p.take(which))
+
+
+@kernel
+def _adapting(r: np.ndarray, u: np.ndarray, cocreation_group: np.ndarray, member: np.ndarray,
+              p_translator: float, p_colleague: float) -> np.ndarray:
+    """Which successful trials (people ``r``) adapt: network members and co-creation members
+    with ``p_translator``, colleagues with ``p_colleague``; return their positions."""
+    out = np.empty(r.size, dtype=np.int64)
+    n = 0
+    for i in range(r.size):
+        translator = cocreation_group[r[i]] >= 0 or member[r[i]]
+        if u[i] < (p_translator if translator else p_colleague):
+            out[n] = i
+            n += 1
+    return out[:n].copy()
+
+
+@kernel
+def _new_versions(r: np.ndarray, c: np.ndarray, change: np.ndarray, judged: np.ndarray,
+                  first_id: int, n_p: int, quality: np.ndarray, perceived: np.ndarray,
+                  version: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The adapters take their new versions (ids ``first_id``, ``first_id + 1``, ...): true
+    quality ``clip(q + change, 0.01, 0.99)``, perceived ``perceived + judged``; return (new
+    quality, new perceived, parent version) per event."""
+    new_q = np.empty(r.size)
+    new_p = np.empty(r.size)
+    parent = np.empty(r.size, dtype=np.int64)
+    for i in range(r.size):  # (person, practice) pairs are distinct: concluded trials
+        s = r[i] * n_p + c[i]
+        new_q[i] = clip(quality[s] + change[i], 0.01, 0.99)
+        new_p[i] = perceived[s] + judged[i]
+        parent[i] = version[s]
+        version[s] = first_id + i
+        quality[s] = new_q[i]
+        perceived[s] = new_p[i]
+    return new_q, new_p, parent
+
+
+@kernel
+def _group_shares(cocreation_group: np.ndarray, sizes: np.ndarray, group: np.ndarray,
+                  c: np.ndarray, n_p: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each co-created version (event ``i`` of group ``group[i] >= 0``, practice ``c[i]``),
+    the flat slots of every member of the group (rising row), event by event; and the event of
+    each slot."""
+    n_groups = sizes.size
+    starts = np.zeros(n_groups + 1, dtype=np.int64)
+    for g in range(n_groups):
+        starts[g + 1] = starts[g] + sizes[g]
+    members = np.empty(starts[n_groups], dtype=np.int64)
+    fill = starts[:n_groups].copy()
+    for p in range(cocreation_group.size):
+        g = cocreation_group[p]
+        if g >= 0:
+            members[fill[g]] = p
+            fill[g] += 1
+    n = 0
+    for i in range(group.size):
+        if group[i] >= 0:
+            n += sizes[group[i]]
+    flat = np.empty(n, dtype=np.int64)
+    which = np.empty(n, dtype=np.int64)
+    n = 0
+    for i in range(group.size):
+        g = group[i]
+        if g >= 0:
+            for k in range(starts[g], starts[g + 1]):
+                flat[n] = members[k] * n_p + c[i]
+                which[n] = i
+                n += 1
+    return flat, which
