@@ -53,7 +53,7 @@ from netsim.config import Scenario
 from netsim.kernels import kernel
 from netsim.mechanisms.distance import understanding, understanding_range
 from netsim.mechanisms.dynamics import clip
-from netsim.mechanisms.home_transfer import school_backing, school_mandate
+from netsim.mechanisms.home_transfer import school_backing
 from netsim.state import (
     ADOPTED,
     AWARE,
@@ -63,10 +63,12 @@ from netsim.state import (
     TRYING,
     Origin,
     State,
-    flatnonzero,
 )
 
 __all__ = ["discontinue", "select_variants", "trials"]
+
+_NONE = np.empty(0, dtype=np.int64)
+COCREATION, INDIVIDUAL = int(Origin.COCREATION), int(Origin.INDIVIDUAL)
 
 
 def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
@@ -76,7 +78,8 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
 
     The loops over slots are the compiled kernels below (:mod:`netsim.kernels`); the draws are
     made here, in the rule's order: which trials end, their outcomes, the perception noise,
-    which failures drop, adaptation, discontinuance, which trials start, the guided schools.
+    which failures drop, adaptation (:func:`_adapt`), discontinuance (:func:`discontinue`),
+    which trials start, the guided schools.
     """
     cfg = scenario.trial
     mot = scenario.motivation
@@ -88,15 +91,18 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     # flat views of the (people x practices) arrays, indexed by person * n_practices + practice
     stage, know_how = state.stage.reshape(-1), state.know_how.reshape(-1)
     trial_support = state.trial_support.reshape(-1)
-    inspiration = state.inspiration.reshape(-1)
-    concluded = np.empty(0, dtype=np.int64)
+    inspiration, perceived = state.inspiration.reshape(-1), state.perceived.reshape(-1)
+    backing = school_backing(state)  # leaders' backing: no step of the week changes it
 
-    # conclude running trials
-    f = _slots_in_stage(stage, groups.staff_slots, TRYING)
-    if f.size:
-        ends = rng.random(f.size)
-        concluded, p_success = _ending_trials(f, ends, 1.0 / cfg.mean_trial_weeks, n_p,
-                                              know_how, trial_support,
+    # running trials, and the adopters at a school: who may discontinue this week (speed: one
+    # pass for both; nothing before discontinuance changes who adopted, but for the trials
+    # concluded now, which are not at risk yet)
+    f, adopters, users, carrier = _running_and_adopted(stage, groups.staff, state.school,
+                                                       state.role, n_p, state.n_schools)
+    rs = cs = _NONE
+    if f.size:  # conclude running trials
+        concluded, p_success = _ending_trials(f, rng.random(f.size), 1.0 / cfg.mean_trial_weeks,
+                                              n_p, know_how, trial_support,
                                               state.quality.reshape(-1), state.difficulty)
         ok = rng.random(concluded.size) < p_success
         # perception: one's own trial is a noisy look at the version's quality
@@ -104,33 +110,32 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         drop = rng.random(concluded.size - int(np.count_nonzero(ok))) < cfg.drop_prob
         rs, cs = _conclude_trials(
             concluded, ok, look, drop, n_p, stage, know_how, trial_support, inspiration,
-            state.quality.reshape(-1), state.perceived.reshape(-1), state.motivation,
-            np.array([cfg.perception_sd, cfg.own_trial_weight, cfg.know_how_gain,
-                      mot.success_gain, mot.failure_loss]))
+            state.quality.reshape(-1), perceived, state.motivation, cfg.perception_sd,
+            cfg.own_trial_weight, cfg.know_how_gain, mot.success_gain, mot.failure_loss)
         out["adoptions"], out["failures"] = float(rs.size), float(concluded.size - rs.size)
         if start_new:
             _adapt(state, scenario, rng, week, rs, cs, out)
 
-    if start_new and cfg.discontinue_rate > 0:
-        out["discontinued"] = float(discontinue(state, scenario, rng, concluded))
+    if start_new and cfg.discontinue_rate > 0 and adopters.size:
+        out["discontinued"] = float(_discontinue(
+            adopters, rng.random(adopters.size), cfg.discontinue_rate, users, carrier, rs, cs,
+            n_p, stage, state.school, state.role, groups.school_size, backing, perceived,
+            inspiration))
 
-    # start new trials
-    if start_new:
-        f, p = _trial_candidates(stage, state.knowledge.reshape(-1), groups.staff_slots,
-                                 inspiration, state.motivation, state.resistant, state.school,
-                                 school_mandate(state, scenario), cfg.min_knowledge,
+    if start_new:  # start new trials
+        f, p = _trial_candidates(stage, state.knowledge.reshape(-1), groups.staff, inspiration,
+                                 state.motivation, state.resistant, state.school, backing,
+                                 scenario.home.mandate_strength, cfg.min_knowledge,
                                  cfg.trial_rate, n_p)
         f, schools = _start_trials(f, rng.random(f.size) < p, n_p, stage, state.school,
                                    state.n_schools)
         if f.size:
-            fac = flatnonzero((state.role == FACILITATOR) & state.present)
-            capacity = fac.size * cfg.guidance_schools_per_facilitator \
+            capacity = groups.n_facilitators * cfg.guidance_schools_per_facilitator \
                 if guidance_available else 0
-            chosen = rng.permutation(schools)[:capacity] if capacity and schools.size \
-                else np.empty(0, dtype=np.int64)
-            _support_new_trials(f, chosen, fac, n_p, state.school, state.n_schools,
-                                state.cocreation_group, state.guided, trial_support,
-                                cfg.guidance_support)
+            chosen = rng.permutation(schools)[:capacity] if capacity and schools.size else _NONE
+            _support_new_trials(f, chosen, n_p, state.role, state.present, state.school,
+                                state.n_schools, state.cocreation_group, state.guided,
+                                trial_support, cfg.guidance_support)
             out["trials_started"] = float(f.size)
 
     state.inspiration *= 1 - cfg.inspiration_decay
@@ -138,19 +143,32 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
 
 
 @kernel
-def _slots_in_stage(stage: np.ndarray, staff_slots: np.ndarray, code: int) -> np.ndarray:
-    """Flat slots of present staff in stage ``code``, in slot order."""
-    n = 0
-    for i in range(stage.size):
-        if stage[i] == code and staff_slots[i]:
-            n += 1
-    out = np.empty(n, dtype=np.int64)
-    n = 0
-    for i in range(stage.size):
-        if stage[i] == code and staff_slots[i]:
-            out[n] = i
-            n += 1
-    return out
+def _running_and_adopted(stage: np.ndarray, staff: np.ndarray, school: np.ndarray,
+                         role: np.ndarray, n_p: int, n_schools: int
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flat slots of present staff's running trials; of their adopted practices at a school;
+    and per (school, practice) the number of those adopters (users) and whether a resource
+    teacher is among them (a carrier)."""
+    running = np.empty(stage.size, dtype=np.int64)
+    adopted = np.empty(stage.size, dtype=np.int64)
+    users = np.zeros(n_schools * n_p, dtype=np.int64)
+    carrier = np.zeros(n_schools * n_p, dtype=np.bool_)
+    n_running = n_adopted = 0
+    for r in range(staff.size):
+        if not staff[r]:
+            continue
+        for s in range(r * n_p, (r + 1) * n_p):
+            if stage[s] == TRYING:
+                running[n_running] = s
+                n_running += 1
+            elif stage[s] == ADOPTED and school[r] >= 0:
+                adopted[n_adopted] = s
+                n_adopted += 1
+                key = school[r] * n_p + (s - r * n_p)
+                users[key] += 1
+                if role[r] == RESOURCE_TEACHER:
+                    carrier[key] = True
+    return running[:n_running], adopted[:n_adopted], users, carrier
 
 
 @kernel
@@ -160,12 +178,8 @@ def _ending_trials(f: np.ndarray, u: np.ndarray, p_end: float, n_p: int, know_ho
     """The running trials (slots ``f``) that end this week (``u < p_end``) and the success
     probability of each: ``q * (1 - difficulty * (1 - support))``, ``support = min(1, 0.5 *
     know_how + trial_support)``."""
-    n = 0
-    for i in range(f.size):
-        if u[i] < p_end:
-            n += 1
-    ended = np.empty(n, dtype=np.int64)
-    p = np.empty(n)
+    ended = np.empty(f.size, dtype=np.int64)
+    p = np.empty(f.size)
     n = 0
     for i in range(f.size):
         if u[i] < p_end:
@@ -174,35 +188,30 @@ def _ending_trials(f: np.ndarray, u: np.ndarray, p_end: float, n_p: int, know_ho
             ended[n] = s
             p[n] = quality[s] * (1 - difficulty[s % n_p] * (1 - support))
             n += 1
-    return ended, p
+    return ended[:n], p[:n]
 
 
 @kernel
 def _conclude_trials(f: np.ndarray, ok: np.ndarray, look: np.ndarray, drop: np.ndarray,
                      n_p: int, stage: np.ndarray, know_how: np.ndarray,
                      trial_support: np.ndarray, inspiration: np.ndarray, quality: np.ndarray,
-                     perceived: np.ndarray, motivation: np.ndarray, par: np.ndarray
+                     perceived: np.ndarray, motivation: np.ndarray, sd: float,
+                     weight: float, gain: float, success_gain: float, failure_loss: float
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Apply the outcomes of the ended trials ``f``; return (person, practice) of the successes.
 
-    ``par`` = (perception_sd, own_trial_weight, know_how_gain, success_gain, failure_loss).
     ``look`` (empty: no perception update) are the perception noise draws, ``drop`` one draw
-    per failure in slot order. Perceived quality moves ``own_trial_weight`` of the way to ``q +
-    sd * look``; know-how closes the gain (half after a failure) of its gap; a success adopts,
-    a failure clears inspiration and drops (else back to aware); motivation rises by
+    per failure in slot order. Perceived quality moves ``weight`` (own_trial_weight) of the way
+    to ``q + sd * look``; know-how closes ``gain`` (half after a failure) of its gap; a success
+    adopts, a failure clears inspiration and drops (else back to aware); motivation rises by
     ``success_gain`` per success and falls by ``failure_loss`` per failure of each person,
     then is clipped to [0, 1] (everyone's, as before); trial support ends.
     """
-    sd, weight, gain, success_gain, failure_loss = par[0], par[1], par[2], par[3], par[4]
     n_people = motivation.size
     successes = np.zeros(n_people, dtype=np.int64)
     failures = np.zeros(n_people, dtype=np.int64)
-    n_ok = 0
-    for i in range(f.size):
-        if ok[i]:
-            n_ok += 1
-    rs = np.empty(n_ok, dtype=np.int64)
-    cs = np.empty(n_ok, dtype=np.int64)
+    rs = np.empty(f.size, dtype=np.int64)
+    cs = np.empty(f.size, dtype=np.int64)
     n_ok = 0
     n_fail = 0
     for i in range(f.size):
@@ -229,36 +238,35 @@ def _conclude_trials(f: np.ndarray, ok: np.ndarray, look: np.ndarray, drop: np.n
         m = motivation[r] + success_gain * successes[r]
         m = m - failure_loss * failures[r]
         motivation[r] = clip(m, 0.0, 1.0)
-    return rs, cs
+    return rs[:n_ok], cs[:n_ok]
 
 
 @kernel
-def _trial_candidates(stage: np.ndarray, knowledge: np.ndarray, staff_slots: np.ndarray,
+def _trial_candidates(stage: np.ndarray, knowledge: np.ndarray, staff: np.ndarray,
                       inspiration: np.ndarray, motivation: np.ndarray, resistant: np.ndarray,
-                      school: np.ndarray, mandate: np.ndarray, min_knowledge: float,
-                      trial_rate: float, n_p: int) -> tuple[np.ndarray, np.ndarray]:
+                      school: np.ndarray, backing: np.ndarray, mandate_strength: float,
+                      min_knowledge: float, trial_rate: float, n_p: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Slots that may start a trial (aware, knowing ``min_knowledge``, inspired, present staff)
-    and each one's chance ``trial_rate * motivation * inspiration``, times the school's mandate
-    for resistant staff."""
+    and each one's chance ``trial_rate * motivation * inspiration``, for resistant staff times
+    their school's mandate ``mandate_strength * backing``
+    (:func:`netsim.mechanisms.home_transfer.school_mandate`)."""
+    f = np.empty(stage.size, dtype=np.int64)
+    p = np.empty(stage.size)
     n = 0
-    for s in range(stage.size):
-        if (stage[s] == AWARE and knowledge[s] >= min_knowledge and staff_slots[s]
-                and inspiration[s] > 0):
-            n += 1
-    f = np.empty(n, dtype=np.int64)
-    p = np.empty(n)
-    n = 0
-    for s in range(stage.size):
-        if (stage[s] == AWARE and knowledge[s] >= min_knowledge and staff_slots[s]
-                and inspiration[s] > 0):
-            r = s // n_p
-            f[n] = s
-            p[n] = trial_rate * motivation[r] * inspiration[s]
-            if resistant[r]:
-                k = school[r]
-                p[n] *= mandate[k if k >= 0 else k + mandate.size]  # NumPy's negative index
-            n += 1
-    return f, p
+    for r in range(staff.size):
+        if not staff[r]:
+            continue
+        for s in range(r * n_p, (r + 1) * n_p):
+            if stage[s] == AWARE and knowledge[s] >= min_knowledge and inspiration[s] > 0:
+                f[n] = s
+                p[n] = trial_rate * motivation[r] * inspiration[s]
+                if resistant[r]:
+                    k = school[r]
+                    # NumPy's indexing: school -1 takes the last school's mandate
+                    p[n] *= mandate_strength * backing[k if k >= 0 else k + backing.size]
+                n += 1
+    return f[:n], p[:n]
 
 
 @kernel
@@ -266,12 +274,8 @@ def _start_trials(f: np.ndarray, start: np.ndarray, n_p: int, stage: np.ndarray,
                   school: np.ndarray, n_schools: int) -> tuple[np.ndarray, np.ndarray]:
     """Start the trials ``f[start]``; return their slots and the schools (ascending) of the
     people starting them."""
-    n = 0
-    for i in range(f.size):
-        if start[i]:
-            n += 1
-    started = np.empty(n, dtype=np.int64)
-    starting = np.zeros(n_schools + 1, dtype=np.bool_)
+    started = np.empty(f.size, dtype=np.int64)
+    starting = np.zeros(n_schools, dtype=np.bool_)
     n = 0
     for i in range(f.size):
         if start[i]:
@@ -282,31 +286,34 @@ def _start_trials(f: np.ndarray, start: np.ndarray, n_p: int, stage: np.ndarray,
             k = school[s // n_p]
             if k >= 0:
                 starting[k] = True
-    n = 0
+    schools = np.empty(n_schools, dtype=np.int64)
+    n_starting = 0
     for k in range(n_schools):
         if starting[k]:
-            n += 1
-    schools = np.empty(n, dtype=np.int64)
-    n = 0
-    for k in range(n_schools):
-        if starting[k]:
-            schools[n] = k
-            n += 1
-    return started, schools
+            schools[n_starting] = k
+            n_starting += 1
+    return started[:n], schools[:n_starting]
 
 
 @kernel
-def _support_new_trials(f: np.ndarray, chosen: np.ndarray, fac: np.ndarray, n_p: int,
-                        school: np.ndarray, n_schools: int, cocreation_group: np.ndarray,
-                        guided: np.ndarray, trial_support: np.ndarray,
-                        guidance_support: float) -> None:
+def _support_new_trials(f: np.ndarray, chosen: np.ndarray, n_p: int, role: np.ndarray,
+                        present: np.ndarray, school: np.ndarray, n_schools: int,
+                        cocreation_group: np.ndarray, guided: np.ndarray,
+                        trial_support: np.ndarray, guidance_support: float) -> None:
     """Support of the new trials ``f``: ``guidance_support`` at the ``chosen`` (guided) schools,
-    0.2 for co-creation members, at most 1. Each guided school counts for one facilitator of
-    ``fac``, dealt in turn."""
+    0.2 for co-creation members, at most 1. Each guided school counts for one present
+    facilitator, dealt in turn in row order."""
     guided_school = np.zeros(n_schools + 1, dtype=np.bool_)  # last slot: no school (-1)
-    for i in range(chosen.size):
-        guided_school[chosen[i]] = True
-        guided[fac[i % fac.size]] += 1
+    if chosen.size:
+        facilitators = np.empty(role.size, dtype=np.int64)
+        n_fac = 0
+        for r in range(role.size):
+            if role[r] == FACILITATOR and present[r]:
+                facilitators[n_fac] = r
+                n_fac += 1
+        for i in range(chosen.size):
+            guided_school[chosen[i]] = True
+            guided[facilitators[i % n_fac]] += 1
     for i in range(f.size):
         s = f[i]
         r = s // n_p
@@ -330,60 +337,43 @@ def discontinue(state: State, scenario: Scenario, rng: np.random.Generator,
     resource teacher of the school uses the practice (its carrier; 0 once the carrier left),
     and the share of the school's staff using it. Sources: Rogers 2003 (discontinuance);
     seed 002 §2.3 (without follow-up and continuity the local organisation does not change);
-    seed 001 §5.4.3 (a carrier leaving).
+    seed 001 §5.4.3 (a carrier leaving). (:func:`trials` makes the same draws from the
+    adopters it found at the start of the week.)
     """
     groups = state.groups()
+    n_p = state.n_practices
     stage = state.stage.reshape(-1)
-    at_risk = _adopted_at_school(stage, groups.staff_slots, state.school,
-                                 np.sort(np.asarray(exclude, dtype=np.int64)),
-                                 state.n_practices)
+    # users and carriers count the excluded (concluded) trials too
+    _, at_risk, users, carrier = _running_and_adopted(stage, groups.staff, state.school,
+                                                      state.role, n_p, state.n_schools)
+    if exclude.size:
+        excluded = np.zeros(stage.size, dtype=bool)
+        excluded[exclude] = True
+        at_risk = at_risk[~excluded[at_risk]]
     if at_risk.size == 0:
         return 0
     return _discontinue(at_risk, rng.random(at_risk.size), scenario.trial.discontinue_rate,
-                        state.n_practices, stage, groups.staff_slots, state.school, state.role,
-                        groups.school_size, school_backing(state),
-                        state.perceived.reshape(-1), state.inspiration.reshape(-1))
+                        users, carrier, _NONE, _NONE, n_p, stage, state.school, state.role,
+                        groups.school_size, school_backing(state), state.perceived.reshape(-1),
+                        state.inspiration.reshape(-1))
 
 
 @kernel
-def _adopted_at_school(stage: np.ndarray, staff_slots: np.ndarray, school: np.ndarray,
-                       exclude: np.ndarray, n_p: int) -> np.ndarray:
-    """Adopted slots of present staff with a school, except ``exclude`` (sorted): who may
-    discontinue this week."""
-    out = np.empty(stage.size, dtype=np.int64)
-    n = 0
-    j = 0
-    for s in range(stage.size):
-        if stage[s] == ADOPTED and staff_slots[s] and school[s // n_p] >= 0:
-            while j < exclude.size and exclude[j] < s:
-                j += 1
-            if j < exclude.size and exclude[j] == s:
-                continue
-            out[n] = s
-            n += 1
-    return out[:n].copy()
-
-
-@kernel
-def _discontinue(f: np.ndarray, u: np.ndarray, rate: float, n_p: int, stage: np.ndarray,
-                 staff_slots: np.ndarray, school: np.ndarray, role: np.ndarray,
+def _discontinue(f: np.ndarray, u: np.ndarray, rate: float, users: np.ndarray,
+                 carrier: np.ndarray, new_r: np.ndarray, new_c: np.ndarray, n_p: int,
+                 stage: np.ndarray, school: np.ndarray, role: np.ndarray,
                  school_size: np.ndarray, backing: np.ndarray, perceived: np.ndarray,
                  inspiration: np.ndarray) -> int:
     """Drop the adopted slots ``f`` whose draw ``u`` falls below ``rate * (1 - perceived) *
-    (1 - support)`` (see :func:`discontinue`); users and carriers of each (school, practice)
-    count every adopter at a school, the trials concluded this week too."""
-    n_schools = school_size.size
-    users = np.zeros(n_schools * n_p, dtype=np.int64)
-    carrier = np.zeros(n_schools * n_p, dtype=np.bool_)
-    for s in range(stage.size):
-        if stage[s] == ADOPTED and staff_slots[s]:
-            r = s // n_p
-            k = school[r]
-            if k >= 0:
-                key = k * n_p + (s - r * n_p)
-                users[key] += 1
-                if role[r] == RESOURCE_TEACHER:
-                    carrier[key] = True
+    (1 - support)``, ``support = (backing + carrier + users / school size) / 3`` at the
+    adopter's school (see :func:`discontinue`). ``users`` and ``carrier`` are counted without
+    the adoptions ``(new_r, new_c)`` of this week, which count as users (and carriers) too."""
+    for i in range(new_r.size):
+        k = school[new_r[i]]
+        if k >= 0:
+            users[k * n_p + new_c[i]] += 1
+            if role[new_r[i]] == RESOURCE_TEACHER:
+                carrier[k * n_p + new_c[i]] = True
     dropped = 0
     for i in range(f.size):
         if u[i] < rate:  # p <= rate: only draws below it need the support computed
@@ -468,30 +458,21 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         return
     r, c = r.take(adapt), c.take(adapt)
     group = state.cocreation_group.take(r)
-    in_group = group >= 0
-    n_in_group = int(np.count_nonzero(in_group))
-    size = np.ones(r.size, dtype=np.int64)
-    correlation = np.ones(r.size)
-    judge_sd = np.full(r.size, cfg.perception_sd)
-    sizes = np.empty(0, dtype=np.int64)
+    n_in_group = int(np.count_nonzero(group >= 0))
+    sizes, u = _NONE, np.empty(0)
     if n_in_group:
-        n_groups = state.group_distance.size
         sizes = np.bincount(state.cocreation_group[state.cocreation_group >= 0],
-                            minlength=n_groups)
-        dist = state.group_distance[group[in_group]]
-        size[in_group] = sizes[group[in_group]]
-        correlation[in_group] = 1.0 - dist
-        u = understanding(dist, understanding_range(scenario, moderated=False))
-        # every member judges every variant; the group pools its members' judgements
-        judge_sd[in_group] = cfg.perception_sd / (np.maximum(u, 1e-6)
-                                                  * np.sqrt(size[in_group]))
+                            minlength=state.group_distance.size)
+        u = understanding(state.group_distance, understanding_range(scenario, moderated=False))
+    size, correlation, judge_sd = _variant_parameters(group, sizes, state.group_distance, u,
+                                                      cfg.perception_sd)
     change, judged = select_variants(r, cfg.adapt_sd, size, correlation, judge_sd, rng)
     # the new versions get the next ids of the registry, in event order
-    new_q, new_p, parent = _new_versions(r, c, change, judged, len(state.versions),
-                                         state.n_practices, state.quality.reshape(-1),
-                                         state.perceived.reshape(-1),
-                                         state.version.reshape(-1))
-    origin = np.where(in_group, Origin.COCREATION, Origin.INDIVIDUAL)
+    new_q, new_p, parent, origin = _new_versions(r, c, group, change, judged,
+                                                 len(state.versions), state.n_practices,
+                                                 state.quality.reshape(-1),
+                                                 state.perceived.reshape(-1),
+                                                 state.version.reshape(-1))
     ids = state.versions.add_many(c, new_q, parent, origin, week)
     out["new_versions"] += float(r.size)
     out["new_versions_cocreation"] += float(n_in_group)
@@ -518,24 +499,48 @@ def _adapting(r: np.ndarray, u: np.ndarray, cocreation_group: np.ndarray, member
 
 
 @kernel
-def _new_versions(r: np.ndarray, c: np.ndarray, change: np.ndarray, judged: np.ndarray,
-                  first_id: int, n_p: int, quality: np.ndarray, perceived: np.ndarray,
-                  version: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _variant_parameters(group: np.ndarray, sizes: np.ndarray, distance: np.ndarray,
+                        understanding: np.ndarray, perception_sd: float
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per adaptation event: the number of variants, their correlation and the judging noise.
+    Alone (``group`` -1): one variant judged with ``perception_sd``. In co-creation group
+    ``g``: one variant per member (``sizes[g]``), correlation ``1 - distance[g]``, noise
+    ``perception_sd / (max(u, 1e-6) * sqrt(size))`` with the group's understanding ``u``
+    (every member judges every variant; the group pools its members' judgements)."""
+    size = np.ones(group.size, dtype=np.int64)
+    correlation = np.ones(group.size)
+    judge_sd = np.full(group.size, perception_sd)
+    for i in range(group.size):
+        g = group[i]
+        if g >= 0:
+            size[i] = sizes[g]
+            correlation[i] = 1.0 - distance[g]
+            judge_sd[i] = perception_sd / (max(understanding[g], 1e-6) * np.sqrt(size[i]))
+    return size, correlation, judge_sd
+
+
+@kernel
+def _new_versions(r: np.ndarray, c: np.ndarray, group: np.ndarray, change: np.ndarray,
+                  judged: np.ndarray, first_id: int, n_p: int, quality: np.ndarray,
+                  perceived: np.ndarray, version: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The adapters take their new versions (ids ``first_id``, ``first_id + 1``, ...): true
     quality ``clip(q + change, 0.01, 0.99)``, perceived ``perceived + judged``; return (new
-    quality, new perceived, parent version) per event."""
+    quality, new perceived, parent version, origin) per event."""
     new_q = np.empty(r.size)
     new_p = np.empty(r.size)
     parent = np.empty(r.size, dtype=np.int64)
+    origin = np.empty(r.size, dtype=np.int64)
     for i in range(r.size):  # (person, practice) pairs are distinct: concluded trials
         s = r[i] * n_p + c[i]
+        origin[i] = COCREATION if group[i] >= 0 else INDIVIDUAL
         new_q[i] = clip(quality[s] + change[i], 0.01, 0.99)
         new_p[i] = perceived[s] + judged[i]
         parent[i] = version[s]
         version[s] = first_id + i
         quality[s] = new_q[i]
         perceived[s] = new_p[i]
-    return new_q, new_p, parent
+    return new_q, new_p, parent, origin
 
 
 @kernel
