@@ -229,59 +229,52 @@ def _work(cocreation_group: np.ndarray, present: np.ndarray, knowledge: np.ndarr
     version, true and perceived quality) for :meth:`netsim.state.State.learn_versions_flat`.
     Ties within a group count as contact this week.
     """
-    n = present.size
+    members = np.empty(present.size, dtype=np.int64)
     n_members = 0
     n_groups = 0
-    for p in range(n):
+    for p in range(present.size):
         if cocreation_group[p] >= 0 and present[p]:
+            members[n_members] = p
             n_members += 1
             n_groups = max(n_groups, cocreation_group[p] + 1)
     empty_i = np.empty(0, dtype=np.int64)
     empty_f = np.empty(0)
     if n_members == 0:
         return 0, empty_i, empty_i, empty_f, empty_f
+    members = members[:n_members]
     best = np.zeros(n_groups * n_p)
     best_q = np.full(n_groups * n_p, -1e9)
-    for p in range(n):
-        g = cocreation_group[p]
-        if g >= 0 and present[p]:
-            for c in range(n_p):
-                s, t = p * n_p + c, g * n_p + c
-                best[t] = max(best[t], knowledge[s])
-                if stage[s] == ADOPTED:
-                    best_q[t] = max(best_q[t], perceived[s])
+    for p in members:
+        for c in range(n_p):
+            s, t = p * n_p + c, cocreation_group[p] * n_p + c
+            best[t] = max(best[t], knowledge[s])
+            if stage[s] == ADOPTED:
+                best_q[t] = max(best_q[t], perceived[s])
     holder_v = np.full(n_groups * n_p, -1, dtype=np.int64)
     holder_q = np.zeros(n_groups * n_p)
-    for p in range(n):
-        g = cocreation_group[p]
-        if g >= 0 and present[p]:
-            for c in range(n_p):
-                s, t = p * n_p + c, g * n_p + c
-                knowledge[s] = knowledge[s] + rate * max(best[t] - knowledge[s], 0.0)
-                if stage[s] == ADOPTED and perceived[s] >= best_q[t]:
-                    holder_v[t] = version[s]
-                    holder_q[t] = quality[s]
     n_heard = 0
-    for p in range(n):
-        g = cocreation_group[p]
-        if g >= 0 and present[p]:
-            for c in range(n_p):
-                if holder_v[g * n_p + c] >= 0:
-                    n_heard += 1
+    for p in members:
+        for c in range(n_p):
+            s, t = p * n_p + c, cocreation_group[p] * n_p + c
+            knowledge[s] = knowledge[s] + rate * max(best[t] - knowledge[s], 0.0)
+            if stage[s] == ADOPTED and perceived[s] >= best_q[t]:
+                holder_v[t] = version[s]  # several as good: the last one stays
+                holder_q[t] = quality[s]
+    for p in members:
+        for c in range(n_p):
+            n_heard += holder_v[cocreation_group[p] * n_p + c] >= 0
     flat = np.empty(n_heard, dtype=np.int64)
     heard_v = np.empty(n_heard, dtype=np.int64)
     heard_q = np.empty(n_heard)
     heard_p = np.empty(n_heard)
     k = 0
-    for p in range(n):
-        g = cocreation_group[p]
-        if g >= 0 and present[p]:
-            for c in range(n_p):
-                t = g * n_p + c
-                if holder_v[t] >= 0:
-                    flat[k], heard_v[k] = p * n_p + c, holder_v[t]
-                    heard_q[k], heard_p[k] = holder_q[t], best_q[t]
-                    k += 1
+    for p in members:
+        for c in range(n_p):
+            t = cocreation_group[p] * n_p + c
+            if holder_v[t] >= 0:
+                flat[k], heard_v[k] = p * n_p + c, holder_v[t]
+                heard_q[k], heard_p[k] = holder_q[t], best_q[t]
+                k += 1
     for i in range(a.size):
         g = cocreation_group[a[i]]
         if g >= 0 and g == cocreation_group[b[i]]:
