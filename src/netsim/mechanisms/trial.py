@@ -452,126 +452,121 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     moderation). The adapter believes the version changed by the judged amount.
     """
     cfg = scenario.trial
-    adapt = _adapting(r, rng.random(r.size), state.cocreation_group, state.member,
-                      cfg.adapt_prob, cfg.adapt_prob * cfg.colleague_adapt_share)
-    if adapt.size == 0:
+    # understanding within each co-creation group (no facilitator: no moderation)
+    u = understanding(state.group_distance, understanding_range(scenario, moderated=False))
+    r, c, group, size, correlation, judge_sd = _adapters(
+        r, c, rng.random(r.size), state.cocreation_group, state.member, cfg.adapt_prob,
+        cfg.adapt_prob * cfg.colleague_adapt_share, state.group_distance, u, cfg.perception_sd)
+    if r.size == 0:
         return
-    r, c = r.take(adapt), c.take(adapt)
-    group = state.cocreation_group.take(r)
-    n_in_group = int(np.count_nonzero(group >= 0))
-    sizes, u = _NONE, np.empty(0)
-    if n_in_group:
-        sizes = np.bincount(state.cocreation_group[state.cocreation_group >= 0],
-                            minlength=state.group_distance.size)
-        u = understanding(state.group_distance, understanding_range(scenario, moderated=False))
-    size, correlation, judge_sd = _variant_parameters(group, sizes, state.group_distance, u,
-                                                      cfg.perception_sd)
     change, judged = select_variants(r, cfg.adapt_sd, size, correlation, judge_sd, rng)
     # the new versions get the next ids of the registry, in event order
-    new_q, new_p, parent, origin = _new_versions(r, c, group, change, judged,
-                                                 len(state.versions), state.n_practices,
-                                                 state.quality.reshape(-1),
-                                                 state.perceived.reshape(-1),
-                                                 state.version.reshape(-1))
-    ids = state.versions.add_many(c, new_q, parent, origin, week)
+    new_q, parent, origin, n_cocreated, flat, ids, q, pq = _new_versions(
+        r, c, group, change, judged, len(state.versions), state.n_practices,
+        state.quality.reshape(-1), state.perceived.reshape(-1), state.version.reshape(-1),
+        state.cocreation_group)
+    state.versions.add_many(c, new_q, parent, origin, week)
     out["new_versions"] += float(r.size)
-    out["new_versions_cocreation"] += float(n_in_group)
-    # co-created versions are shared with the whole group
-    if n_in_group:
-        flat, which = _group_shares(state.cocreation_group, sizes, group, c, state.n_practices)
-        state.learn_versions_flat(flat, ids.take(which), new_q.take(which),
-                                  new_p.take(which))
+    out["new_versions_cocreation"] += float(n_cocreated)
+    if flat.size:  # co-created versions are shared with the whole group
+        state.learn_versions_flat(flat, ids, q, pq)
 
 
 @kernel
-def _adapting(r: np.ndarray, u: np.ndarray, cocreation_group: np.ndarray, member: np.ndarray,
-              p_translator: float, p_colleague: float) -> np.ndarray:
-    """Which successful trials (people ``r``) adapt: network members and co-creation members
-    with ``p_translator``, colleagues with ``p_colleague``; return their positions."""
-    out = np.empty(r.size, dtype=np.int64)
+def _adapters(r: np.ndarray, c: np.ndarray, u: np.ndarray, cocreation_group: np.ndarray,
+              member: np.ndarray, p_translator: float, p_colleague: float,
+              distance: np.ndarray, understanding: np.ndarray, perception_sd: float
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                         np.ndarray]:
+    """Which successful trials (person ``r``, practice ``c``) adapt, and how: return person,
+    practice, co-creation group (-1 none), number of variants, their correlation and the
+    judging noise of each adaptation.
+
+    Network members and co-creation members adapt if ``u < p_translator``, colleagues if
+    ``u < p_colleague``. Alone: one variant judged with ``perception_sd``. In co-creation group
+    ``g``: one variant per member, correlation ``1 - distance[g]``, noise ``perception_sd /
+    (max(understanding[g], 1e-6) * sqrt(members))`` (every member judges every variant; the
+    group pools its members' judgements).
+    """
+    keep = np.empty(r.size, dtype=np.int64)
     n = 0
+    grouped = False
     for i in range(r.size):
-        translator = cocreation_group[r[i]] >= 0 or member[r[i]]
-        if u[i] < (p_translator if translator else p_colleague):
-            out[n] = i
+        g = cocreation_group[r[i]]
+        if u[i] < (p_translator if g >= 0 or member[r[i]] else p_colleague):
+            keep[n] = i
             n += 1
-    return out[:n].copy()
-
-
-@kernel
-def _variant_parameters(group: np.ndarray, sizes: np.ndarray, distance: np.ndarray,
-                        understanding: np.ndarray, perception_sd: float
-                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per adaptation event: the number of variants, their correlation and the judging noise.
-    Alone (``group`` -1): one variant judged with ``perception_sd``. In co-creation group
-    ``g``: one variant per member (``sizes[g]``), correlation ``1 - distance[g]``, noise
-    ``perception_sd / (max(u, 1e-6) * sqrt(size))`` with the group's understanding ``u``
-    (every member judges every variant; the group pools its members' judgements)."""
-    size = np.ones(group.size, dtype=np.int64)
-    correlation = np.ones(group.size)
-    judge_sd = np.full(group.size, perception_sd)
-    for i in range(group.size):
-        g = group[i]
+            grouped = grouped or g >= 0
+    members = np.zeros(distance.size, dtype=np.int64)  # per group
+    if grouped:
+        for p in range(cocreation_group.size):
+            g = cocreation_group[p]
+            if 0 <= g < members.size:
+                members[g] += 1
+    ra, ca, group = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), \
+        np.empty(n, dtype=np.int64)
+    size = np.ones(n, dtype=np.int64)
+    correlation = np.ones(n)
+    judge_sd = np.full(n, perception_sd)
+    for j in range(n):
+        i = keep[j]
+        ra[j], ca[j] = r[i], c[i]
+        g = group[j] = cocreation_group[r[i]]
         if g >= 0:
-            size[i] = sizes[g]
-            correlation[i] = 1.0 - distance[g]
-            judge_sd[i] = perception_sd / (max(understanding[g], 1e-6) * np.sqrt(size[i]))
-    return size, correlation, judge_sd
+            size[j] = members[g]
+            correlation[j] = 1.0 - distance[g]
+            judge_sd[j] = perception_sd / (max(understanding[g], 1e-6) * np.sqrt(size[j]))
+    return ra, ca, group, size, correlation, judge_sd
 
 
 @kernel
 def _new_versions(r: np.ndarray, c: np.ndarray, group: np.ndarray, change: np.ndarray,
                   judged: np.ndarray, first_id: int, n_p: int, quality: np.ndarray,
-                  perceived: np.ndarray, version: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The adapters take their new versions (ids ``first_id``, ``first_id + 1``, ...): true
-    quality ``clip(q + change, 0.01, 0.99)``, perceived ``perceived + judged``; return (new
-    quality, new perceived, parent version, origin) per event."""
-    new_q = np.empty(r.size)
-    new_p = np.empty(r.size)
-    parent = np.empty(r.size, dtype=np.int64)
-    origin = np.empty(r.size, dtype=np.int64)
-    for i in range(r.size):  # (person, practice) pairs are distinct: concluded trials
+                  perceived: np.ndarray, version: np.ndarray, cocreation_group: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray, np.ndarray,
+                             np.ndarray, np.ndarray]:
+    """The adapters take their new versions (ids ``first_id``, ``first_id + 1``, ... in event
+    order): true quality ``clip(q + change, 0.01, 0.99)``, perceived ``perceived + judged``.
+    Return per event the new quality, the parent version and the origin; the number made in
+    co-creation groups; and what the groups hear of them: for each co-created version (in
+    event order) every member of the group (in rising row) with its flat slot, version id,
+    true quality and the adapter's perceived quality.
+    """
+    m = r.size
+    new_q = np.empty(m)
+    new_p = np.empty(m)
+    parent = np.empty(m, dtype=np.int64)
+    origin = np.empty(m, dtype=np.int64)
+    n_cocreated = 0
+    for i in range(m):  # (person, practice) pairs are distinct: concluded trials
         s = r[i] * n_p + c[i]
-        origin[i] = COCREATION if group[i] >= 0 else INDIVIDUAL
         new_q[i] = clip(quality[s] + change[i], 0.01, 0.99)
         new_p[i] = perceived[s] + judged[i]
         parent[i] = version[s]
+        origin[i] = COCREATION if group[i] >= 0 else INDIVIDUAL
+        n_cocreated += group[i] >= 0
         version[s] = first_id + i
         quality[s] = new_q[i]
         perceived[s] = new_p[i]
-    return new_q, new_p, parent, origin
-
-
-@kernel
-def _group_shares(cocreation_group: np.ndarray, sizes: np.ndarray, group: np.ndarray,
-                  c: np.ndarray, n_p: int) -> tuple[np.ndarray, np.ndarray]:
-    """For each co-created version (event ``i`` of group ``group[i] >= 0``, practice ``c[i]``),
-    the flat slots of every member of the group (rising row), event by event; and the event of
-    each slot."""
-    n_groups = sizes.size
-    starts = np.zeros(n_groups + 1, dtype=np.int64)
-    for g in range(n_groups):
-        starts[g + 1] = starts[g] + sizes[g]
-    members = np.empty(starts[n_groups], dtype=np.int64)
-    fill = starts[:n_groups].copy()
-    for p in range(cocreation_group.size):
-        g = cocreation_group[p]
-        if g >= 0:
-            members[fill[g]] = p
-            fill[g] += 1
-    n = 0
-    for i in range(group.size):
-        if group[i] >= 0:
-            n += sizes[group[i]]
-    flat = np.empty(n, dtype=np.int64)
-    which = np.empty(n, dtype=np.int64)
-    n = 0
-    for i in range(group.size):
-        g = group[i]
-        if g >= 0:
-            for k in range(starts[g], starts[g + 1]):
-                flat[n] = members[k] * n_p + c[i]
-                which[n] = i
-                n += 1
-    return flat, which
+    n_heard = 0
+    if n_cocreated:
+        for p in range(cocreation_group.size):
+            g = cocreation_group[p]
+            if g >= 0:
+                for i in range(m):
+                    n_heard += group[i] == g
+    flat = np.empty(n_heard, dtype=np.int64)
+    ids = np.empty(n_heard, dtype=np.int64)
+    q = np.empty(n_heard)
+    pq = np.empty(n_heard)
+    k = 0
+    if n_cocreated:
+        for i in range(m):
+            if group[i] < 0:
+                continue
+            for p in range(cocreation_group.size):
+                if cocreation_group[p] == group[i]:
+                    flat[k], ids[k] = p * n_p + c[i], first_id + i
+                    q[k], pq[k] = new_q[i], new_p[i]
+                    k += 1
+    return new_q, parent, origin, n_cocreated, flat, ids, q, pq
