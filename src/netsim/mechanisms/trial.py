@@ -94,11 +94,13 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     inspiration, perceived = state.inspiration.reshape(-1), state.perceived.reshape(-1)
     backing = school_backing(state)  # leaders' backing: no step of the week changes it
 
-    # running trials, and the adopters at a school: who may discontinue this week (speed: one
-    # pass for both; nothing before discontinuance changes who adopted, but for the trials
-    # concluded now, which are not at risk yet)
-    f, adopters, users, carrier = _running_and_adopted(stage, groups.staff, state.school,
-                                                       state.role, n_p, state.n_schools)
+    # one pass over the slots (speed) finds the running trials, the adopters at a school (who
+    # may discontinue) and who may start a trial. Until those steps nothing else changes who
+    # is in them: concluded trials are not at risk yet (they count as users), failures go back
+    # with no inspiration, and people who hear of a co-created version are added below.
+    f, adopters, users, carrier, candidates = _week_slots(
+        stage, state.knowledge.reshape(-1), inspiration, groups.staff, state.school,
+        state.role, cfg.min_knowledge, n_p, state.n_schools)
     rs = cs = _NONE
     if f.size:  # conclude running trials
         concluded, p_success = _ending_trials(f, rng.random(f.size), 1.0 / cfg.mean_trial_weeks,
@@ -114,7 +116,11 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
             cfg.own_trial_weight, cfg.know_how_gain, mot.success_gain, mot.failure_loss)
         out["adoptions"], out["failures"] = float(rs.size), float(concluded.size - rs.size)
         if start_new:
-            _adapt(state, scenario, rng, week, rs, cs, out)
+            heard = _adapt(state, scenario, rng, week, rs, cs, out)
+            if heard.size:
+                candidates = _add_candidates(candidates, heard, stage,
+                                             state.knowledge.reshape(-1), inspiration,
+                                             groups.staff, cfg.min_knowledge, n_p)
 
     if start_new and cfg.discontinue_rate > 0 and adopters.size:
         out["discontinued"] = float(_discontinue(
@@ -123,12 +129,9 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
             inspiration))
 
     if start_new:  # start new trials
-        f, p = _trial_candidates(stage, state.knowledge.reshape(-1), groups.staff, inspiration,
-                                 state.motivation, state.resistant, state.school, backing,
-                                 scenario.home.mandate_strength, cfg.min_knowledge,
-                                 cfg.trial_rate, n_p)
-        f, schools = _start_trials(f, rng.random(f.size) < p, n_p, stage, state.school,
-                                   state.n_schools)
+        f, schools = _start_trials(candidates, rng.random(candidates.size), cfg.trial_rate,
+                                   state.motivation, inspiration, state.resistant, backing,
+                                   scenario.home.mandate_strength, n_p, stage, state.school)
         if f.size:
             capacity = groups.n_facilitators * cfg.guidance_schools_per_facilitator \
                 if guidance_available else 0
@@ -143,22 +146,29 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
 
 
 @kernel
-def _running_and_adopted(stage: np.ndarray, staff: np.ndarray, school: np.ndarray,
-                         role: np.ndarray, n_p: int, n_schools: int
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Flat slots of present staff's running trials; of their adopted practices at a school;
-    and per (school, practice) the number of those adopters (users) and whether a resource
-    teacher is among them (a carrier)."""
+def _week_slots(stage: np.ndarray, knowledge: np.ndarray, inspiration: np.ndarray,
+                staff: np.ndarray, school: np.ndarray, role: np.ndarray, min_knowledge: float,
+                n_p: int, n_schools: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flat slots of present staff: running trials; adopted practices at a school, and per
+    (school, practice) the number of those adopters (users) and whether a resource teacher is
+    among them (a carrier); and the slots that may start a trial (aware, knowing
+    ``min_knowledge``, inspired)."""
     running = np.empty(stage.size, dtype=np.int64)
     adopted = np.empty(stage.size, dtype=np.int64)
+    candidates = np.empty(stage.size, dtype=np.int64)
     users = np.zeros(n_schools * n_p, dtype=np.int64)
     carrier = np.zeros(n_schools * n_p, dtype=np.bool_)
-    n_running = n_adopted = 0
+    n_running = n_adopted = n_candidates = 0
     for r in range(staff.size):
         if not staff[r]:
             continue
         for s in range(r * n_p, (r + 1) * n_p):
-            if stage[s] == TRYING:
+            if stage[s] == AWARE:
+                if knowledge[s] >= min_knowledge and inspiration[s] > 0:
+                    candidates[n_candidates] = s
+                    n_candidates += 1
+            elif stage[s] == TRYING:
                 running[n_running] = s
                 n_running += 1
             elif stage[s] == ADOPTED and school[r] >= 0:
@@ -168,7 +178,29 @@ def _running_and_adopted(stage: np.ndarray, staff: np.ndarray, school: np.ndarra
                 users[key] += 1
                 if role[r] == RESOURCE_TEACHER:
                     carrier[key] = True
-    return running[:n_running], adopted[:n_adopted], users, carrier
+    return (running[:n_running], adopted[:n_adopted], users, carrier,
+            candidates[:n_candidates])
+
+
+@kernel
+def _add_candidates(candidates: np.ndarray, heard: np.ndarray, stage: np.ndarray,
+                    knowledge: np.ndarray, inspiration: np.ndarray, staff: np.ndarray,
+                    min_knowledge: float, n_p: int) -> np.ndarray:
+    """``candidates`` (sorted) and the ``heard`` slots that are now aware, known and inspired
+    (present staff) and not among them yet, in slot order."""
+    extra = np.empty(heard.size, dtype=np.int64)
+    n = 0
+    for s in heard:
+        if (stage[s] == AWARE and knowledge[s] >= min_knowledge and inspiration[s] > 0
+                and staff[s // n_p]):
+            i = np.searchsorted(candidates, s)
+            if i == candidates.size or candidates[i] != s:
+                extra[n] = s
+                n += 1
+    if n == 0:
+        return candidates
+    extra = np.unique(extra[:n])
+    return np.sort(np.concatenate((candidates, extra)))
 
 
 @kernel
@@ -242,48 +274,29 @@ def _conclude_trials(f: np.ndarray, ok: np.ndarray, look: np.ndarray, drop: np.n
 
 
 @kernel
-def _trial_candidates(stage: np.ndarray, knowledge: np.ndarray, staff: np.ndarray,
-                      inspiration: np.ndarray, motivation: np.ndarray, resistant: np.ndarray,
-                      school: np.ndarray, backing: np.ndarray, mandate_strength: float,
-                      min_knowledge: float, trial_rate: float, n_p: int
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Slots that may start a trial (aware, knowing ``min_knowledge``, inspired, present staff)
-    and each one's chance ``trial_rate * motivation * inspiration``, for resistant staff times
-    their school's mandate ``mandate_strength * backing``
-    (:func:`netsim.mechanisms.home_transfer.school_mandate`)."""
-    f = np.empty(stage.size, dtype=np.int64)
-    p = np.empty(stage.size)
-    n = 0
-    for r in range(staff.size):
-        if not staff[r]:
-            continue
-        for s in range(r * n_p, (r + 1) * n_p):
-            if stage[s] == AWARE and knowledge[s] >= min_knowledge and inspiration[s] > 0:
-                f[n] = s
-                p[n] = trial_rate * motivation[r] * inspiration[s]
-                if resistant[r]:
-                    k = school[r]
-                    # NumPy's indexing: school -1 takes the last school's mandate
-                    p[n] *= mandate_strength * backing[k if k >= 0 else k + backing.size]
-                n += 1
-    return f[:n], p[:n]
-
-
-@kernel
-def _start_trials(f: np.ndarray, start: np.ndarray, n_p: int, stage: np.ndarray,
-                  school: np.ndarray, n_schools: int) -> tuple[np.ndarray, np.ndarray]:
-    """Start the trials ``f[start]``; return their slots and the schools (ascending) of the
-    people starting them."""
+def _start_trials(f: np.ndarray, u: np.ndarray, trial_rate: float, motivation: np.ndarray,
+                  inspiration: np.ndarray, resistant: np.ndarray, backing: np.ndarray,
+                  mandate_strength: float, n_p: int, stage: np.ndarray, school: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate slots ``f`` start a trial if ``u < trial_rate * motivation *
+    inspiration``, for resistant staff times their school's mandate ``mandate_strength *
+    backing`` (:func:`netsim.mechanisms.home_transfer.school_mandate`). Return the started
+    slots and the schools (ascending) of the people starting them."""
+    n_schools = backing.size
     started = np.empty(f.size, dtype=np.int64)
     starting = np.zeros(n_schools, dtype=np.bool_)
     n = 0
     for i in range(f.size):
-        if start[i]:
-            s = f[i]
+        s = f[i]
+        r = s // n_p
+        p = trial_rate * motivation[r] * inspiration[s]
+        k = school[r]
+        if resistant[r]:  # NumPy's indexing: school -1 takes the last school's mandate
+            p *= mandate_strength * backing[k if k >= 0 else k + n_schools]
+        if u[i] < p:
             stage[s] = TRYING
             started[n] = s
             n += 1
-            k = school[s // n_p]
             if k >= 0:
                 starting[k] = True
     schools = np.empty(n_schools, dtype=np.int64)
@@ -344,8 +357,10 @@ def discontinue(state: State, scenario: Scenario, rng: np.random.Generator,
     n_p = state.n_practices
     stage = state.stage.reshape(-1)
     # users and carriers count the excluded (concluded) trials too
-    _, at_risk, users, carrier = _running_and_adopted(stage, groups.staff, state.school,
-                                                      state.role, n_p, state.n_schools)
+    _, at_risk, users, carrier, _ = _week_slots(stage, state.knowledge.reshape(-1),
+                                                state.inspiration.reshape(-1), groups.staff,
+                                                state.school, state.role, 1.0, n_p,
+                                                state.n_schools)
     if exclude.size:
         excluded = np.zeros(stage.size, dtype=bool)
         excluded[exclude] = True
@@ -406,9 +421,12 @@ def select_variants(base: np.ndarray, sd: float, size: np.ndarray, correlation: 
     """
     m = base.size
     width = int(size.max()) if m else 1
-    z0 = rng.standard_normal(m)
-    z = rng.standard_normal((m, width))
-    e = rng.standard_normal((m, width))
+    # z0 (m), then z and e (m x width each): one call gives the same normals in the same
+    # order as three (Generator keeps no normal between calls), at a third of the overhead
+    draws = rng.standard_normal(m * (1 + 2 * width))
+    z0 = draws[:m]
+    z = draws[m:m + m * width].reshape(m, width)
+    e = draws[m + m * width:].reshape(m, width)
     return _best_variants(sd, np.asarray(size, dtype=np.int64),
                           np.asarray(correlation, dtype=np.float64),
                           np.asarray(judge_sd, dtype=np.float64), z0, z, e)
@@ -438,8 +456,9 @@ def _best_variants(sd: float, size: np.ndarray, correlation: np.ndarray, judge_s
 
 
 def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
-           r: np.ndarray, c: np.ndarray, out: dict[str, float]) -> None:
-    """Adapt the versions of some successful trials (new versions are registered).
+           r: np.ndarray, c: np.ndarray, out: dict[str, float]) -> np.ndarray:
+    """Adapt the versions of some successful trials (new versions are registered); return the
+    flat slots of the group members who heard of co-created versions.
 
     Translation at the school boundary (seed 001 §5.2.3-5.2.4): network members and members
     of co-creation groups adapt with probability ``adapt_prob``, colleagues with
@@ -458,7 +477,7 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         r, c, rng.random(r.size), state.cocreation_group, state.member, cfg.adapt_prob,
         cfg.adapt_prob * cfg.colleague_adapt_share, state.group_distance, u, cfg.perception_sd)
     if r.size == 0:
-        return
+        return _NONE
     change, judged = select_variants(r, cfg.adapt_sd, size, correlation, judge_sd, rng)
     # the new versions get the next ids of the registry, in event order
     new_q, parent, origin, n_cocreated, flat, ids, q, pq = _new_versions(
@@ -470,6 +489,7 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     out["new_versions_cocreation"] += float(n_cocreated)
     if flat.size:  # co-created versions are shared with the whole group
         state.learn_versions_flat(flat, ids, q, pq)
+    return flat
 
 
 @kernel
