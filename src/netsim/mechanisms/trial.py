@@ -421,34 +421,33 @@ def select_variants(base: np.ndarray, sd: float, size: np.ndarray, correlation: 
     """
     m = base.size
     width = int(size.max()) if m else 1
-    # z0 (m), then z and e (m x width each): one call gives the same normals in the same
-    # order as three (Generator keeps no normal between calls), at a third of the overhead
-    draws = rng.standard_normal(m * (1 + 2 * width))
-    z0 = draws[:m]
-    z = draws[m:m + m * width].reshape(m, width)
-    e = draws[m + m * width:].reshape(m, width)
-    return _best_variants(sd, np.asarray(size, dtype=np.int64),
+    # z0 (m), then z and e (m x width each, row by row) in one call: the same normals in the
+    # same order as three calls (Generator keeps no normal between calls), with less overhead
+    return _best_variants(sd, width, np.asarray(size, dtype=np.int64),
                           np.asarray(correlation, dtype=np.float64),
-                          np.asarray(judge_sd, dtype=np.float64), z0, z, e)
+                          np.asarray(judge_sd, dtype=np.float64),
+                          rng.standard_normal(m * (1 + 2 * width)))
 
 
 @kernel
-def _best_variants(sd: float, size: np.ndarray, correlation: np.ndarray, judge_sd: np.ndarray,
-                   z0: np.ndarray, z: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The loop of :func:`select_variants` over events and variants: the first highest judged
-    variant wins (``argmax``: a NaN counts as highest), variants beyond ``size`` are judged
-    ``-inf``."""
-    m, width = z.shape
+def _best_variants(sd: float, width: int, size: np.ndarray, correlation: np.ndarray,
+                   judge_sd: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The loop of :func:`select_variants` over events and variants: ``draws`` holds z0 (one
+    per event), then z and e (``width`` per event each, event by event). The first highest
+    judged variant wins (``argmax``: a NaN counts as highest); variants beyond ``size`` are
+    judged ``-inf``."""
+    m = size.size
+    z, e = m, m + m * width  # where z and e start in draws
     change = np.empty(m)
     judged = np.empty(m)
     for i in range(m):
         rho = clip(correlation[i], 0.0, 1.0)
-        shared, own = np.sqrt(rho) * z0[i], np.sqrt(1 - rho)
+        shared, own = np.sqrt(rho) * draws[i], np.sqrt(1 - rho)
         best_c = 0.0
         best_j = -np.inf
         for j in range(width):
-            c = sd * (shared + own * z[i, j])
-            jd = c + judge_sd[i] * e[i, j] if j < size[i] else -np.inf
+            c = sd * (shared + own * draws[z + i * width + j])
+            jd = c + judge_sd[i] * draws[e + i * width + j] if j < size[i] else -np.inf
             if j == 0 or jd > best_j or (jd != jd and best_j == best_j):
                 best_c, best_j = c, jd
         change[i], judged[i] = best_c, best_j
@@ -472,7 +471,8 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     """
     cfg = scenario.trial
     # understanding within each co-creation group (no facilitator: no moderation)
-    u = understanding(state.group_distance, understanding_range(scenario, moderated=False))
+    u = understanding(state.group_distance, understanding_range(scenario, moderated=False)) \
+        if state.group_distance.size else state.group_distance
     r, c, group, size, correlation, judge_sd = _adapters(
         r, c, rng.random(r.size), state.cocreation_group, state.member, cfg.adapt_prob,
         cfg.adapt_prob * cfg.colleague_adapt_share, state.group_distance, u, cfg.perception_sd)
