@@ -164,7 +164,7 @@ def test_select_variants_matches_numpy_with_ties_in_judgement():
     assert empty[0].size == 0 and empty[1].size == 0
 
 
-def test_component_labels_and_rank_sorted_of_empty_graphs():
+def test_component_labels_of_empty_graphs_and_long_chains():
     assert cocreation.component_labels(0, np.empty(0, int), np.empty(0, int)).size == 0
     assert cocreation.component_labels(3, np.empty(0, int), np.empty(0, int)).tolist() == [0, 1, 2]
     # a long chain given from its far end: labels still the smallest node

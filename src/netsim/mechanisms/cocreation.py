@@ -27,7 +27,7 @@ import numpy as np
 from netsim.config import Scenario
 from netsim.kernels import kernel
 from netsim.mechanisms.distance import pair_distance
-from netsim.mechanisms.dynamics import _rank_at_ends
+from netsim.mechanisms.dynamics import _rank_at_ends  # the loop of rank_at_ends
 from netsim.state import ADOPTED, TRYING, State
 
 __all__ = ["component_labels", "form_groups", "work"]
@@ -61,17 +61,6 @@ def _component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     for i in range(n):  # roots are smaller than their nodes: one pass in rising order
         root[i] = root[root[i]]
     return root
-
-
-def _rank_sorted(values: np.ndarray) -> np.ndarray:
-    """Index of each value among the distinct values of a non-decreasing array (what
-    ``np.unique(values, return_inverse=True)[1]`` gives, without sorting again)."""
-    if values.size == 0:
-        return np.empty(0, dtype=np.int64)
-    new = np.empty(values.size, dtype=np.int64)
-    new[0] = 0
-    np.not_equal(values[1:], values[:-1], out=new[1:], casting="unsafe")
-    return np.cumsum(new)
 
 
 def form_groups(state: State, scenario: Scenario) -> int:

@@ -68,7 +68,7 @@ from netsim.state import (
 __all__ = ["discontinue", "select_variants", "trials"]
 
 _NONE = np.empty(0, dtype=np.int64)
-COCREATION, INDIVIDUAL = int(Origin.COCREATION), int(Origin.INDIVIDUAL)
+_COCREATION, _INDIVIDUAL = int(Origin.COCREATION), int(Origin.INDIVIDUAL)
 
 
 def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
@@ -563,7 +563,7 @@ def _new_versions(r: np.ndarray, c: np.ndarray, group: np.ndarray, change: np.nd
         new_q[i] = clip(quality[s] + change[i], 0.01, 0.99)
         new_p[i] = perceived[s] + judged[i]
         parent[i] = version[s]
-        origin[i] = COCREATION if group[i] >= 0 else INDIVIDUAL
+        origin[i] = _COCREATION if group[i] >= 0 else _INDIVIDUAL
         n_cocreated += group[i] >= 0
         version[s] = first_id + i
         quality[s] = new_q[i]
