@@ -99,7 +99,7 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     # is in them: concluded trials are not at risk yet (they count as users), failures go back
     # with no inspiration, and people who hear of a co-created version are added below.
     f, adopters, users, carrier, candidates = _week_slots(
-        stage, state.knowledge.reshape(-1), inspiration, groups.staff, state.school,
+        stage, state.knowledge.reshape(-1), inspiration, groups.staff_slots, state.school,
         state.role, cfg.min_knowledge, n_p, state.n_schools)
     rs = cs = _NONE
     if f.size:  # conclude running trials
@@ -147,8 +147,8 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
 
 @kernel
 def _week_slots(stage: np.ndarray, knowledge: np.ndarray, inspiration: np.ndarray,
-                staff: np.ndarray, school: np.ndarray, role: np.ndarray, min_knowledge: float,
-                n_p: int, n_schools: int
+                staff_slots: np.ndarray, school: np.ndarray, role: np.ndarray,
+                min_knowledge: float, n_p: int, n_schools: int
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Flat slots of present staff: running trials; adopted practices at a school, and per
     (school, practice) the number of those adopters (users) and whether a resource teacher is
@@ -160,21 +160,22 @@ def _week_slots(stage: np.ndarray, knowledge: np.ndarray, inspiration: np.ndarra
     users = np.zeros(n_schools * n_p, dtype=np.int64)
     carrier = np.zeros(n_schools * n_p, dtype=np.bool_)
     n_running = n_adopted = n_candidates = 0
-    for r in range(staff.size):
-        if not staff[r]:
-            continue
-        for s in range(r * n_p, (r + 1) * n_p):
-            if stage[s] == AWARE:
-                if knowledge[s] >= min_knowledge and inspiration[s] > 0:
-                    candidates[n_candidates] = s
-                    n_candidates += 1
-            elif stage[s] == TRYING:
-                running[n_running] = s
-                n_running += 1
-            elif stage[s] == ADOPTED and school[r] >= 0:
+    for s in range(stage.size):
+        st, staff = stage[s], staff_slots[s]
+        # speed: every slot is written and the count moves only if it belongs (no branch to
+        # mispredict on the common stages)
+        candidates[n_candidates] = s
+        n_candidates += (staff & (st == AWARE) & (knowledge[s] >= min_knowledge)
+                         & (inspiration[s] > 0))
+        running[n_running] = s
+        n_running += staff & (st == TRYING)
+        if st == ADOPTED and staff:
+            r = s // n_p
+            k = school[r]
+            if k >= 0:
                 adopted[n_adopted] = s
                 n_adopted += 1
-                key = school[r] * n_p + (s - r * n_p)
+                key = k * n_p + (s - r * n_p)
                 users[key] += 1
                 if role[r] == RESOURCE_TEACHER:
                     carrier[key] = True
@@ -358,7 +359,8 @@ def discontinue(state: State, scenario: Scenario, rng: np.random.Generator,
     stage = state.stage.reshape(-1)
     # users and carriers count the excluded (concluded) trials too
     _, at_risk, users, carrier, _ = _week_slots(stage, state.knowledge.reshape(-1),
-                                                state.inspiration.reshape(-1), groups.staff,
+                                                state.inspiration.reshape(-1),
+                                                groups.staff_slots,
                                                 state.school, state.role, 1.0, n_p,
                                                 state.n_schools)
     if exclude.size:
