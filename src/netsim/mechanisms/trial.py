@@ -51,7 +51,7 @@ import numpy as np
 
 from netsim.config import Scenario
 from netsim.kernels import kernel
-from netsim.mechanisms.distance import understanding, understanding_range
+from netsim.mechanisms.distance import understanding_range
 from netsim.mechanisms.dynamics import clip
 from netsim.mechanisms.home_transfer import school_backing
 from netsim.state import (
@@ -423,12 +423,17 @@ def select_variants(base: np.ndarray, sd: float, size: np.ndarray, correlation: 
     """
     m = base.size
     width = int(size.max()) if m else 1
-    # z0 (m), then z and e (m x width each, row by row) in one call: the same normals in the
-    # same order as three calls (Generator keeps no normal between calls), with less overhead
     return _best_variants(sd, width, np.asarray(size, dtype=np.int64),
                           np.asarray(correlation, dtype=np.float64),
-                          np.asarray(judge_sd, dtype=np.float64),
-                          rng.standard_normal(m * (1 + 2 * width)))
+                          np.asarray(judge_sd, dtype=np.float64), _variant_draws(rng, m, width))
+
+
+def _variant_draws(rng: np.random.Generator, m: int, width: int) -> np.ndarray:
+    """The normals of :func:`select_variants` for ``m`` events of at most ``width`` variants:
+    z0 (m), then z and e (m x width each, event by event). One call gives the same normals in
+    the same order as three calls (the generator keeps no normal between calls), with less
+    overhead."""
+    return rng.standard_normal(m * (1 + 2 * width))
 
 
 @kernel
@@ -472,18 +477,16 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     moderation). The adapter believes the version changed by the judged amount.
     """
     cfg = scenario.trial
-    # understanding within each co-creation group (no facilitator: no moderation)
-    u = understanding(state.group_distance, understanding_range(scenario, moderated=False)) \
-        if state.group_distance.size else state.group_distance
-    r, c, group, size, correlation, judge_sd = _adapters(
+    r, c, group, size, correlation, judge_sd, width = _adapters(
         r, c, rng.random(r.size), state.cocreation_group, state.member, cfg.adapt_prob,
-        cfg.adapt_prob * cfg.colleague_adapt_share, state.group_distance, u, cfg.perception_sd)
+        cfg.adapt_prob * cfg.colleague_adapt_share, state.group_distance,
+        understanding_range(scenario, moderated=False), cfg.perception_sd)
     if r.size == 0:
         return _NONE
-    change, judged = select_variants(r, cfg.adapt_sd, size, correlation, judge_sd, rng)
-    # the new versions get the next ids of the registry, in event order
+    # the variants (select_variants), and the new versions with the next ids of the registry
     new_q, parent, origin, n_cocreated, flat, ids, q, pq = _new_versions(
-        r, c, group, change, judged, len(state.versions), state.n_practices,
+        r, c, group, cfg.adapt_sd, width, size, correlation, judge_sd,
+        _variant_draws(rng, r.size, width), len(state.versions), state.n_practices,
         state.quality.reshape(-1), state.perceived.reshape(-1), state.version.reshape(-1),
         state.cocreation_group)
     state.versions.add_many(c, new_q, parent, origin, week)
@@ -497,18 +500,19 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
 @kernel
 def _adapters(r: np.ndarray, c: np.ndarray, u: np.ndarray, cocreation_group: np.ndarray,
               member: np.ndarray, p_translator: float, p_colleague: float,
-              distance: np.ndarray, understanding: np.ndarray, perception_sd: float
+              distance: np.ndarray, understanding_range: float, perception_sd: float
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                         np.ndarray]:
+                         np.ndarray, int]:
     """Which successful trials (person ``r``, practice ``c``) adapt, and how: return person,
     practice, co-creation group (-1 none), number of variants, their correlation and the
-    judging noise of each adaptation.
+    judging noise of each adaptation, and the largest number of variants (1 if none).
 
     Network members and co-creation members adapt if ``u < p_translator``, colleagues if
     ``u < p_colleague``. Alone: one variant judged with ``perception_sd``. In co-creation group
     ``g``: one variant per member, correlation ``1 - distance[g]``, noise ``perception_sd /
-    (max(understanding[g], 1e-6) * sqrt(members))`` (every member judges every variant; the
-    group pools its members' judgements).
+    (max(understanding, 1e-6) * sqrt(members))`` (every member judges every variant; the
+    group pools its members' judgements), understanding ``max(0, 1 - distance[g] /
+    understanding_range)`` (:func:`netsim.mechanisms.distance.understanding`).
     """
     keep = np.empty(r.size, dtype=np.int64)
     n = 0
@@ -530,30 +534,36 @@ def _adapters(r: np.ndarray, c: np.ndarray, u: np.ndarray, cocreation_group: np.
     size = np.ones(n, dtype=np.int64)
     correlation = np.ones(n)
     judge_sd = np.full(n, perception_sd)
+    width = 1
     for j in range(n):
         i = keep[j]
         ra[j], ca[j] = r[i], c[i]
         g = group[j] = cocreation_group[r[i]]
         if g >= 0:
             size[j] = members[g]
+            width = max(width, size[j])
             correlation[j] = 1.0 - distance[g]
-            judge_sd[j] = perception_sd / (max(understanding[g], 1e-6) * np.sqrt(size[j]))
-    return ra, ca, group, size, correlation, judge_sd
+            understanding = max(0.0, 1.0 - distance[g] / understanding_range)
+            judge_sd[j] = perception_sd / (max(understanding, 1e-6) * np.sqrt(size[j]))
+    return ra, ca, group, size, correlation, judge_sd, width
 
 
 @kernel
-def _new_versions(r: np.ndarray, c: np.ndarray, group: np.ndarray, change: np.ndarray,
-                  judged: np.ndarray, first_id: int, n_p: int, quality: np.ndarray,
+def _new_versions(r: np.ndarray, c: np.ndarray, group: np.ndarray, sd: float, width: int,
+                  size: np.ndarray, correlation: np.ndarray, judge_sd: np.ndarray,
+                  draws: np.ndarray, first_id: int, n_p: int, quality: np.ndarray,
                   perceived: np.ndarray, version: np.ndarray, cocreation_group: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray, np.ndarray,
                              np.ndarray, np.ndarray]:
     """The adapters take their new versions (ids ``first_id``, ``first_id + 1``, ... in event
-    order): true quality ``clip(q + change, 0.01, 0.99)``, perceived ``perceived + judged``.
-    Return per event the new quality, the parent version and the origin; the number made in
-    co-creation groups; and what the groups hear of them: for each co-created version (in
-    event order) every member of the group (in rising row) with its flat slot, version id,
-    true quality and the adapter's perceived quality.
+    order), the variant each keeps (:func:`select_variants`, its normals ``draws``): true
+    quality ``clip(q + change, 0.01, 0.99)``, perceived ``perceived + judged``. Return per
+    event the new quality, the parent version and the origin; the number made in co-creation
+    groups; and what the groups hear of them: for each co-created version (in event order)
+    every member of the group (in rising row) with its flat slot, version id, true quality
+    and the adapter's perceived quality.
     """
+    change, judged = _best_variants(sd, width, size, correlation, judge_sd, draws)
     m = r.size
     new_q = np.empty(m)
     new_p = np.empty(m)
