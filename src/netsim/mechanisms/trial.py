@@ -135,7 +135,11 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         if f.size:
             capacity = groups.n_facilitators * cfg.guidance_schools_per_facilitator \
                 if guidance_available else 0
-            chosen = rng.permutation(schools)[:capacity] if capacity and schools.size else _NONE
+            chosen = _NONE
+            if capacity and schools.size:  # the schools guided: a random order, the first ones
+                chosen = schools.copy()
+                rng.shuffle(chosen)  # what rng.permutation(schools) does, without its checks
+                chosen = chosen[:capacity]
             _support_new_trials(f, chosen, n_p, state.role, state.present, state.school,
                                 state.n_schools, state.cocreation_group, state.guided,
                                 trial_support, cfg.guidance_support)
