@@ -115,7 +115,8 @@ def update(state: State, scenario: Scenario, week: int) -> None:
     """Weekly trust decay, strong-tie cap, motivation and alignment dynamics."""
     ties, mot, strong = state.member_ties, scenario.motivation, scenario.trust.strong
     _update(ties.a, ties.b, ties.trust, ties.last_contact, ties.n, week,
-            1 - scenario.trust.decay, strong, float(np.nextafter(strong, 0.0)), scenario.trust.max_strong_ties,
+            1 - scenario.trust.decay, strong, float(np.nextafter(strong, 0.0)),
+            scenario.trust.max_strong_ties,
             state.motivation, state.intrinsic, state.role, state.school, state.leader_attended,
             state.alignment, 0.5 + 0.5 * mot.owner_commitment, mot.relax_rate,
             mot.leader_backing_gain, 1 - scenario.home.alignment_decay)
