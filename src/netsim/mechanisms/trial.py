@@ -109,27 +109,34 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         ok = rng.random(concluded.size) < p_success
         # perception: one's own trial is a noisy look at the version's quality
         look = rng.standard_normal(concluded.size) if start_new else np.empty(0)
-        drop = rng.random(concluded.size - int(np.count_nonzero(ok))) < cfg.drop_prob
+        n_fail = concluded.size - int(np.count_nonzero(ok))
+        # which failures drop, then (with adaptation) which successes adapt: uniforms that
+        # follow each other, so one call draws both (speed: the same numbers in the same order)
+        u = rng.random(concluded.size if start_new else n_fail)
+        drop = u[:n_fail] < cfg.drop_prob
         rs, cs = _conclude_trials(
             concluded, ok, look, drop, n_p, stage, know_how, trial_support, inspiration,
             state.quality.reshape(-1), perceived, state.motivation, cfg.perception_sd,
             cfg.own_trial_weight, cfg.know_how_gain, mot.success_gain, mot.failure_loss)
         out["adoptions"], out["failures"] = float(rs.size), float(concluded.size - rs.size)
         if start_new:
-            heard = _adapt(state, scenario, rng, week, rs, cs, out)
+            heard = _adapt(state, scenario, rng, week, rs, cs, u[n_fail:], out)
             if heard.size:
                 candidates = _add_candidates(candidates, heard, stage,
                                              state.knowledge.reshape(-1), inspiration,
                                              groups.staff, cfg.min_knowledge, n_p)
 
-    if start_new and cfg.discontinue_rate > 0 and adopters.size:
-        out["discontinued"] = float(_discontinue(
-            adopters, rng.random(adopters.size), cfg.discontinue_rate, users, carrier, rs, cs,
-            n_p, stage, state.school, state.role, groups.school_size, backing, perceived,
-            inspiration))
-
-    if start_new:  # start new trials
-        f, schools = _start_trials(candidates, rng.random(candidates.size), cfg.trial_rate,
+    if start_new:
+        # who discontinues, then who starts a trial: uniforms that follow each other, one call
+        at_risk = adopters if cfg.discontinue_rate > 0 else _NONE
+        u = rng.random(at_risk.size + candidates.size)
+        if at_risk.size:
+            out["discontinued"] = float(_discontinue(
+                at_risk, u[:at_risk.size], cfg.discontinue_rate, users, carrier, rs, cs, n_p,
+                stage, state.school, state.role, groups.school_size, backing, perceived,
+                inspiration))
+        # start new trials
+        f, schools = _start_trials(candidates, u[at_risk.size:], cfg.trial_rate,
                                    state.motivation, inspiration, state.resistant, backing,
                                    scenario.home.mandate_strength, n_p, stage, state.school)
         if f.size:
@@ -466,9 +473,10 @@ def _best_variants(sd: float, width: int, size: np.ndarray, correlation: np.ndar
 
 
 def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
-           r: np.ndarray, c: np.ndarray, out: dict[str, float]) -> np.ndarray:
-    """Adapt the versions of some successful trials (new versions are registered); return the
-    flat slots of the group members who heard of co-created versions.
+           r: np.ndarray, c: np.ndarray, u: np.ndarray, out: dict[str, float]) -> np.ndarray:
+    """Adapt the versions of some successful trials (person ``r``, practice ``c``; ``u`` one
+    uniform draw each: whether they adapt); new versions are registered. Return the flat
+    slots of the group members who heard of co-created versions.
 
     Translation at the school boundary (seed 001 §5.2.3-5.2.4): network members and members
     of co-creation groups adapt with probability ``adapt_prob``, colleagues with
@@ -482,7 +490,7 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     """
     cfg = scenario.trial
     r, c, group, size, correlation, judge_sd, width = _adapters(
-        r, c, rng.random(r.size), state.cocreation_group, state.member, cfg.adapt_prob,
+        r, c, u, state.cocreation_group, state.member, cfg.adapt_prob,
         cfg.adapt_prob * cfg.colleague_adapt_share, state.group_distance,
         understanding_range(scenario, moderated=False), cfg.perception_sd)
     if r.size == 0:
