@@ -8,7 +8,7 @@ from conftest import R, hold, make_scenario, make_state
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from netsim.mechanisms.cocreation import _rank_sorted, component_labels, form_groups, work
+from netsim.mechanisms.cocreation import component_labels, form_groups, work
 from netsim.state import Stage
 
 SC = dict(cocreation__threshold=0.75, cocreation__max_group_size=4,
@@ -103,10 +103,3 @@ def test_component_labels_match_scipy_and_label_by_smallest_node():
         # same components, numbered in the same order
         assert np.array_equal(np.unique(labels, return_inverse=True)[1], expected)
         assert np.all(labels <= np.arange(n)) and np.all(labels[labels] == labels)
-
-
-def test_rank_sorted_is_unique_inverse_of_a_sorted_array():
-    rng = np.random.default_rng(1)
-    for _ in range(50):
-        v = np.sort(rng.integers(0, 20, int(rng.integers(0, 30))))
-        assert np.array_equal(_rank_sorted(v), np.unique(v, return_inverse=True)[1])

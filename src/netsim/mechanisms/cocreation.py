@@ -25,10 +25,10 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
+from netsim.kernels import kernel
 from netsim.mechanisms.distance import pair_distance
-from netsim.mechanisms.dynamics import rank_at_ends
-from netsim.mechanisms.gathering import group_pairs
-from netsim.state import ADOPTED, TRYING, State, flatnonzero, nonzero2
+from netsim.mechanisms.dynamics import _rank_at_ends  # the loop of rank_at_ends
+from netsim.state import ADOPTED, TRYING, State
 
 __all__ = ["component_labels", "form_groups", "work"]
 
@@ -37,35 +37,30 @@ def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Connected components of the graph on ``n`` nodes with edges ``a[i] - b[i]``: each node's
     label is the smallest node of its component (so components sort as in
     ``scipy.sparse.csgraph.connected_components``, without building a sparse matrix each time).
-
-    Min-label propagation with pointer jumping; the number of rounds grows with the log of the
-    longest chain.
     """
-    label = np.arange(n)
-    while True:
-        low = np.minimum(label[a], label[b])
-        new = label.copy()
-        np.minimum.at(new, a, low)
-        np.minimum.at(new, b, low)
-        while True:  # pointer jumping: follow labels to their roots
-            jumped = new[new]
-            if (jumped == new).all():
-                break
-            new = jumped
-        if (new == label).all():
-            return label
-        label = new
+    return _component_labels(n, np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
 
 
-def _rank_sorted(values: np.ndarray) -> np.ndarray:
-    """Index of each value among the distinct values of a non-decreasing array (what
-    ``np.unique(values, return_inverse=True)[1]`` gives, without sorting again)."""
-    if values.size == 0:
-        return np.empty(0, dtype=np.int64)
-    new = np.empty(values.size, dtype=np.int64)
-    new[0] = 0
-    np.not_equal(values[1:], values[:-1], out=new[1:], casting="unsafe")
-    return np.cumsum(new)
+@kernel
+def _component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Union-find in which the smaller root always wins, so each root is its component's
+    smallest node."""
+    root = np.arange(n)
+    for i in range(a.size):
+        x, y = a[i], b[i]
+        while root[x] != x:  # path halving: a node's parent stays smaller than the node
+            root[x] = root[root[x]]
+            x = root[x]
+        while root[y] != y:
+            root[y] = root[root[y]]
+            y = root[y]
+        if x < y:
+            root[y] = x
+        elif y < x:
+            root[x] = y
+    for i in range(n):  # roots are smaller than their nodes: one pass in rising order
+        root[i] = root[root[i]]
+    return root
 
 
 def form_groups(state: State, scenario: Scenario) -> int:
@@ -76,86 +71,201 @@ def form_groups(state: State, scenario: Scenario) -> int:
     if not len(ties):
         state.group_distance = np.empty(0)
         return 0
-    a, b = ties.a, ties.b
-    strong = (ties.trust >= cfg.threshold) & state.present[a] & state.present[b]
-    if strong.any():  # a shared practice interest: both trying or using a common practice
-        active = (state.stage == TRYING) | (state.stage == ADOPTED)
-        sel = flatnonzero(strong)
-        strong[sel] = (active[a[sel]] & active[b[sel]]).any(axis=1)
-    if not strong.any():
-        state.group_distance = np.empty(0)
-        return 0
-    sel = flatnonzero(strong)
-    sel = sel[rank_at_ends(ties, sel) < 2]
-    labels = component_labels(state.n_people, a[sel], b[sel])
-    involved = np.zeros(state.n_people, dtype=bool)
-    involved[a[sel]] = involved[b[sel]] = True
-    involved = flatnonzero(involved)
-    comp = labels[involved]
-    order = np.lexsort((involved, comp))
-    involved, comp = involved[order], comp[order]
-    starts = np.concatenate([[True], comp[1:] != comp[:-1]])
-    pos = np.arange(comp.size) - np.maximum.accumulate(np.where(starts, np.arange(comp.size), 0))
-    chunk = pos // cfg.max_group_size
-    key = comp * (comp.size + 1) + chunk
-    gid = _rank_sorted(key)
-    sizes = np.bincount(gid)
-    solo = sizes[gid] < 2
-    gid = np.where(solo, -1, gid)
-    keep = ~solo
-    gid_c = _rank_sorted(gid[keep])
-    state.cocreation_group[involved[keep]] = gid_c
-    n_groups = int(gid_c.max()) + 1 if gid_c.size else 0
+    members, gid, pa, pb = _groups_from_ties(ties.a, ties.b, ties.trust, state.present,
+                                             state.stage.reshape(-1), cfg.threshold,
+                                             cfg.max_group_size, state.n_practices,
+                                             state.cocreation_group)
+    n_groups = int(gid[-1]) + 1 if gid.size else 0
     dist = np.zeros(n_groups)
     if n_groups:
-        members = involved[keep]
-        pa, pb = group_pairs(gid_c)
         d = pair_distance(state, scenario, members[pa], members[pb])
-        dist = np.bincount(gid_c[pa], d, minlength=n_groups) / np.maximum(
-            np.bincount(gid_c[pa], minlength=n_groups), 1)
+        dist = np.bincount(gid[pa], d, minlength=n_groups) / np.maximum(
+            np.bincount(gid[pa], minlength=n_groups), 1)
     state.group_distance = dist
     return n_groups
+
+
+@kernel
+def _groups_from_ties(a: np.ndarray, b: np.ndarray, trust: np.ndarray, present: np.ndarray,
+                      stage: np.ndarray, threshold: float, max_size: int, n_p: int,
+                      cocreation_group: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rule of :func:`form_groups` up to the distances. Write each member's group into
+    ``cocreation_group``; return the members (by group, rising row), their groups and the
+    pairs (positions ``i < j`` into the members) of every group, in the order of
+    :func:`netsim.mechanisms.gathering.group_pairs` (groups of 2 first, then 3, ...).
+
+    Qualifying ties (trust >= ``threshold``, both present, both trying or using a common
+    practice) among the two most trusted qualifying ties at both ends make chains; each
+    connected chain, its people in rising row, is cut into groups of at most ``max_size``;
+    chunks of one person are no group.
+    """
+    n = present.size
+    n_sel = 0
+    qualifies = np.zeros(trust.size, dtype=np.bool_)
+    for i in range(trust.size):
+        x, y = a[i], b[i]
+        if trust[i] >= threshold and present[x] and present[y]:
+            for c in range(n_p):
+                sx, sy = stage[x * n_p + c], stage[y * n_p + c]
+                if (sx == TRYING or sx == ADOPTED) and (sy == TRYING or sy == ADOPTED):
+                    qualifies[i] = True
+                    n_sel += 1
+                    break
+    sel = np.empty(n_sel, dtype=np.int64)
+    k = 0
+    for i in range(trust.size):
+        if qualifies[i]:
+            sel[k] = i
+            k += 1
+    rank = _rank_at_ends(a, b, trust, sel, n)
+    n_close = 0
+    for k in range(n_sel):
+        if rank[k] < 2:
+            n_close += 1
+    ea = np.empty(n_close, dtype=np.int64)
+    eb = np.empty(n_close, dtype=np.int64)
+    involved = np.zeros(n, dtype=np.bool_)
+    n_close = 0
+    for k in range(n_sel):
+        if rank[k] < 2:
+            ea[n_close], eb[n_close] = a[sel[k]], b[sel[k]]
+            involved[ea[n_close]] = involved[eb[n_close]] = True
+            n_close += 1
+    label = _component_labels(n, ea, eb)
+    # the involved people by (component, row): count per component label, then fill in rows
+    start = np.zeros(n + 1, dtype=np.int64)
+    for p in range(n):
+        if involved[p]:
+            start[label[p] + 1] += 1
+    for p in range(n):
+        start[p + 1] += start[p]
+    ordered = np.empty(start[n], dtype=np.int64)
+    fill = start[:n].copy()
+    for p in range(n):
+        if involved[p]:
+            ordered[fill[label[p]]] = p
+            fill[label[p]] += 1
+    # chunks of max_size in each component; groups numbered in that order, singletons dropped
+    members = np.empty(ordered.size, dtype=np.int64)
+    gid = np.empty(ordered.size, dtype=np.int64)
+    group_start = np.empty(ordered.size + 1, dtype=np.int64)
+    n_members = 0
+    n_groups = 0
+    for comp in range(n):
+        for first in range(start[comp], start[comp + 1], max_size):
+            last = min(first + max_size, start[comp + 1])
+            if last - first < 2:
+                continue
+            group_start[n_groups] = n_members
+            for i in range(first, last):
+                members[n_members] = ordered[i]
+                gid[n_members] = n_groups
+                cocreation_group[ordered[i]] = n_groups
+                n_members += 1
+            n_groups += 1
+    group_start[n_groups] = n_members
+    n_pairs = 0
+    for g in range(n_groups):
+        size = group_start[g + 1] - group_start[g]
+        n_pairs += size * (size - 1) // 2
+    pa = np.empty(n_pairs, dtype=np.int64)
+    pb = np.empty(n_pairs, dtype=np.int64)
+    k = 0
+    for size in range(2, max_size + 1):  # groups by rising size, then rising number
+        for g in range(n_groups):
+            if group_start[g + 1] - group_start[g] == size:
+                s = group_start[g]
+                for i in range(size):
+                    for j in range(i + 1, size):
+                        pa[k], pb[k] = s + i, s + j
+                        k += 1
+    return members[:n_members].copy(), gid[:n_members].copy(), pa, pb
 
 
 def work(state: State, scenario: Scenario, rng: np.random.Generator,
          week: int) -> dict[str, float]:
     """One week of co-creation work; return counters."""
     cfg = scenario.cocreation
-    members = flatnonzero((state.cocreation_group >= 0) & state.present)
     out = {"cocreation_groups": float(state.group_distance.size), "person_hours": 0.0,
-           "cocreation_members": float(members.size)}
-    if members.size == 0:
-        return out
-    g = state.cocreation_group[members]
-    n_groups = int(g.max()) + 1
-    n_p = state.n_practices
-    knowledge = np.take(state.knowledge, members, axis=0)
-    best = np.zeros((n_groups, n_p))
-    np.maximum.at(best, g, knowledge)
-    gap = np.maximum(np.take(best, g, axis=0) - knowledge, 0)
-    state.knowledge[members] = knowledge + cfg.knowledge_rate * gap
-    # share the best adopted version within each group
-    adopted = np.take(state.stage, members, axis=0) == ADOPTED
-    q = np.where(adopted, np.take(state.perceived, members, axis=0), -1e9)
-    best_q = np.full((n_groups, n_p), -1e9)
-    np.maximum.at(best_q, g, q)
-    best_q_m = np.take(best_q, g, axis=0)  # per member
-    r, c = nonzero2(adopted & (q >= best_q_m))
-    if r.size:
-        holder_v = np.full((n_groups, n_p), -1, dtype=np.int64)
-        holder_v[g[r], c] = state.version[members[r], c]
-        holder_q = np.zeros((n_groups, n_p))
-        holder_q[g[r], c] = state.quality[members[r], c]
-        holder_v_m = np.take(holder_v, g, axis=0).reshape(-1)
-        f = flatnonzero(holder_v_m >= 0)  # flat (member position, practice)
-        mr = f // n_p
-        state.learn_versions_flat(members.take(mr) * n_p + (f - mr * n_p), holder_v_m.take(f),
-                                  np.take(holder_q, g, axis=0).reshape(-1).take(f),
-                                  best_q_m.reshape(-1).take(f))
+           "cocreation_members": 0.0}
     ties = state.member_ties
-    a, b = ties.a, ties.b
-    same = (state.cocreation_group[a] >= 0) & (state.cocreation_group[a]
-                                                == state.cocreation_group[b])
-    ties.last_contact[same] = week
-    out["person_hours"] = float(members.size * cfg.hours_per_week)
+    members, flat, version, quality, perceived = _work(
+        state.cocreation_group, state.present, state.knowledge.reshape(-1),
+        state.stage.reshape(-1), state.perceived.reshape(-1), state.version.reshape(-1),
+        state.quality.reshape(-1), ties.a, ties.b, ties.last_contact, week,
+        cfg.knowledge_rate, state.n_practices)
+    out["cocreation_members"] = float(members)
+    if members == 0:
+        return out
+    if flat.size:
+        state.learn_versions_flat(flat, version, quality, perceived)
+    out["person_hours"] = float(members * cfg.hours_per_week)
     return out
+
+
+@kernel
+def _work(cocreation_group: np.ndarray, present: np.ndarray, knowledge: np.ndarray,
+          stage: np.ndarray, perceived: np.ndarray, version: np.ndarray, quality: np.ndarray,
+          a: np.ndarray, b: np.ndarray, last_contact: np.ndarray, week: int, rate: float,
+          n_p: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rule of :func:`work` for the present members of groups (none: nothing changes).
+
+    Knowledge closes ``rate`` of the gap to the group's best (at least 0). Per group and
+    practice the best perceived quality among its adopters names the version the group
+    reports (several as good: the last member in row order); return the number of members
+    and what every member hears (flat slots, member by member in rising row, then practice:
+    version, true and perceived quality) for :meth:`netsim.state.State.learn_versions_flat`.
+    Ties within a group count as contact this week.
+    """
+    members = np.empty(present.size, dtype=np.int64)
+    n_members = 0
+    n_groups = 0
+    for p in range(present.size):
+        if cocreation_group[p] >= 0 and present[p]:
+            members[n_members] = p
+            n_members += 1
+            n_groups = max(n_groups, cocreation_group[p] + 1)
+    empty_i = np.empty(0, dtype=np.int64)
+    empty_f = np.empty(0)
+    if n_members == 0:
+        return 0, empty_i, empty_i, empty_f, empty_f
+    members = members[:n_members]
+    best = np.zeros(n_groups * n_p)
+    best_q = np.full(n_groups * n_p, -1e9)
+    for p in members:
+        for c in range(n_p):
+            s, t = p * n_p + c, cocreation_group[p] * n_p + c
+            best[t] = max(best[t], knowledge[s])
+            if stage[s] == ADOPTED:
+                best_q[t] = max(best_q[t], perceived[s])
+    holder_v = np.full(n_groups * n_p, -1, dtype=np.int64)
+    holder_q = np.zeros(n_groups * n_p)
+    n_heard = 0
+    for p in members:
+        for c in range(n_p):
+            s, t = p * n_p + c, cocreation_group[p] * n_p + c
+            knowledge[s] = knowledge[s] + rate * max(best[t] - knowledge[s], 0.0)
+            if stage[s] == ADOPTED and perceived[s] >= best_q[t]:
+                holder_v[t] = version[s]  # several as good: the last one stays
+                holder_q[t] = quality[s]
+    for p in members:
+        for c in range(n_p):
+            n_heard += holder_v[cocreation_group[p] * n_p + c] >= 0
+    flat = np.empty(n_heard, dtype=np.int64)
+    heard_v = np.empty(n_heard, dtype=np.int64)
+    heard_q = np.empty(n_heard)
+    heard_p = np.empty(n_heard)
+    k = 0
+    for p in members:
+        for c in range(n_p):
+            t = cocreation_group[p] * n_p + c
+            if holder_v[t] >= 0:
+                flat[k], heard_v[k] = p * n_p + c, holder_v[t]
+                heard_q[k], heard_p[k] = holder_q[t], best_q[t]
+                k += 1
+    for i in range(a.size):
+        g = cocreation_group[a[i]]
+        if g >= 0 and g == cocreation_group[b[i]]:
+            last_contact[i] = week
+    return n_members, flat, heard_v, heard_q, heard_p

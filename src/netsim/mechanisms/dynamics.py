@@ -19,54 +19,145 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.state import RESOURCE_TEACHER, State, TieStore, flatnonzero
+from netsim.kernels import kernel
+from netsim.state import RESOURCE_TEACHER, State, TieStore
 
-__all__ = ["cap_strong_ties", "rank_at_ends", "update"]
+__all__ = ["cap_strong_ties", "clip", "rank_at_ends", "update"]
+
+
+@kernel
+def clip(x: float, low: float, high: float) -> float:
+    """``np.minimum(np.maximum(x, low), high)`` of one value, NaN and signed zeros as NumPy
+    treats them (what ``np.clip`` gives; kernels use it to keep NumPy's results bit for bit)."""
+    x = x if (x >= low or x != x) else low
+    return x if (x <= high or x != x) else high
 
 
 def rank_at_ends(ties: TieStore, sel: np.ndarray) -> np.ndarray:
     """For the selected ties, the larger of their two ranks by trust at either end (0 = each
     end's most trusted tie among the selected)."""
-    ends = np.concatenate([ties.a[sel], ties.b[sel]])
-    trust = ties.trust[sel]
-    tr = np.concatenate([trust, trust])
-    order = np.lexsort((-tr, ends))
-    ends_o = ends[order]
-    starts = np.empty(ends_o.size, dtype=bool)
-    starts[:1] = True
-    np.not_equal(ends_o[1:], ends_o[:-1], out=starts[1:])
-    idx = np.arange(ends_o.size)
-    rank = np.empty(ends.size, dtype=np.int64)
-    rank[order] = idx - np.maximum.accumulate(np.where(starts, idx, 0))
-    return np.maximum(rank[: sel.size], rank[sel.size:])
+    return _rank_at_ends(ties.a, ties.b, ties.trust, np.asarray(sel, dtype=np.int64), ties.n)
+
+
+@kernel
+def _rank_at_ends(a: np.ndarray, b: np.ndarray, trust: np.ndarray, sel: np.ndarray,
+                  n: int) -> np.ndarray:
+    """:func:`rank_at_ends` on the tie columns. A tie's rank at a person is the number of the
+    person's selected ties that are more trusted, or equally trusted and earlier in the order
+    (ties where the person is the lower end ``a`` first, then those where it is ``b``, each in
+    the order of ``sel``): the order of a stable sort by (person, -trust)."""
+    m = sel.size
+    # entry e < m: tie sel[e] at its end a; entry m + e: the same tie at its end b
+    start = np.zeros(n + 1, dtype=np.int64)
+    for e in range(m):
+        start[a[sel[e]] + 1] += 1
+        start[b[sel[e]] + 1] += 1
+    for p in range(n):
+        start[p + 1] += start[p]
+    fill = start[:n].copy()
+    entries = np.empty(2 * m, dtype=np.int64)  # by person, each in entry order
+    for e in range(2 * m):
+        p = a[sel[e]] if e < m else b[sel[e - m]]
+        entries[fill[p]] = e
+        fill[p] += 1
+    rank = np.empty(2 * m, dtype=np.int64)
+    for p in range(n):
+        for i in range(start[p], start[p + 1]):
+            t = trust[sel[entries[i] % m]]
+            k = 0
+            for j in range(start[p], start[p + 1]):
+                u = trust[sel[entries[j] % m]]
+                if u > t or (u == t and j < i):
+                    k += 1
+            rank[entries[i]] = k
+    out = np.empty(m, dtype=np.int64)
+    for e in range(m):
+        out[e] = max(rank[e], rank[m + e])
+    return out
 
 
 def cap_strong_ties(ties: TieStore, strong: float, cap: int) -> int:
     """Demote each person's weakest strong ties beyond ``cap``; return how many were demoted."""
-    sel = flatnonzero(ties.trust >= strong)
-    if sel.size <= cap or ties.strong_degree(strong).max() <= cap:
+    return _cap_strong_ties(ties.a, ties.b, ties.trust, strong, float(np.nextafter(strong, 0.0)),
+                            cap, ties.n)
+
+
+@kernel
+def _cap_strong_ties(a: np.ndarray, b: np.ndarray, trust: np.ndarray, strong: float,
+                     below: float, cap: int, n: int) -> int:
+    """The strong ties (trust >= ``strong``) ranked ``cap`` or worse at either end fall to
+    ``below``, just under the strong level; nothing happens while nobody is over the cap."""
+    degree = np.zeros(n, dtype=np.int64)
+    n_strong = 0
+    for i in range(trust.size):
+        if trust[i] >= strong:
+            n_strong += 1
+            degree[a[i]] += 1
+            degree[b[i]] += 1
+    if n_strong <= cap or degree.max() <= cap:
         return 0  # nobody is over the cap
-    excess = sel[rank_at_ends(ties, sel) >= cap]
-    if excess.size:
-        ties.trust[excess] = np.nextafter(strong, 0.0)
-    return int(excess.size)
+    sel = np.empty(n_strong, dtype=np.int64)
+    k = 0
+    for i in range(trust.size):
+        if trust[i] >= strong:
+            sel[k] = i
+            k += 1
+    rank = _rank_at_ends(a, b, trust, sel, n)
+    demoted = 0
+    for k in range(n_strong):
+        if rank[k] >= cap:
+            trust[sel[k]] = below
+            demoted += 1
+    return demoted
 
 
 def update(state: State, scenario: Scenario, week: int) -> None:
     """Weekly trust decay, strong-tie cap, motivation and alignment dynamics."""
-    ties = state.member_ties
-    if len(ties):
-        idle = ties.last_contact < week
-        ties.trust[idle] *= 1 - scenario.trust.decay
-        cap_strong_ties(ties, scenario.trust.strong, scenario.trust.max_strong_ties)
-    mot = scenario.motivation
-    baseline = state.intrinsic * (0.5 + 0.5 * mot.owner_commitment)
-    state.motivation += mot.relax_rate * (baseline - state.motivation)
-    backed_school = state.leader_attended
-    rt = (state.role == RESOURCE_TEACHER) & (state.school >= 0)
-    backed = rt.copy()
-    backed[rt] = backed_school[state.school[rt]]
-    state.motivation[backed] += mot.leader_backing_gain
-    # maximum then minimum: what np.clip does, without its Python-level wrapper
-    np.minimum(np.maximum(state.motivation, 0.0, out=state.motivation), 1.0, out=state.motivation)
-    state.alignment[~state.leader_attended] *= 1 - scenario.home.alignment_decay
+    ties, mot, strong = state.member_ties, scenario.motivation, scenario.trust.strong
+    _update(ties.a, ties.b, ties.trust, ties.last_contact, ties.n, week,
+            1 - scenario.trust.decay, strong, float(np.nextafter(strong, 0.0)),
+            scenario.trust.max_strong_ties,
+            state.motivation, state.intrinsic, state.role, state.school, state.leader_attended,
+            state.alignment, 0.5 + 0.5 * mot.owner_commitment, mot.relax_rate,
+            mot.leader_backing_gain, 1 - scenario.home.alignment_decay)
+
+
+@kernel
+def _update(a: np.ndarray, b: np.ndarray, trust: np.ndarray, last_contact: np.ndarray,
+            n: int, week: int, keep: float, strong: float, below: float, cap: int,
+            motivation: np.ndarray, intrinsic: np.ndarray, role: np.ndarray, school: np.ndarray,
+            leader_attended: np.ndarray, alignment: np.ndarray, commitment: float,
+            relax_rate: float, backing_gain: float, alignment_keep: float) -> None:
+    """The week of :func:`update` in one call (speed: one dispatch instead of three)."""
+    if trust.size:
+        _decay_idle(trust, last_contact, week, keep)
+        _cap_strong_ties(a, b, trust, strong, below, cap, n)
+    _motivation_alignment(motivation, intrinsic, role, school, leader_attended, alignment,
+                          commitment, relax_rate, backing_gain, alignment_keep)
+
+
+@kernel
+def _decay_idle(trust: np.ndarray, last_contact: np.ndarray, week: int, keep: float) -> None:
+    """Ties not used this week keep ``keep = 1 - decay`` of their trust."""
+    for i in range(trust.size):
+        if last_contact[i] < week:
+            trust[i] *= keep
+
+
+@kernel
+def _motivation_alignment(motivation: np.ndarray, intrinsic: np.ndarray, role: np.ndarray,
+                          school: np.ndarray, leader_attended: np.ndarray,
+                          alignment: np.ndarray, commitment: float, relax_rate: float,
+                          backing_gain: float, alignment_keep: float) -> None:
+    """Motivation relaxes towards ``intrinsic * commitment`` (``commitment = 0.5 + 0.5 *
+    owner_commitment``); resource teachers whose leader attended gain ``backing_gain``;
+    clipped to [0, 1]. Alignment keeps ``alignment_keep`` where the leader stayed away."""
+    for r in range(motivation.size):
+        m = motivation[r] + relax_rate * (intrinsic[r] * commitment - motivation[r])
+        k = school[r]
+        if role[r] == RESOURCE_TEACHER and k >= 0 and leader_attended[k]:
+            m += backing_gain
+        motivation[r] = clip(m, 0.0, 1.0)
+    for k in range(alignment.size):
+        if not leader_attended[k]:
+            alignment[k] *= alignment_keep

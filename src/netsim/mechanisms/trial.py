@@ -50,8 +50,10 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.mechanisms.distance import understanding, understanding_range
-from netsim.mechanisms.home_transfer import school_backing, school_mandate
+from netsim.kernels import kernel
+from netsim.mechanisms.distance import understanding_range
+from netsim.mechanisms.dynamics import clip
+from netsim.mechanisms.home_transfer import school_backing
 from netsim.state import (
     ADOPTED,
     AWARE,
@@ -61,16 +63,24 @@ from netsim.state import (
     TRYING,
     Origin,
     State,
-    flatnonzero,
 )
 
 __all__ = ["discontinue", "select_variants", "trials"]
+
+_NONE = np.empty(0, dtype=np.int64)
+_COCREATION, _INDIVIDUAL = int(Origin.COCREATION), int(Origin.INDIVIDUAL)
 
 
 def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
            guidance_available: bool = True, start_new: bool = True) -> dict[str, float]:
     """One week of trials; return counters. ``start_new=False`` only concludes trials (the
-    textbook rules: no perception update, adaptation or discontinuance beyond the outcome)."""
+    textbook rules: no perception update, adaptation or discontinuance beyond the outcome).
+
+    The loops over slots are the compiled kernels below (:mod:`netsim.kernels`); the draws are
+    made here, in the rule's order: which trials end, their outcomes, the perception noise,
+    which failures drop, adaptation (:func:`_adapt`), discontinuance (:func:`discontinue`),
+    which trials start, the guided schools.
+    """
     cfg = scenario.trial
     mot = scenario.motivation
     out = {"trials_started": 0.0, "adoptions": 0.0, "failures": 0.0, "new_versions": 0.0,
@@ -81,82 +91,263 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     # flat views of the (people x practices) arrays, indexed by person * n_practices + practice
     stage, know_how = state.stage.reshape(-1), state.know_how.reshape(-1)
     trial_support = state.trial_support.reshape(-1)
-    concluded = np.empty(0, dtype=np.int64)
+    inspiration, perceived = state.inspiration.reshape(-1), state.perceived.reshape(-1)
+    backing = school_backing(state)  # leaders' backing: no step of the week changes it
 
-    # conclude running trials
-    f = flatnonzero((stage == TRYING) & groups.staff_slots)
-    if f.size:
-        f = f[rng.random(f.size) < 1.0 / cfg.mean_trial_weeks]
-        concluded = f
-        r = f // n_p
-        c = f - r * n_p
-        support = np.minimum(1.0, 0.5 * know_how.take(f) + trial_support.take(f))
-        quality = state.quality.reshape(-1).take(f)
-        p_success = quality * (1 - state.difficulty[c] * (1 - support))
-        ok = rng.random(f.size) < p_success
-        if start_new:  # perception: one's own trial is a noisy look at the version's quality
-            perceived = state.perceived.reshape(-1)
-            obs = quality + cfg.perception_sd * rng.standard_normal(f.size)
-            perceived[f] += cfg.own_trial_weight * (obs - perceived.take(f))
-        kh = know_how.take(f)
-        know_how[f] = kh + np.where(ok, cfg.know_how_gain, 0.5 * cfg.know_how_gain) * (1 - kh)
-        rs, cs = r[ok], c[ok]
-        stage[f[ok]] = ADOPTED
-        state.motivation += mot.success_gain * np.bincount(rs, minlength=state.n_people)
-        failed = ~ok
-        ff, rf = f[failed], r[failed]
-        drop = rng.random(ff.size) < cfg.drop_prob
-        stage[ff[drop]] = DROPPED
-        stage[ff[~drop]] = AWARE
-        state.inspiration.reshape(-1)[ff] = 0.0
-        state.motivation -= mot.failure_loss * np.bincount(rf, minlength=state.n_people)
-        # maximum then minimum: what np.clip does, without its Python-level wrapper
-        np.minimum(np.maximum(state.motivation, 0.0, out=state.motivation), 1.0,
-                   out=state.motivation)
-        trial_support[f] = 0.0
-        out["adoptions"], out["failures"] = float(rs.size), float(ff.size)
+    # one pass over the slots (speed) finds the running trials, the adopters at a school (who
+    # may discontinue) and who may start a trial. Until those steps nothing else changes who
+    # is in them: concluded trials are not at risk yet (they count as users), failures go back
+    # with no inspiration, and people who hear of a co-created version are added below.
+    f, adopters, users, carrier, candidates = _week_slots(
+        stage, state.knowledge.reshape(-1), inspiration, groups.staff_slots, state.school,
+        state.role, cfg.min_knowledge, n_p, state.n_schools)
+    rs = cs = _NONE
+    if f.size:  # conclude running trials
+        concluded, p_success = _ending_trials(f, rng.random(f.size), 1.0 / cfg.mean_trial_weeks,
+                                              n_p, know_how, trial_support,
+                                              state.quality.reshape(-1), state.difficulty)
+        ok = rng.random(concluded.size) < p_success
+        # perception: one's own trial is a noisy look at the version's quality
+        look = rng.standard_normal(concluded.size) if start_new else np.empty(0)
+        n_fail = concluded.size - int(np.count_nonzero(ok))
+        # which failures drop, then (with adaptation) which successes adapt: uniforms that
+        # follow each other, so one call draws both (speed: the same numbers in the same order)
+        u = rng.random(concluded.size if start_new else n_fail)
+        drop = u[:n_fail] < cfg.drop_prob
+        rs, cs = _conclude_trials(
+            concluded, ok, look, drop, n_p, stage, know_how, trial_support, inspiration,
+            state.quality.reshape(-1), perceived, state.motivation, cfg.perception_sd,
+            cfg.own_trial_weight, cfg.know_how_gain, mot.success_gain, mot.failure_loss)
+        out["adoptions"], out["failures"] = float(rs.size), float(concluded.size - rs.size)
         if start_new:
-            _adapt(state, scenario, rng, week, rs, cs, out)
+            heard = _adapt(state, scenario, rng, week, rs, cs, u[n_fail:], out)
+            if heard.size:
+                candidates = _add_candidates(candidates, heard, stage,
+                                             state.knowledge.reshape(-1), inspiration,
+                                             groups.staff, cfg.min_knowledge, n_p)
 
-    if start_new and cfg.discontinue_rate > 0:
-        out["discontinued"] = float(discontinue(state, scenario, rng, concluded))
-
-    # start new trials
     if start_new:
-        f = flatnonzero((stage == AWARE) & (state.knowledge.reshape(-1) >= cfg.min_knowledge)
-                        & groups.staff_slots & (state.inspiration.reshape(-1) > 0))
-        r = f // n_p
-        p = cfg.trial_rate * state.motivation[r] * state.inspiration.reshape(-1).take(f)
-        resistant = state.resistant[r]
-        if resistant.any():  # resistant staff open up with their school's mandate
-            mandate = school_mandate(state, scenario)
-            p[resistant] *= mandate[state.school[r[resistant]]]
-        start = rng.random(f.size) < p
-        f, r = f[start], r[start]
+        # who discontinues, then who starts a trial: uniforms that follow each other, one call
+        at_risk = adopters if cfg.discontinue_rate > 0 else _NONE
+        u = rng.random(at_risk.size + candidates.size)
+        if at_risk.size:
+            out["discontinued"] = float(_discontinue(
+                at_risk, u[:at_risk.size], cfg.discontinue_rate, users, carrier, rs, cs, n_p,
+                stage, state.school, state.role, groups.school_size, backing, perceived,
+                inspiration))
+        # start new trials
+        f, schools = _start_trials(candidates, u[at_risk.size:], cfg.trial_rate,
+                                   state.motivation, inspiration, state.resistant, backing,
+                                   scenario.home.mandate_strength, n_p, stage, state.school)
         if f.size:
-            stage[f] = TRYING
-            support = np.zeros(f.size)
-            fac = flatnonzero((state.role == FACILITATOR) & state.present)
-            per_fac = cfg.guidance_schools_per_facilitator
-            capacity = fac.size * per_fac if guidance_available else 0
-            school = state.school[r]
-            starting = np.zeros(state.n_schools + 1, dtype=bool)  # last slot: no school (-1)
-            starting[school] = True
-            schools = flatnonzero(starting[:-1])
-            if capacity and schools.size:
-                chosen = rng.permutation(schools)[:capacity]
-                guided = np.zeros(state.n_schools + 1, dtype=bool)
-                guided[chosen] = True
-                support += cfg.guidance_support * guided[school]
-                # each guided school is a relation of one facilitator (dealt in turn)
-                state.guided[fac] += np.bincount(np.arange(chosen.size) % fac.size,
-                                                 minlength=fac.size)
-            support += 0.2 * (state.cocreation_group[r] >= 0)
-            trial_support[f] = np.minimum(support, 1.0)
+            capacity = groups.n_facilitators * cfg.guidance_schools_per_facilitator \
+                if guidance_available else 0
+            chosen = _NONE
+            if capacity and schools.size:  # the schools guided: a random order, the first ones
+                chosen = schools.copy()
+                rng.shuffle(chosen)  # what rng.permutation(schools) does, without its checks
+                chosen = chosen[:capacity]
+            _support_new_trials(f, chosen, n_p, state.role, state.present, state.school,
+                                state.n_schools, state.cocreation_group, state.guided,
+                                trial_support, cfg.guidance_support)
             out["trials_started"] = float(f.size)
 
     state.inspiration *= 1 - cfg.inspiration_decay
     return out
+
+
+@kernel
+def _week_slots(stage: np.ndarray, knowledge: np.ndarray, inspiration: np.ndarray,
+                staff_slots: np.ndarray, school: np.ndarray, role: np.ndarray,
+                min_knowledge: float, n_p: int, n_schools: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flat slots of present staff: running trials; adopted practices at a school, and per
+    (school, practice) the number of those adopters (users) and whether a resource teacher is
+    among them (a carrier); and the slots that may start a trial (aware, knowing
+    ``min_knowledge``, inspired)."""
+    running = np.empty(stage.size, dtype=np.int64)
+    adopted = np.empty(stage.size, dtype=np.int64)
+    candidates = np.empty(stage.size, dtype=np.int64)
+    users = np.zeros(n_schools * n_p, dtype=np.int64)
+    carrier = np.zeros(n_schools * n_p, dtype=np.bool_)
+    n_running = n_adopted = n_candidates = 0
+    for s in range(stage.size):
+        st, staff = stage[s], staff_slots[s]
+        # speed: every slot is written and the count moves only if it belongs (no branch to
+        # mispredict on the common stages)
+        candidates[n_candidates] = s
+        n_candidates += (staff & (st == AWARE) & (knowledge[s] >= min_knowledge)
+                         & (inspiration[s] > 0))
+        running[n_running] = s
+        n_running += staff & (st == TRYING)
+        if st == ADOPTED and staff:
+            r = s // n_p
+            k = school[r]
+            if k >= 0:
+                adopted[n_adopted] = s
+                n_adopted += 1
+                key = k * n_p + (s - r * n_p)
+                users[key] += 1
+                if role[r] == RESOURCE_TEACHER:
+                    carrier[key] = True
+    return (running[:n_running], adopted[:n_adopted], users, carrier,
+            candidates[:n_candidates])
+
+
+@kernel
+def _add_candidates(candidates: np.ndarray, heard: np.ndarray, stage: np.ndarray,
+                    knowledge: np.ndarray, inspiration: np.ndarray, staff: np.ndarray,
+                    min_knowledge: float, n_p: int) -> np.ndarray:
+    """``candidates`` (sorted) and the ``heard`` slots that are now aware, known and inspired
+    (present staff) and not among them yet, in slot order."""
+    extra = np.empty(heard.size, dtype=np.int64)
+    n = 0
+    for s in heard:
+        if (stage[s] == AWARE and knowledge[s] >= min_knowledge and inspiration[s] > 0
+                and staff[s // n_p]):
+            i = np.searchsorted(candidates, s)
+            if i == candidates.size or candidates[i] != s:
+                extra[n] = s
+                n += 1
+    if n == 0:
+        return candidates
+    extra = np.unique(extra[:n])
+    return np.sort(np.concatenate((candidates, extra)))
+
+
+@kernel
+def _ending_trials(f: np.ndarray, u: np.ndarray, p_end: float, n_p: int, know_how: np.ndarray,
+                   trial_support: np.ndarray, quality: np.ndarray, difficulty: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The running trials (slots ``f``) that end this week (``u < p_end``) and the success
+    probability of each: ``q * (1 - difficulty * (1 - support))``, ``support = min(1, 0.5 *
+    know_how + trial_support)``."""
+    ended = np.empty(f.size, dtype=np.int64)
+    p = np.empty(f.size)
+    n = 0
+    for i in range(f.size):
+        if u[i] < p_end:
+            s = f[i]
+            support = min(1.0, 0.5 * know_how[s] + trial_support[s])
+            ended[n] = s
+            p[n] = quality[s] * (1 - difficulty[s % n_p] * (1 - support))
+            n += 1
+    return ended[:n], p[:n]
+
+
+@kernel
+def _conclude_trials(f: np.ndarray, ok: np.ndarray, look: np.ndarray, drop: np.ndarray,
+                     n_p: int, stage: np.ndarray, know_how: np.ndarray,
+                     trial_support: np.ndarray, inspiration: np.ndarray, quality: np.ndarray,
+                     perceived: np.ndarray, motivation: np.ndarray, sd: float,
+                     weight: float, gain: float, success_gain: float, failure_loss: float
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Apply the outcomes of the ended trials ``f``; return (person, practice) of the successes.
+
+    ``look`` (empty: no perception update) are the perception noise draws, ``drop`` one draw
+    per failure in slot order. Perceived quality moves ``weight`` (own_trial_weight) of the way
+    to ``q + sd * look``; know-how closes ``gain`` (half after a failure) of its gap; a success
+    adopts, a failure clears inspiration and drops (else back to aware); motivation rises by
+    ``success_gain`` per success and falls by ``failure_loss`` per failure of each person,
+    then is clipped to [0, 1] (everyone's, as before); trial support ends.
+    """
+    n_people = motivation.size
+    successes = np.zeros(n_people, dtype=np.int64)
+    failures = np.zeros(n_people, dtype=np.int64)
+    rs = np.empty(f.size, dtype=np.int64)
+    cs = np.empty(f.size, dtype=np.int64)
+    n_ok = 0
+    n_fail = 0
+    for i in range(f.size):
+        s = f[i]
+        r = s // n_p
+        if look.size:
+            obs = quality[s] + sd * look[i]
+            perceived[s] += weight * (obs - perceived[s])
+        kh = know_how[s]
+        know_how[s] = kh + (gain if ok[i] else 0.5 * gain) * (1 - kh)
+        if ok[i]:
+            stage[s] = ADOPTED
+            successes[r] += 1
+            rs[n_ok] = r
+            cs[n_ok] = s - r * n_p
+            n_ok += 1
+        else:
+            stage[s] = DROPPED if drop[n_fail] else AWARE
+            inspiration[s] = 0.0
+            failures[r] += 1
+            n_fail += 1
+        trial_support[s] = 0.0
+    for r in range(n_people):
+        m = motivation[r] + success_gain * successes[r]
+        m = m - failure_loss * failures[r]
+        motivation[r] = clip(m, 0.0, 1.0)
+    return rs[:n_ok], cs[:n_ok]
+
+
+@kernel
+def _start_trials(f: np.ndarray, u: np.ndarray, trial_rate: float, motivation: np.ndarray,
+                  inspiration: np.ndarray, resistant: np.ndarray, backing: np.ndarray,
+                  mandate_strength: float, n_p: int, stage: np.ndarray, school: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate slots ``f`` start a trial if ``u < trial_rate * motivation *
+    inspiration``, for resistant staff times their school's mandate ``mandate_strength *
+    backing`` (:func:`netsim.mechanisms.home_transfer.school_mandate`). Return the started
+    slots and the schools (ascending) of the people starting them."""
+    n_schools = backing.size
+    started = np.empty(f.size, dtype=np.int64)
+    starting = np.zeros(n_schools, dtype=np.bool_)
+    n = 0
+    for i in range(f.size):
+        s = f[i]
+        r = s // n_p
+        p = trial_rate * motivation[r] * inspiration[s]
+        k = school[r]
+        if resistant[r]:  # NumPy's indexing: school -1 takes the last school's mandate
+            p *= mandate_strength * backing[k if k >= 0 else k + n_schools]
+        if u[i] < p:
+            stage[s] = TRYING
+            started[n] = s
+            n += 1
+            if k >= 0:
+                starting[k] = True
+    schools = np.empty(n_schools, dtype=np.int64)
+    n_starting = 0
+    for k in range(n_schools):
+        if starting[k]:
+            schools[n_starting] = k
+            n_starting += 1
+    return started[:n], schools[:n_starting]
+
+
+@kernel
+def _support_new_trials(f: np.ndarray, chosen: np.ndarray, n_p: int, role: np.ndarray,
+                        present: np.ndarray, school: np.ndarray, n_schools: int,
+                        cocreation_group: np.ndarray, guided: np.ndarray,
+                        trial_support: np.ndarray, guidance_support: float) -> None:
+    """Support of the new trials ``f``: ``guidance_support`` at the ``chosen`` (guided) schools,
+    0.2 for co-creation members, at most 1. Each guided school counts for one present
+    facilitator, dealt in turn in row order."""
+    guided_school = np.zeros(n_schools + 1, dtype=np.bool_)  # last slot: no school (-1)
+    if chosen.size:
+        facilitators = np.empty(role.size, dtype=np.int64)
+        n_fac = 0
+        for r in range(role.size):
+            if role[r] == FACILITATOR and present[r]:
+                facilitators[n_fac] = r
+                n_fac += 1
+        for i in range(chosen.size):
+            guided_school[chosen[i]] = True
+            guided[facilitators[i % n_fac]] += 1
+    for i in range(f.size):
+        s = f[i]
+        r = s // n_p
+        k = school[r]
+        support = 0.0
+        if chosen.size:
+            support += guidance_support * guided_school[k if k >= 0 else n_schools]
+        support += 0.2 * (cocreation_group[r] >= 0)
+        trial_support[s] = min(support, 1.0)
 
 
 def discontinue(state: State, scenario: Scenario, rng: np.random.Generator,
@@ -171,44 +362,61 @@ def discontinue(state: State, scenario: Scenario, rng: np.random.Generator,
     resource teacher of the school uses the practice (its carrier; 0 once the carrier left),
     and the share of the school's staff using it. Sources: Rogers 2003 (discontinuance);
     seed 002 §2.3 (without follow-up and continuity the local organisation does not change);
-    seed 001 §5.4.3 (a carrier leaving).
+    seed 001 §5.4.3 (a carrier leaving). (:func:`trials` makes the same draws from the
+    adopters it found at the start of the week.)
     """
     groups = state.groups()
     n_p = state.n_practices
     stage = state.stage.reshape(-1)
-    adopted = (stage == ADOPTED) & groups.staff_slots
-    f = flatnonzero(adopted)
-    if f.size == 0:
-        return 0
-    r = f // n_p
-    school = state.school.take(r)
-    at_school = school >= 0
-    if not at_school.all():
-        f, r, school = f[at_school], r[at_school], school[at_school]
-    c = f - r * n_p
-    # users and carriers of each (school, practice), from the adopted slots themselves
-    key = school * n_p + c
-    users = np.bincount(key, minlength=state.n_schools * n_p)
-    carrier = np.bincount(key, state.role.take(r) == RESOURCE_TEACHER,
-                          minlength=state.n_schools * n_p) > 0
-    if exclude.size:  # trials concluded this week are not at risk yet (they count as users)
+    # users and carriers count the excluded (concluded) trials too
+    _, at_risk, users, carrier, _ = _week_slots(stage, state.knowledge.reshape(-1),
+                                                state.inspiration.reshape(-1),
+                                                groups.staff_slots,
+                                                state.school, state.role, 1.0, n_p,
+                                                state.n_schools)
+    if exclude.size:
         excluded = np.zeros(stage.size, dtype=bool)
         excluded[exclude] = True
-        keep = ~excluded.take(f)
-        f, key, school = f[keep], key[keep], school[keep]
-    # p <= discontinue_rate: only draws below it need the support computed
-    rate = scenario.trial.discontinue_rate
-    u = rng.random(f.size)
-    at_risk = flatnonzero(u < rate)
-    f, key, school, u = f.take(at_risk), key.take(at_risk), school.take(at_risk), u.take(at_risk)
-    peers = users.take(key) / np.maximum(groups.school_size.take(school), 1)
-    support = (school_backing(state).take(school) + carrier.take(key) + peers) / 3.0
-    perceived = np.minimum(np.maximum(state.perceived.reshape(-1).take(f), 0.0), 1.0)  # clip
-    p = rate * (1 - perceived) * (1 - support)
-    drop = f[u < p]
-    stage[drop] = DROPPED
-    state.inspiration.reshape(-1)[drop] = 0.0
-    return int(drop.size)
+        at_risk = at_risk[~excluded[at_risk]]
+    if at_risk.size == 0:
+        return 0
+    return _discontinue(at_risk, rng.random(at_risk.size), scenario.trial.discontinue_rate,
+                        users, carrier, _NONE, _NONE, n_p, stage, state.school, state.role,
+                        groups.school_size, school_backing(state), state.perceived.reshape(-1),
+                        state.inspiration.reshape(-1))
+
+
+@kernel
+def _discontinue(f: np.ndarray, u: np.ndarray, rate: float, users: np.ndarray,
+                 carrier: np.ndarray, new_r: np.ndarray, new_c: np.ndarray, n_p: int,
+                 stage: np.ndarray, school: np.ndarray, role: np.ndarray,
+                 school_size: np.ndarray, backing: np.ndarray, perceived: np.ndarray,
+                 inspiration: np.ndarray) -> int:
+    """Drop the adopted slots ``f`` whose draw ``u`` falls below ``rate * (1 - perceived) *
+    (1 - support)``, ``support = (backing + carrier + users / school size) / 3`` at the
+    adopter's school (see :func:`discontinue`). ``users`` and ``carrier`` are counted without
+    the adoptions ``(new_r, new_c)`` of this week, which count as users (and carriers) too."""
+    for i in range(new_r.size):
+        k = school[new_r[i]]
+        if k >= 0:
+            users[k * n_p + new_c[i]] += 1
+            if role[new_r[i]] == RESOURCE_TEACHER:
+                carrier[k * n_p + new_c[i]] = True
+    dropped = 0
+    for i in range(f.size):
+        if u[i] < rate:  # p <= rate: only draws below it need the support computed
+            s = f[i]
+            r = s // n_p
+            k = school[r]
+            key = k * n_p + (s - r * n_p)
+            peers = users[key] / max(school_size[k], 1)
+            support = (backing[k] + carrier[key] + peers) / 3.0
+            seen = clip(perceived[s], 0.0, 1.0)
+            if u[i] < rate * (1 - seen) * (1 - support):
+                stage[s] = DROPPED
+                inspiration[s] = 0.0
+                dropped += 1
+    return dropped
 
 
 def select_variants(base: np.ndarray, sd: float, size: np.ndarray, correlation: np.ndarray,
@@ -226,21 +434,49 @@ def select_variants(base: np.ndarray, sd: float, size: np.ndarray, correlation: 
     """
     m = base.size
     width = int(size.max()) if m else 1
-    z0 = rng.standard_normal(m)
-    z = rng.standard_normal((m, width))
-    e = rng.standard_normal((m, width))
-    rho = np.minimum(np.maximum(correlation, 0.0), 1.0)[:, None]  # clip, without its wrapper
-    change = sd * (np.sqrt(rho) * z0[:, None] + np.sqrt(1 - rho) * z)
-    judged = change + judge_sd[:, None] * e
-    judged[np.arange(width)[None, :] >= size[:, None]] = -np.inf
-    best = judged.argmax(axis=1)
-    rows = np.arange(m)
-    return change[rows, best], judged[rows, best]
+    return _best_variants(sd, width, np.asarray(size, dtype=np.int64),
+                          np.asarray(correlation, dtype=np.float64),
+                          np.asarray(judge_sd, dtype=np.float64), _variant_draws(rng, m, width))
+
+
+def _variant_draws(rng: np.random.Generator, m: int, width: int) -> np.ndarray:
+    """The normals of :func:`select_variants` for ``m`` events of at most ``width`` variants:
+    z0 (m), then z and e (m x width each, event by event). One call gives the same normals in
+    the same order as three calls (the generator keeps no normal between calls), with less
+    overhead."""
+    return rng.standard_normal(m * (1 + 2 * width))
+
+
+@kernel
+def _best_variants(sd: float, width: int, size: np.ndarray, correlation: np.ndarray,
+                   judge_sd: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The loop of :func:`select_variants` over events and variants: ``draws`` holds z0 (one
+    per event), then z and e (``width`` per event each, event by event). The first highest
+    judged variant wins (``argmax``: a NaN counts as highest); variants beyond ``size`` are
+    judged ``-inf``."""
+    m = size.size
+    z, e = m, m + m * width  # where z and e start in draws
+    change = np.empty(m)
+    judged = np.empty(m)
+    for i in range(m):
+        rho = clip(correlation[i], 0.0, 1.0)
+        shared, own = np.sqrt(rho) * draws[i], np.sqrt(1 - rho)
+        best_c = 0.0
+        best_j = -np.inf
+        for j in range(width):
+            c = sd * (shared + own * draws[z + i * width + j])
+            jd = c + judge_sd[i] * draws[e + i * width + j] if j < size[i] else -np.inf
+            if j == 0 or jd > best_j or (jd != jd and best_j == best_j):
+                best_c, best_j = c, jd
+        change[i], judged[i] = best_c, best_j
+    return change, judged
 
 
 def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
-           r: np.ndarray, c: np.ndarray, out: dict[str, float]) -> None:
-    """Adapt the versions of some successful trials (new versions are registered).
+           r: np.ndarray, c: np.ndarray, u: np.ndarray, out: dict[str, float]) -> np.ndarray:
+    """Adapt the versions of some successful trials (person ``r``, practice ``c``; ``u`` one
+    uniform draw each: whether they adapt); new versions are registered. Return the flat
+    slots of the group members who heard of co-created versions.
 
     Translation at the school boundary (seed 001 §5.2.3-5.2.4): network members and members
     of co-creation groups adapt with probability ``adapt_prob``, colleagues with
@@ -253,52 +489,128 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     moderation). The adapter believes the version changed by the judged amount.
     """
     cfg = scenario.trial
-    group = state.cocreation_group[r]
-    in_group = group >= 0
-    translator = in_group | state.member[r]
-    p = np.where(translator, cfg.adapt_prob, cfg.adapt_prob * cfg.colleague_adapt_share)
-    adapt = rng.random(r.size) < p
-    r, c, group, in_group = r[adapt], c[adapt], group[adapt], in_group[adapt]
+    r, c, group, size, correlation, judge_sd, width = _adapters(
+        r, c, u, state.cocreation_group, state.member, cfg.adapt_prob,
+        cfg.adapt_prob * cfg.colleague_adapt_share, state.group_distance,
+        understanding_range(scenario, moderated=False), cfg.perception_sd)
     if r.size == 0:
-        return
-    size = np.ones(r.size, dtype=np.int64)
-    correlation = np.ones(r.size)
-    judge_sd = np.full(r.size, cfg.perception_sd)
-    if in_group.any():
-        n_groups = state.group_distance.size
-        sizes = np.bincount(state.cocreation_group[state.cocreation_group >= 0],
-                            minlength=n_groups)
-        dist = state.group_distance[group[in_group]]
-        size[in_group] = sizes[group[in_group]]
-        correlation[in_group] = 1.0 - dist
-        u = understanding(dist, understanding_range(scenario, moderated=False))
-        # every member judges every variant; the group pools its members' judgements
-        judge_sd[in_group] = cfg.perception_sd / (np.maximum(u, 1e-6)
-                                                  * np.sqrt(size[in_group]))
-    slot = r * state.n_practices + c
-    quality, version = state.quality.reshape(-1), state.version.reshape(-1)
-    perceived = state.perceived.reshape(-1)
-    change, judged = select_variants(quality.take(slot), cfg.adapt_sd, size, correlation,
-                                     judge_sd, rng)
-    new_q = np.minimum(np.maximum(quality.take(slot) + change, 0.01), 0.99)  # clip
-    new_p = perceived.take(slot) + judged
-    origin = np.where(in_group, Origin.COCREATION, Origin.INDIVIDUAL)
-    ids = state.versions.add_many(c, new_q, version.take(slot), origin, week)
-    version[slot] = ids
-    quality[slot] = new_q
-    perceived[slot] = new_p
+        return _NONE
+    # the variants (select_variants), and the new versions with the next ids of the registry
+    new_q, parent, origin, n_cocreated, flat, ids, q, pq = _new_versions(
+        r, c, group, cfg.adapt_sd, width, size, correlation, judge_sd,
+        _variant_draws(rng, r.size, width), len(state.versions), state.n_practices,
+        state.quality.reshape(-1), state.perceived.reshape(-1), state.version.reshape(-1),
+        state.cocreation_group)
+    state.versions.add_many(c, new_q, parent, origin, week)
     out["new_versions"] += float(r.size)
-    out["new_versions_cocreation"] += float(in_group.sum())
-    # co-created versions are shared with the whole group
-    if in_group.any():
-        members = flatnonzero(state.cocreation_group >= 0)
-        members = members[np.argsort(state.cocreation_group[members], kind="stable")]
-        sizes = np.bincount(state.cocreation_group[members], minlength=state.group_distance.size)
-        starts = np.cumsum(sizes) - sizes
-        grp, k, v, q = group[in_group], c[in_group], ids[in_group], new_q[in_group]
-        pq = new_p[in_group]
-        n_each = sizes[grp]
-        which = np.repeat(np.arange(grp.size), n_each)
-        offset = np.arange(which.size) - np.repeat(np.cumsum(n_each) - n_each, n_each)
-        peers = members[starts[grp[which]] + offset]
-        state.learn_versions(peers, k[which], v[which], q[which], pq[which])
+    out["new_versions_cocreation"] += float(n_cocreated)
+    if flat.size:  # co-created versions are shared with the whole group
+        state.learn_versions_flat(flat, ids, q, pq)
+    return flat
+
+
+@kernel
+def _adapters(r: np.ndarray, c: np.ndarray, u: np.ndarray, cocreation_group: np.ndarray,
+              member: np.ndarray, p_translator: float, p_colleague: float,
+              distance: np.ndarray, understanding_range: float, perception_sd: float
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                         np.ndarray, int]:
+    """Which successful trials (person ``r``, practice ``c``) adapt, and how: return person,
+    practice, co-creation group (-1 none), number of variants, their correlation and the
+    judging noise of each adaptation, and the largest number of variants (1 if none).
+
+    Network members and co-creation members adapt if ``u < p_translator``, colleagues if
+    ``u < p_colleague``. Alone: one variant judged with ``perception_sd``. In co-creation group
+    ``g``: one variant per member, correlation ``1 - distance[g]``, noise ``perception_sd /
+    (max(understanding, 1e-6) * sqrt(members))`` (every member judges every variant; the
+    group pools its members' judgements), understanding ``max(0, 1 - distance[g] /
+    understanding_range)`` (:func:`netsim.mechanisms.distance.understanding`).
+    """
+    keep = np.empty(r.size, dtype=np.int64)
+    n = 0
+    grouped = False
+    for i in range(r.size):
+        g = cocreation_group[r[i]]
+        if u[i] < (p_translator if g >= 0 or member[r[i]] else p_colleague):
+            keep[n] = i
+            n += 1
+            grouped = grouped or g >= 0
+    members = np.zeros(distance.size, dtype=np.int64)  # per group
+    if grouped:
+        for p in range(cocreation_group.size):
+            g = cocreation_group[p]
+            if 0 <= g < members.size:
+                members[g] += 1
+    ra, ca, group = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), \
+        np.empty(n, dtype=np.int64)
+    size = np.ones(n, dtype=np.int64)
+    correlation = np.ones(n)
+    judge_sd = np.full(n, perception_sd)
+    width = 1
+    for j in range(n):
+        i = keep[j]
+        ra[j], ca[j] = r[i], c[i]
+        g = group[j] = cocreation_group[r[i]]
+        if g >= 0:
+            size[j] = members[g]
+            width = max(width, size[j])
+            correlation[j] = 1.0 - distance[g]
+            understanding = max(0.0, 1.0 - distance[g] / understanding_range)
+            judge_sd[j] = perception_sd / (max(understanding, 1e-6) * np.sqrt(size[j]))
+    return ra, ca, group, size, correlation, judge_sd, width
+
+
+@kernel
+def _new_versions(r: np.ndarray, c: np.ndarray, group: np.ndarray, sd: float, width: int,
+                  size: np.ndarray, correlation: np.ndarray, judge_sd: np.ndarray,
+                  draws: np.ndarray, first_id: int, n_p: int, quality: np.ndarray,
+                  perceived: np.ndarray, version: np.ndarray, cocreation_group: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray, np.ndarray,
+                             np.ndarray, np.ndarray]:
+    """The adapters take their new versions (ids ``first_id``, ``first_id + 1``, ... in event
+    order), the variant each keeps (:func:`select_variants`, its normals ``draws``): true
+    quality ``clip(q + change, 0.01, 0.99)``, perceived ``perceived + judged``. Return per
+    event the new quality, the parent version and the origin; the number made in co-creation
+    groups; and what the groups hear of them: for each co-created version (in event order)
+    every member of the group (in rising row) with its flat slot, version id, true quality
+    and the adapter's perceived quality.
+    """
+    change, judged = _best_variants(sd, width, size, correlation, judge_sd, draws)
+    m = r.size
+    new_q = np.empty(m)
+    new_p = np.empty(m)
+    parent = np.empty(m, dtype=np.int64)
+    origin = np.empty(m, dtype=np.int64)
+    n_cocreated = 0
+    for i in range(m):  # (person, practice) pairs are distinct: concluded trials
+        s = r[i] * n_p + c[i]
+        new_q[i] = clip(quality[s] + change[i], 0.01, 0.99)
+        new_p[i] = perceived[s] + judged[i]
+        parent[i] = version[s]
+        origin[i] = _COCREATION if group[i] >= 0 else _INDIVIDUAL
+        n_cocreated += group[i] >= 0
+        version[s] = first_id + i
+        quality[s] = new_q[i]
+        perceived[s] = new_p[i]
+    n_heard = 0
+    if n_cocreated:
+        for p in range(cocreation_group.size):
+            g = cocreation_group[p]
+            if g >= 0:
+                for i in range(m):
+                    n_heard += group[i] == g
+    flat = np.empty(n_heard, dtype=np.int64)
+    ids = np.empty(n_heard, dtype=np.int64)
+    q = np.empty(n_heard)
+    pq = np.empty(n_heard)
+    k = 0
+    if n_cocreated:
+        for i in range(m):
+            if group[i] < 0:
+                continue
+            for p in range(cocreation_group.size):
+                if cocreation_group[p] == group[i]:
+                    flat[k], ids[k] = p * n_p + c[i], first_id + i
+                    q[k], pq[k] = new_q[i], new_p[i]
+                    k += 1
+    return new_q, parent, origin, n_cocreated, flat, ids, q, pq
