@@ -39,7 +39,7 @@ import numpy as np
 from mesa.time import Schedule
 
 from netsim import metrics
-from netsim.agents import Person, agent_class
+from netsim.agents import Person, create_people, remove_people
 from netsim.config import AdoptionRule, Scenario, validate
 from netsim.mechanisms import (
     adoption_rules,
@@ -56,6 +56,13 @@ from netsim.population import Population, build_population
 from netsim.state import Origin, Role, Stage, State, TieStore
 
 __all__ = ["LearningNetworkModel"]
+
+# columns of the weekly table (metrics.SERIES_COLUMNS: week, measures, cumulative cost, counters)
+_COLUMN = {c: j for j, c in enumerate(metrics.SERIES_COLUMNS)}
+_WEEK, _HOURS_CUM = _COLUMN["week"], _COLUMN["person_hours_cum"]
+_MEASURES = slice(_COLUMN[metrics.MEASURES[0]], _COLUMN[metrics.MEASURES[-1]] + 1)
+_COUNTERS = slice(_COLUMN[metrics.COUNTERS[0]], _COLUMN[metrics.COUNTERS[-1]] + 1)
+_COUNTER = {c: j for j, c in enumerate(metrics.COUNTERS)}  # index in a week's counters
 
 
 class LearningNetworkModel(mesa.Model):
@@ -99,15 +106,14 @@ class LearningNetworkModel(mesa.Model):
                                  else scenario.digital.member_channel_formality,
                                  c.created_by, c.read_prob, c.stores)
             for c in scenario.digital.channels]
-        self.people: list[Person] = [agent_class(r)(self, i)
-                                     for i, r in enumerate(self.state.role)]
-        self._counters = dict.fromkeys(metrics.COUNTERS, 0.0)
+        self.people: list[Person] = create_people(self, range(n_people), self.state.role)
+        self._counts = [0.0] * len(metrics.COUNTERS)  # this week's counters, by _COUNTER
         self.diffusion: adoption_rules.Diffusion | None = None
         if self.textbook:
             self._seed_textbook(population)
-        n = scenario.n_weeks
-        self._series = {c: np.full(n + 1, np.nan) for c in metrics.SERIES_COLUMNS}
-        self._series["person_hours_cum"][:] = 0.0
+        # the weekly record: one row per week (0 = the initial state), SERIES_COLUMNS
+        self._table = np.full((scenario.n_weeks + 1, len(metrics.SERIES_COLUMNS)), np.nan)
+        self._table[:, _HOURS_CUM] = 0.0
         self._record()
         self._schedule()
 
@@ -248,9 +254,12 @@ class LearningNetworkModel(mesa.Model):
         return int(math.ceil(self.time))
 
     def _add(self, counters: dict[str, float]) -> None:
+        """Add a mechanism's counters to this week's (names not in COUNTERS are ignored)."""
+        counts, column = self._counts, _COUNTER
         for key, value in counters.items():
-            if key in self._counters:
-                self._counters[key] += value
+            j = column.get(key)
+            if j is not None:
+                counts[j] += value
 
     def _gathering(self) -> None:
         week = self._current_week
@@ -277,7 +286,7 @@ class LearningNetworkModel(mesa.Model):
             return  # nobody to meet: no gathering (e.g. the significant-networks design)
         self._add(gathering.hold_gathering(self.state, self.scenario, self.rng, week, invited,
                                            hours))
-        self._counters["gatherings"] += 1
+        self._counts[_COUNTER["gatherings"]] += 1
 
     def _hold_per_area(self, invited: np.ndarray, hours: float, week: int) -> None:
         """One gathering per area of the ``invited``; invited facilitators serve every area."""
@@ -302,7 +311,7 @@ class LearningNetworkModel(mesa.Model):
         if row < 0 or not self.network_alive:
             return
         self.state.present[row] = False
-        self.people[row].remove()
+        remove_people(self, [self.people[row]])
         self.state.member_ties.remove_person(row)
         survives, weeks = turnover.key_person_outcome(self.scenario, self.rng)
         if not survives:
@@ -324,12 +333,14 @@ class LearningNetworkModel(mesa.Model):
             st.version[row, expert] = expert
             st.quality[row, expert] = st.effectiveness[expert]
             st.perceived[row, expert] = st.claimed[expert]
-        self.people[row] = agent_class(st.role[row])(self, row)
+        self.people[row] = create_people(self, [row], st.role[[row]])[0]
 
     def _replace_agents(self, rows: np.ndarray) -> None:
-        for row in rows:
-            self.people[row].remove()
-            self.people[row] = agent_class(self.state.role[row])(self, int(row))
+        """New agents for the people who replaced others in ``rows`` (turnover)."""
+        remove_people(self, [self.people[row] for row in rows])
+        for row, agent in zip(rows.tolist(), create_people(self, rows, self.state.role[rows]),
+                              strict=True):
+            self.people[row] = agent
 
     # ---------------------------------------------------------------- weekly step
     def step(self) -> None:
@@ -346,7 +357,7 @@ class LearningNetworkModel(mesa.Model):
         if self.diffusion is not None:
             new = self.diffusion.step(st.stage == Stage.ADOPTED, rng, st.staff)
             st.stage[new] = Stage.ADOPTED
-            self._counters["adoptions"] += float(new.sum())
+            self._counts[_COUNTER["adoptions"]] += float(new.sum())
             if p.trial:
                 self._add(trial.trials(st, sc, rng, week, start_new=False))
         elif p.trial:
@@ -360,17 +371,18 @@ class LearningNetworkModel(mesa.Model):
             self.running = False
 
     def _record(self) -> None:
+        """Write week ``w``'s row: the outcome measures, the counters, cumulative cost."""
         w = int(round(self.time))
-        row = metrics.record(self.state, self.scenario.school_change_share,
-                             self.scenario.trust.strong, self.network_alive,
-                             int(self.state.group_distance.size))
-        row.update(self._counters)
-        row["week"] = float(w)
-        prev = self._series["person_hours_cum"][w - 1] if w > 0 else 0.0
-        row["person_hours_cum"] = prev + self._counters["person_hours"]
-        for key, value in row.items():
-            self._series[key][w] = value
-        self._counters = dict.fromkeys(metrics.COUNTERS, 0.0)
+        row = self._table[w]
+        metrics.record_into(row[_MEASURES], self.state, self.scenario.school_change_share,
+                            self.scenario.trust.strong, self.network_alive,
+                            int(self.state.group_distance.size))
+        counts = self._counts
+        row[_WEEK] = w
+        prev = self._table[w - 1, _HOURS_CUM] if w > 0 else 0.0
+        row[_HOURS_CUM] = prev + counts[_COUNTER["person_hours"]]
+        row[_COUNTERS] = counts
+        self._counts = [0.0] * len(counts)
 
     # ---------------------------------------------------------------- running and results
     def run(self) -> None:
@@ -383,10 +395,16 @@ class LearningNetworkModel(mesa.Model):
             self.run_for(remaining)
         self.running = False
 
+    def remove_all_agents(self) -> None:
+        """Remove every agent, as :meth:`mesa.Model.remove_all_agents` does (in bulk when
+        nothing observes the removals, :func:`netsim.agents.remove_people`)."""
+        remove_people(self, list(self.agents))
+        self.data_registry.close()
+
     def series(self) -> dict[str, np.ndarray]:
         """The weekly record so far (week 0 is the initial state)."""
         w = int(round(self.time))
-        return {k: v[: w + 1].copy() for k, v in self._series.items()}
+        return {c: self._table[: w + 1, j].copy() for j, c in enumerate(metrics.SERIES_COLUMNS)}
 
     def summary(self) -> dict[str, float]:
         """The run summary (see :func:`netsim.metrics.summarise`)."""
