@@ -106,7 +106,9 @@ class LearningNetworkModel(mesa.Model):
                                  else scenario.digital.member_channel_formality,
                                  c.created_by, c.read_prob, c.stores)
             for c in scenario.digital.channels]
-        self.people: list[Person] = create_people(self, range(n_people), self.state.role)
+        # the Mesa agents (views onto the rows) are made on first use: see ``people``
+        self._people: list[Person] | None = None
+        self._away: set[int] = set()  # rows whose agent is not registered (key person away)
         self._counts = [0.0] * len(metrics.COUNTERS)  # this week's counters, by _COUNTER
         self.diffusion: adoption_rules.Diffusion | None = None
         if self.textbook:
@@ -311,7 +313,9 @@ class LearningNetworkModel(mesa.Model):
         if row < 0 or not self.network_alive:
             return
         self.state.present[row] = False
-        remove_people(self, [self.people[row]])
+        self._away.add(row)
+        if self._people is not None:
+            remove_people(self, [self._people[row]])
         self.state.member_ties.remove_person(row)
         survives, weeks = turnover.key_person_outcome(self.scenario, self.rng)
         if not survives:
@@ -333,14 +337,66 @@ class LearningNetworkModel(mesa.Model):
             st.version[row, expert] = expert
             st.quality[row, expert] = st.effectiveness[expert]
             st.perceived[row, expert] = st.claimed[expert]
-        self.people[row] = create_people(self, [row], st.role[[row]])[0]
+        self._away.discard(row)
+        if self._people is not None:
+            self._people[row] = create_people(self, [row], st.role[[row]])[0]
 
     def _replace_agents(self, rows: np.ndarray) -> None:
         """New agents for the people who replaced others in ``rows`` (turnover)."""
-        remove_people(self, [self.people[row] for row in rows])
+        if self._people is None:
+            return  # made on first use, from the rows as they are then
+        people = self._people
+        remove_people(self, [people[row] for row in rows])
         for row, agent in zip(rows.tolist(), create_people(self, rows, self.state.role[rows]),
                               strict=True):
-            self.people[row] = agent
+            people[row] = agent
+
+    # ---------------------------------------------------------------- Mesa agents
+    @property
+    def people(self) -> list[Person]:
+        """One Mesa agent per person, by row (``people[i].row == i``), a view onto the state.
+
+        Made on first use of ``people``, ``agents``, ``agents_by_type`` or ``agent_types`` (or
+        when another agent is registered): the weekly rules work on the state's arrays, so a
+        run that never looks at its agents (every replicate of a sweep) does not make them.
+        Made at any time, they are the agents an eager model would have: one per row, of the
+        class of the row's current role, registered unless the person is away (a departed key
+        person not yet replaced). Unique ids count from the first agent made.
+        """
+        if self._people is None:
+            self._people = []  # also guards register_agent below while the agents are made
+            people = create_people(self, range(self.state.n_people), self.state.role)
+            remove_people(self, [people[row] for row in sorted(self._away)])
+            self._people = people
+        return self._people
+
+    @property
+    def agents(self) -> mesa.agentset._HardKeyAgentSet:
+        """All agents (Mesa's ``Model.agents``), the people's made on first use."""
+        self.people  # noqa: B018 (made on first use)
+        return super().agents
+
+    @agents.setter
+    def agents(self, value: object) -> None:
+        mesa.Model.agents.fset(self, value)  # Mesa's error: model.agents is Mesa's own
+
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agentset._HardKeyAgentSet]:
+        """Mesa's ``Model.agents_by_type``, the people's made on first use."""
+        self.people  # noqa: B018
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Mesa's ``Model.agent_types``, the people's made on first use."""
+        self.people  # noqa: B018
+        return super().agent_types
+
+    def register_agent(self, agent: mesa.Agent) -> None:
+        """Mesa's ``Model.register_agent``, after the people's agents (so they keep ids 1..n
+        whether made before or after an agent of the user's)."""
+        self.people  # noqa: B018
+        super().register_agent(agent)
 
     # ---------------------------------------------------------------- weekly step
     def step(self) -> None:
@@ -398,7 +454,9 @@ class LearningNetworkModel(mesa.Model):
     def remove_all_agents(self) -> None:
         """Remove every agent, as :meth:`mesa.Model.remove_all_agents` does (in bulk when
         nothing observes the removals, :func:`netsim.agents.remove_people`)."""
-        remove_people(self, list(self.agents))
+        if self._people is None:  # not made yet: they will be made unregistered
+            self._away.update(range(self.state.n_people))
+        remove_people(self, list(mesa.Model.agents.fget(self)))
         self.data_registry.close()
 
     def series(self) -> dict[str, np.ndarray]:
