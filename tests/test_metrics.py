@@ -122,6 +122,20 @@ def test_convergence():
     assert convergence(st) == pytest.approx(0.75)
 
 
+def test_convergence_counts_adoption_without_a_version_as_one_version():
+    """Textbook rules adopt without a version (-1): all schools then use "the same" one; two
+    users at one school count once; no adopters: NaN."""
+    st = make_state([T, T, T, T, F], [0, 0, 1, 2, -1], n_practices=2)
+    assert math.isnan(convergence(st)) and math.isnan(convergence(st, lineage=True))
+    st.stage[:4, 1] = Stage.ADOPTED  # version -1 everywhere
+    assert convergence(st) == 1.0
+    v = st.versions.add(1, 0.7, -1, 1, 3)
+    st.version[[0, 1], 1] = v  # school 0: both users on version v; schools 1, 2 on none
+    assert convergence(st) == pytest.approx(2 / 3)
+    st.stage[4, 0] = Stage.ADOPTED  # a facilitator: not counted
+    assert convergence(st) == pytest.approx(2 / 3)
+
+
 def test_schools_changed_needs_one_same_practice():
     # school 0: 2 of 4 staff use practice 0 and 2 others practice 1: half the staff adopt
     # something, but no practice reaches half the staff at 0.75

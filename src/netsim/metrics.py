@@ -329,21 +329,62 @@ def convergence(state: State, lineage: bool = False) -> float:
     first-generation version (:func:`lineages`): schools that adapted one shared version
     further still use "the same" practice in that sense.
     """
-    staff = state.staff & (state.school >= 0)
-    root = lineages(state) if lineage else None
-    values = []
-    for k in range(state.n_practices):
-        rows = flatnonzero(staff & (state.stage[:, k] == ADOPTED))
-        if rows.size == 0:
+    root = lineages(state) if lineage else np.empty(0, dtype=np.int64)
+    return float(_convergence(state.stage.reshape(-1), state.version.reshape(-1), state.school,
+                              state.staff & (state.school >= 0), root, len(state.versions)))
+
+
+@kernel
+def _schools_per_value(value: np.ndarray, school: np.ndarray, n: int, n_schools: int,
+                       counts: np.ndarray) -> int:
+    """For the first ``n`` (value, school) pairs: ``counts[v]`` = number of distinct schools
+    with value ``v`` (zeroed here first); returns the number of distinct schools among the
+    pairs. Values and schools are non-negative, schools below ``n_schools``."""
+    counts[:] = 0
+    keys = np.sort(value[:n] * n_schools + school[:n])
+    seen = np.zeros(n_schools, dtype=np.bool_)
+    n_distinct = 0
+    for t in range(n):
+        if t and keys[t] == keys[t - 1]:
             continue
-        held = state.version[rows, k]
-        if root is not None:
-            held = np.where(held >= 0, root[np.maximum(held, 0)], held)
-        pairs = np.unique(np.c_[state.school[rows], held], axis=0)
-        schools = np.unique(pairs[:, 0]).size
-        _, counts = np.unique(pairs[:, 1], return_counts=True)
-        values.append(counts.max() / schools)
-    return float(np.mean(values)) if values else math.nan
+        counts[keys[t] // n_schools] += 1
+        s = keys[t] % n_schools
+        if not seen[s]:
+            seen[s] = True
+            n_distinct += 1
+    return n_distinct
+
+
+@kernel
+def _convergence(stage: np.ndarray, version: np.ndarray, school: np.ndarray,
+                 staff: np.ndarray, root: np.ndarray, n_versions: int) -> float:
+    """:func:`convergence` over the flat person x practice arrays: per practice, the most
+    schools any one version (or lineage, ``root`` of each version when given) is used at, over
+    the schools using the practice; the mean over practices in use (NaN if none)."""
+    n = staff.size
+    k = stage.size // n if n else 0
+    n_schools = school.max() + 1 if n else 1
+    held = np.empty(n, dtype=np.int64)  # version + 1 (0: none), of the practice's users
+    at = np.empty(n, dtype=np.int64)
+    counts = np.zeros(n_versions + 1, dtype=np.int64)
+    values = np.empty(k)
+    n_used = 0
+    for p in range(k):
+        m = 0
+        for i in range(n):
+            if staff[i] and stage[i * k + p] == ADOPTED:
+                v = version[i * k + p]
+                if root.size and v >= 0:
+                    v = root[v]
+                held[m] = v + 1
+                at[m] = school[i]
+                m += 1
+        if m == 0:
+            continue
+        schools = _schools_per_value(held, at, m, n_schools, counts)
+        values[n_used] = counts.max() / schools
+        n_used += 1
+    return _numpy_sum(values, n_used) / n_used if n_used else np.nan
 
 
 def lineages(state: State) -> np.ndarray:
@@ -416,11 +457,13 @@ def innovations(state: State) -> tuple[int, int]:
     improved[improved] = quality[improved] > quality[parent[improved]] + SWITCH_MARGIN
     staff = state.staff & (state.school >= 0)
     # textbook adoption rules adopt without a version (-1): they hold no innovation
-    r, c = np.nonzero((state.stage == ADOPTED) & staff[:, None] & (state.version >= 0))
-    if r.size == 0:
+    adopted = (state.stage == ADOPTED) & staff[:, None] & (state.version >= 0)
+    held = state.version[adopted]
+    if held.size == 0:
         return 0, 0
-    pairs = np.unique(np.stack([state.version[r, c], state.school[r]], axis=1), axis=0)
-    schools = np.bincount(pairs[:, 0], minlength=len(v))
+    schools = np.zeros(len(v), dtype=np.int64)  # distinct schools using each version
+    _schools_per_value(held, np.broadcast_to(state.school[:, None], adopted.shape)[adopted],
+                       held.size, max(state.n_schools, 1), schools)
     spread = improved & (schools >= 2)
     return int(spread.sum()), int((spread & (origin == Origin.COCREATION)).sum())
 
