@@ -72,6 +72,9 @@ class LearningNetworkModel(mesa.Model):
         scenario: what to simulate (default: the resource-teacher network of seed 001).
         rng: the run's random generator (the runner derives it from a ``SeedSequence``).
         seed: convenience for notebooks: ``np.random.default_rng(seed)`` when ``rng`` is None.
+        validated: the caller has validated ``scenario`` (:func:`netsim.config.validate`) and
+            not changed it since: the runner, for every replicate of a scenario it validated
+            once (validation costs about as much as a tenth of a compiled replicate).
 
     Example:
         >>> from netsim import LearningNetworkModel, Scenario
@@ -82,8 +85,11 @@ class LearningNetworkModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario | None = None, *,
-                 rng: np.random.Generator | None = None, seed: int | None = None) -> None:
-        scenario = validate(scenario if scenario is not None else Scenario())
+                 rng: np.random.Generator | None = None, seed: int | None = None,
+                 validated: bool = False) -> None:
+        scenario = scenario if scenario is not None else Scenario()
+        if not validated:
+            validate(scenario)
         if rng is None:
             rng = np.random.default_rng(seed)
         super().__init__(rng=rng)

@@ -71,8 +71,13 @@ def run_replicate(scenario: Scenario, replicate: int, cascades: list[pl.DataFram
                   ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     """Run one replicate; return its summary row and weekly series (and append its
     per-cascade table to ``cascades`` when given and the rule is a textbook rule)."""
+    return _run_replicate(scenario, replicate, cascades, validated=False)
+
+
+def _run_replicate(scenario: Scenario, replicate: int, cascades: list[pl.DataFrame] | None,
+                   validated: bool) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     rng = np.random.default_rng(seed_sequence(scenario, replicate))
-    model = LearningNetworkModel(scenario, rng=rng)
+    model = LearningNetworkModel(scenario, rng=rng, validated=validated)
     model.run()
     summary, series = model.summary(), model.series()
     if cascades is not None and model.diffusion is not None:
@@ -103,7 +108,7 @@ def run_scenario(scenario: Scenario, replicates: int | None = None,
     rows, weekly = [], []
     cascades: list[pl.DataFrame] = []
     for done, r in enumerate(ids, start=1):
-        summary, series = run_replicate(scenario, r, cascades)
+        summary, series = _run_replicate(scenario, r, cascades, validated=True)
         rows.append({"replicate": r, **summary})
         weekly.append({"replicate": np.full(series["week"].size, r),
                        **{c: series[c] for c in SERIES_COLUMNS}})
