@@ -3,6 +3,9 @@
 The weekly mechanisms work on whole arrays (see :mod:`netsim.mechanisms`); these classes are
 the interface a notebook or SolaraViz uses: ``agent.motivation``, ``agent.stage``,
 ``agent.knowledge``, ``agent.school`` read (and, for scalars, write) the model's arrays.
+The model makes them on first use of ``model.people`` or ``model.agents`` (a run that never
+looks at them, such as every replicate of a sweep, makes none) and registers them with Mesa in
+bulk (:func:`create_people`).
 
 Roles follow seed 001 §1 (table of actors): classroom teachers, the school's resource teacher
 (its network member), the school leader, and the central facilitators (network leaders).
