@@ -259,7 +259,13 @@ def main() -> None:
     runs = args.runs if args.runs is not None else (5 if args.against else 9)
     if runs < 1 or args.rounds < 1:
         parser.error("--runs and --rounds must be at least 1")
-    parse_overrides(args.overrides)  # a bad setting fails here, before anything runs
+    from netsim import load_scenario
+    from netsim.config import ConfigError
+
+    try:  # a bad setting fails here, in one line, before anything runs
+        load_scenario("resource_teacher_network", parse_overrides(args.overrides))
+    except ConfigError as error:
+        fail(str(error))
     if args.against is not None:
         against(args.against, args.rounds, runs, args.overrides)
     else:

@@ -118,6 +118,10 @@ def test_agents_registered_in_bulk_equal_mesa_registration_one_by_one():
             a.unique_id for a in mesa_way.agents_by_type[cls]]
     assert bulk.agent_id_counter == mesa_way.agent_id_counter
     assert all(a.model is bulk for a in bulk.agents)
+    some = next(iter(bulk.agents))
+    some.remove()  # Mesa's own removal of one agent registered in bulk
+    assert some not in bulk.agents and some not in bulk.agents_by_type[type(some)]
+    mesa_way.agents[0].remove()
     removed_in_run = heard.count(ModelSignals.AGENT_REMOVED)
     assert removed_in_run == made - len(mesa_way.agents)
     for model in (bulk, mesa_way):
