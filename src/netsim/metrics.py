@@ -40,7 +40,6 @@ from netsim.state import (
     Origin,
     State,
     flatnonzero,
-    scatter_add,
 )
 
 __all__ = ["MEASURES", "SERIES_COLUMNS", "SUMMARY_COLUMNS", "gini", "record", "record_into",
@@ -410,19 +409,45 @@ def practice_convergence(state: State) -> float:
     """Mean Jaccard similarity of the sets of practices used at pairs of schools (by any of
     their staff), over pairs of schools that use any practice (1 = every school uses the same
     practices; seed 001 §5.2.4 "the same knowledge")."""
-    groups = state.groups()
-    used = scatter_add(groups.school_of_staff,
-                       np.take(state.stage == ADOPTED, groups.school_rows, axis=0).astype(float),
-                       state.n_schools) > 0
-    used = used[used.any(axis=1)].astype(np.int64)
-    n = used.shape[0]
-    if n < 2:
-        return math.nan
-    inter = used @ used.T
-    count = used.sum(axis=1)
-    union = count[:, None] + count[None, :] - inter
-    iu = np.triu_indices(n, k=1)
-    return float((inter[iu] / union[iu]).mean())
+    return float(_practice_convergence(state.stage.reshape(-1), state.school,
+                                       state.staff & (state.school >= 0), state.n_schools))
+
+
+@kernel
+def _practice_convergence(stage: np.ndarray, school: np.ndarray, staff: np.ndarray,
+                          n_schools: int) -> float:
+    """:func:`practice_convergence` on the flat stage array: the Jaccard similarity of every
+    pair of schools using any practice (in NumPy's ``triu_indices`` order), then their mean."""
+    n = staff.size
+    k = stage.size // n if n else 0
+    used = np.zeros((n_schools, k), dtype=np.bool_)
+    for i in range(n):
+        if staff[i]:
+            for p in range(k):
+                if stage[i * k + p] == ADOPTED:
+                    used[school[i], p] = True
+    rows = np.empty(n_schools, dtype=np.int64)  # schools using any practice
+    count = np.empty(n_schools, dtype=np.int64)  # practices each uses
+    m = 0
+    for s in range(n_schools):
+        c = 0
+        for p in range(k):
+            c += used[s, p]
+        if c:
+            rows[m], count[m] = s, c
+            m += 1
+    if m < 2:
+        return np.nan
+    similarity = np.empty(m * (m - 1) // 2)
+    t = 0
+    for a in range(m):
+        for b in range(a + 1, m):
+            shared = 0
+            for p in range(k):
+                shared += used[rows[a], p] & used[rows[b], p]
+            similarity[t] = shared / (count[a] + count[b] - shared)
+            t += 1
+    return _numpy_sum(similarity, t) / t
 
 
 SUMMARY_COLUMNS = (
