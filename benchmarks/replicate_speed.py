@@ -95,18 +95,19 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
 
 @contextmanager
 def timers(totals: dict[str, float], calls: dict[str, int]) -> Iterator[None]:
-    """Wrap every timed callable so its cumulative wall time lands in ``totals``."""
+    """Wrap every timed callable so its cumulative CPU time lands in ``totals`` (CPU, not
+    wall time: on a shared machine a call's wall time includes the other processes' turns)."""
     saved = []
     for owner, name, label in timed_calls():
         original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
 
         def wrapped(*args: Any, _f: Callable = original, _label: str = label,
                     **kwargs: Any) -> Any:
-            start = time.perf_counter()
+            start = time.process_time()
             try:
                 return _f(*args, **kwargs)
             finally:
-                totals[_label] += time.perf_counter() - start
+                totals[_label] += time.process_time() - start
                 calls[_label] += 1
 
         saved.append((owner, name, original))
@@ -232,10 +233,10 @@ def alone(runs: int, overrides: list[str]) -> None:
     totals: dict[str, float] = defaultdict(float)
     calls: dict[str, int] = defaultdict(int)
     with timers(totals, calls):
-        start = time.perf_counter()
+        start = time.process_time()
         run_replicate(scenario, 0)
-        total = time.perf_counter() - start
-    print(f"\ntime split of one replicate ({total:.3f} s with timers):")
+        total = time.process_time() - start
+    print(f"\nCPU time split of one replicate ({total:.3f} s with timers):")
     print(f"  {'call':<34} {'calls':>6} {'seconds':>8} {'share':>6}")
     for label, secs in sorted(totals.items(), key=lambda kv: -kv[1]):
         print(f"  {label:<34} {calls[label]:>6} {secs:>8.4f} {secs / total:>6.1%}")
