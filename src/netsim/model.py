@@ -371,8 +371,12 @@ class LearningNetworkModel(mesa.Model):
         """
         if self._people is None:
             self._people = []  # also guards register_agent below while the agents are made
-            people = create_people(self, range(self.state.n_people), self.state.role)
-            remove_people(self, [people[row] for row in sorted(self._away)])
+            try:
+                people = create_people(self, range(self.state.n_people), self.state.role)
+                remove_people(self, [people[row] for row in sorted(self._away)])
+            except BaseException:
+                self._people = None
+                raise
             self._people = people
         return self._people
 
