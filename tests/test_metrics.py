@@ -9,6 +9,7 @@ import pytest
 from conftest import F, L, R, T, hold, make_state
 
 from netsim.metrics import (
+    _numpy_sum,
     convergence,
     gini,
     innovations,
@@ -69,12 +70,70 @@ def test_record_exact_values():
     assert out["network_alive"] == 1.0
 
 
+def test_record_of_nobody_present_and_of_no_adopters():
+    """Edge cases of the compiled weekly record: shares of empty groups are NaN, counts 0."""
+    st = two_schools()
+    st.present[:] = False
+    out = record(st, 0.5, 0.5, False, 2)
+    for key in ("adoption_members", "adoption_colleagues", "adoption_all", "practice_adoption",
+                "knowledge_members", "knowledge_all", "schools_changed", "schools_reached",
+                "version_quality"):
+        assert math.isnan(out[key]), key
+    assert out["version_diversity"] == 0.0 and out["school_inequality"] == 0.0
+    assert out["trust_members"] == 0.7  # stored ties count (the model removes departed ends)
+    assert out["cocreation_groups"] == 2.0 and out["network_alive"] == 0.0
+    fresh = make_state([L, R, T, F], [0, 0, 0, -1])
+    out = record(fresh, 0.5, 0.5, True, 0)
+    assert out["adoption_all"] == 0.0 and out["schools_changed"] == 0.0
+    assert out["trust_members"] == 0.0 and out["strong_ties_per_member"] == 0.0
+    assert math.isnan(out["version_quality"]) and out["school_inequality"] == 0.0
+
+
+def test_record_refuses_a_version_id_outside_the_registry():
+    st = two_schools()
+    st.version[2, 0] = len(st.versions)  # never registered
+    with pytest.raises(ValueError, match="registered version"):
+        record(st, 0.5, 0.5, True, 0)
+
+
+@pytest.mark.parametrize("n", [*range(0, 140), 255, 256, 257, 1000, 1153, 8193, 100_003])
+def test_compiled_sums_take_numpys_pairwise_order(n):
+    """The weekly record's float sums equal NumPy's ``sum`` bit for bit (values spanning six
+    orders of magnitude, where a left-to-right sum differs in the last bits)."""
+    rng = np.random.default_rng(n)
+    values = rng.random(n) * 10.0 ** rng.uniform(-3, 3, n)
+    assert _numpy_sum(values, n) == values.sum()
+    assert gini(values) == _gini_numpy(values)
+
+
+def _gini_numpy(values: np.ndarray) -> float:
+    v = np.sort(values)
+    if v.size == 0 or v.sum() == 0:
+        return 0.0
+    cum = np.cumsum(v)
+    return float((v.size + 1 - 2 * (cum.sum() / cum[-1])) / v.size)
+
+
 def test_convergence():
     st = two_schools()
     assert convergence(st) == 1.0  # each practice has one version across its schools
     hold(st, 6, 0, Stage.ADOPTED, 0.7)  # school 1 uses another version of practice 0
     # practice 0: 2 schools, the most common version is used at 1 -> 0.5; practice 1: 1
     assert convergence(st) == pytest.approx(0.75)
+
+
+def test_convergence_counts_adoption_without_a_version_as_one_version():
+    """Textbook rules adopt without a version (-1): all schools then use "the same" one; two
+    users at one school count once; no adopters: NaN."""
+    st = make_state([T, T, T, T, F], [0, 0, 1, 2, -1], n_practices=2)
+    assert math.isnan(convergence(st)) and math.isnan(convergence(st, lineage=True))
+    st.stage[:4, 1] = Stage.ADOPTED  # version -1 everywhere
+    assert convergence(st) == 1.0
+    v = st.versions.add(1, 0.7, -1, 1, 3)
+    st.version[[0, 1], 1] = v  # school 0: both users on version v; schools 1, 2 on none
+    assert convergence(st) == pytest.approx(2 / 3)
+    st.stage[4, 0] = Stage.ADOPTED  # a facilitator: not counted
+    assert convergence(st) == pytest.approx(2 / 3)
 
 
 def test_schools_changed_needs_one_same_practice():

@@ -4,6 +4,7 @@ from nobody."""
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 import pytest
@@ -46,6 +47,88 @@ def test_agents_are_views_onto_the_state():
     model.run()
     model.remove_all_agents()
     assert len(model.agents) == 0
+
+
+# key-person loss in week 5, replaced 6 weeks later (formal network); turnover after week 10
+AGENT_CHURN = dict(calendar__weeks_per_year=10, calendar__years=2.0, formality=0.8,
+                   turnover__key_person_loss_week=5, turnover__replacement_weeks=6,
+                   turnover__annual_rate=0.3)
+
+
+def _registered(model) -> list[tuple[int, type]]:
+    return sorted((a.row, type(a)) for a in model.agents)
+
+
+def test_agents_made_late_equal_agents_made_at_the_start():
+    """The agents are made on first use: made after key-person loss, replacement and turnover,
+    they are the agents a model that made them at the start holds (one per row, of the row's
+    role, the departed key person unregistered while away), and making them changes no
+    result."""
+    sc = make_scenario(**AGENT_CHURN)
+    eager, late, never = (LearningNetworkModel(sc, seed=4) for _ in range(3))
+    assert len(eager.people) == eager.state.n_people  # made now
+    for model in (eager, late, never):
+        model.run_for(7)  # the key person left in week 5
+    away = int(np.flatnonzero(~eager.state.present)[0])
+    assert eager.state.role[away] == Role.FACILITATOR
+    assert _registered(late) == _registered(eager)  # made now, with the key person away
+    assert away not in {row for row, _ in _registered(late)}
+    assert [a.unique_id for a in late.people] == list(range(1, late.state.n_people + 1))
+    for model in (eager, late, never):
+        model.run()
+    assert eager.state.present.all() and len(eager._pending_replacements) == 0  # replaced
+    replaced = eager.people[away]
+    assert replaced in eager.agents and replaced.unique_id > eager.state.n_people
+    assert _registered(never) == _registered(eager) == _registered(late)
+    assert [type(a) for a in never.people] == [type(a) for a in eager.people]
+    for a, b in zip(never.series().values(), eager.series().values(), strict=True):
+        assert np.array_equal(a, b, equal_nan=True)
+    assert never.summary() == pytest.approx(eager.summary(), nan_ok=True)
+
+
+def test_agents_registered_in_bulk_equal_mesa_registration_one_by_one():
+    """With a subscriber to the model's agent signals Mesa registers each agent itself (its
+    signal reaches the subscriber); without, netsim registers them in bulk: the same unique
+    ids, classes, attributes and agent sets either way, and removal empties both."""
+    from mesa.experimental.mesa_signals import ModelSignals
+
+    sc = make_scenario(**AGENT_CHURN)
+    bulk, mesa_way = LearningNetworkModel(sc, seed=5), LearningNetworkModel(sc, seed=5)
+    heard: list[str] = []
+
+    class Listener:
+        def __call__(self, signal) -> None:
+            heard.append(signal.signal_type)
+
+    listener = Listener()
+    for signal in (ModelSignals.AGENT_ADDED, ModelSignals.AGENT_REMOVED):
+        mesa_way.subscribers[("agents", signal)].append(weakref.ref(listener))
+    for model in (bulk, mesa_way):
+        model.people  # noqa: B018 (made now)
+        model.run()  # key-person loss and turnover remove and add agents
+    made = bulk.agent_id_counter - 1
+    assert made > bulk.state.n_people  # some were replaced
+    assert heard.count(ModelSignals.AGENT_ADDED) == made
+    assert [vars(a).keys() for a in bulk.people] == [vars(a).keys() for a in mesa_way.people]
+    assert [(a.unique_id, a.row, type(a), a.pos) for a in bulk.agents] == [
+        (a.unique_id, a.row, type(a), a.pos) for a in mesa_way.agents]
+    assert list(bulk.agents_by_type) == list(mesa_way.agents_by_type)
+    for cls in bulk.agent_types:
+        assert [a.unique_id for a in bulk.agents_by_type[cls]] == [
+            a.unique_id for a in mesa_way.agents_by_type[cls]]
+    assert bulk.agent_id_counter == mesa_way.agent_id_counter
+    assert all(a.model is bulk for a in bulk.agents)
+    some = next(iter(bulk.agents))
+    some.remove()  # Mesa's own removal of one agent registered in bulk
+    assert some not in bulk.agents and some not in bulk.agents_by_type[type(some)]
+    mesa_way.agents[0].remove()
+    removed_in_run = heard.count(ModelSignals.AGENT_REMOVED)
+    assert removed_in_run == made - len(mesa_way.agents)
+    for model in (bulk, mesa_way):
+        model.remove_all_agents()
+        assert len(model.agents) == 0
+        assert all(len(s) == 0 for s in model.agents_by_type.values())
+    assert heard.count(ModelSignals.AGENT_REMOVED) == made
 
 
 def test_calendar_event_times(monkeypatch):

@@ -98,3 +98,86 @@ def test_interval_values():
     mean, lo, hi = interval([1.0, float("nan"), 3.0])
     assert mean == 2.0
     assert math.isnan(interval([1.0])[1]) and math.isnan(interval([])[0])
+
+
+# ------------------------------------------------------------ bit-identical replicates (issue 14)
+# Replicate r of a scenario must not depend on what ran before it in the process (other
+# replicates, other scenarios, other sizes) nor on whether the compiled kernels came from the
+# on-disk cache, a fresh compilation, or plain Python (NUMBA_DISABLE_JIT=1). The launcher tests
+# (tests/test_sweep.py, tests/test_cluster_engines.py) compare whole sweeps across launchers.
+
+BATCH = ("resource_teacher_network", {"calendar.years": 1.0})
+TINY = ("resource_teacher_network", {"calendar.weeks_per_year": 10, "calendar.years": 2.0,
+                                     "network.n_schools": 6, "turnover.annual_rate": 0.5})
+
+ALONE = """
+import json, sys
+from netsim import load_scenario
+from netsim.runner import run_replicate
+name, overrides, replicate = json.loads(sys.argv[1])
+summary, series = run_replicate(load_scenario(name, overrides), replicate)
+print(json.dumps({"summary": {k: float(v).hex() for k, v in summary.items()},
+                  "series": {k: [float(x).hex() for x in v] for k, v in series.items()}}))
+"""
+
+
+def _hex(summary: dict, series: dict) -> dict:
+    """A replicate's results as exact (hexadecimal) floats, NaN included."""
+    return {"summary": {k: float(v).hex() for k, v in summary.items()},
+            "series": {k: [float(x).hex() for x in v] for k, v in series.items()}}
+
+
+def _alone(case: tuple[str, dict], replicate: int, **env: str) -> dict:
+    """Replicate ``replicate`` of ``case`` run alone in a fresh process."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import netsim
+
+    src = str(Path(netsim.__file__).resolve().parents[1])
+    environ = {**os.environ, **env,
+               "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH"))
+                                             if p)}
+    done = subprocess.run([sys.executable, "-c", ALONE, json.dumps([*case, replicate])],
+                          env=environ, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_a_replicate_is_bit_identical_alone_and_after_other_runs_in_one_process(tmp_path):
+    """Replicate 3 alone in a fresh process (kernels from the cache, and compiled afresh in an
+    empty cache directory) equals replicate 3 run in this process after another scenario and
+    after replicates 0-2, and run again at the end: every summary value and weekly value."""
+    from netsim import load_scenario
+
+    alone = _alone(BATCH, 3)
+    fresh = _alone(BATCH, 3, NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
+    assert fresh == alone
+    assert any(tmp_path.joinpath("numba-cache").rglob("*.nbi"))  # it did compile afresh
+
+    sc = load_scenario(*BATCH)
+    run_replicate(load_scenario("meeting_groups", {"calendar.years": 0.5}), 1)  # other sizes
+    batch = run_scenario(sc, replicate_ids=[0, 1, 2, 3])
+    row = batch.summary.filter(pl.col("replicate") == 3).row(0, named=True)
+    frame = batch.series.filter(pl.col("replicate") == 3)
+    in_batch = _hex({k: row[k] for k in alone["summary"]},
+                    {c: frame[c].to_numpy() for c in SERIES_COLUMNS})
+    assert in_batch == alone
+    assert _hex(*run_replicate(sc, 3)) == alone  # and once more, after all of them
+    other = _hex(*run_replicate(sc, 2))
+    assert other["summary"] != alone["summary"]  # the comparison can fail
+
+
+@pytest.mark.slow
+def test_compiled_kernels_give_what_their_python_loops_give():
+    """With NUMBA_DISABLE_JIT=1 every kernel runs as the plain Python loop it is written as
+    (netsim.kernels): the same replicate gives the same results, bit for bit (a tiny scenario
+    with turnover, so that the Python loops stay affordable)."""
+    from netsim import load_scenario
+
+    compiled = _hex(*run_replicate(load_scenario(*TINY), 1))
+    assert _alone(TINY, 1, NUMBA_DISABLE_JIT="1") == compiled

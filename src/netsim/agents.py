@@ -3,6 +3,9 @@
 The weekly mechanisms work on whole arrays (see :mod:`netsim.mechanisms`); these classes are
 the interface a notebook or SolaraViz uses: ``agent.motivation``, ``agent.stage``,
 ``agent.knowledge``, ``agent.school`` read (and, for scalars, write) the model's arrays.
+The model makes them on first use of ``model.people`` or ``model.agents`` (a run that never
+looks at them, such as every replicate of a sweep, makes none) and registers them with Mesa in
+bulk (:func:`create_people`).
 
 Roles follow seed 001 §1 (table of actors): classroom teachers, the school's resource teacher
 (its network member), the school leader, and the central facilitators (network leaders).
@@ -10,17 +13,21 @@ Roles follow seed 001 §1 (table of actors): classroom teachers, the school's re
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from mesa.agentset import _HardKeyAgentSet
+from mesa.experimental.mesa_signals import ModelSignals
 
 from netsim.state import Role, Stage
 
 if TYPE_CHECKING:
     from netsim.model import LearningNetworkModel
 
-__all__ = ["Facilitator", "Person", "ResourceTeacher", "SchoolLeader", "Teacher", "agent_class"]
+__all__ = ["Facilitator", "Person", "ResourceTeacher", "SchoolLeader", "Teacher", "agent_class",
+           "create_people", "remove_people"]
 
 
 class Person(mesa.Agent):
@@ -137,6 +144,63 @@ _CLASSES = {Role.TEACHER: Teacher, Role.RESOURCE_TEACHER: ResourceTeacher,
             Role.LEADER: SchoolLeader, Role.FACILITATOR: Facilitator}
 
 
+_BY_CODE = {int(role): cls for role, cls in _CLASSES.items()}
+
+
 def agent_class(role: int) -> type[Person]:
     """The Mesa agent class for a role code."""
     return _CLASSES[Role(role)]
+
+
+def _quiet(model: mesa.Model, signal: ModelSignals, classes: Iterable[type[Person]]) -> bool:
+    """Whether registering or removing agents of ``classes`` would have no effect beyond the
+    model's agent sets: nobody observes the model's agents, no data set tracks the classes,
+    no class overrides :meth:`mesa.Agent.remove` (Mesa 3.5's registration)."""
+    return (model._batch_context is None and not model._has_subscribers("agents", signal)
+            and all(not cls._datasets and cls.remove is mesa.Agent.remove for cls in classes))
+
+
+def create_people(model: LearningNetworkModel, rows: Sequence[int], roles: Sequence[int]
+                  ) -> list[Person]:
+    """One agent per row (``Teacher`` & co. by role), registered with the model.
+
+    The same agents, unique ids and agent sets as ``agent_class(role)(model, row)`` one by
+    one. When nothing observes the registration (see :func:`_quiet`) they are registered in
+    bulk, as Mesa's ``Model.register_agent`` does but without its per-agent signal and log
+    call: creating the ~1,250 agents of the default scenario one by one cost about a tenth of
+    a replicate's time once the weekly rules were compiled (issue 14).
+    """
+    by_code = _BY_CODE
+    classes = [by_code[r] for r in np.asarray(roles).tolist()]
+    if not _quiet(model, ModelSignals.AGENT_ADDED, set(classes)):
+        return [cls(model, int(row)) for cls, row in zip(classes, rows, strict=True)]
+    first = model.agent_id_counter
+    people: list[Person] = []
+    of_class: dict[type[Person], list[Person]] = {}  # in order of first appearance
+    for uid, (cls, row) in enumerate(zip(classes, np.asarray(rows).tolist(), strict=True),
+                                     start=first):
+        agent = cls.__new__(cls)  # what Agent.__init__ and Person.__init__ set, nothing else
+        agent.__dict__.update(model=model, unique_id=uid, pos=None, row=row)
+        people.append(agent)
+        of_class.setdefault(cls, []).append(agent)
+    model.agent_id_counter = first + len(people)
+    model._all_agents._agents.update(dict.fromkeys(people))
+    for cls, agents in of_class.items():
+        if cls in model._agents_by_type:
+            model._agents_by_type[cls]._agents.update(dict.fromkeys(agents))
+        else:
+            model._agents_by_type[cls] = _HardKeyAgentSet(agents, random=model.random)
+    return people
+
+
+def remove_people(model: LearningNetworkModel, people: Iterable[Person]) -> None:
+    """``agent.remove()`` for each of ``people`` (in bulk when nothing observes it)."""
+    people = list(people)
+    if not _quiet(model, ModelSignals.AGENT_REMOVED, {type(a) for a in people}):
+        for agent in people:
+            agent.remove()
+        return
+    everyone, by_type = model._all_agents._agents, model._agents_by_type
+    for agent in people:
+        if everyone.pop(agent, False) is None:  # registered (values are None)
+            del by_type[type(agent)]._agents[agent]

@@ -32,33 +32,24 @@ import math
 
 import numpy as np
 
+from netsim.kernels import kernel
 from netsim.state import (
     ADOPTED,
+    FACILITATOR,
     SWITCH_MARGIN,
     Origin,
     State,
     flatnonzero,
-    row_count,
-    row_max,
-    row_sum,
-    scatter_add,
 )
 
-__all__ = ["SERIES_COLUMNS", "SUMMARY_COLUMNS", "gini", "record", "summarise",
-           "time_to_share"]
+__all__ = ["MEASURES", "SERIES_COLUMNS", "SUMMARY_COLUMNS", "gini", "record", "record_into",
+           "summarise", "time_to_share"]
 
 # weekly counters produced by mechanisms and summed per week
 COUNTERS = ("attendees", "exchange", "stories", "sessions", "person_hours", "posts",
             "posts_formal", "posts_informal", "reads", "trials_started", "adoptions",
             "failures", "new_versions", "new_versions_cocreation", "gatherings", "discontinued")
 
-SERIES_COLUMNS = (
-    "week", "adoption_members", "adoption_colleagues", "adoption_all", "practice_adoption",
-    "knowledge_members", "knowledge_all", "trust_members", "strong_ties_per_member",
-    "cocreation_groups", "schools_changed", "schools_reached", "school_inequality",
-    "version_quality",
-    "version_diversity", "network_alive", "person_hours_cum", *COUNTERS,
-)
 
 
 def gini(values: np.ndarray) -> float:
@@ -69,92 +60,260 @@ def gini(values: np.ndarray) -> float:
     >>> round(gini(np.array([0.0, 0.0, 1.0])), 4)
     0.6667
     """
-    v = np.sort(np.asarray(values, dtype=float))
-    n = v.size
-    if n == 0 or v.sum() == 0:
-        return 0.0
-    cum = np.cumsum(v)
-    return float((n + 1 - 2 * (cum.sum() / cum[-1])) / n)
+    return float(_gini_sorted(np.sort(np.asarray(values, dtype=float))))
 
 
 def _ratio(num: float, den: float) -> float:
     return float(num / den) if den else math.nan
 
 
+#: the outcome measures :func:`record` returns, in the order of :data:`SERIES_COLUMNS`
+MEASURES = ("adoption_members", "adoption_colleagues", "adoption_all", "practice_adoption",
+            "knowledge_members", "knowledge_all", "trust_members", "strong_ties_per_member",
+            "cocreation_groups", "schools_changed", "schools_reached", "school_inequality",
+            "version_quality", "version_diversity", "network_alive")
+#: the weekly series: week, the measures, cumulative cost and the week's counters
+SERIES_COLUMNS = ("week", *MEASURES, "person_hours_cum", *COUNTERS)
+_COCREATION_GROUPS = MEASURES.index("cocreation_groups")
+_NETWORK_ALIVE = MEASURES.index("network_alive")
+
+
 def record(state: State, school_change_share: float, strong_trust: float, network_alive: bool,
            cocreation_groups: int) -> dict[str, float]:
     """Outcome measures of the current state (the non-counter part of a weekly row).
 
-    Runs every week, so it works on whole columns with masks (no row gathers; see
-    :func:`netsim.state.row_count`).
+    The measures are defined in the module docstring; :func:`record_into` computes them.
     """
-    groups = state.groups()
-    staff, member = groups.staff, groups.member_staff
-    adopted_st = state.stage == ADOPTED
-    n_adopted_practices = row_count(adopted_st)
-    adopted = n_adopted_practices > 0
-    n_member, n_all = groups.members.size, np.count_nonzero(staff)
-    n_colleague = n_all - n_member
-    a_member = np.count_nonzero(adopted & member)
-    a_all = np.count_nonzero(adopted & staff)
-    knowledge = row_sum(state.knowledge) / state.n_practices
-    # masked sums, not dot products: BLAS would start threads that compete with sweep workers
-    k_member, k_all = float(knowledge[member].sum()), float(knowledge[staff].sum())
-    out: dict[str, float] = {
-        "adoption_members": _ratio(a_member, n_member),
-        "adoption_colleagues": _ratio(a_all - a_member, n_colleague),
-        "adoption_all": _ratio(a_all, n_all),
-        "practice_adoption": _ratio(float(n_adopted_practices[staff].sum()),
-                                    n_all * state.n_practices),
-        "knowledge_members": _ratio(k_member, n_member),
-        "knowledge_all": _ratio(k_all, n_all),
-    }
+    out = np.empty(len(MEASURES))
+    record_into(out, state, school_change_share, strong_trust, network_alive,
+                cocreation_groups)
+    return dict(zip(MEASURES, out.tolist(), strict=True))
+
+
+def record_into(out: np.ndarray, state: State, school_change_share: float, strong_trust: float,
+                network_alive: bool, cocreation_groups: int) -> None:
+    """:func:`record` written into ``out`` (a float array of ``len(MEASURES)``, e.g. a row of
+    the model's weekly table), in the order of :data:`MEASURES`. Runs every week: one compiled
+    pass over the state (:func:`_weekly_measures`)."""
     ties = state.member_ties
-    if len(ties):
-        out["trust_members"] = float(ties.trust.sum() / ties.trust.size)
-        # per person who has any cross-school tie (members, or teachers in informal designs)
-        n_strong = np.count_nonzero(ties.trust >= strong_trust)
-        out["strong_ties_per_member"] = 2 * n_strong / np.count_nonzero(ties.degree())
-    else:
-        out["trust_members"] = out["strong_ties_per_member"] = 0.0
-    out["cocreation_groups"] = float(cocreation_groups)
-    size = groups.school_size
-    adopters = np.bincount(groups.school_of_staff, adopted[groups.school_staff],
-                           minlength=state.n_schools)
-    has_staff = size > 0
-    school_share = adopters[has_staff] / size[has_staff]
-    # a school changed practice when one same practice is used by the share of its staff
-    adopted_staff = flatnonzero(adopted_st.reshape(-1) & groups.staff_slots)
-    n_p = state.n_practices
-    a_rows = adopted_staff // n_p
-    a_school = state.school.take(a_rows)
-    at_school = a_school >= 0
-    key = (a_school * n_p + (adopted_staff - a_rows * n_p))[at_school]
-    users = np.bincount(key, minlength=state.n_schools * n_p).reshape(state.n_schools, n_p)
-    top = row_max(users)[has_staff]
-    out["schools_changed"] = float(np.count_nonzero(top / size[has_staff] >= school_change_share)
-                                   / school_share.size) if school_share.size else math.nan
-    # a school is reached when a colleague (a non-member) uses a practice
-    reached = np.bincount(groups.school_of_staff,
-                          (adopted & ~state.member)[groups.school_rows],
-                          minlength=state.n_schools)[has_staff] > 0
-    out["schools_reached"] = float(np.count_nonzero(reached) / reached.size) \
-        if reached.size else math.nan
-    out["school_inequality"] = gini(school_share)
-    if adopted_staff.size:  # version ids are unique across practices
-        out["version_quality"] = float(state.quality.reshape(-1).take(adopted_staff).sum()
-                                       / adopted_staff.size)
-        in_use = np.zeros(len(state.versions) + 1, dtype=bool)  # slot 0: no version (-1)
-        in_use[state.version.reshape(-1).take(adopted_staff) + 1] = True
-        practices = np.count_nonzero(np.bincount(adopted_staff % state.n_practices))
-        out["version_diversity"] = float(np.count_nonzero(in_use) / practices)
-    else:
-        out["version_quality"] = math.nan
-        out["version_diversity"] = 0.0
-    out["network_alive"] = float(network_alive)
-    return out
+    _weekly_measures(state.role, state.present, state.member, state.school,
+                     state.stage.reshape(-1), state.knowledge.reshape(-1),
+                     state.quality.reshape(-1), state.version.reshape(-1),
+                     state.n_schools, len(state.versions), ties.a, ties.b, ties.trust,
+                     float(strong_trust), float(school_change_share), out)
+    out[_COCREATION_GROUPS] = float(cocreation_groups)
+    out[_NETWORK_ALIVE] = float(network_alive)
 
 
+# --------------------------------------------------------------------- compiled weekly record
+# The weekly record is one loop over people and their practices. Its sums must equal the
+# vectorised NumPy code it replaced bit for bit, so the float sums that NumPy took pairwise
+# (``x.sum()``) are taken in NumPy's pairwise order (:func:`_numpy_sum`) over the same values in
+# the same order; counts are exact either way.
+
+@kernel
+def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
+    """One block (``n <= 128``) of NumPy's pairwise summation: 8 accumulators."""
+    if n < 8:
+        res = -0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    whole = n - n % 8
+    while i < whole:
+        j = lo + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@kernel
+def _pairwise(a: np.ndarray, n: int) -> float:
+    """NumPy's pairwise summation of ``a[:n]`` (``pairwise_sum`` in NumPy's
+    ``loops_utils.h.src``): blocks of at most 128 values (:func:`_block_sum`), longer runs split
+    in two at a multiple of 8 and the halves' sums added. The recursion is unrolled onto a
+    stack of tasks (Numba's on-disk cache does not keep recursive functions)."""
+    if n <= 128:
+        return _block_sum(a, 0, n)
+    task_lo = np.empty(256, dtype=np.int64)  # depth <= 2 log2(n): far below 256
+    task_n = np.empty(256, dtype=np.int64)   # n < 0: add the two sums on top of the stack
+    sums = np.empty(128)
+    task_lo[0], task_n[0] = 0, n
+    n_tasks, n_sums = 1, 0
+    while n_tasks:
+        n_tasks -= 1
+        lo, m = task_lo[n_tasks], task_n[n_tasks]
+        if m < 0:
+            n_sums -= 1
+            sums[n_sums - 1] = sums[n_sums - 1] + sums[n_sums]
+        elif m <= 128:
+            sums[n_sums] = _block_sum(a, lo, m)
+            n_sums += 1
+        else:
+            half = m // 2
+            half -= half % 8
+            # run the left half, then the right half, then add them (left + right)
+            task_lo[n_tasks], task_n[n_tasks] = 0, -1
+            task_lo[n_tasks + 1], task_n[n_tasks + 1] = lo + half, m - half
+            task_lo[n_tasks + 2], task_n[n_tasks + 2] = lo, half
+            n_tasks += 3
+    return sums[0]
+
+
+@kernel
+def _numpy_sum(a: np.ndarray, n: int) -> float:
+    """``a[:n].sum()`` as NumPy computes it: its identity 0.0 plus the pairwise sum."""
+    return 0.0 + _pairwise(a, n)
+
+
+@kernel
+def _gini_sorted(v: np.ndarray) -> float:
+    """Gini coefficient of sorted non-negative values: (n + 1 - 2 sum(C) / C[-1]) / n with
+    C the cumulative sums (0 for no values or all zeros)."""
+    n = v.size
+    if n == 0 or _numpy_sum(v, n) == 0:
+        return 0.0
+    cum = np.empty(n)
+    total = 0.0
+    for i in range(n):
+        total += v[i]
+        cum[i] = total
+    return (n + 1 - 2 * (_numpy_sum(cum, n) / cum[n - 1])) / n
+
+
+@kernel
+def _weekly_measures(role: np.ndarray, present: np.ndarray, member: np.ndarray,
+                     school: np.ndarray, stage: np.ndarray, knowledge: np.ndarray,
+                     quality: np.ndarray, version: np.ndarray, n_schools: int, n_versions: int,
+                     tie_a: np.ndarray, tie_b: np.ndarray, tie_trust: np.ndarray,
+                     strong_trust: float, change_share: float, out: np.ndarray) -> None:
+    """The weekly measures of the module docstring, written into ``out`` in the order of
+    :data:`MEASURES` (all but ``cocreation_groups`` and ``network_alive``, which the caller
+    sets); the person x practice arrays are passed flat.
+
+    Staff are the present people who are not facilitators; members the staff who are network
+    members; a person adopted when any practice is in the adopted stage.
+    """
+    nan = np.nan
+    n = role.size
+    k = stage.size // n if n else 0
+    knowledge_all = np.empty(n)      # each staff member's mean knowledge, in row order
+    knowledge_members = np.empty(n)
+    n_all = n_members = adopted_all = adopted_members = adopted_slots = 0
+    size = np.zeros(n_schools, dtype=np.int64)      # staff per school
+    adopters = np.zeros(n_schools, dtype=np.int64)  # staff using any practice
+    reached = np.zeros(n_schools, dtype=np.bool_)   # a colleague (non-member) uses a practice
+    users = np.zeros(n_schools * k, dtype=np.int64)  # staff using each practice, per school
+    held_quality = np.empty(n * k)                  # true quality of each adopted staff slot
+    in_use = np.zeros(n_versions + 1, dtype=np.bool_)  # slot 0: no version (-1)
+    practice_used = np.zeros(k, dtype=np.bool_)
+    for i in range(n):
+        if role[i] == FACILITATOR or not present[i]:
+            continue
+        is_member = member[i]
+        s = school[i]
+        base = i * k
+        # the row's knowledge sum as netsim.state.row_sum takes it: NumPy's own reduction
+        # (pairwise per row) below 300 people, left to right above
+        if n < 300:
+            row_knowledge = _numpy_sum(knowledge[base:base + k], k)
+        else:
+            row_knowledge = knowledge[base]
+            for p in range(1, k):
+                row_knowledge += knowledge[base + p]
+        knowledge_all[n_all] = row_knowledge / k
+        n_all += 1
+        if is_member:
+            knowledge_members[n_members] = row_knowledge / k
+            n_members += 1
+        n_adopted = 0
+        for p in range(k):
+            if stage[base + p] != ADOPTED:
+                continue
+            n_adopted += 1
+            if s >= 0:
+                users[s * k + p] += 1
+            held_quality[adopted_slots] = quality[base + p]
+            adopted_slots += 1
+            v = version[base + p]
+            if v + 1 > n_versions or v < -1:
+                raise ValueError("a held version id is not a registered version")
+            in_use[v + 1] = True
+            practice_used[p] = True
+        if s >= 0:
+            size[s] += 1
+        if n_adopted:
+            adopted_all += 1
+            if is_member:
+                adopted_members += 1
+            elif s >= 0:
+                reached[s] = True
+            if s >= 0:
+                adopters[s] += 1
+    # adoption: shares of people with any adopted practice; of (person, practice) pairs
+    out[0] = adopted_members / n_members if n_members else nan
+    n_colleagues = n_all - n_members
+    out[1] = (adopted_all - adopted_members) / n_colleagues if n_colleagues else nan
+    out[2] = adopted_all / n_all if n_all else nan
+    out[3] = adopted_slots / (n_all * k) if n_all * k else nan
+    # knowledge: mean over practices, averaged over the group
+    out[4] = _numpy_sum(knowledge_members, n_members) / n_members if n_members else nan
+    out[5] = _numpy_sum(knowledge_all, n_all) / n_all if n_all else nan
+    # cross-school ties: mean trust; strong ties per person who has any tie
+    n_ties = tie_trust.size
+    if n_ties:
+        out[6] = _numpy_sum(tie_trust, n_ties) / n_ties
+        has_tie = np.zeros(n, dtype=np.bool_)
+        n_strong = 0
+        for t in range(n_ties):
+            has_tie[tie_a[t]] = True
+            has_tie[tie_b[t]] = True
+            if tie_trust[t] >= strong_trust:
+                n_strong += 1
+        out[7] = 2 * n_strong / np.count_nonzero(has_tie)
+    else:
+        out[6] = 0.0
+        out[7] = 0.0
+    # schools with staff: changed (one same practice used by change_share of the staff),
+    # reached (a colleague uses a practice), inequality of the adopting shares
+    share = np.empty(n_schools)
+    n_with_staff = n_changed = n_reached = 0
+    for s in range(n_schools):
+        if size[s] == 0:
+            continue
+        share[n_with_staff] = adopters[s] / size[s]
+        n_with_staff += 1
+        top = 0
+        for p in range(k):
+            top = max(top, users[s * k + p])
+        if top / size[s] >= change_share:
+            n_changed += 1
+        if reached[s]:
+            n_reached += 1
+    out[9] = n_changed / n_with_staff if n_with_staff else nan
+    out[10] = n_reached / n_with_staff if n_with_staff else nan
+    out[11] = _gini_sorted(np.sort(share[:n_with_staff]))
+    # versions adopters use: mean true quality; distinct versions per practice in use
+    if adopted_slots:
+        out[12] = _numpy_sum(held_quality, adopted_slots) / adopted_slots
+        out[13] = np.count_nonzero(in_use) / np.count_nonzero(practice_used)
+    else:
+        out[12] = nan
+        out[13] = 0.0
 def time_to_share(weeks: np.ndarray, values: np.ndarray, share: float) -> float:
     """First week at which ``values`` reaches ``share`` (NaN if never)."""
     hit = flatnonzero(np.nan_to_num(values, nan=-1.0) >= share)
@@ -169,21 +328,62 @@ def convergence(state: State, lineage: bool = False) -> float:
     first-generation version (:func:`lineages`): schools that adapted one shared version
     further still use "the same" practice in that sense.
     """
-    staff = state.staff & (state.school >= 0)
-    root = lineages(state) if lineage else None
-    values = []
-    for k in range(state.n_practices):
-        rows = flatnonzero(staff & (state.stage[:, k] == ADOPTED))
-        if rows.size == 0:
+    root = lineages(state) if lineage else np.empty(0, dtype=np.int64)
+    return float(_convergence(state.stage.reshape(-1), state.version.reshape(-1), state.school,
+                              state.staff & (state.school >= 0), root, len(state.versions)))
+
+
+@kernel
+def _schools_per_value(value: np.ndarray, school: np.ndarray, n: int, n_schools: int,
+                       counts: np.ndarray) -> int:
+    """For the first ``n`` (value, school) pairs: ``counts[v]`` = number of distinct schools
+    with value ``v`` (zeroed here first); returns the number of distinct schools among the
+    pairs. Values and schools are non-negative, schools below ``n_schools``."""
+    counts[:] = 0
+    keys = np.sort(value[:n] * n_schools + school[:n])
+    seen = np.zeros(n_schools, dtype=np.bool_)
+    n_distinct = 0
+    for t in range(n):
+        if t and keys[t] == keys[t - 1]:
             continue
-        held = state.version[rows, k]
-        if root is not None:
-            held = np.where(held >= 0, root[np.maximum(held, 0)], held)
-        pairs = np.unique(np.c_[state.school[rows], held], axis=0)
-        schools = np.unique(pairs[:, 0]).size
-        _, counts = np.unique(pairs[:, 1], return_counts=True)
-        values.append(counts.max() / schools)
-    return float(np.mean(values)) if values else math.nan
+        counts[keys[t] // n_schools] += 1
+        s = keys[t] % n_schools
+        if not seen[s]:
+            seen[s] = True
+            n_distinct += 1
+    return n_distinct
+
+
+@kernel
+def _convergence(stage: np.ndarray, version: np.ndarray, school: np.ndarray,
+                 staff: np.ndarray, root: np.ndarray, n_versions: int) -> float:
+    """:func:`convergence` over the flat person x practice arrays: per practice, the most
+    schools any one version (or lineage, ``root`` of each version when given) is used at, over
+    the schools using the practice; the mean over practices in use (NaN if none)."""
+    n = staff.size
+    k = stage.size // n if n else 0
+    n_schools = school.max() + 1 if n else 1
+    held = np.empty(n, dtype=np.int64)  # version + 1 (0: none), of the practice's users
+    at = np.empty(n, dtype=np.int64)
+    counts = np.zeros(n_versions + 1, dtype=np.int64)
+    values = np.empty(k)
+    n_used = 0
+    for p in range(k):
+        m = 0
+        for i in range(n):
+            if staff[i] and stage[i * k + p] == ADOPTED:
+                v = version[i * k + p]
+                if root.size and v >= 0:
+                    v = root[v]
+                held[m] = v + 1
+                at[m] = school[i]
+                m += 1
+        if m == 0:
+            continue
+        schools = _schools_per_value(held, at, m, n_schools, counts)
+        values[n_used] = counts.max() / schools
+        n_used += 1
+    return _numpy_sum(values, n_used) / n_used if n_used else np.nan
 
 
 def lineages(state: State) -> np.ndarray:
@@ -209,19 +409,45 @@ def practice_convergence(state: State) -> float:
     """Mean Jaccard similarity of the sets of practices used at pairs of schools (by any of
     their staff), over pairs of schools that use any practice (1 = every school uses the same
     practices; seed 001 §5.2.4 "the same knowledge")."""
-    groups = state.groups()
-    used = scatter_add(groups.school_of_staff,
-                       np.take(state.stage == ADOPTED, groups.school_rows, axis=0).astype(float),
-                       state.n_schools) > 0
-    used = used[used.any(axis=1)].astype(np.int64)
-    n = used.shape[0]
-    if n < 2:
-        return math.nan
-    inter = used @ used.T
-    count = used.sum(axis=1)
-    union = count[:, None] + count[None, :] - inter
-    iu = np.triu_indices(n, k=1)
-    return float((inter[iu] / union[iu]).mean())
+    return float(_practice_convergence(state.stage.reshape(-1), state.school,
+                                       state.staff & (state.school >= 0), state.n_schools))
+
+
+@kernel
+def _practice_convergence(stage: np.ndarray, school: np.ndarray, staff: np.ndarray,
+                          n_schools: int) -> float:
+    """:func:`practice_convergence` on the flat stage array: the Jaccard similarity of every
+    pair of schools using any practice (in NumPy's ``triu_indices`` order), then their mean."""
+    n = staff.size
+    k = stage.size // n if n else 0
+    used = np.zeros((n_schools, k), dtype=np.bool_)
+    for i in range(n):
+        if staff[i]:
+            for p in range(k):
+                if stage[i * k + p] == ADOPTED:
+                    used[school[i], p] = True
+    rows = np.empty(n_schools, dtype=np.int64)  # schools using any practice
+    count = np.empty(n_schools, dtype=np.int64)  # practices each uses
+    m = 0
+    for s in range(n_schools):
+        c = 0
+        for p in range(k):
+            c += used[s, p]
+        if c:
+            rows[m], count[m] = s, c
+            m += 1
+    if m < 2:
+        return np.nan
+    similarity = np.empty(m * (m - 1) // 2)
+    t = 0
+    for a in range(m):
+        for b in range(a + 1, m):
+            shared = 0
+            for p in range(k):
+                shared += used[rows[a], p] & used[rows[b], p]
+            similarity[t] = shared / (count[a] + count[b] - shared)
+            t += 1
+    return _numpy_sum(similarity, t) / t
 
 
 SUMMARY_COLUMNS = (
@@ -256,11 +482,13 @@ def innovations(state: State) -> tuple[int, int]:
     improved[improved] = quality[improved] > quality[parent[improved]] + SWITCH_MARGIN
     staff = state.staff & (state.school >= 0)
     # textbook adoption rules adopt without a version (-1): they hold no innovation
-    r, c = np.nonzero((state.stage == ADOPTED) & staff[:, None] & (state.version >= 0))
-    if r.size == 0:
+    adopted = (state.stage == ADOPTED) & staff[:, None] & (state.version >= 0)
+    held = state.version[adopted]
+    if held.size == 0:
         return 0, 0
-    pairs = np.unique(np.stack([state.version[r, c], state.school[r]], axis=1), axis=0)
-    schools = np.bincount(pairs[:, 0], minlength=len(v))
+    schools = np.zeros(len(v), dtype=np.int64)  # distinct schools using each version
+    _schools_per_value(held, np.broadcast_to(state.school[:, None], adopted.shape)[adopted],
+                       held.size, max(state.n_schools, 1), schools)
     spread = improved & (schools >= 2)
     return int(spread.sum()), int((spread & (origin == Origin.COCREATION)).sum())
 

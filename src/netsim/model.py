@@ -39,7 +39,7 @@ import numpy as np
 from mesa.time import Schedule
 
 from netsim import metrics
-from netsim.agents import Person, agent_class
+from netsim.agents import Person, create_people, remove_people
 from netsim.config import AdoptionRule, Scenario, validate
 from netsim.mechanisms import (
     adoption_rules,
@@ -57,6 +57,13 @@ from netsim.state import Origin, Role, Stage, State, TieStore
 
 __all__ = ["LearningNetworkModel"]
 
+# columns of the weekly table (metrics.SERIES_COLUMNS: week, measures, cumulative cost, counters)
+_COLUMN = {c: j for j, c in enumerate(metrics.SERIES_COLUMNS)}
+_WEEK, _HOURS_CUM = _COLUMN["week"], _COLUMN["person_hours_cum"]
+_MEASURES = slice(_COLUMN[metrics.MEASURES[0]], _COLUMN[metrics.MEASURES[-1]] + 1)
+_COUNTERS = slice(_COLUMN[metrics.COUNTERS[0]], _COLUMN[metrics.COUNTERS[-1]] + 1)
+_COUNTER = {c: j for j, c in enumerate(metrics.COUNTERS)}  # index in a week's counters
+
 
 class LearningNetworkModel(mesa.Model):
     """A learning network of schools, simulated week by week.
@@ -65,6 +72,9 @@ class LearningNetworkModel(mesa.Model):
         scenario: what to simulate (default: the resource-teacher network of seed 001).
         rng: the run's random generator (the runner derives it from a ``SeedSequence``).
         seed: convenience for notebooks: ``np.random.default_rng(seed)`` when ``rng`` is None.
+        validated: the caller has validated ``scenario`` (:func:`netsim.config.validate`) and
+            not changed it since: the runner, for every replicate of a scenario it validated
+            once (validation costs about as much as a tenth of a compiled replicate).
 
     Example:
         >>> from netsim import LearningNetworkModel, Scenario
@@ -75,8 +85,11 @@ class LearningNetworkModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario | None = None, *,
-                 rng: np.random.Generator | None = None, seed: int | None = None) -> None:
-        scenario = validate(scenario if scenario is not None else Scenario())
+                 rng: np.random.Generator | None = None, seed: int | None = None,
+                 validated: bool = False) -> None:
+        scenario = scenario if scenario is not None else Scenario()
+        if not validated:
+            validate(scenario)
         if rng is None:
             rng = np.random.default_rng(seed)
         super().__init__(rng=rng)
@@ -99,15 +112,16 @@ class LearningNetworkModel(mesa.Model):
                                  else scenario.digital.member_channel_formality,
                                  c.created_by, c.read_prob, c.stores)
             for c in scenario.digital.channels]
-        self.people: list[Person] = [agent_class(r)(self, i)
-                                     for i, r in enumerate(self.state.role)]
-        self._counters = dict.fromkeys(metrics.COUNTERS, 0.0)
+        # the Mesa agents (views onto the rows) are made on first use: see ``people``
+        self._people: list[Person] | None = None
+        self._away: set[int] = set()  # rows whose agent is not registered (key person away)
+        self._counts = [0.0] * len(metrics.COUNTERS)  # this week's counters, by _COUNTER
         self.diffusion: adoption_rules.Diffusion | None = None
         if self.textbook:
             self._seed_textbook(population)
-        n = scenario.n_weeks
-        self._series = {c: np.full(n + 1, np.nan) for c in metrics.SERIES_COLUMNS}
-        self._series["person_hours_cum"][:] = 0.0
+        # the weekly record: one row per week (0 = the initial state), SERIES_COLUMNS
+        self._table = np.full((scenario.n_weeks + 1, len(metrics.SERIES_COLUMNS)), np.nan)
+        self._table[:, _HOURS_CUM] = 0.0
         self._record()
         self._schedule()
 
@@ -248,9 +262,12 @@ class LearningNetworkModel(mesa.Model):
         return int(math.ceil(self.time))
 
     def _add(self, counters: dict[str, float]) -> None:
+        """Add a mechanism's counters to this week's (names not in COUNTERS are ignored)."""
+        counts, column = self._counts, _COUNTER
         for key, value in counters.items():
-            if key in self._counters:
-                self._counters[key] += value
+            j = column.get(key)
+            if j is not None:
+                counts[j] += value
 
     def _gathering(self) -> None:
         week = self._current_week
@@ -277,7 +294,7 @@ class LearningNetworkModel(mesa.Model):
             return  # nobody to meet: no gathering (e.g. the significant-networks design)
         self._add(gathering.hold_gathering(self.state, self.scenario, self.rng, week, invited,
                                            hours))
-        self._counters["gatherings"] += 1
+        self._counts[_COUNTER["gatherings"]] += 1
 
     def _hold_per_area(self, invited: np.ndarray, hours: float, week: int) -> None:
         """One gathering per area of the ``invited``; invited facilitators serve every area."""
@@ -302,7 +319,9 @@ class LearningNetworkModel(mesa.Model):
         if row < 0 or not self.network_alive:
             return
         self.state.present[row] = False
-        self.people[row].remove()
+        self._away.add(row)
+        if self._people is not None:
+            remove_people(self, [self._people[row]])
         self.state.member_ties.remove_person(row)
         survives, weeks = turnover.key_person_outcome(self.scenario, self.rng)
         if not survives:
@@ -324,12 +343,70 @@ class LearningNetworkModel(mesa.Model):
             st.version[row, expert] = expert
             st.quality[row, expert] = st.effectiveness[expert]
             st.perceived[row, expert] = st.claimed[expert]
-        self.people[row] = agent_class(st.role[row])(self, row)
+        self._away.discard(row)
+        if self._people is not None:
+            self._people[row] = create_people(self, [row], st.role[[row]])[0]
 
     def _replace_agents(self, rows: np.ndarray) -> None:
-        for row in rows:
-            self.people[row].remove()
-            self.people[row] = agent_class(self.state.role[row])(self, int(row))
+        """New agents for the people who replaced others in ``rows`` (turnover)."""
+        if self._people is None:
+            return  # made on first use, from the rows as they are then
+        people = self._people
+        remove_people(self, [people[row] for row in rows])
+        for row, agent in zip(rows.tolist(), create_people(self, rows, self.state.role[rows]),
+                              strict=True):
+            people[row] = agent
+
+    # ---------------------------------------------------------------- Mesa agents
+    @property
+    def people(self) -> list[Person]:
+        """One Mesa agent per person, by row (``people[i].row == i``), a view onto the state.
+
+        Made on first use of ``people``, ``agents``, ``agents_by_type`` or ``agent_types`` (or
+        when another agent is registered): the weekly rules work on the state's arrays, so a
+        run that never looks at its agents (every replicate of a sweep) does not make them.
+        Made at any time, they are the agents an eager model would have: one per row, of the
+        class of the row's current role, registered unless the person is away (a departed key
+        person not yet replaced). Unique ids count from the first agent made.
+        """
+        if self._people is None:
+            self._people = []  # also guards register_agent below while the agents are made
+            try:
+                people = create_people(self, range(self.state.n_people), self.state.role)
+                remove_people(self, [people[row] for row in sorted(self._away)])
+            except BaseException:
+                self._people = None
+                raise
+            self._people = people
+        return self._people
+
+    @property
+    def agents(self) -> mesa.agentset._HardKeyAgentSet:
+        """All agents (Mesa's ``Model.agents``), the people's made on first use."""
+        self.people  # noqa: B018 (made on first use)
+        return super().agents
+
+    @agents.setter
+    def agents(self, value: object) -> None:
+        mesa.Model.agents.fset(self, value)  # Mesa's error: model.agents is Mesa's own
+
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agentset._HardKeyAgentSet]:
+        """Mesa's ``Model.agents_by_type``, the people's made on first use."""
+        self.people  # noqa: B018
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Mesa's ``Model.agent_types``, the people's made on first use."""
+        self.people  # noqa: B018
+        return super().agent_types
+
+    def register_agent(self, agent: mesa.Agent) -> None:
+        """Mesa's ``Model.register_agent``, after the people's agents (so they keep ids 1..n
+        whether made before or after an agent of the user's)."""
+        self.people  # noqa: B018
+        super().register_agent(agent)
 
     # ---------------------------------------------------------------- weekly step
     def step(self) -> None:
@@ -346,7 +423,7 @@ class LearningNetworkModel(mesa.Model):
         if self.diffusion is not None:
             new = self.diffusion.step(st.stage == Stage.ADOPTED, rng, st.staff)
             st.stage[new] = Stage.ADOPTED
-            self._counters["adoptions"] += float(new.sum())
+            self._counts[_COUNTER["adoptions"]] += float(new.sum())
             if p.trial:
                 self._add(trial.trials(st, sc, rng, week, start_new=False))
         elif p.trial:
@@ -360,17 +437,18 @@ class LearningNetworkModel(mesa.Model):
             self.running = False
 
     def _record(self) -> None:
+        """Write week ``w``'s row: the outcome measures, the counters, cumulative cost."""
         w = int(round(self.time))
-        row = metrics.record(self.state, self.scenario.school_change_share,
-                             self.scenario.trust.strong, self.network_alive,
-                             int(self.state.group_distance.size))
-        row.update(self._counters)
-        row["week"] = float(w)
-        prev = self._series["person_hours_cum"][w - 1] if w > 0 else 0.0
-        row["person_hours_cum"] = prev + self._counters["person_hours"]
-        for key, value in row.items():
-            self._series[key][w] = value
-        self._counters = dict.fromkeys(metrics.COUNTERS, 0.0)
+        row = self._table[w]
+        metrics.record_into(row[_MEASURES], self.state, self.scenario.school_change_share,
+                            self.scenario.trust.strong, self.network_alive,
+                            int(self.state.group_distance.size))
+        counts = self._counts
+        row[_WEEK] = w
+        prev = self._table[w - 1, _HOURS_CUM] if w > 0 else 0.0
+        row[_HOURS_CUM] = prev + counts[_COUNTER["person_hours"]]
+        row[_COUNTERS] = counts
+        self._counts = [0.0] * len(counts)
 
     # ---------------------------------------------------------------- running and results
     def run(self) -> None:
@@ -383,10 +461,18 @@ class LearningNetworkModel(mesa.Model):
             self.run_for(remaining)
         self.running = False
 
+    def remove_all_agents(self) -> None:
+        """Remove every agent, as :meth:`mesa.Model.remove_all_agents` does (in bulk when
+        nothing observes the removals, :func:`netsim.agents.remove_people`)."""
+        if self._people is None:  # not made yet: they will be made unregistered
+            self._away.update(range(self.state.n_people))
+        remove_people(self, list(mesa.Model.agents.fget(self)))
+        self.data_registry.close()
+
     def series(self) -> dict[str, np.ndarray]:
         """The weekly record so far (week 0 is the initial state)."""
         w = int(round(self.time))
-        return {k: v[: w + 1].copy() for k, v in self._series.items()}
+        return {c: self._table[: w + 1, j].copy() for j, c in enumerate(metrics.SERIES_COLUMNS)}
 
     def summary(self) -> dict[str, float]:
         """The run summary (see :func:`netsim.metrics.summarise`)."""

@@ -71,8 +71,13 @@ def run_replicate(scenario: Scenario, replicate: int, cascades: list[pl.DataFram
                   ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     """Run one replicate; return its summary row and weekly series (and append its
     per-cascade table to ``cascades`` when given and the rule is a textbook rule)."""
+    return _run_replicate(scenario, replicate, cascades, validated=False)
+
+
+def _run_replicate(scenario: Scenario, replicate: int, cascades: list[pl.DataFrame] | None,
+                   validated: bool) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     rng = np.random.default_rng(seed_sequence(scenario, replicate))
-    model = LearningNetworkModel(scenario, rng=rng)
+    model = LearningNetworkModel(scenario, rng=rng, validated=validated)
     model.run()
     summary, series = model.summary(), model.series()
     if cascades is not None and model.diffusion is not None:
@@ -103,18 +108,21 @@ def run_scenario(scenario: Scenario, replicates: int | None = None,
         replicate_ids = range(n)
     ids = list(replicate_ids)
     key = point_key(scenario)
-    rows, frames = [], []
+    rows, weekly = [], []
     cascades: list[pl.DataFrame] = []
     for done, r in enumerate(ids, start=1):
         run = scenario if scenario_of is None else scenario_of(r)
-        summary, series = run_replicate(run, r, cascades)
+        summary, series = _run_replicate(run, r, cascades, validated=scenario_of is None)
         rows.append({"replicate": r, **summary})
-        frames.append(pl.DataFrame({"replicate": np.full(series["week"].size, r),
-                                    **{c: series[c] for c in SERIES_COLUMNS}}))
+        weekly.append({"replicate": np.full(series["week"].size, r),
+                       **{c: series[c] for c in SERIES_COLUMNS}})
         if progress is not None:
             progress(done, len(ids))
     summary_df = pl.DataFrame(rows).with_columns(pl.lit(key, dtype=pl.UInt64).alias("point_key"))
-    series_df = pl.concat(frames) if frames else pl.DataFrame()
+    # one frame from whole columns (a frame per replicate cost about as much as a tenth of a
+    # default replicate)
+    series_df = pl.DataFrame({c: np.concatenate([w[c] for w in weekly]) for c in weekly[0]}
+                             ) if weekly else pl.DataFrame()
     series_df = series_df.with_columns(pl.col("week").cast(pl.Int32),
                                        pl.col("replicate").cast(pl.Int32))
     return RunResult(replace(scenario, replicates=len(ids)), summary_df, series_df,
