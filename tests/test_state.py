@@ -179,3 +179,55 @@ def test_learn_versions_decides_on_reported_quality_and_stores_the_truth_separat
     state.learn_versions(np.array([1]), np.array([0]), np.array([worse]), np.array([0.3]),
                          np.array([0.7]))
     assert state.stage[1, 0] == Stage.AWARE and state.perceived[1, 0] == 0.7
+
+
+def _learn_versions_numpy(st, flat, versions, qualities, perceived=None):
+    """The vectorised rule that :func:`netsim.state.hear_versions` replaced (reference)."""
+    quality, stage, own = st.quality.reshape(-1), st.stage.reshape(-1), st.perceived.reshape(-1)
+    reported = qualities if perceived is None else perceived
+    judged = reported
+    if st._bonus.size > 1:
+        judged = reported + st._bonus.take(versions + 1, mode="clip")
+    s = stage.take(flat)
+    keep = np.flatnonzero((s == Stage.UNAWARE)
+                          | ((judged > own.take(flat) + SWITCH_MARGIN) & (s != Stage.TRYING)))
+    if keep.size == 0:
+        return
+    keep = keep[judged.take(keep).argsort(kind="stable")]
+    f, s = flat.take(keep), s.take(keep)
+    st.version.reshape(-1)[f] = versions.take(keep)
+    quality[f] = qualities.take(keep)
+    own[f] = reported.take(keep)
+    stage[f[(s == Stage.UNAWARE) | (s == Stage.DROPPED)]] = Stage.AWARE
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_hear_versions_kernel_is_the_vectorised_rule_bit_for_bit(seed):
+    # repeated slots, ties in judged quality (coarse qualities), every stage, codified
+    # versions with a bonus, versions newer than the bonus table (clipped), empty input
+    rng = np.random.default_rng(seed)
+    n, n_p, m = 40, 3, [0, 1, 2, 50, 400, 2_000][seed]
+    states = [make_state([T] * n, [0] * n, n_practices=n_p) for _ in range(2)]
+    stage = rng.integers(0, 5, (n, n_p))
+    held_q = rng.integers(0, 6, (n, n_p)) / 5
+    held_v = np.where(stage > 0, rng.integers(0, 9, (n, n_p)), -1)
+    for st in states:
+        st.stage[:] = stage
+        st.version[:] = held_v
+        st.quality[:] = held_q
+        st.perceived[:] = held_q + 0.01
+        if seed % 2:
+            st.conformity = 0.1
+            st.set_codified(np.array([0, 2]), np.array([3, 5]))
+    flat = rng.integers(0, n * n_p, m)
+    versions = rng.integers(-1, 12, m)
+    qualities = rng.integers(0, 6, m) / 5
+    perceived = None if seed == 3 else qualities + rng.integers(-2, 3, m) / 10
+    _learn_versions_numpy(states[0], flat, versions, qualities, perceived)
+    states[1].learn_versions_flat(flat, versions, qualities, perceived)
+    for name in ("stage", "version", "quality", "perceived"):
+        a, b = getattr(states[0], name), getattr(states[1], name)
+        assert np.array_equal(a, b) and a.dtype == b.dtype, name
+    if m >= 50:  # the case is not trivial: some slots changed, some held slots did not
+        changed = states[1].version != held_v
+        assert changed.any() and (~changed & (stage > 0)).any()

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
+from netsim.kernels import kernel
+
 __all__ = [
     "ADOPTED",
     "AWARE",
@@ -38,6 +40,7 @@ __all__ = [
     "TieStore",
     "Versions",
     "flatnonzero",
+    "hear_versions",
     "nonzero2",
     "row_any",
     "row_count",
@@ -497,26 +500,62 @@ class State:
     def learn_versions_flat(self, flat: np.ndarray, versions: np.ndarray,
                             qualities: np.ndarray, perceived: np.ndarray | None = None) -> None:
         """:meth:`learn_versions` for flat indices ``person * n_practices + practice`` into the
-        (people x practices) arrays (1-d takes and puts are several times faster than 2-d fancy
-        indexing on these small arrays)."""
-        quality, stage = self.quality.reshape(-1), self.stage.reshape(-1)
-        own = self.perceived.reshape(-1)
-        reported = qualities if perceived is None else perceived
-        judged = reported
-        if self._bonus.size > 1:  # the codified versions get the conformity bonus
-            judged = reported + self._bonus.take(versions + 1, mode="clip")
-        st = stage.take(flat)
-        unaware = st == UNAWARE
-        better = (judged > own.take(flat) + SWITCH_MARGIN) & (st != TRYING)
-        keep = flatnonzero(unaware | better)
-        if keep.size == 0:
-            return
-        if keep.size > 1:  # apply in rising judged quality: the best one wins
-            keep = keep[judged.take(keep).argsort(kind="stable")]  # method: no dispatch
-        f = flat.take(keep)
-        st = st.take(keep)
-        self.version.reshape(-1)[f] = versions.take(keep)
-        quality[f] = qualities.take(keep)
-        own[f] = reported.take(keep)
-        # the unaware, and those who had dropped (kept, so the version is better): aware
-        stage[f[(st == UNAWARE) | (st == DROPPED)]] = AWARE
+        (people x practices) arrays (the rule itself: :func:`hear_versions`)."""
+        if flat.size:
+            hear_versions(flat, versions, qualities, qualities if perceived is None else perceived,
+                          self._bonus, SWITCH_MARGIN, self.version, self.quality, self.perceived,
+                          self.stage)
+
+
+@kernel
+def hear_versions(flat: np.ndarray, versions: np.ndarray, qualities: np.ndarray,
+                  reported: np.ndarray, bonus: np.ndarray, margin: float, version: np.ndarray,
+                  quality: np.ndarray, perceived: np.ndarray, stage: np.ndarray) -> None:
+    """People hear of versions (the rule of :meth:`State.learn_versions`), as one loop.
+
+    Entry ``e`` reports version ``versions[e]`` (true quality ``qualities[e]``, reported quality
+    ``reported[e]``) to the flat (person, practice) slot ``flat[e]`` of the (people x
+    practices) arrays ``version``, ``quality``, ``perceived`` and ``stage``. It is judged at
+    ``reported[e] + bonus[versions[e] + 1]`` (the conformity bonus of codified versions; the
+    index clipped into ``bonus``) and taken when the person is unaware of the practice, or is
+    not trying it and the judged quality beats their own perceived quality by more than
+    ``margin``. Every decision looks at the state before any entry is applied; the entries
+    taken are then applied in rising judged quality (ties in input order), so of repeated
+    slots the best judged entry wins, the last of equals (what NumPy's stable argsort and
+    last-write-wins fancy assignment did). The unaware, and those who had dropped the practice,
+    become aware.
+
+    Compiled (:mod:`netsim.kernels`); other kernels call it to fuse hearing into their loops.
+    """
+    ver, qual = version.reshape(-1), quality.reshape(-1)
+    own, stg = perceived.reshape(-1), stage.reshape(-1)
+    m = flat.size
+    last = bonus.size - 1
+    judged = np.empty(m)
+    take = np.empty(m, dtype=np.int64)
+    k = 0
+    for e in range(m):
+        j = reported[e]
+        if last > 0:  # only codified versions get a bonus (none: judged is the report)
+            b = min(max(versions[e] + 1, 0), last)
+            j = reported[e] + bonus[b]
+        judged[e] = j
+        s = flat[e]
+        st = stg[s]
+        if st == UNAWARE or (j > own[s] + margin and st != TRYING):
+            take[k] = e
+            k += 1
+    if k == 0:
+        return
+    take = take[:k]
+    if k > 1:  # rising judged quality, stable: the best one wins (NaN last, as NumPy sorts)
+        take = take[np.argsort(judged[take], kind="mergesort")]
+    # read every value before writing any (inputs may be views of the state)
+    new_v, new_q, new_r = versions[take], qualities[take], reported[take]
+    for i in range(k):
+        s = flat[take[i]]
+        ver[s] = new_v[i]
+        qual[s] = new_q[i]
+        own[s] = new_r[i]
+        if stg[s] == UNAWARE or stg[s] == DROPPED:
+            stg[s] = AWARE
