@@ -204,7 +204,8 @@ def _learn_versions_numpy(st, flat, versions, qualities, perceived=None):
 @pytest.mark.parametrize("seed", range(6))
 def test_hear_versions_kernel_is_the_vectorised_rule_bit_for_bit(seed):
     # repeated slots, ties in judged quality (coarse qualities), every stage, codified
-    # versions with a bonus, versions newer than the bonus table (clipped), empty input
+    # versions with a bonus, versions newer than the bonus table (clipped), NaN reports,
+    # empty input
     rng = np.random.default_rng(seed)
     n, n_p, m = 40, 3, [0, 1, 2, 50, 400, 2_000][seed]
     states = [make_state([T] * n, [0] * n, n_practices=n_p) for _ in range(2)]
@@ -223,11 +224,15 @@ def test_hear_versions_kernel_is_the_vectorised_rule_bit_for_bit(seed):
     versions = rng.integers(-1, 12, m)
     qualities = rng.integers(0, 6, m) / 5
     perceived = None if seed == 3 else qualities + rng.integers(-2, 3, m) / 10
+    if seed == 5:  # reports that are NaN sort last in NumPy, so win among the unaware
+        perceived[rng.random(m) < 0.05] = np.nan
     _learn_versions_numpy(states[0], flat, versions, qualities, perceived)
     states[1].learn_versions_flat(flat, versions, qualities, perceived)
     for name in ("stage", "version", "quality", "perceived"):
         a, b = getattr(states[0], name), getattr(states[1], name)
-        assert np.array_equal(a, b) and a.dtype == b.dtype, name
+        assert np.array_equal(a, b, equal_nan=name == "perceived") and a.dtype == b.dtype, name
     if m >= 50:  # the case is not trivial: some slots changed, some held slots did not
         changed = states[1].version != held_v
         assert changed.any() and (~changed & (stage > 0)).any()
+    if seed == 5:
+        assert np.isnan(states[1].perceived).any()

@@ -522,8 +522,8 @@ def hear_versions(flat: np.ndarray, versions: np.ndarray, qualities: np.ndarray,
     ``margin``. Every decision looks at the state before any entry is applied; the entries
     taken are then applied in rising judged quality (ties in input order), so of repeated
     slots the best judged entry wins, the last of equals (what NumPy's stable argsort and
-    last-write-wins fancy assignment did). The unaware, and those who had dropped the practice,
-    become aware.
+    last-write-wins fancy assignment did; only the winner of each slot matters, and it is
+    found without sorting). The unaware, and those who had dropped the practice, become aware.
 
     Compiled (:mod:`netsim.kernels`); other kernels call it to fuse hearing into their loops.
     """
@@ -547,15 +547,47 @@ def hear_versions(flat: np.ndarray, versions: np.ndarray, qualities: np.ndarray,
             k += 1
     if k == 0:
         return
-    take = take[:k]
-    if k > 1:  # rising judged quality, stable: the best one wins (NaN last, as NumPy sorts)
-        take = take[np.argsort(judged[take], kind="mergesort")]
-    # read every value before writing any (inputs may be views of the state)
-    new_v, new_q, new_r = versions[take], qualities[take], reported[take]
+    # the winner of each slot: a small open-addressing table, slot -> entry (a speed trick:
+    # O(k) instead of sorting the k entries taken)
+    size = 2
+    while size < 2 * k:
+        size *= 2
+    mask = size - 1
+    table_slot = np.full(size, -1, dtype=np.int64)
+    table_entry = np.empty(size, dtype=np.int64)
     for i in range(k):
+        e = take[i]
+        s = flat[e]
+        h = (s * 2654435761) & mask  # Knuth's multiplicative hash
+        while table_slot[h] != -1 and table_slot[h] != s:
+            h = (h + 1) & mask
+        if table_slot[h] == -1:
+            table_slot[h] = s
+            table_entry[h] = e
+        elif not _sorts_before(judged[e], judged[table_entry[h]]):
+            table_entry[h] = e  # later in the stable order: applied after, so it wins
+    # read every winner's values before writing any (inputs may be views of the state)
+    n_win = 0
+    for h in range(size):
+        if table_slot[h] != -1:
+            take[n_win] = table_entry[h]
+            n_win += 1
+    new_v = np.empty(n_win, dtype=versions.dtype)
+    new_q = np.empty(n_win, dtype=qualities.dtype)
+    new_r = np.empty(n_win, dtype=reported.dtype)
+    for i in range(n_win):
+        e = take[i]
+        new_v[i], new_q[i], new_r[i] = versions[e], qualities[e], reported[e]
+    for i in range(n_win):
         s = flat[take[i]]
         ver[s] = new_v[i]
         qual[s] = new_q[i]
         own[s] = new_r[i]
         if stg[s] == UNAWARE or stg[s] == DROPPED:
             stg[s] = AWARE
+
+
+@kernel
+def _sorts_before(x: float, y: float) -> bool:
+    """Whether NumPy's ascending sort puts ``x`` strictly before ``y`` (NaN sorts last)."""
+    return x < y or (y != y and x == x)

@@ -32,10 +32,11 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import FacilitatorStyle, Scenario
+from netsim.kernels import kernel
 from netsim.state import State
 
-__all__ = ["MAX_FORMS", "background_distance", "pair_distance", "perspective", "understanding",
-           "understanding_range"]
+__all__ = ["MAX_FORMS", "background_distance", "background_distance_of", "pair_distance",
+           "perspective", "understanding", "understanding_range"]
 
 #: school forms / stages from preschool to upper secondary (seed 002: "1-19 years")
 MAX_FORMS = 4
@@ -51,6 +52,13 @@ def background_distance(state: State, i: np.ndarray, j: np.ndarray) -> np.ndarra
     """``(|f_i - f_j| / 3 + |t_i - t_j|) / 2``: school forms apart and positions within them."""
     return 0.5 * (np.abs(state.form[i] - state.form[j]) / (MAX_FORMS - 1)
                   + np.abs(state.trait[i] - state.trait[j]))
+
+
+@kernel
+def background_distance_of(form: np.ndarray, trait: np.ndarray, i: int, j: int) -> float:
+    """:func:`background_distance` of one pair (rows ``i``, ``j``), for compiled loops: the
+    same operations in the same order, so the same bits."""
+    return 0.5 * (abs(form[i] - form[j]) / (MAX_FORMS - 1) + abs(trait[i] - trait[j]))
 
 
 def pair_distance(state: State, scenario: Scenario, i: np.ndarray, j: np.ndarray) -> np.ndarray:
