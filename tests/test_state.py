@@ -236,3 +236,39 @@ def test_hear_versions_kernel_is_the_vectorised_rule_bit_for_bit(seed):
         assert changed.any() and (~changed & (stage > 0)).any()
     if seed == 5:
         assert np.isnan(states[1].perceived).any()
+
+
+def _ensure_numpy(ties, i, j, initial, week):
+    """The vectorised merge that :func:`netsim.state._ensure_ties` replaced (reference)."""
+    wanted = ties._keys(np.asarray(i), np.asarray(j))
+    keys = np.sort(wanted)
+    keys = keys[np.concatenate([keys[:1] == keys[:1], keys[1:] != keys[:-1]])]  # distinct
+    if ties.key.size:
+        pos = np.searchsorted(ties.key, keys)
+        new = keys[ties.key[np.minimum(pos, ties.key.size - 1)] != keys]
+    else:
+        new = keys
+    if new.size:
+        at = np.searchsorted(ties.key, new)
+        ties._set(np.insert(ties.key, at, new), np.insert(ties.trust, at, initial),
+                  np.insert(ties.last_contact, at, week))
+    return np.searchsorted(ties.key, wanted)
+
+
+def test_tie_store_ensure_is_the_vectorised_merge():
+    rng = np.random.default_rng(3)
+    ref, new = TieStore(30), TieStore(30)
+    for week, size in enumerate([0, 1, 40, 5, 200, 60, 1]):  # empty, into empty, repeats
+        i = rng.integers(0, 30, size)
+        j = (i + rng.integers(1, 30, size)) % 30
+        if week == 5:
+            i, j = i.astype(np.int32), j.astype(np.int32)
+        expected = _ensure_numpy(ref, i, j, 0.1 * week, week)
+        got = new.ensure(i, j, 0.1 * week, week)
+        assert np.array_equal(got, expected)
+        for name in ("key", "a", "b", "trust", "last_contact"):
+            x, y = getattr(new, name), getattr(ref, name)
+            assert np.array_equal(x, y) and x.dtype == y.dtype, name
+        assert np.array_equal(new.degree(), ref.degree())
+        ref.trust[:] = new.trust[:] = rng.random(len(new))  # stored trust is carried along
+    assert 100 < len(new) <= 435  # 30 people: at most 435 pairs

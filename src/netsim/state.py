@@ -262,20 +262,16 @@ class TieStore:
         return out
 
     def ensure(self, i: np.ndarray, j: np.ndarray, initial: float, week: int) -> np.ndarray:
-        """Create the ties that do not exist yet (trust ``initial``); return the pairs' indices."""
-        wanted = self._keys(np.asarray(i), np.asarray(j))
-        keys = np.sort(wanted)
-        keys = keys[np.concatenate([keys[:1] == keys[:1], keys[1:] != keys[:-1]])]  # distinct
-        if self.key.size:
-            pos = np.searchsorted(self.key, keys)
-            new = keys[self.key[np.minimum(pos, self.key.size - 1)] != keys]
-        else:
-            new = keys
-        if new.size:  # insert in key order (both sorted, none already there)
-            at = np.searchsorted(self.key, new)
-            self._set(np.insert(self.key, at, new), np.insert(self.trust, at, initial),
-                      np.insert(self.last_contact, at, week))
-        return np.searchsorted(self.key, wanted)
+        """Create the ties that do not exist yet (trust ``initial``); return the pairs' indices
+        (the merge: :func:`_ensure_ties`)."""
+        n_new, key, trust, last_contact, a, b, idx = _ensure_ties(
+            self.key, self.trust, self.last_contact, np.asarray(i), np.asarray(j), self.n,
+            float(initial), int(week))
+        if n_new:
+            self.key, self.trust, self.last_contact, self.a, self.b = (key, trust, last_contact,
+                                                                      a, b)
+            self._degree = self._ends = None
+        return idx
 
     def remove_person(self, person: np.ndarray | int) -> None:
         """Delete every tie of the given people (they left)."""
@@ -297,6 +293,54 @@ class TieStore:
         a, b, w = self.a[sel], self.b[sel], self.trust[sel]
         return sparse.csr_array((np.concatenate([w, w]), (np.concatenate([a, b]),
                                  np.concatenate([b, a]))), shape=(self.n, self.n))
+
+
+@kernel
+def _ensure_ties(key: np.ndarray, trust: np.ndarray, last_contact: np.ndarray, i: np.ndarray,
+                 j: np.ndarray, n: int, initial: float, week: int
+                 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                            np.ndarray]:
+    """The pairs (``i[e]``, ``j[e]``) that have no tie yet are inserted into the sorted keys
+    ``key`` (``lo * n + hi``) with trust ``initial`` and last contact ``week``.
+
+    Returns the number of new ties; the new ``key``, ``trust``, ``last_contact``, ``a`` and
+    ``b`` arrays (the inputs unchanged, and ``a``, ``b`` empty, when there is none); and the
+    index of every pair in the keys. One merge of the sorted distinct new keys into the old
+    ones (what ``np.insert`` at ``np.searchsorted`` positions gave).
+    """
+    m = i.size
+    wanted = np.empty(m, dtype=np.int64)
+    for e in range(m):
+        lo, hi = min(i[e], j[e]), max(i[e], j[e])
+        wanted[e] = np.int64(lo) * n + np.int64(hi)
+    ordered = np.sort(wanted)
+    new = np.empty(m, dtype=np.int64)
+    n_new = 0
+    pos = 0
+    for e in range(m):
+        x = ordered[e]
+        if e > 0 and x == ordered[e - 1]:
+            continue  # distinct
+        while pos < key.size and key[pos] < x:
+            pos += 1
+        if pos == key.size or key[pos] != x:
+            new[n_new] = x
+            n_new += 1
+    if n_new == 0:
+        return 0, key, trust, last_contact, key[:0], key[:0], np.searchsorted(key, wanted)
+    size = key.size + n_new
+    key2 = np.empty(size, dtype=key.dtype)
+    trust2 = np.empty(size, dtype=trust.dtype)
+    last2 = np.empty(size, dtype=last_contact.dtype)
+    old = fresh = 0
+    for out in range(size):  # both sorted, none of the new already there
+        if fresh < n_new and (old == key.size or new[fresh] < key[old]):
+            key2[out], trust2[out], last2[out] = new[fresh], initial, week
+            fresh += 1
+        else:
+            key2[out], trust2[out], last2[out] = key[old], trust[old], last_contact[old]
+            old += 1
+    return (n_new, key2, trust2, last2, key2 // n, key2 % n, np.searchsorted(key2, wanted))
 
 
 @dataclass(frozen=True)

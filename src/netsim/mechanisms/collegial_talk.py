@@ -65,10 +65,12 @@ def _exchange(knowledge: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
     qual, own = quality.reshape(-1), perceived.reshape(-1)
     gaps = np.zeros(kn.size)
     adopters = np.zeros(kn.size)
-    heard = 0
+    news = np.empty(m, dtype=np.int64)  # the edges whose source tries or holds a version
+    n_news = heard = 0
     for e in range(m):
         w = weight[e] / max(degree[e], 1)
         d, s = dst[e] * n_p, src[e] * n_p
+        any_news = False
         for p in range(n_p):
             gap = kn[s + p] - kn[d + p]
             if gap < 0.0:
@@ -77,8 +79,13 @@ def _exchange(knowledge: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
             if st[s + p] == ADOPTED:
                 adopters[d + p] += w
                 heard += 1
+                any_news = True
             elif st[s + p] == TRYING:
                 heard += 1
+                any_news = True
+        if any_news:
+            news[n_news] = e
+            n_news += 1
     # the total gained, in 8 running sums (one sum would chain every addition to the last
     # and take most of this loop's time); a counter, so it may differ from NumPy's pairwise
     # sum in the last bit
@@ -100,7 +107,8 @@ def _exchange(knowledge: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
         q = np.empty(heard)
         r = np.empty(heard)
         h = 0
-        for e in range(m):
+        for i in range(n_news):
+            e = news[i]
             d, s = dst[e] * n_p, src[e] * n_p
             for p in range(n_p):
                 if st[s + p] == ADOPTED or st[s + p] == TRYING:
