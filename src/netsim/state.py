@@ -586,9 +586,8 @@ def hear_versions(flat: np.ndarray, versions: np.ndarray, qualities: np.ndarray,
         judged[e] = j
         s = flat[e]
         st = stg[s]
-        if st == UNAWARE or (j > own[s] + margin and st != TRYING):
-            take[k] = e
-            k += 1
+        take[k] = e  # kept when taken (no branch to mispredict)
+        k += (st == UNAWARE) | ((j > own[s] + margin) & (st != TRYING))
     if k == 0:
         return
     # the winner of each slot: a small open-addressing table, slot -> entry (a speed trick:

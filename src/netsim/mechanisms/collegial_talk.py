@@ -83,9 +83,8 @@ def _exchange(knowledge: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
             elif st[s + p] == TRYING:
                 heard += 1
                 any_news = True
-        if any_news:
-            news[n_news] = e
-            n_news += 1
+        news[n_news] = e  # kept when it has news (no branch)
+        n_news += any_news
     # the total gained, in 8 running sums (one sum would chain every addition to the last
     # and take most of this loop's time); a counter, so it may differ from NumPy's pairwise
     # sum in the last bit
@@ -134,8 +133,9 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
 
 
 @kernel
-def _talk_week(u_colleague: np.ndarray, talk_prob: float, indptr: np.ndarray,
-               indices: np.ndarray, data: np.ndarray, present: np.ndarray,
+def _talk_week(u_colleague: np.ndarray, talk_prob: float, rows: np.ndarray,
+               indices: np.ndarray, data: np.ndarray, n_colleagues: np.ndarray,
+               present: np.ndarray,
                u_tie: np.ndarray, tie_talk_prob: float, budget: float, a: np.ndarray,
                b: np.ndarray, trust: np.ndarray, tie_degree: np.ndarray,
                last_contact: np.ndarray, week: int, tie_growth: float, form: np.ndarray,
@@ -145,9 +145,10 @@ def _talk_week(u_colleague: np.ndarray, talk_prob: float, indptr: np.ndarray,
                knowledge_rate: float, inspiration_rate: float) -> float:
     """The ties used this week (see the module docstring), then the exchange over them.
 
-    Collegial entry ``c`` (receiver = its row of ``colleagues``, source = its column) is used
-    when ``u_colleague[c] < talk_prob`` and both are present; its weight is the tie's trust
-    over the receiver's number of colleagues. Cross-school tie ``t`` (``a[t] < b[t]``, one
+    Collegial entry ``c`` (receiver ``rows[c]``, source ``indices[c]``, trust ``data[c]``: the
+    entries of ``colleagues``) is used when ``u_colleague[c] < talk_prob`` and both are
+    present; its weight is the tie's trust over the receiver's number of colleagues
+    ``n_colleagues``. Cross-school tie ``t`` (``a[t] < b[t]``, one
     draw ``u_tie[t]`` each; ``u_tie`` empty: no cross-school talk) is used when ``u_tie[t] <
     tie_talk_prob * trust * min(1, budget / max(1, n))`` (``n`` the larger degree of its two
     ends) and both are present: it carries talk both ways, weighted by its trust (before
@@ -160,27 +161,29 @@ def _talk_week(u_colleague: np.ndarray, talk_prob: float, indptr: np.ndarray,
     used = np.empty(n_ties, dtype=np.int64)
     n_used = 0
     for t in range(n_ties):
-        busy = max(tie_degree[a[t]], tie_degree[b[t]])
-        share = budget / max(busy, 1)
-        if share > 1.0:
-            share = 1.0
-        if u_tie[t] < tie_talk_prob * trust[t] * share and present[a[t]] and present[b[t]]:
-            used[n_used] = t
-            n_used += 1
+        busy = max(tie_degree[a[t]], tie_degree[b[t]], 1)
+        share = 1.0 if busy <= budget else budget / busy  # min(1, B / n) without a division
+        used[n_used] = t  # kept when used (no branch)
+        n_used += (u_tie[t] < tie_talk_prob * trust[t] * share) & present[a[t]] & present[b[t]]
     m_max = n_col + 2 * n_used
     dst = np.empty(m_max, dtype=np.int64)
     src = np.empty(m_max, dtype=np.int64)
     weight = np.empty(m_max)
     degree = np.empty(m_max)
     m = 0
-    if u_colleague.size:
-        for i in range(indptr.size - 1):
-            d_i = indptr[i + 1] - indptr[i]
-            for c in range(indptr[i], indptr[i + 1]):
-                j = indices[c]
-                if u_colleague[c] < talk_prob and present[i] and present[j]:
-                    dst[m], src[m], weight[m], degree[m] = i, j, data[c], d_i
-                    m += 1
+    # the collegial entries drawn, kept without a branch (a speed trick: a branch on a random
+    # draw is mispredicted a third of the time), then those whose ends are both present
+    drawn = np.empty(u_colleague.size, dtype=np.int64)
+    n_drawn = 0
+    for c in range(u_colleague.size):
+        drawn[n_drawn] = c
+        n_drawn += u_colleague[c] < talk_prob
+    for k in range(n_drawn):
+        c = drawn[k]
+        i, j = rows[c], indices[c]
+        if present[i] and present[j]:
+            dst[m], src[m], weight[m], degree[m] = i, j, data[c], n_colleagues[i]
+            m += 1
     for side in range(2):  # receivers a (from b), then receivers b (from a)
         for k in range(n_used):
             t = used[k]
@@ -236,8 +239,8 @@ def talk(state: State, scenario: Scenario, rng: np.random.Generator,
     u_tie = rng.random(len(ties)) if talk_ties else _NO_DRAWS
     if not col.nnz and not talk_ties:
         return {"talk_knowledge": 0.0}
-    gained = _talk_week(u_colleague, cfg.talk_prob, col.indptr, col.indices, col.data,
-                        state.present, u_tie, cfg.member_tie_talk_prob,
+    gained = _talk_week(u_colleague, cfg.talk_prob, state.colleague_rows(), col.indices,
+                        col.data, state.colleague_degree(), state.present, u_tie, cfg.member_tie_talk_prob,
                         float(cfg.partner_budget), ties.a, ties.b, ties.trust,
                         ties.degree() if talk_ties else ties.a, ties.last_contact, week,
                         cfg.tie_growth, state.form, state.trait, state.knowledge,

@@ -79,13 +79,16 @@ def _trust_factor(people: np.ndarray, n: int, a: np.ndarray, b: np.ndarray,
 
 @kernel
 def _posts(u: np.ndarray, p_base: float, trust_factor: np.ndarray, people: np.ndarray,
-           stage: np.ndarray, perceived: np.ndarray, version: np.ndarray,
-           quality: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """This week's member posts in one channel: practice, version, quality, reported quality.
+           stage: np.ndarray, perceived: np.ndarray, version: np.ndarray, quality: np.ndarray,
+           expert: int, expert_quality: float, expert_claimed: float
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """This week's posts in one channel: practice, version, quality, reported quality.
 
     Member ``people[i]`` posts when they are trying or have adopted a practice and ``u[i] <
     p_base * trust_factor[i]``; they post the practice, among those they try or have adopted,
-    whose held version they perceive best (the first of equals, as ``argmax``)."""
+    whose held version they perceive best (the first of equals, as ``argmax``). A facilitator's
+    post of the expert-known practice ``expert`` (the reference version, whose id is the
+    practice's; ``-1``: none) comes last, with its true and its claimed quality."""
     n_p = stage.shape[1]
     posters = np.empty(people.size, dtype=np.int64)
     k = np.empty(people.size, dtype=np.int64)
@@ -104,13 +107,18 @@ def _posts(u: np.ndarray, p_base: float, trust_factor: np.ndarray, people: np.nd
         if news:
             posters[n_posts], k[n_posts] = row, best_c
             n_posts += 1
-    new_p = k[:n_posts].copy()
-    new_v = np.empty(n_posts, dtype=version.dtype)
-    new_q = np.empty(n_posts)
-    new_pq = np.empty(n_posts)
+    size = n_posts + (expert >= 0)
+    new_p = np.empty(size, dtype=np.int64)
+    new_v = np.empty(size, dtype=version.dtype)
+    new_q = np.empty(size)
+    new_pq = np.empty(size)
     for i in range(n_posts):
-        row, c = posters[i], new_p[i]
-        new_v[i], new_q[i], new_pq[i] = version[row, c], quality[row, c], perceived[row, c]
+        row, c = posters[i], k[i]
+        new_p[i], new_v[i] = c, version[row, c]
+        new_q[i], new_pq[i] = quality[row, c], perceived[row, c]
+    if expert >= 0:
+        new_p[n_posts], new_v[n_posts] = expert, expert
+        new_q[n_posts], new_pq[n_posts] = expert_quality, expert_claimed
     return new_p, new_v, new_q, new_pq
 
 
@@ -164,17 +172,15 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
         if ch.created_by == "facilitators" and not network_alive:
             continue
         p_base = cfg.post_prob * (1 - cfg.formality_post_penalty * ch.formality)
-        new_p, new_v, new_q, new_pq = _posts(rng.random(people.size), p_base, trust_factor,
-                                             people, state.stage, state.perceived,
-                                             state.version, state.quality)
-        n_member_posts = float(new_p.size)
+        u = rng.random(people.size)
+        e = -1  # facilitators post one expert-known practice a week in their channels
         if ch.created_by == "facilitators" and facilitators and expert.size:
-            j = int(rng.integers(expert.size))
-            e, one = int(expert[j]), expert[j:j + 1]  # slices: no list-to-array conversions
-            new_p = np.concatenate([new_p, one])
-            new_v = np.concatenate([new_v, one])
-            new_q = np.concatenate([new_q, state.effectiveness[e:e + 1]])
-            new_pq = np.concatenate([new_pq, state.claimed[e:e + 1]])
+            e = int(expert[int(rng.integers(expert.size))])
+        new_p, new_v, new_q, new_pq = _posts(
+            u, p_base, trust_factor, people, state.stage, state.perceived, state.version,
+            state.quality, e, float(state.effectiveness[e]) if e >= 0 else 0.0,
+            float(state.claimed[e]) if e >= 0 else 0.0)
+        n_member_posts = float(new_p.size - (e >= 0))
         out["posts"] += n_member_posts
         out["posts_formal" if ch.formality >= 0.5 else "posts_informal"] += n_member_posts
         if ch.stores:
