@@ -31,7 +31,7 @@ from scipy import sparse
 
 from netsim.config import Scenario
 from netsim.kernels import kernel
-from netsim.mechanisms.distance import background_distance, background_distance_of
+from netsim.mechanisms.distance import background_distance_of
 from netsim.state import ADOPTED, SWITCH_MARGIN, TRYING, State, hear_versions
 
 __all__ = ["exchange_over_edges", "meet_new_partners", "talk"]
@@ -203,22 +203,43 @@ def _talk_week(u_colleague: np.ndarray, talk_prob: float, rows: np.ndarray,
                      inspiration_rate)
 
 
+@kernel
+def _new_partners(people: np.ndarray, u_meet: np.ndarray, meet_prob: float, pick: np.ndarray,
+                  u_accept: np.ndarray, homophily: float, school: np.ndarray, form: np.ndarray,
+                  trait: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs that form a tie: ``people[i]`` meets when ``u_meet[i] < meet_prob``; the
+    ``r``-th to meet meets ``people[pick[r]]`` and they form a tie when ``u_accept[r] < 1 -
+    homophily * b`` (``b`` their background distance) and they work at different schools."""
+    meet = np.empty(pick.size, dtype=np.int64)
+    other = np.empty(pick.size, dtype=np.int64)
+    r = n_pairs = 0
+    for i in range(people.size):
+        if u_meet[i] < meet_prob:
+            a, b = people[i], people[pick[r]]
+            accept = u_accept[r] < 1.0 - homophily * background_distance_of(form, trait, a, b)
+            if accept and school[a] != school[b]:
+                meet[n_pairs], other[n_pairs] = a, b
+                n_pairs += 1
+            r += 1
+    return meet[:n_pairs], other[:n_pairs]
+
+
 def meet_new_partners(state: State, scenario: Scenario, rng: np.random.Generator,
                       week: int) -> int:
     """Staff meet people from other schools and may form informal ties; return how many
-    formed (see the module docstring)."""
-    groups = state.groups()
-    people = groups.school_rows
+    formed (see the module docstring; the loop: :func:`_new_partners`)."""
+    people = state.groups().school_rows
     if people.size < 2:
         return 0
-    meet = people[rng.random(people.size) < scenario.talk.new_partner_prob]
-    if meet.size == 0:
+    prob = scenario.talk.new_partner_prob
+    u_meet = rng.random(people.size)
+    n_meet = int(np.count_nonzero(u_meet < prob))
+    if n_meet == 0:
         return 0
-    other = people[rng.integers(0, people.size, meet.size)]
-    accept = rng.random(meet.size) < 1.0 - scenario.network.homophily * background_distance(
-        state, meet, other)
-    keep = accept & (state.school[meet] != state.school[other])
-    i, j = meet[keep], other[keep]
+    pick = rng.integers(0, people.size, n_meet)
+    u_accept = rng.random(n_meet)
+    i, j = _new_partners(people, u_meet, prob, pick, u_accept, scenario.network.homophily,
+                         state.school, state.form, state.trait)
     if i.size == 0:
         return 0
     state.member_ties.ensure(i, j, scenario.trust.initial, week)
