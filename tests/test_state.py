@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import vectorised_rules
 from conftest import T, hold, make_state
 
 from netsim.state import (
@@ -181,26 +182,6 @@ def test_learn_versions_decides_on_reported_quality_and_stores_the_truth_separat
     assert state.stage[1, 0] == Stage.AWARE and state.perceived[1, 0] == 0.7
 
 
-def _learn_versions_numpy(st, flat, versions, qualities, perceived=None):
-    """The vectorised rule that :func:`netsim.state.hear_versions` replaced (reference)."""
-    quality, stage, own = st.quality.reshape(-1), st.stage.reshape(-1), st.perceived.reshape(-1)
-    reported = qualities if perceived is None else perceived
-    judged = reported
-    if st._bonus.size > 1:
-        judged = reported + st._bonus.take(versions + 1, mode="clip")
-    s = stage.take(flat)
-    keep = np.flatnonzero((s == Stage.UNAWARE)
-                          | ((judged > own.take(flat) + SWITCH_MARGIN) & (s != Stage.TRYING)))
-    if keep.size == 0:
-        return
-    keep = keep[judged.take(keep).argsort(kind="stable")]
-    f, s = flat.take(keep), s.take(keep)
-    st.version.reshape(-1)[f] = versions.take(keep)
-    quality[f] = qualities.take(keep)
-    own[f] = reported.take(keep)
-    stage[f[(s == Stage.UNAWARE) | (s == Stage.DROPPED)]] = Stage.AWARE
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_hear_versions_kernel_is_the_vectorised_rule_bit_for_bit(seed):
     # repeated slots, ties in judged quality (coarse qualities), every stage, codified
@@ -226,7 +207,7 @@ def test_hear_versions_kernel_is_the_vectorised_rule_bit_for_bit(seed):
     perceived = None if seed == 3 else qualities + rng.integers(-2, 3, m) / 10
     if seed == 5:  # reports that are NaN sort last in NumPy, so win among the unaware
         perceived[rng.random(m) < 0.05] = np.nan
-    _learn_versions_numpy(states[0], flat, versions, qualities, perceived)
+    vectorised_rules.learn_versions_flat(states[0], flat, versions, qualities, perceived)
     states[1].learn_versions_flat(flat, versions, qualities, perceived)
     for name in ("stage", "version", "quality", "perceived"):
         a, b = getattr(states[0], name), getattr(states[1], name)
@@ -238,23 +219,6 @@ def test_hear_versions_kernel_is_the_vectorised_rule_bit_for_bit(seed):
         assert np.isnan(states[1].perceived).any()
 
 
-def _ensure_numpy(ties, i, j, initial, week):
-    """The vectorised merge that :func:`netsim.state._ensure_ties` replaced (reference)."""
-    wanted = ties._keys(np.asarray(i), np.asarray(j))
-    keys = np.sort(wanted)
-    keys = keys[np.concatenate([keys[:1] == keys[:1], keys[1:] != keys[:-1]])]  # distinct
-    if ties.key.size:
-        pos = np.searchsorted(ties.key, keys)
-        new = keys[ties.key[np.minimum(pos, ties.key.size - 1)] != keys]
-    else:
-        new = keys
-    if new.size:
-        at = np.searchsorted(ties.key, new)
-        ties._set(np.insert(ties.key, at, new), np.insert(ties.trust, at, initial),
-                  np.insert(ties.last_contact, at, week))
-    return np.searchsorted(ties.key, wanted)
-
-
 def test_tie_store_ensure_is_the_vectorised_merge():
     rng = np.random.default_rng(3)
     ref, new = TieStore(30), TieStore(30)
@@ -263,7 +227,7 @@ def test_tie_store_ensure_is_the_vectorised_merge():
         j = (i + rng.integers(1, 30, size)) % 30
         if week == 5:
             i, j = i.astype(np.int32), j.astype(np.int32)
-        expected = _ensure_numpy(ref, i, j, 0.1 * week, week)
+        expected = vectorised_rules.ensure(ref, i, j, 0.1 * week, week)
         got = new.ensure(i, j, 0.1 * week, week)
         assert np.array_equal(got, expected)
         for name in ("key", "a", "b", "trust", "last_contact"):

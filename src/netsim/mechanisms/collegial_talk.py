@@ -260,12 +260,12 @@ def talk(state: State, scenario: Scenario, rng: np.random.Generator,
     u_tie = rng.random(len(ties)) if talk_ties else _NO_DRAWS
     if not col.nnz and not talk_ties:
         return {"talk_knowledge": 0.0}
-    gained = _talk_week(u_colleague, cfg.talk_prob, state.colleague_rows(), col.indices,
-                        col.data, state.colleague_degree(), state.present, u_tie, cfg.member_tie_talk_prob,
-                        float(cfg.partner_budget), ties.a, ties.b, ties.trust,
-                        ties.degree() if talk_ties else ties.a, ties.last_contact, week,
-                        cfg.tie_growth, state.form, state.trait, state.knowledge,
-                        state.inspiration, state.stage, state.version, state.quality,
-                        state.perceived, state._bonus, SWITCH_MARGIN, cfg.knowledge_rate,
-                        cfg.inspiration)
+    gained = _talk_week(
+        u_colleague, cfg.talk_prob, state.colleague_rows(), col.indices, col.data,
+        state.colleague_degree(), state.present, u_tie, cfg.member_tie_talk_prob,
+        float(cfg.partner_budget), ties.a, ties.b, ties.trust,
+        ties.degree() if talk_ties else ties.a, ties.last_contact, week, cfg.tie_growth,
+        state.form, state.trait, state.knowledge, state.inspiration, state.stage,
+        state.version, state.quality, state.perceived, state._bonus, SWITCH_MARGIN,
+        cfg.knowledge_rate, cfg.inspiration)
     return {"talk_knowledge": gained}
