@@ -22,6 +22,10 @@ networks (seed 000, Roxå & Mårtensson 2009; "birds of a feather", Poole et al.
 **New partners** (:func:`meet_new_partners`): each week every staff member meets someone from
 another school with probability ``talk.new_partner_prob``; a tie (trust ``trust.initial``)
 forms with probability ``1 - network.homophily * b_ij``.
+
+The week runs as compiled loops (:mod:`netsim.kernels`): :func:`_talk_week` picks the ties
+used and runs :func:`_exchange` over them, :func:`_new_partners` forms the new ties; the draws
+stay in :func:`talk` and :func:`meet_new_partners`, in the rule's order.
 """
 
 from __future__ import annotations
@@ -135,9 +139,8 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
 @kernel
 def _talk_week(u_colleague: np.ndarray, talk_prob: float, rows: np.ndarray,
                indices: np.ndarray, data: np.ndarray, n_colleagues: np.ndarray,
-               present: np.ndarray,
-               u_tie: np.ndarray, tie_talk_prob: float, budget: float, a: np.ndarray,
-               b: np.ndarray, trust: np.ndarray, tie_degree: np.ndarray,
+               present: np.ndarray, u_tie: np.ndarray, tie_talk_prob: float, budget: float,
+               a: np.ndarray, b: np.ndarray, trust: np.ndarray, tie_degree: np.ndarray,
                last_contact: np.ndarray, week: int, tie_growth: float, form: np.ndarray,
                trait: np.ndarray, knowledge: np.ndarray, inspiration: np.ndarray,
                stage: np.ndarray, version: np.ndarray, quality: np.ndarray,
@@ -148,15 +151,16 @@ def _talk_week(u_colleague: np.ndarray, talk_prob: float, rows: np.ndarray,
     Collegial entry ``c`` (receiver ``rows[c]``, source ``indices[c]``, trust ``data[c]``: the
     entries of ``colleagues``) is used when ``u_colleague[c] < talk_prob`` and both are
     present; its weight is the tie's trust over the receiver's number of colleagues
-    ``n_colleagues``. Cross-school tie ``t`` (``a[t] < b[t]``, one
-    draw ``u_tie[t]`` each; ``u_tie`` empty: no cross-school talk) is used when ``u_tie[t] <
-    tie_talk_prob * trust * min(1, budget / max(1, n))`` (``n`` the larger degree of its two
-    ends) and both are present: it carries talk both ways, weighted by its trust (before
-    this week's growth) over ``min(degree, budget)`` of the receiver; its last contact becomes
-    ``week`` and its trust grows by ``tie_growth * (1 - b_ab) * (1 - trust)``. Edges are
-    exchanged in the order colleagues (row by row), ties ``b -> a``, ties ``a -> b``.
+    ``n_colleagues``. Cross-school tie ``t`` (``a[t] < b[t]``, one draw ``u_tie[t]`` each;
+    ``u_tie`` empty: no cross-school talk) is used when ``u_tie[t] < tie_talk_prob * trust *
+    min(1, budget / max(1, n))`` (``n`` the larger degree of its two ends) and both are
+    present: it carries talk both ways, weighted by its trust (before this week's growth) over
+    ``min(degree, budget)`` of the receiver; its last contact becomes ``week`` and its trust
+    grows by ``tie_growth * (1 - b_ab) * (1 - trust)`` (``b_ab``:
+    :func:`netsim.mechanisms.distance.background_distance`). Edges are exchanged
+    (:func:`_exchange`) in the order colleagues (entry by entry), ties ``b -> a``, ties
+    ``a -> b``: the order of the sums.
     """
-    n_col = indices.size
     n_ties = u_tie.size
     used = np.empty(n_ties, dtype=np.int64)
     n_used = 0
@@ -165,7 +169,7 @@ def _talk_week(u_colleague: np.ndarray, talk_prob: float, rows: np.ndarray,
         share = 1.0 if busy <= budget else budget / busy  # min(1, B / n) without a division
         used[n_used] = t  # kept when used (no branch)
         n_used += (u_tie[t] < tie_talk_prob * trust[t] * share) & present[a[t]] & present[b[t]]
-    m_max = n_col + 2 * n_used
+    m_max = indices.size + 2 * n_used
     dst = np.empty(m_max, dtype=np.int64)
     src = np.empty(m_max, dtype=np.int64)
     weight = np.empty(m_max)

@@ -17,6 +17,9 @@ created by facilitators, ``digital.member_channel_formality`` for member-created
   knowledge only (no inspiration).
 
 Channels created by facilitators go silent when the network dissolves.
+
+Each channel's week runs as compiled loops (:mod:`netsim.kernels`): :func:`_posts`, then
+:func:`_read`; the draws stay in :func:`share`, in the rule's order.
 """
 
 from __future__ import annotations
