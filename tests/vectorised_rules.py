@@ -247,3 +247,17 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
         learn_versions_flat(state, slot, pool_v.take(pick), pool_q.take(pick), pool_pq.take(pick))
         out["reads"] += float(readers.size)
     return out
+
+
+# distance (pair_distance)
+
+
+def pair_distance(state: State, scenario: Scenario, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """:func:`netsim.mechanisms.distance.pair_distance` as NumPy operations."""
+    w = scenario.network.background_weight
+    background = background_distance(state, i, j)
+    if w >= 1.0:
+        return background
+    x = state.knowledge + state.know_how
+    practice = np.abs(np.take(x, i, axis=0) - np.take(x, j, axis=0)).mean(axis=1) * 0.5
+    return w * background + (1 - w) * practice
