@@ -236,3 +236,12 @@ def test_tie_store_ensure_is_the_vectorised_merge():
         assert np.array_equal(new.degree(), ref.degree())
         ref.trust[:] = new.trust[:] = rng.random(len(new))  # stored trust is carried along
     assert 100 < len(new) <= 435  # 30 people: at most 435 pairs
+
+
+def test_hearing_and_new_ties_refuse_entries_of_different_lengths():
+    st = make_state([T, T], [0, 0])
+    with pytest.raises(ValueError, match="per entry"):
+        st.learn_versions_flat(np.array([0, 1]), np.array([3]), np.array([0.5, 0.5]))
+    with pytest.raises(ValueError, match="as many i as j"):
+        TieStore(4).ensure(np.array([0, 1]), np.array([2]), 0.1, 0)
+    assert TieStore(4).ensure(np.array(1), np.array(3), 0.1, 0).shape == ()  # one pair

@@ -264,14 +264,17 @@ class TieStore:
     def ensure(self, i: np.ndarray, j: np.ndarray, initial: float, week: int) -> np.ndarray:
         """Create the ties that do not exist yet (trust ``initial``); return the pairs' indices
         (the merge: :func:`_ensure_ties`)."""
+        i, j = np.asarray(i), np.asarray(j)
+        if i.shape != j.shape:
+            raise ValueError(f"pairs need as many i as j: {i.shape} and {j.shape}")
         n_new, key, trust, last_contact, a, b, idx = _ensure_ties(
-            self.key, self.trust, self.last_contact, np.asarray(i), np.asarray(j), self.n,
+            self.key, self.trust, self.last_contact, i.reshape(-1), j.reshape(-1), self.n,
             float(initial), int(week))
         if n_new:
             self.key, self.trust, self.last_contact, self.a, self.b = (key, trust, last_contact,
                                                                       a, b)
             self._degree = self._ends = None
-        return idx
+        return idx.reshape(i.shape)
 
     def remove_person(self, person: np.ndarray | int) -> None:
         """Delete every tie of the given people (they left)."""
@@ -551,9 +554,13 @@ class State:
         """:meth:`learn_versions` for flat indices ``person * n_practices + practice`` into the
         (people x practices) arrays (the rule itself: :func:`hear_versions`)."""
         if flat.size:
-            hear_versions(flat, versions, qualities, qualities if perceived is None else perceived,
-                          self._bonus, SWITCH_MARGIN, self.version, self.quality, self.perceived,
-                          self.stage)
+            reported = qualities if perceived is None else perceived
+            if not flat.size == versions.size == qualities.size == reported.size:
+                raise ValueError(f"one version, quality and report per entry: {flat.size} "
+                                 f"entries, {versions.size} versions, {qualities.size} "
+                                 f"qualities, {reported.size} reports")
+            hear_versions(flat, versions, qualities, reported, self._bonus, SWITCH_MARGIN,
+                          self.version, self.quality, self.perceived, self.stage)
 
 
 @kernel
