@@ -38,3 +38,9 @@ def test_pair_distance_is_the_vectorised_rule(n_practices, weight):
     assert np.array_equal(got, reference.pair_distance(state, scenario, i, j))
     assert got.shape == (500,) and ((got >= 0) & (got <= 1)).all()
     assert pair_distance(state, scenario, i[:0], j[:0]).shape == (0,)
+
+
+def test_pair_distance_refuses_pairs_of_different_lengths():
+    state = make_state([T, T], [0, 1])
+    with pytest.raises(ValueError, match="as many i as j"):
+        pair_distance(state, make_scenario(), np.array([0, 1]), np.array([1]))

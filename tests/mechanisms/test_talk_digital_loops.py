@@ -165,3 +165,10 @@ def test_share_with_no_members_or_no_posts(rng):
                         [digital.ChannelState("c", 0.0, "members", 1.0, False)], rng, True)
     assert out["posts"] == 0.0 and out["reads"] == 0.0
     assert_same(state, before)
+
+
+def test_exchange_refuses_edges_of_different_lengths():
+    state = make_state([T, T], [0, 0])
+    with pytest.raises(ValueError, match="per edge"):
+        collegial_talk.exchange_over_edges(state, np.array([0, 1]), np.array([1]),
+                                           np.array([1.0, 1.0]), np.array([1, 1]), 0.1, 0.1)

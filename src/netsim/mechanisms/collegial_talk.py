@@ -129,6 +129,9 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
     edge's weight is divided by it). Returns the total explicit knowledge gained. The rule, as
     one loop over the edges: :func:`_exchange`.
     """
+    if not dst.size == src.size == weight.size == degree.size:
+        raise ValueError(f"one source, weight and degree per edge: {dst.size} receivers, "
+                         f"{src.size} sources, {weight.size} weights, {degree.size} degrees")
     if dst.size == 0:
         return 0.0
     return _exchange(state.knowledge, state.inspiration, state.stage, state.version,

@@ -65,6 +65,8 @@ def pair_distance(state: State, scenario: Scenario, i: np.ndarray, j: np.ndarray
     """Portfolio distance of the pairs (i[n], j[n]) (see the module docstring; the loop:
     :func:`pair_distance_of`)."""
     i, j = np.asarray(i), np.asarray(j)
+    if i.shape != j.shape or i.ndim != 1:
+        raise ValueError(f"pairs need as many i as j, in one dimension: {i.shape}, {j.shape}")
     w = float(scenario.network.background_weight)
     if state.n_practices > _PAIRWISE_BLOCK:  # beyond one block of NumPy's summation
         background = background_distance(state, i, j)
