@@ -581,7 +581,11 @@ def hear_versions(flat: np.ndarray, versions: np.ndarray, qualities: np.ndarray,
     last-write-wins fancy assignment did; only the winner of each slot matters, and it is
     found without sorting). The unaware, and those who had dropped the practice, become aware.
 
-    Compiled (:mod:`netsim.kernels`); other kernels call it to fuse hearing into their loops.
+    Compiled (:mod:`netsim.kernels`); other kernels call it to fuse hearing into their loops
+    (:mod:`netsim.mechanisms.collegial_talk`, :mod:`netsim.mechanisms.digital`). Numba's disk
+    cache of a calling kernel holds this function's machine code and is keyed on the caller's
+    source file only: after changing this function, delete the ``*.nbi``/``*.nbc`` files in
+    those modules' ``__pycache__`` (or the calling kernels keep the old rule).
     """
     ver, qual = version.reshape(-1), quality.reshape(-1)
     own, stg = perceived.reshape(-1), stage.reshape(-1)
