@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import vectorised_rules
 from conftest import T, hold, make_state
 
 from netsim.state import (
@@ -179,3 +180,68 @@ def test_learn_versions_decides_on_reported_quality_and_stores_the_truth_separat
     state.learn_versions(np.array([1]), np.array([0]), np.array([worse]), np.array([0.3]),
                          np.array([0.7]))
     assert state.stage[1, 0] == Stage.AWARE and state.perceived[1, 0] == 0.7
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_hear_versions_kernel_is_the_vectorised_rule_bit_for_bit(seed):
+    # repeated slots, ties in judged quality (coarse qualities), every stage, codified
+    # versions with a bonus, versions newer than the bonus table (clipped), NaN reports,
+    # empty input
+    rng = np.random.default_rng(seed)
+    n, n_p, m = 40, 3, [0, 1, 2, 50, 400, 2_000][seed]
+    states = [make_state([T] * n, [0] * n, n_practices=n_p) for _ in range(2)]
+    stage = rng.integers(0, 5, (n, n_p))
+    held_q = rng.integers(0, 6, (n, n_p)) / 5
+    held_v = np.where(stage > 0, rng.integers(0, 9, (n, n_p)), -1)
+    for st in states:
+        st.stage[:] = stage
+        st.version[:] = held_v
+        st.quality[:] = held_q
+        st.perceived[:] = held_q + 0.01
+        if seed % 2:
+            st.conformity = 0.1
+            st.set_codified(np.array([0, 2]), np.array([3, 5]))
+    flat = rng.integers(0, n * n_p, m)
+    versions = rng.integers(-1, 12, m)
+    qualities = rng.integers(0, 6, m) / 5
+    perceived = None if seed == 3 else qualities + rng.integers(-2, 3, m) / 10
+    if seed == 5:  # reports that are NaN sort last in NumPy, so win among the unaware
+        perceived[rng.random(m) < 0.05] = np.nan
+    vectorised_rules.learn_versions_flat(states[0], flat, versions, qualities, perceived)
+    states[1].learn_versions_flat(flat, versions, qualities, perceived)
+    for name in ("stage", "version", "quality", "perceived"):
+        a, b = getattr(states[0], name), getattr(states[1], name)
+        assert np.array_equal(a, b, equal_nan=name == "perceived") and a.dtype == b.dtype, name
+    if m >= 50:  # the case is not trivial: some slots changed, some held slots did not
+        changed = states[1].version != held_v
+        assert changed.any() and (~changed & (stage > 0)).any()
+    if seed == 5:
+        assert np.isnan(states[1].perceived).any()
+
+
+def test_tie_store_ensure_is_the_vectorised_merge():
+    rng = np.random.default_rng(3)
+    ref, new = TieStore(30), TieStore(30)
+    for week, size in enumerate([0, 1, 40, 5, 200, 60, 1]):  # empty, into empty, repeats
+        i = rng.integers(0, 30, size)
+        j = (i + rng.integers(1, 30, size)) % 30
+        if week == 5:
+            i, j = i.astype(np.int32), j.astype(np.int32)
+        expected = vectorised_rules.ensure(ref, i, j, 0.1 * week, week)
+        got = new.ensure(i, j, 0.1 * week, week)
+        assert np.array_equal(got, expected)
+        for name in ("key", "a", "b", "trust", "last_contact"):
+            x, y = getattr(new, name), getattr(ref, name)
+            assert np.array_equal(x, y) and x.dtype == y.dtype, name
+        assert np.array_equal(new.degree(), ref.degree())
+        ref.trust[:] = new.trust[:] = rng.random(len(new))  # stored trust is carried along
+    assert 100 < len(new) <= 435  # 30 people: at most 435 pairs
+
+
+def test_hearing_and_new_ties_refuse_entries_of_different_lengths():
+    st = make_state([T, T], [0, 0])
+    with pytest.raises(ValueError, match="per entry"):
+        st.learn_versions_flat(np.array([0, 1]), np.array([3]), np.array([0.5, 0.5]))
+    with pytest.raises(ValueError, match="as many i as j"):
+        TieStore(4).ensure(np.array([0, 1]), np.array([2]), 0.1, 0)
+    assert TieStore(4).ensure(np.array(1), np.array(3), 0.1, 0).shape == ()  # one pair

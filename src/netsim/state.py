@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
+from netsim.kernels import kernel
+
 __all__ = [
     "ADOPTED",
     "AWARE",
@@ -38,6 +40,7 @@ __all__ = [
     "TieStore",
     "Versions",
     "flatnonzero",
+    "hear_versions",
     "nonzero2",
     "row_any",
     "row_count",
@@ -259,20 +262,19 @@ class TieStore:
         return out
 
     def ensure(self, i: np.ndarray, j: np.ndarray, initial: float, week: int) -> np.ndarray:
-        """Create the ties that do not exist yet (trust ``initial``); return the pairs' indices."""
-        wanted = self._keys(np.asarray(i), np.asarray(j))
-        keys = np.sort(wanted)
-        keys = keys[np.concatenate([keys[:1] == keys[:1], keys[1:] != keys[:-1]])]  # distinct
-        if self.key.size:
-            pos = np.searchsorted(self.key, keys)
-            new = keys[self.key[np.minimum(pos, self.key.size - 1)] != keys]
-        else:
-            new = keys
-        if new.size:  # insert in key order (both sorted, none already there)
-            at = np.searchsorted(self.key, new)
-            self._set(np.insert(self.key, at, new), np.insert(self.trust, at, initial),
-                      np.insert(self.last_contact, at, week))
-        return np.searchsorted(self.key, wanted)
+        """Create the ties that do not exist yet (trust ``initial``); return the pairs' indices
+        (the merge: :func:`_ensure_ties`)."""
+        i, j = np.asarray(i), np.asarray(j)
+        if i.shape != j.shape:
+            raise ValueError(f"pairs need as many i as j: {i.shape} and {j.shape}")
+        n_new, key, trust, last_contact, a, b, idx = _ensure_ties(
+            self.key, self.trust, self.last_contact, i.reshape(-1), j.reshape(-1), self.n,
+            float(initial), int(week))
+        if n_new:
+            self.key, self.trust, self.last_contact, self.a, self.b = (key, trust, last_contact,
+                                                                      a, b)
+            self._degree = self._ends = None
+        return idx.reshape(i.shape)
 
     def remove_person(self, person: np.ndarray | int) -> None:
         """Delete every tie of the given people (they left)."""
@@ -294,6 +296,54 @@ class TieStore:
         a, b, w = self.a[sel], self.b[sel], self.trust[sel]
         return sparse.csr_array((np.concatenate([w, w]), (np.concatenate([a, b]),
                                  np.concatenate([b, a]))), shape=(self.n, self.n))
+
+
+@kernel
+def _ensure_ties(key: np.ndarray, trust: np.ndarray, last_contact: np.ndarray, i: np.ndarray,
+                 j: np.ndarray, n: int, initial: float, week: int
+                 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                            np.ndarray]:
+    """The pairs (``i[e]``, ``j[e]``) that have no tie yet are inserted into the sorted keys
+    ``key`` (``lo * n + hi``) with trust ``initial`` and last contact ``week``.
+
+    Returns the number of new ties; the new ``key``, ``trust``, ``last_contact``, ``a`` and
+    ``b`` arrays (the inputs unchanged, and ``a``, ``b`` empty, when there is none); and the
+    index of every pair in the keys. One merge of the sorted distinct new keys into the old
+    ones (what ``np.insert`` at ``np.searchsorted`` positions gave).
+    """
+    m = i.size
+    wanted = np.empty(m, dtype=np.int64)
+    for e in range(m):
+        lo, hi = min(i[e], j[e]), max(i[e], j[e])
+        wanted[e] = np.int64(lo) * n + np.int64(hi)
+    ordered = np.sort(wanted)
+    new = np.empty(m, dtype=np.int64)
+    n_new = 0
+    pos = 0
+    for e in range(m):
+        x = ordered[e]
+        if e > 0 and x == ordered[e - 1]:
+            continue  # distinct
+        while pos < key.size and key[pos] < x:
+            pos += 1
+        if pos == key.size or key[pos] != x:
+            new[n_new] = x
+            n_new += 1
+    if n_new == 0:
+        return 0, key, trust, last_contact, key[:0], key[:0], np.searchsorted(key, wanted)
+    size = key.size + n_new
+    key2 = np.empty(size, dtype=key.dtype)
+    trust2 = np.empty(size, dtype=trust.dtype)
+    last2 = np.empty(size, dtype=last_contact.dtype)
+    old = fresh = 0
+    for out in range(size):  # both sorted, none of the new already there
+        if fresh < n_new and (old == key.size or new[fresh] < key[old]):
+            key2[out], trust2[out], last2[out] = new[fresh], initial, week
+            fresh += 1
+        else:
+            key2[out], trust2[out], last2[out] = key[old], trust[old], last_contact[old]
+            old += 1
+    return (n_new, key2, trust2, last2, key2 // n, key2 % n, np.searchsorted(key2, wanted))
 
 
 @dataclass(frozen=True)
@@ -376,7 +426,7 @@ class State:
     _colleague_rows: np.ndarray | None = field(default=None, repr=False)
     _colleague_degree: np.ndarray | None = field(default=None, repr=False)
     _groups: Groups | None = field(default=None, repr=False)
-    _groups_key: bytes = field(default=b"", repr=False)
+    _groups_key: tuple[bytes, ...] = field(default=(), repr=False)
     # conformity bonus by version id + 1 (slot 0: no version; last slot 0 for newer versions)
     _bonus: np.ndarray = field(default_factory=lambda: np.zeros(1), repr=False)
 
@@ -403,11 +453,15 @@ class State:
 
     def groups(self) -> Groups:
         """The present groups (:class:`Groups`), recomputed only when who is where changed."""
-        # the contents, not just the identity, of the arrays it derives from: a notebook or a
-        # test may change role, member or school in place (a few kB to compare, ~1 us)
-        key = b"".join([self.present.tobytes(), self.role.tobytes(), self.member.tobytes(),
-                        self.school.tobytes()])
-        if self._groups is None or key != self._groups_key:
+        # the contents, not just the identity, of the arrays it derives from: the model
+        # changes ``present`` in place when a key person leaves or is replaced, and a notebook
+        # or a test may change role, member or school in place. Each array's bytes are
+        # compared with those it was derived from (present first, the one that changes; about
+        # 0.5 us in all for the default scenario), so no caller has to say it changed them
+        key = self._groups_key
+        if (self._groups is None or self.present.tobytes() != key[0]
+                or self.role.tobytes() != key[1] or self.member.tobytes() != key[2]
+                or self.school.tobytes() != key[3]):
             staff = (self.role != FACILITATOR) & self.present
             member_staff = staff & self.member
             school_staff = staff & (self.school >= 0)
@@ -429,7 +483,8 @@ class State:
             for value in vars(self._groups).values():
                 if isinstance(value, np.ndarray):
                     value.flags.writeable = False
-            self._groups_key = key
+            self._groups_key = (self.present.tobytes(), self.role.tobytes(),
+                                self.member.tobytes(), self.school.tobytes())
         return self._groups
 
     def colleague_rows(self) -> np.ndarray:
@@ -497,26 +552,101 @@ class State:
     def learn_versions_flat(self, flat: np.ndarray, versions: np.ndarray,
                             qualities: np.ndarray, perceived: np.ndarray | None = None) -> None:
         """:meth:`learn_versions` for flat indices ``person * n_practices + practice`` into the
-        (people x practices) arrays (1-d takes and puts are several times faster than 2-d fancy
-        indexing on these small arrays)."""
-        quality, stage = self.quality.reshape(-1), self.stage.reshape(-1)
-        own = self.perceived.reshape(-1)
-        reported = qualities if perceived is None else perceived
-        judged = reported
-        if self._bonus.size > 1:  # the codified versions get the conformity bonus
-            judged = reported + self._bonus.take(versions + 1, mode="clip")
-        st = stage.take(flat)
-        unaware = st == UNAWARE
-        better = (judged > own.take(flat) + SWITCH_MARGIN) & (st != TRYING)
-        keep = flatnonzero(unaware | better)
-        if keep.size == 0:
-            return
-        if keep.size > 1:  # apply in rising judged quality: the best one wins
-            keep = keep[judged.take(keep).argsort(kind="stable")]  # method: no dispatch
-        f = flat.take(keep)
-        st = st.take(keep)
-        self.version.reshape(-1)[f] = versions.take(keep)
-        quality[f] = qualities.take(keep)
-        own[f] = reported.take(keep)
-        # the unaware, and those who had dropped (kept, so the version is better): aware
-        stage[f[(st == UNAWARE) | (st == DROPPED)]] = AWARE
+        (people x practices) arrays (the rule itself: :func:`hear_versions`)."""
+        if flat.size:
+            reported = qualities if perceived is None else perceived
+            if not flat.size == versions.size == qualities.size == reported.size:
+                raise ValueError(f"one version, quality and report per entry: {flat.size} "
+                                 f"entries, {versions.size} versions, {qualities.size} "
+                                 f"qualities, {reported.size} reports")
+            hear_versions(flat, versions, qualities, reported, self._bonus, SWITCH_MARGIN,
+                          self.version, self.quality, self.perceived, self.stage)
+
+
+@kernel
+def hear_versions(flat: np.ndarray, versions: np.ndarray, qualities: np.ndarray,
+                  reported: np.ndarray, bonus: np.ndarray, margin: float, version: np.ndarray,
+                  quality: np.ndarray, perceived: np.ndarray, stage: np.ndarray) -> None:
+    """People hear of versions (the rule of :meth:`State.learn_versions`), as one loop.
+
+    Entry ``e`` reports version ``versions[e]`` (true quality ``qualities[e]``, reported quality
+    ``reported[e]``) to the flat (person, practice) slot ``flat[e]`` of the (people x
+    practices) arrays ``version``, ``quality``, ``perceived`` and ``stage``. It is judged at
+    ``reported[e] + bonus[versions[e] + 1]`` (the conformity bonus of codified versions; the
+    index clipped into ``bonus``) and taken when the person is unaware of the practice, or is
+    not trying it and the judged quality beats their own perceived quality by more than
+    ``margin``. Every decision looks at the state before any entry is applied; the entries
+    taken are then applied in rising judged quality (ties in input order), so of repeated
+    slots the best judged entry wins, the last of equals (what NumPy's stable argsort and
+    last-write-wins fancy assignment did; only the winner of each slot matters, and it is
+    found without sorting). The unaware, and those who had dropped the practice, become aware.
+
+    Compiled (:mod:`netsim.kernels`); other kernels call it to fuse hearing into their loops
+    (:mod:`netsim.mechanisms.collegial_talk`, :mod:`netsim.mechanisms.digital`). Numba's disk
+    cache of a calling kernel holds this function's machine code and is keyed on the caller's
+    source file only: after changing this function, delete the ``*.nbi``/``*.nbc`` files in
+    those modules' ``__pycache__`` (or the calling kernels keep the old rule).
+    """
+    ver, qual = version.reshape(-1), quality.reshape(-1)
+    own, stg = perceived.reshape(-1), stage.reshape(-1)
+    m = flat.size
+    last = bonus.size - 1
+    judged = np.empty(m)
+    take = np.empty(m, dtype=np.int64)
+    k = 0
+    for e in range(m):
+        j = reported[e]
+        if last > 0:  # only codified versions get a bonus (none: judged is the report)
+            b = min(max(versions[e] + 1, 0), last)
+            j = reported[e] + bonus[b]
+        judged[e] = j
+        s = flat[e]
+        st = stg[s]
+        take[k] = e  # kept when taken (no branch to mispredict)
+        k += (st == UNAWARE) | ((j > own[s] + margin) & (st != TRYING))
+    if k == 0:
+        return
+    # the winner of each slot: a small open-addressing table, slot -> entry (a speed trick:
+    # O(k) instead of sorting the k entries taken)
+    size = 2
+    while size < 2 * k:
+        size *= 2
+    mask = size - 1
+    table_slot = np.full(size, -1, dtype=np.int64)
+    table_entry = np.empty(size, dtype=np.int64)
+    for i in range(k):
+        e = take[i]
+        s = flat[e]
+        h = (s * 2654435761) & mask  # Knuth's multiplicative hash
+        while table_slot[h] != -1 and table_slot[h] != s:
+            h = (h + 1) & mask
+        if table_slot[h] == -1:
+            table_slot[h] = s
+            table_entry[h] = e
+        elif not _sorts_before(judged[e], judged[table_entry[h]]):
+            table_entry[h] = e  # later in the stable order: applied after, so it wins
+    # read every winner's values before writing any (inputs may be views of the state)
+    n_win = 0
+    for h in range(size):
+        if table_slot[h] != -1:
+            take[n_win] = table_entry[h]
+            n_win += 1
+    new_v = np.empty(n_win, dtype=versions.dtype)
+    new_q = np.empty(n_win, dtype=qualities.dtype)
+    new_r = np.empty(n_win, dtype=reported.dtype)
+    for i in range(n_win):
+        e = take[i]
+        new_v[i], new_q[i], new_r[i] = versions[e], qualities[e], reported[e]
+    for i in range(n_win):
+        s = flat[take[i]]
+        ver[s] = new_v[i]
+        qual[s] = new_q[i]
+        own[s] = new_r[i]
+        if stg[s] == UNAWARE or stg[s] == DROPPED:
+            stg[s] = AWARE
+
+
+@kernel
+def _sorts_before(x: float, y: float) -> bool:
+    """Whether NumPy's ascending sort puts ``x`` strictly before ``y`` (NaN sorts last)."""
+    return x < y or (y != y and x == x)

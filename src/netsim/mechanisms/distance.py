@@ -32,10 +32,11 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import FacilitatorStyle, Scenario
+from netsim.kernels import kernel
 from netsim.state import State
 
-__all__ = ["MAX_FORMS", "background_distance", "pair_distance", "perspective", "understanding",
-           "understanding_range"]
+__all__ = ["MAX_FORMS", "background_distance", "background_distance_of", "pair_distance",
+           "pair_distance_of", "perspective", "understanding", "understanding_range"]
 
 #: school forms / stages from preschool to upper secondary (seed 002: "1-19 years")
 MAX_FORMS = 4
@@ -53,15 +54,89 @@ def background_distance(state: State, i: np.ndarray, j: np.ndarray) -> np.ndarra
                   + np.abs(state.trait[i] - state.trait[j]))
 
 
+@kernel
+def background_distance_of(form: np.ndarray, trait: np.ndarray, i: int, j: int) -> float:
+    """:func:`background_distance` of one pair (rows ``i``, ``j``), for compiled loops: the
+    same operations in the same order, so the same bits. Called by the kernels of
+    :mod:`netsim.mechanisms.collegial_talk`, whose disk cache holds its machine code: after
+    changing it, delete the ``*.nbi``/``*.nbc`` files there (see
+    :func:`netsim.state.hear_versions`)."""
+    return 0.5 * (abs(form[i] - form[j]) / (MAX_FORMS - 1) + abs(trait[i] - trait[j]))
+
+
 def pair_distance(state: State, scenario: Scenario, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Portfolio distance of the pairs (i[n], j[n]) (see the module docstring)."""
-    w = scenario.network.background_weight
-    background = background_distance(state, i, j)
-    if w >= 1.0:
-        return background
-    x = state.knowledge + state.know_how
-    practice = np.abs(np.take(x, i, axis=0) - np.take(x, j, axis=0)).mean(axis=1) * 0.5
-    return w * background + (1 - w) * practice
+    """Portfolio distance of the pairs (i[n], j[n]) (see the module docstring; the loop:
+    :func:`pair_distance_of`)."""
+    i, j = np.asarray(i), np.asarray(j)
+    if i.shape != j.shape or i.ndim != 1:
+        raise ValueError(f"pairs need as many i as j, in one dimension: {i.shape}, {j.shape}")
+    w = float(scenario.network.background_weight)
+    if state.n_practices > _PAIRWISE_BLOCK:  # beyond one block of NumPy's summation
+        background = background_distance(state, i, j)
+        if w >= 1.0:
+            return background
+        x = state.knowledge + state.know_how
+        practice = np.abs(np.take(x, i, axis=0) - np.take(x, j, axis=0)).mean(axis=1) * 0.5
+        return w * background + (1 - w) * practice
+    return pair_distance_of(state.form, state.trait, state.knowledge, state.know_how, i, j, w)
+
+
+@kernel
+def pair_distance_of(form: np.ndarray, trait: np.ndarray, knowledge: np.ndarray,
+                     know_how: np.ndarray, i: np.ndarray, j: np.ndarray,
+                     w: float) -> np.ndarray:
+    """``d = w * b + (1 - w) * mean_k |x_ik - x_jk| / 2`` of each pair (``i[e]``, ``j[e]``),
+    ``x = knowledge + know_how`` (the module docstring), as one loop over the pairs (at most
+    ``_PAIRWISE_BLOCK`` practices). The mean sums as NumPy's ``mean(axis=1)`` does, so the
+    same bits."""
+    n_p = knowledge.shape[1]
+    out = np.empty(i.size)
+    gap = np.empty(n_p)
+    for e in range(i.size):
+        a, b = i[e], j[e]
+        background = background_distance_of(form, trait, a, b)
+        if w >= 1.0:
+            out[e] = background
+            continue
+        for p in range(n_p):
+            gap[p] = abs((knowledge[a, p] + know_how[a, p]) - (knowledge[b, p] + know_how[b, p]))
+        practice = _numpy_sum(gap) / n_p * 0.5
+        out[e] = w * background + (1 - w) * practice
+    return out
+
+
+#: NumPy sums up to this many contiguous values in one unrolled block (pairwise beyond)
+_PAIRWISE_BLOCK = 128
+
+
+@kernel
+def _numpy_sum(x: np.ndarray) -> float:
+    """The sum of at most ``_PAIRWISE_BLOCK`` values in the order NumPy's pairwise summation
+    adds them (a speed trick's companion: a compiled mean equal to NumPy's to the bit; below 8
+    values one running sum, from 8 on eight running sums combined pairwise, then the rest)."""
+    n = x.size
+    if n < 8:
+        res = -0.0
+        for k in range(n):
+            res += x[k]
+        return res
+    r0, r1, r2, r3, r4, r5, r6, r7 = x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]
+    k = 8
+    while k < n - n % 8:
+        r0 += x[k]
+        r1 += x[k + 1]
+        r2 += x[k + 2]
+        r3 += x[k + 3]
+        r4 += x[k + 4]
+        r5 += x[k + 5]
+        r6 += x[k + 6]
+        r7 += x[k + 7]
+        k += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while k < n:
+        res += x[k]
+        k += 1
+    return res
 
 
 def understanding_range(scenario: Scenario, moderated: bool) -> float:
