@@ -22,7 +22,13 @@ replaced, and a replicate's results independent of what else runs in the process
    between calls except the compiled code.
 4. **Compiled once, on disk.** ``cache=True`` stores the machine code beside the source
    (``__pycache__``), so compilation (seconds, on the first run on a machine) stays out of
-   every later run on that machine and in every worker process of a sweep.
+   every later run on that machine and in every worker process of a sweep. Numba alone would
+   key a kernel's cache on its own file only, so a kernel that calls a kernel of another module
+   (``state.hear_versions``, ``distance.background_distance_of``) would keep running the old
+   callee after that module changed. :class:`_PackageStampLocator` keys every netsim kernel's
+   cache on the contents of all of netsim's source files instead: any change to netsim
+   recompiles its kernels once (seconds), a checkout that leaves the sources as they were
+   does not.
 5. **Debugging**: with the environment variable ``NUMBA_DISABLE_JIT=1`` every kernel runs as
    the plain Python loop it is written as (slowly, with the same results): step through a rule
    in a debugger or measure its coverage that way.
@@ -30,14 +36,49 @@ replaced, and a replicate's results independent of what else runs in the process
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numba
+from numba.core import caching
 
 __all__ = ["kernel"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@functools.cache
+def _sources_digest() -> str:
+    """SHA-256 of every netsim source file (path and contents), computed once per process."""
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        digest.update(str(path.relative_to(_PACKAGE)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class _PackageStampLocator(caching.InTreeCacheLocator):
+    """Numba's in-tree cache (``__pycache__`` beside the source) for netsim's kernels, stamped
+    with :func:`_sources_digest` instead of the one file's modification time (rule 4 above).
+    Functions outside netsim, and read-only installs, fall through to Numba's own locators."""
+
+    @classmethod
+    def from_function(cls, py_func: Any, py_file: str) -> Any:
+        if not Path(py_file).resolve().is_relative_to(_PACKAGE):
+            return None
+        return super().from_function(py_func, py_file)
+
+    def get_source_stamp(self) -> Any:
+        return _sources_digest()
+
+
+if _PackageStampLocator not in caching.CacheImpl._locator_classes:
+    caching.CacheImpl._locator_classes.insert(0, _PackageStampLocator)
 
 
 def kernel(fn: F) -> F:
