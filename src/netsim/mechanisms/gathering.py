@@ -80,7 +80,6 @@ from netsim.state import (
     LEADER,
     RESOURCE_TEACHER,
     State,
-    TieStore,
 )
 
 __all__ = ["attendance", "choose_take_back", "codify", "group_pairs", "group_session",
@@ -110,8 +109,8 @@ def attendance(state: State, scenario: Scenario, rng: np.random.Generator,
     """Mask of people attending this gathering, among the ``invited`` (default: all members)."""
     invited = state.member if invited is None else invited
     g = scenario.gathering
-    base = float(np.clip(g.attendance_base
-                         + g.attendance_formality_gain * (scenario.formality - 0.5), 0.0, 1.0))
+    base = min(max(g.attendance_base + g.attendance_formality_gain * (scenario.formality - 0.5),
+                   0.0), 1.0)
     leader_p = scenario.leader_participation * owner_priority(scenario)
     draw = rng.random(state.n_people)
     return _attend(invited, state.present, state.role, state.motivation, draw, base, leader_p)
@@ -128,19 +127,9 @@ def make_groups(people: np.ndarray, trait: np.ndarray, group_size: int, diversit
     n = people.size
     if n == 0:
         return np.empty(0, dtype=np.int64)
-    n_groups = max(1, int(np.ceil(n / group_size)))
     noise = rng.random(n)
-    t = trait[people]
-    group = np.empty(n, dtype=np.int64)
-    if diversity <= 0.5:
-        w = 2 * diversity
-        order = np.argsort((1 - w) * t + w * noise, kind="stable")
-        group[order] = np.arange(n) // group_size
-    else:
-        w = 2 - 2 * diversity
-        order = np.argsort((1 - w) * t + w * noise, kind="stable")
-        group[order] = np.arange(n) % n_groups
-    return group
+    return _deal_groups(np.asarray(people, dtype=np.int64), trait, noise, group_size,
+                        diversity)
 
 
 def group_pairs(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,24 +155,24 @@ def group_session(state: State, scenario: Scenario, rng: np.random.Generator, we
     :func:`_hear_partners`).
     """
     g = scenario.gathering
-    pa, pb, size = _pair_positions(np.asarray(group, dtype=np.int64))
+    people = np.asarray(people, dtype=np.int64)
+    pa, pb, size, ci, cj = _session_pairs(np.asarray(group, dtype=np.int64), people,
+                                          state.school)
     if pa.size == 0:
         return 0.0
-    people = np.asarray(people, dtype=np.int64)
-    i, j = people[pa], people[pb]
     ties = state.member_ties
-    pos = _cross_ties(ties, state.school, i, j, scenario.trust.initial, week)
+    pos = ties.ensure(ci, cj, scenario.trust.initial, week) if ci.size else ci
     delta_sum, trust, p_heard = _exchange(
-        i, j, pa, pb, size, people, state.school, state.form, state.trait, state.knowledge,
+        people, pa, pb, size, state.school, state.form, state.trait, state.knowledge,
         state.know_how, pos, ties.trust, ties.last_contact, scenario.network.colleague_trust,
         scenario.network.background_weight, understanding_range(scenario, moderated),
         g.group_exchange, openness(scenario), scenario.trust.growth, week)
     # versions of adopted practices pass with probability trust x understanding, with some
-    # inspiration: first from each pair's second partner to the first, then back
-    for src, dst in ((j, i), (i, j)):
-        heard = rng.random(src.size)
+    # inspiration: from each pair's second partner to the first, then back
+    for src, dst in ((pb, pa), (pa, pb)):
+        heard = rng.random(pa.size)
         flat, version, quality, perceived = _hear_partners(
-            src, dst, heard, p_heard, trust, 0.5 * g.story_inspiration, state.stage,
+            people, src, dst, heard, p_heard, trust, 0.5 * g.story_inspiration, state.stage,
             state.version, state.quality, state.perceived, state.inspiration)
         if flat.size:
             state.learn_versions_flat(flat, version, quality, perceived)
@@ -311,9 +300,7 @@ def _follow_up(state: State, scenario: Scenario, week: int, audience: np.ndarray
     if i.size == 0:
         return
     ties = state.member_ties
-    pos, n_missing = _tie_positions(ties.key, ties.n, i, j)
-    if n_missing:
-        pos = ties.ensure(i, j, scenario.trust.initial, week)
+    pos = ties.ensure(i, j, scenario.trust.initial, week)
     _grow_ties(pos, scenario.trust.growth, week, ties.trust, ties.last_contact)
 
 
@@ -326,19 +313,6 @@ def codify(state: State, attendees: np.ndarray) -> None:
                                   state.version, state.perceived)
     if practices.size:
         state.set_codified(practices, versions)
-
-
-def _cross_ties(ties: TieStore, school: np.ndarray, i: np.ndarray, j: np.ndarray,
-                initial: float, week: int) -> np.ndarray:
-    """Positions in ``ties`` of the cross-school pairs among (i, j), in pair order; the ties
-    that do not exist yet are created first (:meth:`TieStore.ensure`). A speed trick: when
-    every tie exists (the base groups meet again), the positions are found by binary search
-    in the compiled loop and the store is left untouched, as ``ensure`` would."""
-    ci, cj = _cross_pairs(school, i, j)
-    pos, n_missing = _tie_positions(ties.key, ties.n, ci, cj)
-    if n_missing:
-        pos = ties.ensure(ci, cj, initial, week)
-    return pos
 
 
 # ---------------------------------------------------------------------------------------------
@@ -553,6 +527,26 @@ def _tell_story(audience: np.ndarray, presenter: int, practice: int, story_knowl
 
 
 @kernel
+def _deal_groups(people: np.ndarray, trait: np.ndarray, noise: np.ndarray, group_size: int,
+                 diversity: float) -> np.ndarray:  # pragma: no cover
+    """The grouping of :func:`make_groups`: people sorted (stably) by ``(1 - w) * trait + w *
+    noise``, ``w = 2 * diversity``, and cut into consecutive chunks of ``group_size``; above
+    ``diversity`` 0.5, with ``w = 2 - 2 * diversity``, dealt round-robin over ``ceil(n /
+    group_size)`` groups."""
+    n = people.size
+    n_groups = max(1, -(-n // group_size))
+    w = 2 * diversity if diversity <= 0.5 else 2 - 2 * diversity
+    key = np.empty(n)
+    for t in range(n):
+        key[t] = (1 - w) * trait[people[t]] + w * noise[t]
+    order = np.argsort(key, kind="mergesort")  # stable, as NumPy's kind="stable"
+    group = np.empty(n, dtype=np.int64)
+    for rank in range(n):
+        group[order[rank]] = rank // group_size if diversity <= 0.5 else rank % n_groups
+    return group
+
+
+@kernel
 def _pair_positions(group: np.ndarray):  # pragma: no cover
     """All pairs of positions in the same group, and their group's size.
 
@@ -602,45 +596,32 @@ def _pair_positions(group: np.ndarray):  # pragma: no cover
 
 
 @kernel
-def _cross_pairs(school: np.ndarray, i: np.ndarray, j: np.ndarray):  # pragma: no cover
-    """The pairs (i, j) whose two people work at different schools, in pair order."""
-    keep = np.empty(i.size, dtype=np.int64)
+def _session_pairs(group: np.ndarray, people: np.ndarray,
+                   school: np.ndarray):  # pragma: no cover
+    """The pairs of a group task (:func:`_pair_positions`: positions ``pa``, ``pb`` among
+    ``people`` and their group's size) and, in pair order, the pairs of people from different
+    schools (who form or use a cross-school tie)."""
+    pa, pb, size = _pair_positions(group)
+    keep = np.empty(pa.size, dtype=np.int64)
     m = 0
-    for e in range(i.size):
-        if school[i[e]] != school[j[e]]:
+    for e in range(pa.size):
+        if school[people[pa[e]]] != school[people[pb[e]]]:
             keep[m] = e
             m += 1
-    return i[keep[:m]], j[keep[:m]]
+    keep = keep[:m]
+    return pa, pb, size, people[pa[keep]], people[pb[keep]]
 
 
 @kernel
-def _tie_positions(key: np.ndarray, n: int, i: np.ndarray, j: np.ndarray):  # pragma: no cover
-    """Position of each pair's tie in a :class:`netsim.state.TieStore` (its sorted ``key``
-    ``min * n + max``), and how many pairs have no tie yet (then the positions are not
-    usable: :meth:`TieStore.ensure` creates the ties and gives them)."""
-    pos = np.empty(i.size, dtype=np.int64)
-    missing = 0
-    for e in range(i.size):
-        lo, hi = min(i[e], j[e]), max(i[e], j[e])
-        k = np.int64(lo) * n + hi
-        at = np.searchsorted(key, k)
-        if at >= key.size or key[at] != k:
-            missing += 1
-        pos[e] = at
-    return pos, missing
-
-
-@kernel
-def _exchange(i: np.ndarray, j: np.ndarray, pa: np.ndarray, pb: np.ndarray, size: np.ndarray,
-              people: np.ndarray, school: np.ndarray, form: np.ndarray, trait: np.ndarray,
+def _exchange(people: np.ndarray, pa: np.ndarray, pb: np.ndarray, size: np.ndarray,
+              school: np.ndarray, form: np.ndarray, trait: np.ndarray,
               knowledge: np.ndarray, know_how: np.ndarray, tie_pos: np.ndarray,
               tie_trust: np.ndarray, tie_contact: np.ndarray, colleague_trust: float,
               background_weight: float, reach: float, group_exchange: float, open_: float,
               growth: float, week: int):  # pragma: no cover
     """Knowledge exchange in small groups (rule 3) and the trust that grows from it.
 
-    For pair ``e`` = (``i[e]``, ``j[e]``) (positions ``pa[e]``, ``pb[e]`` among ``people``)
-    in a group of ``size[e]``: trust ``t`` is the cross-school tie's (``tie_trust[tie_pos]``,
+    For pair ``e`` of ``people[pa[e]]`` and ``people[pb[e]]`` in a group of ``size[e]``: trust ``t`` is the cross-school tie's (``tie_trust[tie_pos]``,
     cross pairs in pair order) or ``colleague_trust``; the portfolio distance
     (:func:`netsim.mechanisms.distance.pair_distance`) ``d = w b + (1 - w) mean_k |x_ik -
     x_jk| / 2`` with ``b = (|f_i - f_j| / 3 + |t_i - t_j|) / 2`` and ``x = knowledge +
@@ -655,7 +636,7 @@ def _exchange(i: np.ndarray, j: np.ndarray, pa: np.ndarray, pb: np.ndarray, size
     the last bit; a counter only), each pair's trust before growth and ``t * u``, the chance
     that a version passes.
     """
-    n_pairs = i.size
+    n_pairs = pa.size
     n_p = knowledge.shape[1]
     trust = np.empty(n_pairs)
     p_heard = np.empty(n_pairs)
@@ -664,7 +645,7 @@ def _exchange(i: np.ndarray, j: np.ndarray, pa: np.ndarray, pb: np.ndarray, size
     diff = np.empty(n_p)
     c_e = 0
     for e in range(n_pairs):
-        x, y = i[e], j[e]
+        x, y = people[pa[e]], people[pb[e]]
         if school[x] != school[y]:
             t = tie_trust[tie_pos[c_e]]
             c_e += 1
@@ -700,12 +681,13 @@ def _exchange(i: np.ndarray, j: np.ndarray, pa: np.ndarray, pb: np.ndarray, size
 
 
 @kernel
-def _hear_partners(src: np.ndarray, dst: np.ndarray, draw: np.ndarray, p_heard: np.ndarray,
+def _hear_partners(people: np.ndarray, src: np.ndarray, dst: np.ndarray, draw: np.ndarray,
+                   p_heard: np.ndarray,
                    trust: np.ndarray, inspiration_gain: float, stage: np.ndarray,
                    version: np.ndarray, quality: np.ndarray, perceived: np.ndarray,
                    inspiration: np.ndarray):  # pragma: no cover
     """Versions passing in group pairs (rule 3): where pair ``e``'s draw falls below
-    ``p_heard[e]``, ``dst[e]`` hears of each practice ``src[e]`` has adopted and gains
+    ``p_heard[e]``, ``people[dst[e]]`` hears of each practice ``people[src[e]]`` has adopted and gains
     inspiration ``inspiration_gain * trust[e]`` of the gap for it. Entries by pair, then
     practice; a slot heard twice ends at the last entry's gain from the value before the step
     (NumPy's fancy assignment). Returns the heard versions for
@@ -721,7 +703,7 @@ def _hear_partners(src: np.ndarray, dst: np.ndarray, draw: np.ndarray, p_heard: 
     for e in range(src.size):
         if not draw[e] < p_heard[e]:
             continue
-        s, d = src[e], dst[e]
+        s, d = people[src[e]], people[dst[e]]
         for c in range(n_p):
             if stage[s, c] == ADOPTED:
                 flat[m] = d * n_p + c
