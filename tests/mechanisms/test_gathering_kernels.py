@@ -1,5 +1,6 @@
-"""The compiled loops of gatherings and development time against the vectorised rules they
-replaced (:mod:`vectorised_rules`, verbatim): same state bit for bit, same draws, same counters.
+"""The compiled loops of gatherings, development time and turnover against the vectorised
+rules they replaced (:mod:`vectorised_rules`, verbatim): the same state bit for bit, the same
+draws, the same counters.
 
 Each case runs a real model for some weeks (so knowledge, stages, versions, ties and base
 groups are what a run makes), copies its state twice and holds gatherings or development time
@@ -19,7 +20,7 @@ import vectorised_rules as ref
 from conftest import F, L, R, T, hold, make_scenario, make_state
 
 from netsim import load_scenario
-from netsim.mechanisms import gathering, home_transfer
+from netsim.mechanisms import gathering, home_transfer, turnover
 from netsim.mechanisms.gathering import numpy_sum
 from netsim.model import LearningNetworkModel
 from netsim.state import Stage, State
@@ -232,3 +233,25 @@ def test_choose_take_back_and_codify_are_the_vectorised_rule():
     ref.codify(old, people)
     assert_same_state(new, old)
     assert (new.codified >= 0).any()
+
+
+def test_turnover_is_the_vectorised_rule_bit_for_bit():
+    model = run_model("resource_teacher_network", 20, **{"network.school_forms": 2})
+    state = model.state
+    sc = dataclasses.replace(model.scenario, turnover=dataclasses.replace(
+        model.scenario.turnover, annual_rate=0.4))
+    new, old, rng_new, rng_old = twins(state, 8)
+    leaving = turnover.turnover(new, sc, rng_new)
+    staff = np.flatnonzero(old.present & (old.role != F))
+    ref.reset_people(old, sc, staff[rng_old.random(staff.size) < 0.4], rng_old)
+    assert leaving.size > 0 and (new.role[leaving] == L).any()  # leaders leave too
+    assert_same_state(new, old)
+    assert rng_new.bit_generator.state == rng_old.bit_generator.state
+    # repeated rows (the last newcomer's draws count) and no rows
+    rows = np.array([3, 7, 3], dtype=np.int64)
+    turnover.reset_people(new, sc, rows, rng_new)
+    ref.reset_people(old, sc, rows, rng_old)
+    turnover.reset_people(new, sc, rows[:0], rng_new)
+    ref.reset_people(old, sc, rows[:0], rng_old)
+    assert_same_state(new, old)
+    assert rng_new.bit_generator.state == rng_old.bit_generator.state

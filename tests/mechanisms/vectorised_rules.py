@@ -1,7 +1,8 @@
-"""The vectorised NumPy rules of gatherings and development time that the compiled loops of
-:mod:`netsim.mechanisms.gathering` and :mod:`netsim.mechanisms.home_transfer` replaced (issue
-14), kept verbatim as the reference those loops must match bit for bit
-(tests/mechanisms/test_gathering_kernels.py). Not used by the model.
+"""The vectorised NumPy rules of gatherings, development time and newcomers that the compiled
+loops of :mod:`netsim.mechanisms.gathering`, :mod:`netsim.mechanisms.home_transfer` and
+:mod:`netsim.mechanisms.turnover` replaced (issue 14), kept verbatim as the reference those
+loops must match bit for bit (tests/mechanisms/test_gathering_kernels.py). Not used by the
+model.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from netsim.state import (
     FACILITATOR,
     LEADER,
     RESOURCE_TEACHER,
+    TEACHER,
     UNAWARE,
     State,
     flatnonzero,
@@ -426,3 +428,31 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     out["person_hours"] = float((listeners.size + rts.size)
                                 * scenario.calendar.dev_time_hours)
     return out
+
+
+def reset_people(state: State, scenario: Scenario, rows: np.ndarray,
+                 rng: np.random.Generator) -> None:
+    """Newcomers take the given rows: no knowledge, no cross-school ties, fresh traits."""
+    if rows.size == 0:
+        return
+    mot = scenario.motivation
+    state.knowledge[rows] = 0.0
+    state.know_how[rows] = 0.0
+    state.inspiration[rows] = 0.0
+    state.stage[rows] = UNAWARE
+    state.version[rows] = -1
+    state.quality[rows] = 0.0
+    state.perceived[rows] = 0.0
+    state.take_back[rows] = -1
+    state.guided[rows] = 0
+    state.trial_support[rows] = 0.0
+    state.cocreation_group[rows] = -1
+    mean = np.where(state.member[rows], mot.initial, mot.staff_initial)
+    state.intrinsic[rows] = np.clip(mean + rng.normal(0, 0.1, rows.size), 0, 1)
+    state.motivation[rows] = state.intrinsic[rows]
+    state.resistant[rows] = (rng.random(rows.size) < scenario.home.resistant_share) & (
+        state.role[rows] == TEACHER)
+    state.trait[rows] = rng.random(rows.size)
+    state.member_ties.remove_person(rows)
+    leaders = rows[state.role[rows] == LEADER]
+    state.alignment[state.school[leaders]] = 0.0

@@ -262,7 +262,7 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     out["exchange"] += group_session(state, scenario, rng, week, audience, mixed, moderated)
 
     # 6. same-school reflection when the resource teacher and the leader both came
-    _reflect(attend, leader_here, state.role, state.school, state.leader,
+    _reflect(audience, leader_here, state.role, state.school, state.leader,
              g.reflection_alignment, state.alignment, state.knowledge)
 
     # 7. "what will you take back": each attendee chooses one practice; a peer story's
@@ -621,20 +621,21 @@ def _exchange(people: np.ndarray, pa: np.ndarray, pb: np.ndarray, size: np.ndarr
               growth: float, week: int):  # pragma: no cover
     """Knowledge exchange in small groups (rule 3) and the trust that grows from it.
 
-    For pair ``e`` of ``people[pa[e]]`` and ``people[pb[e]]`` in a group of ``size[e]``: trust ``t`` is the cross-school tie's (``tie_trust[tie_pos]``,
-    cross pairs in pair order) or ``colleague_trust``; the portfolio distance
-    (:func:`netsim.mechanisms.distance.pair_distance`) ``d = w b + (1 - w) mean_k |x_ik -
+    Pair ``e`` is ``people[pa[e]]`` and ``people[pb[e]]`` in a group of ``size[e]``. Its trust
+    ``t`` is its cross-school tie's (``tie_trust[tie_pos]``, cross pairs in pair order) or
+    ``colleague_trust``; its portfolio distance
+    (:func:`netsim.mechanisms.distance.pair_distance`) is ``d = w b + (1 - w) mean_k |x_ik -
     x_jk| / 2`` with ``b = (|f_i - f_j| / 3 + |t_i - t_j|) / 2`` and ``x = knowledge +
-    know_how`` (the mean as NumPy sums it: :func:`numpy_sum`), understanding ``u = max(0, 1 -
-    d / reach)``; the rate ``group_exchange * t * u * open_ / max(size - 1, 1)``. Each closes
-    that share of every positive knowledge gap to the other, summed over partners in pair
-    order (first partners' gains, then second partners', as two ``bincount``s did), capped at
-    1, from the knowledge before the session. Then every cross tie's trust grows ``t +=
-    growth * (1 - t)`` and its last contact is ``week``.
+    know_how`` (the mean as NumPy sums it: :func:`numpy_sum`); its understanding ``u = max(0,
+    1 - d / reach)``; its rate ``group_exchange * t * u * open_ / max(size - 1, 1)``. Each
+    closes that share of every positive knowledge gap to the other, from the knowledge before
+    the session, summed over partners in pair order (first partners' gains, then second
+    partners', as two ``bincount`` did) and capped at 1. Then every cross tie's trust grows,
+    ``t += growth * (1 - t)``, and its last contact is ``week``.
 
-    Returns the knowledge gained (summed in row order: may differ from NumPy's pairwise sum in
-    the last bit; a counter only), each pair's trust before growth and ``t * u``, the chance
-    that a version passes.
+    Returns the knowledge gained (summed in row order, which may differ from NumPy's pairwise
+    sum in the last bit: a counter only), each pair's trust before growth and ``t * u``, the
+    chance that a version passes.
     """
     n_pairs = pa.size
     n_p = knowledge.shape[1]
@@ -687,10 +688,10 @@ def _hear_partners(people: np.ndarray, src: np.ndarray, dst: np.ndarray, draw: n
                    version: np.ndarray, quality: np.ndarray, perceived: np.ndarray,
                    inspiration: np.ndarray):  # pragma: no cover
     """Versions passing in group pairs (rule 3): where pair ``e``'s draw falls below
-    ``p_heard[e]``, ``people[dst[e]]`` hears of each practice ``people[src[e]]`` has adopted and gains
-    inspiration ``inspiration_gain * trust[e]`` of the gap for it. Entries by pair, then
-    practice; a slot heard twice ends at the last entry's gain from the value before the step
-    (NumPy's fancy assignment). Returns the heard versions for
+    ``p_heard[e]``, ``people[dst[e]]`` hears of each practice ``people[src[e]]`` has adopted
+    and gains inspiration ``inspiration_gain * trust[e]`` of the gap for it. Entries by pair,
+    then practice; a slot heard twice ends at the last entry's gain from the value before the
+    step (NumPy's fancy assignment). Returns the heard versions for
     :meth:`State.learn_versions_flat`."""
     n_p = stage.shape[1]
     cap = src.size * n_p
@@ -781,19 +782,20 @@ def _expert_input(audience: np.ndarray, known: np.ndarray, draw: np.ndarray, n_i
 
 
 @kernel
-def _reflect(attend: np.ndarray, leader_here: np.ndarray, role: np.ndarray, school: np.ndarray,
+def _reflect(audience: np.ndarray, leader_here: np.ndarray, role: np.ndarray, school: np.ndarray,
              leader: np.ndarray, reflection_alignment: float, alignment: np.ndarray,
              knowledge: np.ndarray) -> None:  # pragma: no cover
     """Same-school reflection (rule 6): at each school whose leader is here and whose
-    resource teacher attended, the leader's alignment closes ``reflection_alignment`` of its
-    gap and the leader closes half of each knowledge gap to the best-informed attending
-    resource teacher of the school (per practice)."""
+    resource teacher is in the ``audience``, the leader's alignment closes
+    ``reflection_alignment`` of its gap and the leader closes half of each knowledge gap to the
+    best-informed attending resource teacher of the school (per practice)."""
     n_s = leader.size
     n_p = knowledge.shape[1]
     has_rt = np.zeros(n_s, dtype=np.bool_)
     best = np.zeros((n_s, n_p))
-    for r in range(role.size):
-        if attend[r] and role[r] == RESOURCE_TEACHER:
+    for t in range(audience.size):
+        r = audience[t]
+        if role[r] == RESOURCE_TEACHER:
             s = school[r]
             has_rt[s] = True
             for c in range(n_p):
