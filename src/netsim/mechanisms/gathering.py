@@ -151,22 +151,53 @@ def group_session(state: State, scenario: Scenario, rng: np.random.Generator, we
     trust (``network.colleague_trust``) and form no cross-school tie. A pair's exchange is
     scaled by its understanding ``u(d_ij)`` (:mod:`netsim.mechanisms.distance`; widened when
     facilitators are there to moderate) and by :func:`openness`; the novelty is the knowledge
-    gap itself, so exchange peaks at moderate distance (the loops: :func:`_exchange`,
-    :func:`_hear_partners`).
+    gap itself, so exchange peaks at moderate distance (:func:`_group_task`).
     """
+    new_ties = _NewTies()
+    gained = _group_task(state, scenario, rng, week, people, group, moderated, new_ties)
+    new_ties.create(state, scenario, week)
+    return gained
+
+
+class _NewTies:
+    """Cross-school ties first made during one gathering, kept aside until its end.
+
+    A speed trick (issue 14): the tie store's sorted arrays are rebuilt once per gathering
+    instead of after each group task and the follow-up. Nothing reads the store in between
+    but the gathering's own loops, which look here too, so the store ends exactly as if each
+    tie had been created when first used: same keys, trust ``trust.initial`` then grown at
+    each use, last contact this week. ``key`` is sorted (``lo * n + hi``, as the store's).
+    """
+
+    def __init__(self) -> None:
+        self.key = np.empty(0, dtype=np.int64)
+        self.trust = np.empty(0)
+
+    def create(self, state: State, scenario: Scenario, week: int) -> None:
+        """Put the new ties into ``state.member_ties`` with the trust they have reached."""
+        if self.key.size:
+            ties = state.member_ties
+            at = ties.ensure(self.key // ties.n, self.key % ties.n, scenario.trust.initial, week)
+            ties.trust[at] = self.trust
+
+
+def _group_task(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
+                people: np.ndarray, group: np.ndarray, moderated: bool,
+                new_ties: _NewTies) -> float:
+    """:func:`group_session` with its new ties kept in ``new_ties`` (the loops:
+    :func:`_exchange`, :func:`_hear_partners`)."""
     g = scenario.gathering
     people = np.asarray(people, dtype=np.int64)
-    pa, pb, size, ci, cj = _session_pairs(np.asarray(group, dtype=np.int64), people,
-                                          state.school)
+    ties = state.member_ties
+    pa, pb, trust, p_heard, gained, new_ties.key, new_ties.trust = _exchange(
+        np.asarray(group, dtype=np.int64), people, state.school, state.form, state.trait,
+        state.knowledge, state.know_how, ties.key, ties.trust, ties.last_contact,
+        new_ties.key, new_ties.trust, ties.n, scenario.trust.initial,
+        scenario.network.colleague_trust, scenario.network.background_weight,
+        understanding_range(scenario, moderated), g.group_exchange, openness(scenario),
+        scenario.trust.growth, week)
     if pa.size == 0:
         return 0.0
-    ties = state.member_ties
-    pos = ties.ensure(ci, cj, scenario.trust.initial, week) if ci.size else ci
-    delta_sum, trust, p_heard = _exchange(
-        people, pa, pb, size, state.school, state.form, state.trait, state.knowledge,
-        state.know_how, pos, ties.trust, ties.last_contact, scenario.network.colleague_trust,
-        scenario.network.background_weight, understanding_range(scenario, moderated),
-        g.group_exchange, openness(scenario), scenario.trust.growth, week)
     # versions of adopted practices pass with probability trust x understanding, with some
     # inspiration: from each pair's second partner to the first, then back
     for src, dst in ((pb, pa), (pa, pb)):
@@ -176,7 +207,7 @@ def group_session(state: State, scenario: Scenario, rng: np.random.Generator, we
             state.version, state.quality, state.perceived, state.inspiration)
         if flat.size:
             state.learn_versions_flat(flat, version, quality, perceived)
-    return delta_sum
+    return gained
 
 
 def _compose_base_groups(state: State, scenario: Scenario, rng: np.random.Generator) -> None:
@@ -225,6 +256,7 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     if audience.size == 0:
         return out
     moderated = n_fac > 0
+    new_ties = _NewTies()  # created in the tie store at the end
 
     # 2. peer practice stories: best versions among attending adopters, one per presenter
     story_practice = story_presenter = np.empty(0, dtype=np.int64)
@@ -244,8 +276,8 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
         _compose_base_groups(state, scenario, rng)
     base = state.base_group[audience]
     seated = base >= 0
-    out["exchange"] += group_session(state, scenario, rng, week, audience[seated], base[seated],
-                                     moderated)
+    out["exchange"] += _group_task(state, scenario, rng, week, audience[seated], base[seated],
+                                   moderated, new_ties)
 
     # 4. plenary expert input, only if a facilitator is there to bring it
     if moderated and g.expert_inputs > 0 and state.expert_known.any():
@@ -259,7 +291,8 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
 
     # 5. second group task in freshly mixed groups
     mixed = make_groups(audience, state.trait, g.group_size, 0.5, rng)
-    out["exchange"] += group_session(state, scenario, rng, week, audience, mixed, moderated)
+    out["exchange"] += _group_task(state, scenario, rng, week, audience, mixed, moderated,
+                                   new_ties)
 
     # 6. same-school reflection when the resource teacher and the leader both came
     _reflect(audience, leader_here, state.role, state.school, state.leader,
@@ -269,7 +302,12 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     # presenter becomes a follow-up contact of those who chose the story's practice
     choose_take_back(state, audience, rng, scenario.network.need_weight)
     if story_practice.size:
-        _follow_up(state, scenario, week, audience, story_practice, story_presenter)
+        new_ties.key, new_ties.trust = _follow_up(
+            audience, story_practice, story_presenter, state.take_back, state.school,
+            state.member_ties.key, state.member_ties.trust, state.member_ties.last_contact,
+            new_ties.key, new_ties.trust, state.n_people, scenario.trust.initial,
+            scenario.trust.growth, week)
+    new_ties.create(state, scenario, week)
     # the facilitators codify the network's common version (plan, booklet)
     if moderated:
         codify(state, audience)
@@ -289,19 +327,6 @@ def choose_take_back(state: State, people: np.ndarray, rng: np.random.Generator,
     _choose_take_back(np.asarray(people, dtype=np.int64), draw, 1.0 + need_weight,
                       state.school, state.need, state.stage, state.inspiration,
                       state.knowledge, state.take_back)
-
-
-def _follow_up(state: State, scenario: Scenario, week: int, audience: np.ndarray,
-               practice: np.ndarray, presenter: np.ndarray) -> None:
-    """Attendees from other schools who chose a story's practice to take back contact its
-    presenter: a cross-school tie is created (or used) and its trust grows once ("gave more
-    confidence", seed 001 §6.3.2)."""
-    i, j = _follow_up_contacts(audience, practice, presenter, state.take_back, state.school)
-    if i.size == 0:
-        return
-    ties = state.member_ties
-    pos = ties.ensure(i, j, scenario.trust.initial, week)
-    _grow_ties(pos, scenario.trust.growth, week, ties.trust, ties.last_contact)
 
 
 def codify(state: State, attendees: np.ndarray) -> None:
@@ -596,62 +621,92 @@ def _pair_positions(group: np.ndarray):  # pragma: no cover
 
 
 @kernel
-def _session_pairs(group: np.ndarray, people: np.ndarray,
-                   school: np.ndarray):  # pragma: no cover
-    """The pairs of a group task (:func:`_pair_positions`: positions ``pa``, ``pb`` among
-    ``people`` and their group's size) and, in pair order, the pairs of people from different
-    schools (who form or use a cross-school tie)."""
-    pa, pb, size = _pair_positions(group)
-    keep = np.empty(pa.size, dtype=np.int64)
-    m = 0
-    for e in range(pa.size):
-        if school[people[pa[e]]] != school[people[pb[e]]]:
-            keep[m] = e
-            m += 1
-    keep = keep[:m]
-    return pa, pb, size, people[pa[keep]], people[pb[keep]]
+def _find_tie(key: np.ndarray, new_key: np.ndarray, k: int):  # pragma: no cover
+    """Where the tie with key ``k`` is: ``(1, position)`` in the store's sorted ``key``,
+    ``(2, position)`` among the gathering's new ties, ``(0, -1)`` if it does not exist yet."""
+    at = np.searchsorted(key, k)
+    if at < key.size and key[at] == k:
+        return 1, at
+    at = np.searchsorted(new_key, k)
+    if at < new_key.size and new_key[at] == k:
+        return 2, at
+    return 0, -1
 
 
 @kernel
-def _exchange(people: np.ndarray, pa: np.ndarray, pb: np.ndarray, size: np.ndarray,
-              school: np.ndarray, form: np.ndarray, trait: np.ndarray,
-              knowledge: np.ndarray, know_how: np.ndarray, tie_pos: np.ndarray,
-              tie_trust: np.ndarray, tie_contact: np.ndarray, colleague_trust: float,
+def _add_ties(new_key: np.ndarray, new_trust: np.ndarray, key: np.ndarray,
+              trust: np.ndarray):  # pragma: no cover
+    """The new ties with ties of keys ``key`` (distinct, none already there) added, sorted."""
+    order = np.argsort(key)
+    m, a = new_key.size, key.size
+    out_key = np.empty(m + a, dtype=np.int64)
+    out_trust = np.empty(m + a)
+    x = y = 0
+    for o in range(m + a):
+        if y >= a or (x < m and new_key[x] < key[order[y]]):
+            out_key[o], out_trust[o] = new_key[x], new_trust[x]
+            x += 1
+        else:
+            out_key[o], out_trust[o] = key[order[y]], trust[order[y]]
+            y += 1
+    return out_key, out_trust
+
+
+@kernel
+def _exchange(group: np.ndarray, people: np.ndarray, school: np.ndarray, form: np.ndarray,
+              trait: np.ndarray, knowledge: np.ndarray, know_how: np.ndarray, key: np.ndarray,
+              tie_trust: np.ndarray, tie_contact: np.ndarray, new_key: np.ndarray,
+              new_trust: np.ndarray, n: int, initial: float, colleague_trust: float,
               background_weight: float, reach: float, group_exchange: float, open_: float,
               growth: float, week: int):  # pragma: no cover
-    """Knowledge exchange in small groups (rule 3) and the trust that grows from it.
+    """Knowledge exchange in one group task (rule 3) and the trust that grows from it.
 
-    Pair ``e`` is ``people[pa[e]]`` and ``people[pb[e]]`` in a group of ``size[e]``. Its trust
-    ``t`` is its cross-school tie's (``tie_trust[tie_pos]``, cross pairs in pair order) or
-    ``colleague_trust``; its portfolio distance
+    ``people[t]`` sits in group ``group[t]``; pair ``e`` is ``people[pa[e]]`` and
+    ``people[pb[e]]`` (:func:`_pair_positions`) in a group of ``size[e]``. A cross-school
+    pair's trust ``t`` is its tie's (in the store: ``key``, ``tie_trust``; or among the
+    gathering's new ties; a tie made now starts at ``initial``), a same-school pair's
+    ``colleague_trust``. Its portfolio distance
     (:func:`netsim.mechanisms.distance.pair_distance`) is ``d = w b + (1 - w) mean_k |x_ik -
     x_jk| / 2`` with ``b = (|f_i - f_j| / 3 + |t_i - t_j|) / 2`` and ``x = knowledge +
     know_how`` (the mean as NumPy sums it: :func:`numpy_sum`); its understanding ``u = max(0,
     1 - d / reach)``; its rate ``group_exchange * t * u * open_ / max(size - 1, 1)``. Each
     closes that share of every positive knowledge gap to the other, from the knowledge before
-    the session, summed over partners in pair order (first partners' gains, then second
+    the task, summed over partners in pair order (first partners' gains, then second
     partners', as two ``bincount`` did) and capped at 1. Then every cross tie's trust grows,
-    ``t += growth * (1 - t)``, and its last contact is ``week``.
+    ``t += growth * (1 - t)``; a stored tie's last contact becomes ``week``.
 
-    Returns the knowledge gained (summed in row order, which may differ from NumPy's pairwise
-    sum in the last bit: a counter only), each pair's trust before growth and ``t * u``, the
-    chance that a version passes.
+    Returns the pairs' positions, each pair's trust before growth and ``t * u`` (the chance
+    that a version passes), the knowledge gained (summed in row order, which may differ from
+    NumPy's pairwise sum in the last bit: a counter only) and the new ties with those made now.
     """
+    pa, pb, size = _pair_positions(group)
     n_pairs = pa.size
     n_p = knowledge.shape[1]
     trust = np.empty(n_pairs)
     p_heard = np.empty(n_pairs)
+    where = np.zeros(n_pairs, dtype=np.int64)  # 0 same school, 1 stored, 2 new, 3 made now
+    at = np.empty(n_pairs, dtype=np.int64)
+    made_key = np.empty(n_pairs, dtype=np.int64)
+    made_trust = np.empty(n_pairs)
+    n_made = 0
     gain_a = np.zeros((people.size, n_p))  # by position in people: first partners' gains
     gain_b = np.zeros((people.size, n_p))  # second partners'
     diff = np.empty(n_p)
-    c_e = 0
     for e in range(n_pairs):
         x, y = people[pa[e]], people[pb[e]]
+        t = colleague_trust
         if school[x] != school[y]:
-            t = tie_trust[tie_pos[c_e]]
-            c_e += 1
-        else:
-            t = colleague_trust
+            k = np.int64(min(x, y)) * n + max(x, y)
+            where[e], at[e] = _find_tie(key, new_key, k)
+            if where[e] == 1:
+                t = tie_trust[at[e]]
+            elif where[e] == 2:
+                t = new_trust[at[e]]
+            else:
+                where[e], at[e] = 3, n_made
+                made_key[n_made] = k
+                t = initial
+                n_made += 1
         d = 0.5 * (abs(form[x] - form[y]) / (MAX_FORMS - 1) + abs(trait[x] - trait[y]))
         if background_weight < 1.0:
             for c in range(n_p):
@@ -674,11 +729,16 @@ def _exchange(people: np.ndarray, pa: np.ndarray, pb: np.ndarray, size: np.ndarr
             gain = min(gain_a[t_, c] + gain_b[t_, c], 1 - knowledge[r, c])
             knowledge[r, c] += gain
             total += gain
-    for e in range(tie_pos.size):
-        at = tie_pos[e]
-        tie_trust[at] += growth * (1 - tie_trust[at])
-        tie_contact[at] = week
-    return total, trust, p_heard
+    for e in range(n_pairs):  # trust grows between members of different schools who met
+        if where[e] == 1:
+            tie_trust[at[e]] += growth * (1 - tie_trust[at[e]])
+            tie_contact[at[e]] = week
+        elif where[e] == 2:
+            new_trust[at[e]] += growth * (1 - new_trust[at[e]])
+        elif where[e] == 3:
+            made_trust[at[e]] = initial + growth * (1 - initial)
+    new_key, new_trust = _add_ties(new_key, new_trust, made_key[:n_made], made_trust[:n_made])
+    return pa, pb, trust, p_heard, total, new_key, new_trust
 
 
 @kernel
@@ -838,39 +898,40 @@ def _choose_take_back(people: np.ndarray, draw: np.ndarray, need_boost: float,
 
 
 @kernel
-def _follow_up_contacts(audience: np.ndarray, practice: np.ndarray, presenter: np.ndarray,
-                        take_back: np.ndarray, school: np.ndarray):  # pragma: no cover
-    """Follow-up contacts (rule 7): for each story in order, the attendees (in audience
-    order) from other schools than its presenter's who chose its practice, with the
-    presenter."""
+def _follow_up(audience: np.ndarray, practice: np.ndarray, presenter: np.ndarray,
+               take_back: np.ndarray, school: np.ndarray, key: np.ndarray,
+               tie_trust: np.ndarray, tie_contact: np.ndarray, new_key: np.ndarray,
+               new_trust: np.ndarray, n: int, initial: float, growth: float,
+               week: int):  # pragma: no cover
+    """Follow-up contacts (rule 7): attendees from other schools than a story's presenter who
+    chose its practice to take back contact the presenter ("gave more confidence", seed 001
+    §6.3.2). Each tie so used (stored, new this gathering, or made now at ``initial``) grows
+    once, ``t += growth * (1 - t)``; a stored one's last contact becomes ``week``. Returns
+    the new ties with those made now."""
     cap = practice.size * audience.size
-    who = np.empty(cap, dtype=np.int64)
-    whom = np.empty(cap, dtype=np.int64)
+    keys = np.empty(cap, dtype=np.int64)
     m = 0
     for s in range(practice.size):
         p = presenter[s]
         for t in range(audience.size):
             r = audience[t]
             if take_back[r] == practice[s] and school[r] != school[p]:
-                who[m] = r
-                whom[m] = p
+                keys[m] = np.int64(min(r, p)) * n + max(r, p)
                 m += 1
-    return who[:m], whom[:m]
-
-
-@kernel
-def _grow_ties(pos: np.ndarray, growth: float, week: int, trust: np.ndarray,
-               last_contact: np.ndarray) -> None:  # pragma: no cover
-    """Each tie at ``pos`` (repeats count once) grows ``t += growth * (1 - t)``; last contact
-    ``week``."""
-    done = np.zeros(trust.size, dtype=np.bool_)
-    for e in range(pos.size):
-        at = pos[e]
-        if done[at]:
-            continue
-        done[at] = True
-        trust[at] += growth * (1 - trust[at])
-        last_contact[at] = week
+    keys = np.unique(keys[:m])  # a tie used twice (both ways) grows once
+    made_trust = np.empty(keys.size)
+    made = np.zeros(keys.size, dtype=np.bool_)
+    for e in range(keys.size):
+        where, at = _find_tie(key, new_key, keys[e])
+        if where == 1:
+            tie_trust[at] += growth * (1 - tie_trust[at])
+            tie_contact[at] = week
+        elif where == 2:
+            new_trust[at] += growth * (1 - new_trust[at])
+        else:
+            made[e] = True
+            made_trust[e] = initial + growth * (1 - initial)
+    return _add_ties(new_key, new_trust, keys[made], made_trust[made])
 
 
 @kernel

@@ -61,7 +61,8 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     """Run one development-time session at every school; return counters.
 
     The presenters and their chance of getting the session: :func:`_presenters`; the session
-    itself: :func:`_present`.
+    itself: :func:`_present` (both in one call, :func:`_sessions`, after the one draw per
+    presenter).
     """
     h = scenario.home
     out = {"sessions": 0.0, "person_hours": 0.0}
@@ -69,18 +70,15 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     rts = groups.resource_teachers
     if rts.size == 0:
         return out
-    # one presenter per school: the resource teacher with most explicit knowledge
-    presenters, p_time, has_something = _presenters(
-        rts, rts.size < _ROW_SUM_SMALL, h.dev_time_allocation * owner_priority(scenario),
-        h.unbacked_time_share, state.school, state.knowledge, state.stage,
-        state.leader_attended, state.alignment)
-    draw = rng.random(presenters.size)
-    to, version, quality, perceived, n_sessions, n_listeners = _present(
-        presenters, has_something & (draw < p_time), groups.school_rows, groups.school_of_staff,
+    # one presenter per school: the resource teacher with most explicit knowledge; one draw
+    # for each, whether the school gives the session to network work
+    draw = rng.random(_n_schools_of(rts, state.school, state.n_schools))
+    to, version, quality, perceived, n_sessions, n_listeners = _sessions(
+        rts, draw, h.dev_time_allocation * owner_priority(scenario), h.unbacked_time_share,
         h.presentation_knowledge, h.presentation_inspiration, h.solo_transfer_share,
-        h.mandate_strength, state.school, state.resistant, state.take_back,
-        state.leader_attended, state.alignment, state.stage, state.version, state.quality,
-        state.perceived, state.knowledge, state.inspiration)
+        h.mandate_strength, groups.school_rows, groups.school_of_staff, state.school,
+        state.resistant, state.take_back, state.leader_attended, state.alignment, state.stage,
+        state.version, state.quality, state.perceived, state.knowledge, state.inspiration)
     if n_sessions == 0:
         return out
     if to.size:
@@ -88,6 +86,44 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     out["sessions"] = float(n_sessions)
     out["person_hours"] = float((n_listeners + n_sessions) * scenario.calendar.dev_time_hours)
     return out
+
+
+@kernel
+def _n_schools_of(rows: np.ndarray, school: np.ndarray,
+                  n_schools: int) -> int:  # pragma: no cover
+    """Number of distinct schools of ``rows`` (the presenters: one draw each)."""
+    seen = np.zeros(n_schools, dtype=np.bool_)
+    count = 0
+    for t in range(rows.size):
+        s = school[rows[t]]
+        if not seen[s]:
+            seen[s] = True
+            count += 1
+    return count
+
+
+@kernel
+def _sessions(rts: np.ndarray, draw: np.ndarray, time_share: float, unbacked: float,
+              presentation_knowledge: float, presentation_inspiration: float,
+              solo_share: float, mandate_strength: float, school_rows: np.ndarray,
+              school_of_staff: np.ndarray, school: np.ndarray, resistant: np.ndarray,
+              take_back: np.ndarray, leader_attended: np.ndarray, alignment: np.ndarray,
+              stage: np.ndarray, version: np.ndarray, quality: np.ndarray,
+              perceived: np.ndarray, knowledge: np.ndarray,
+              inspiration: np.ndarray):  # pragma: no cover
+    """One week's development time at every school: :func:`_presenters`, then
+    :func:`_present` for the presenters whose draw fell below their chance and who have
+    something to present."""
+    presenters, p_time, has_something = _presenters(
+        rts, rts.size < _ROW_SUM_SMALL, time_share, unbacked, school, knowledge, stage,
+        leader_attended, alignment)
+    given = np.empty(presenters.size, dtype=np.bool_)
+    for o in range(presenters.size):
+        given[o] = has_something[o] and draw[o] < p_time[o]
+    return _present(presenters, given, school_rows, school_of_staff, presentation_knowledge,
+                    presentation_inspiration, solo_share, mandate_strength, school, resistant,
+                    take_back, leader_attended, alignment, stage, version, quality, perceived,
+                    knowledge, inspiration)
 
 
 @kernel
