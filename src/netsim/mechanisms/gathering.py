@@ -59,6 +59,13 @@ length, so its cost is its attendees × its hours. The fixed agenda follows seed
    version of each practice is codified (:func:`codify`: the plan and booklet, seed 001 §5.4.7),
    and people hearing of it give it the conformity bonus
    (:meth:`netsim.state.State.learn_versions`).
+
+Each step is a compiled loop (:mod:`netsim.kernels`) below the functions that call it, written
+as the step's rule; draws are made by the calling function in NumPy, in the order the steps
+make them. Where the vectorised rule's NumPy sums or sort orders decided something (pairwise
+means, stable sorts, the first of equals), the loops reproduce them (:func:`numpy_sum`). One
+speed trick beyond compiling: ties first made during a gathering are kept aside and put into
+the tie store once at its end (:class:`_NewTies`).
 """
 
 from __future__ import annotations

@@ -25,6 +25,9 @@ quality). ``share`` is 1 when the leader attended with the resource teacher and
 §5.2.5, §5.3.3). Resistant staff gain the inspiration times their school's mandate
 (:func:`school_mandate`: ``mandate_strength * backing``; "the 10 percent", seed 001 §5.2.5, a
 hypothetical framing, so ``resistant_share`` is swept 0-0.3).
+
+The rule runs as compiled loops (:mod:`netsim.kernels`): one counts the presenters (one draw
+each, in NumPy), one runs every school's session (:func:`_sessions`).
 """
 
 from __future__ import annotations
