@@ -154,8 +154,15 @@ def test_development_time_edge_cases_match(rng):
         ([L, T, T], [0, 0, 0], None),
         ([R, T], [0, 0], None),
         ([R, T, R, T], [0, 0, 1, 1], "dropped"),
+        # an absent resource teacher (no presenter at school 1) and an absent teacher
+        ([R, T, T, R, T, F], [0, 0, 0, 1, 1, -1], "absent"),
     ]:
         state = make_state(roles, schools, n_practices=2)
+        if setup == "absent":
+            hold(state, 0, 0, Stage.ADOPTED, quality=0.7, knowledge=0.5)
+            hold(state, 3, 1, Stage.ADOPTED, quality=0.7, knowledge=0.9)
+            state.present[[2, 3]] = False
+            state.alignment[:] = 1.0
         if setup == "dropped":
             hold(state, 0, 0, Stage.ADOPTED, quality=0.7, knowledge=0.5)
             hold(state, 2, 1, Stage.DROPPED, quality=0.7, knowledge=0.9)

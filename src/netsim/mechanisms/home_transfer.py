@@ -27,7 +27,8 @@ quality). ``share`` is 1 when the leader attended with the resource teacher and
 hypothetical framing, so ``resistant_share`` is swept 0-0.3).
 
 The rule runs as compiled loops (:mod:`netsim.kernels`): one counts the presenters (one draw
-each, in NumPy), one runs every school's session (:func:`_sessions`).
+each, in NumPy), one runs every school's session (:func:`_sessions`). They find resource
+teachers and staff by role and presence themselves, as :meth:`netsim.state.State.groups` does.
 """
 
 from __future__ import annotations
@@ -37,7 +38,15 @@ import numpy as np
 from netsim.config import Scenario
 from netsim.kernels import kernel
 from netsim.mechanisms.gathering import numpy_sum, owner_priority
-from netsim.state import ADOPTED, AWARE, DROPPED, UNAWARE, State
+from netsim.state import (
+    ADOPTED,
+    AWARE,
+    DROPPED,
+    FACILITATOR,
+    RESOURCE_TEACHER,
+    UNAWARE,
+    State,
+)
 
 __all__ = ["development_time", "school_backing", "school_mandate"]
 
@@ -69,19 +78,19 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     """
     h = scenario.home
     out = {"sessions": 0.0, "person_hours": 0.0}
-    groups = state.groups()
-    rts = groups.resource_teachers
-    if rts.size == 0:
+    n_rts, n_presenters = _count_presenters(state.role, state.present, state.school,
+                                            state.n_schools)
+    if n_rts == 0:
         return out
     # one presenter per school: the resource teacher with most explicit knowledge; one draw
     # for each, whether the school gives the session to network work
-    draw = rng.random(_n_schools_of(rts, state.school, state.n_schools))
+    draw = rng.random(n_presenters)
     to, version, quality, perceived, n_sessions, n_listeners = _sessions(
-        rts, draw, h.dev_time_allocation * owner_priority(scenario), h.unbacked_time_share,
+        draw, h.dev_time_allocation * owner_priority(scenario), h.unbacked_time_share,
         h.presentation_knowledge, h.presentation_inspiration, h.solo_transfer_share,
-        h.mandate_strength, groups.school_rows, groups.school_of_staff, state.school,
-        state.resistant, state.take_back, state.leader_attended, state.alignment, state.stage,
-        state.version, state.quality, state.perceived, state.knowledge, state.inspiration)
+        h.mandate_strength, state.role, state.present, state.school, state.resistant,
+        state.take_back, state.leader_attended, state.alignment, state.stage, state.version,
+        state.quality, state.perceived, state.knowledge, state.inspiration)
     if n_sessions == 0:
         return out
     if to.size:
@@ -92,41 +101,49 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
 
 
 @kernel
-def _n_schools_of(rows: np.ndarray, school: np.ndarray,
-                  n_schools: int) -> int:  # pragma: no cover
-    """Number of distinct schools of ``rows`` (the presenters: one draw each)."""
+def _count_presenters(role: np.ndarray, present: np.ndarray, school: np.ndarray,
+                      n_schools: int):  # pragma: no cover
+    """Number of present resource teachers and of schools that have one (the presenters:
+    one draw each)."""
     seen = np.zeros(n_schools, dtype=np.bool_)
-    count = 0
-    for t in range(rows.size):
-        s = school[rows[t]]
-        if not seen[s]:
-            seen[s] = True
-            count += 1
-    return count
+    n_rts = n_schools_with = 0
+    for r in range(role.size):
+        if present[r] and role[r] == RESOURCE_TEACHER:
+            n_rts += 1
+            if not seen[school[r]]:
+                seen[school[r]] = True
+                n_schools_with += 1
+    return n_rts, n_schools_with
 
 
 @kernel
-def _sessions(rts: np.ndarray, draw: np.ndarray, time_share: float, unbacked: float,
+def _sessions(draw: np.ndarray, time_share: float, unbacked: float,
               presentation_knowledge: float, presentation_inspiration: float,
-              solo_share: float, mandate_strength: float, school_rows: np.ndarray,
-              school_of_staff: np.ndarray, school: np.ndarray, resistant: np.ndarray,
+              solo_share: float, mandate_strength: float, role: np.ndarray,
+              present: np.ndarray, school: np.ndarray, resistant: np.ndarray,
               take_back: np.ndarray, leader_attended: np.ndarray, alignment: np.ndarray,
               stage: np.ndarray, version: np.ndarray, quality: np.ndarray,
               perceived: np.ndarray, knowledge: np.ndarray,
               inspiration: np.ndarray):  # pragma: no cover
-    """One week's development time at every school: :func:`_presenters`, then
-    :func:`_present` for the presenters whose draw fell below their chance and who have
-    something to present."""
+    """One week's development time at every school: :func:`_presenters` among the present
+    resource teachers (by row), then :func:`_present` for the presenters whose draw fell below
+    their chance and who have something to present."""
+    rts = np.empty(role.size, dtype=np.int64)
+    n_rts = 0
+    for r in range(role.size):
+        if present[r] and role[r] == RESOURCE_TEACHER:
+            rts[n_rts] = r
+            n_rts += 1
     presenters, p_time, has_something = _presenters(
-        rts, rts.size < _ROW_SUM_SMALL, time_share, unbacked, school, knowledge, stage,
+        rts[:n_rts], n_rts < _ROW_SUM_SMALL, time_share, unbacked, school, knowledge, stage,
         leader_attended, alignment)
     given = np.empty(presenters.size, dtype=np.bool_)
     for o in range(presenters.size):
         given[o] = has_something[o] and draw[o] < p_time[o]
-    return _present(presenters, given, school_rows, school_of_staff, presentation_knowledge,
-                    presentation_inspiration, solo_share, mandate_strength, school, resistant,
-                    take_back, leader_attended, alignment, stage, version, quality, perceived,
-                    knowledge, inspiration)
+    return _present(presenters, given, presentation_knowledge, presentation_inspiration,
+                    solo_share, mandate_strength, role, present, school, resistant, take_back,
+                    leader_attended, alignment, stage, version, quality, perceived, knowledge,
+                    inspiration)
 
 
 @kernel
@@ -181,10 +198,9 @@ def _presenters(rts: np.ndarray, pairwise: bool, time_share: float, unbacked: fl
 
 
 @kernel
-def _present(presenters: np.ndarray, given: np.ndarray, school_rows: np.ndarray,
-             school_of_staff: np.ndarray, presentation_knowledge: float,
+def _present(presenters: np.ndarray, given: np.ndarray, presentation_knowledge: float,
              presentation_inspiration: float, solo_share: float, mandate_strength: float,
-             school: np.ndarray, resistant: np.ndarray, take_back: np.ndarray,
+             role: np.ndarray, present: np.ndarray, school: np.ndarray, resistant: np.ndarray, take_back: np.ndarray,
              leader_attended: np.ndarray, alignment: np.ndarray, stage: np.ndarray,
              version: np.ndarray, quality: np.ndarray, perceived: np.ndarray,
              knowledge: np.ndarray, inspiration: np.ndarray):  # pragma: no cover
@@ -192,9 +208,8 @@ def _present(presenters: np.ndarray, given: np.ndarray, school_rows: np.ndarray,
 
     The practice presented: the one chosen to take back if the presenter is aware of it and
     has not dropped it, else the best known (knowledge, plus 1 if adopted; never an unaware
-    one; the first of equals). Every other present staff member of the school (rows
-    ``school_rows`` of schools ``school_of_staff``, in row order) closes ``presentation_knowledge
-    * share`` of the gap to the presenter's knowledge and gains inspiration ``presentation_
+    one; the first of equals). Every other present staff member of the school (not
+    facilitators; by row) closes ``presentation_knowledge * share`` of the gap to the presenter's knowledge and gains inspiration ``presentation_
     inspiration * share * (0.5 + 0.5 * backing) * open`` of its gap, ``open`` being the
     school's mandate ``mandate_strength * backing`` for resistant staff, else 1. Returns the
     versions heard (listeners' flat slots, the presenter's version, its quality and the
@@ -225,18 +240,20 @@ def _present(presenters: np.ndarray, given: np.ndarray, school_rows: np.ndarray,
         n_sessions += 1
     flat_k, flat_i = knowledge.reshape(-1), inspiration.reshape(-1)
     flat_v, flat_q, flat_r = version.reshape(-1), quality.reshape(-1), perceived.reshape(-1)
-    cap = school_rows.size
+    cap = role.size if n_sessions else 0
     to = np.empty(cap, dtype=np.int64)
     ver = np.empty(cap, dtype=np.int64)
     qual = np.empty(cap)
     rep = np.empty(cap)
     m = 0
     n_listeners = 0
-    for t in range(school_rows.size):
-        o = slot[school_of_staff[t]]
+    for listener in range(cap):
+        if not present[listener] or role[listener] == FACILITATOR or school[listener] < 0:
+            continue
+        o = slot[school[listener]]
         if o < 0:
             continue
-        listener, r = school_rows[t], presenters[o]
+        r = presenters[o]
         if listener == r:
             continue
         n_listeners += 1
