@@ -1,5 +1,5 @@
 """The compiled loops of gatherings, development time and turnover against the vectorised
-rules they replaced (:mod:`vectorised_rules`, verbatim): the same state bit for bit, the same
+rules they replaced (:mod:`vectorised_gathering`, verbatim): the same state bit for bit, the same
 draws, the same counters.
 
 Each case runs a real model for some weeks (so knowledge, stages, versions, ties and base
@@ -16,7 +16,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-import vectorised_rules as ref
+import vectorised_gathering as ref
 from conftest import F, L, R, T, hold, make_scenario, make_state
 
 from netsim import load_scenario
