@@ -200,21 +200,22 @@ def _presenters(rts: np.ndarray, pairwise: bool, time_share: float, unbacked: fl
 @kernel
 def _present(presenters: np.ndarray, given: np.ndarray, presentation_knowledge: float,
              presentation_inspiration: float, solo_share: float, mandate_strength: float,
-             role: np.ndarray, present: np.ndarray, school: np.ndarray, resistant: np.ndarray, take_back: np.ndarray,
-             leader_attended: np.ndarray, alignment: np.ndarray, stage: np.ndarray,
-             version: np.ndarray, quality: np.ndarray, perceived: np.ndarray,
-             knowledge: np.ndarray, inspiration: np.ndarray):  # pragma: no cover
+             role: np.ndarray, present: np.ndarray, school: np.ndarray, resistant: np.ndarray,
+             take_back: np.ndarray, leader_attended: np.ndarray, alignment: np.ndarray,
+             stage: np.ndarray, version: np.ndarray, quality: np.ndarray,
+             perceived: np.ndarray, knowledge: np.ndarray,
+             inspiration: np.ndarray):  # pragma: no cover
     """The sessions (the module docstring's rule) of the ``presenters`` who were ``given`` one.
 
     The practice presented: the one chosen to take back if the presenter is aware of it and
     has not dropped it, else the best known (knowledge, plus 1 if adopted; never an unaware
     one; the first of equals). Every other present staff member of the school (not
-    facilitators; by row) closes ``presentation_knowledge * share`` of the gap to the presenter's knowledge and gains inspiration ``presentation_
-    inspiration * share * (0.5 + 0.5 * backing) * open`` of its gap, ``open`` being the
-    school's mandate ``mandate_strength * backing`` for resistant staff, else 1. Returns the
-    versions heard (listeners' flat slots, the presenter's version, its quality and the
-    presenter's perceived quality, for listeners whose presenter holds one), the number of
-    sessions and the number of listeners.
+    facilitators; by row) closes ``presentation_knowledge * share`` of the gap to the
+    presenter's knowledge and gains inspiration ``presentation_inspiration * share * (0.5 +
+    0.5 * backing) * open`` of its gap, ``open`` being the school's mandate ``mandate_strength
+    * backing`` for resistant staff, else 1. Returns the versions heard (listeners' flat
+    slots, the presenter's version, its quality and the presenter's perceived quality, for
+    listeners whose presenter holds one), the number of sessions and the number of listeners.
     """
     n_s = leader_attended.size
     n_p = knowledge.shape[1]
