@@ -312,7 +312,7 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
         new_ties.key, new_ties.trust = _follow_up(
             audience, story_practice, story_presenter, state.take_back, state.school,
             state.member_ties.key, state.member_ties.trust, state.member_ties.last_contact,
-            new_ties.key, new_ties.trust, state.n_people, scenario.trust.initial,
+            new_ties.key, new_ties.trust, state.member_ties.n, scenario.trust.initial,
             scenario.trust.growth, week)
     new_ties.create(state, scenario, week)
     # the facilitators codify the network's common version (plan, booklet)
