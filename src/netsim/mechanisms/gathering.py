@@ -59,19 +59,24 @@ length, so its cost is its attendees × its hours. The fixed agenda follows seed
    version of each practice is codified (:func:`codify`: the plan and booklet, seed 001 §5.4.7),
    and people hearing of it give it the conformity bonus
    (:meth:`netsim.state.State.learn_versions`).
+
+Each step is a compiled loop (:mod:`netsim.kernels`) below the functions that call it, written
+as the step's rule; draws are made by the calling function in NumPy, in the order the steps
+make them. Where the vectorised rule's NumPy sums or sort orders decided something (pairwise
+means, stable sorts, the first of equals), the loops reproduce them (:func:`numpy_sum`). One
+speed trick beyond compiling: ties first made during a gathering are kept aside and put into
+the tie store once at its end (:class:`_NewTies`).
 """
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from netsim.config import FacilitatorStyle, Scenario
+from netsim.kernels import kernel
 from netsim.mechanisms.distance import (
-    pair_distance,
+    MAX_FORMS,
     perspective,
-    understanding,
     understanding_range,
 )
 from netsim.state import (
@@ -82,12 +87,10 @@ from netsim.state import (
     LEADER,
     RESOURCE_TEACHER,
     State,
-    flatnonzero,
-    scatter_add,
 )
 
-__all__ = ["attendance", "choose_take_back", "codify", "group_pairs", "hold_gathering",
-           "make_groups", "openness", "owner_priority"]
+__all__ = ["attendance", "choose_take_back", "codify", "group_pairs", "group_session",
+           "hold_gathering", "make_groups", "numpy_sum", "openness", "owner_priority"]
 
 
 def owner_priority(scenario: Scenario) -> float:
@@ -113,14 +116,11 @@ def attendance(state: State, scenario: Scenario, rng: np.random.Generator,
     """Mask of people attending this gathering, among the ``invited`` (default: all members)."""
     invited = state.member if invited is None else invited
     g = scenario.gathering
-    base = np.clip(g.attendance_base + g.attendance_formality_gain * (scenario.formality - 0.5),
-                   0.0, 1.0)
-    p = base * (0.5 + 0.5 * state.motivation)
-    p = np.where(state.role == LEADER, scenario.leader_participation * owner_priority(scenario),
-                 p)
-    p = np.where(state.role == FACILITATOR, 1.0, p)
+    base = min(max(g.attendance_base + g.attendance_formality_gain * (scenario.formality - 0.5),
+                   0.0), 1.0)
+    leader_p = scenario.leader_participation * owner_priority(scenario)
     draw = rng.random(state.n_people)
-    return invited & state.present & (draw < p)
+    return _attend(invited, state.present, state.role, state.motivation, draw, base, leader_p)
 
 
 def make_groups(people: np.ndarray, trait: np.ndarray, group_size: int, diversity: float,
@@ -134,52 +134,19 @@ def make_groups(people: np.ndarray, trait: np.ndarray, group_size: int, diversit
     n = people.size
     if n == 0:
         return np.empty(0, dtype=np.int64)
-    n_groups = max(1, int(np.ceil(n / group_size)))
     noise = rng.random(n)
-    t = trait[people]
-    group = np.empty(n, dtype=np.int64)
-    if diversity <= 0.5:
-        w = 2 * diversity
-        order = np.argsort((1 - w) * t + w * noise, kind="stable")
-        group[order] = np.arange(n) // group_size
-    else:
-        w = 2 - 2 * diversity
-        order = np.argsort((1 - w) * t + w * noise, kind="stable")
-        group[order] = np.arange(n) % n_groups
-    return group
-
-
-@functools.cache
-def _pairs_within(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (i < j) of all pairs in a group of ``size`` (read-only, cached)."""
-    ii, jj = np.triu_indices(size, k=1)
-    ii.flags.writeable = jj.flags.writeable = False
-    return ii, jj
+    return _deal_groups(np.asarray(people, dtype=np.int64), trait, noise, group_size,
+                        diversity)
 
 
 def group_pairs(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All unordered pairs (positions i < j) of members of the same group."""
-    order = np.argsort(group, kind="stable")
-    g = group[order]
-    starts = np.flatnonzero(np.concatenate([[True], g[1:] != g[:-1]]))
-    sizes = np.diff(np.concatenate([starts, [g.size]]))
-    a_list, b_list = [], []
-    for size in sorted(set(sizes.tolist())):
-        sel = starts[sizes == size]
-        ii, jj = _pairs_within(size)
-        a_list.append((sel[:, None] + ii[None, :]).ravel())
-        b_list.append((sel[:, None] + jj[None, :]).ravel())
-    a = order[np.concatenate(a_list)] if a_list else np.empty(0, dtype=np.int64)
-    b = order[np.concatenate(b_list)] if b_list else np.empty(0, dtype=np.int64)
+    """All unordered pairs (positions i < j) of members of the same group.
+
+    Pairs come by group size (smallest first), then by group id, then in the order of the
+    group's members (positions), first partner before second (:func:`_pair_positions`).
+    """
+    a, b, _ = _pair_positions(np.asarray(group, dtype=np.int64))
     return a, b
-
-
-def _broadcast(state: State, attendees: np.ndarray, practice: int, knowledge: float,
-               inspiration: float) -> None:
-    k = state.knowledge[attendees, practice]
-    state.knowledge[attendees, practice] = k + knowledge * (1 - k)
-    i = state.inspiration[attendees, practice]
-    state.inspiration[attendees, practice] = i + inspiration * (1 - i)
 
 
 def group_session(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
@@ -191,43 +158,63 @@ def group_session(state: State, scenario: Scenario, rng: np.random.Generator, we
     trust (``network.colleague_trust``) and form no cross-school tie. A pair's exchange is
     scaled by its understanding ``u(d_ij)`` (:mod:`netsim.mechanisms.distance`; widened when
     facilitators are there to moderate) and by :func:`openness`; the novelty is the knowledge
-    gap itself, so exchange peaks at moderate distance.
+    gap itself, so exchange peaks at moderate distance (:func:`_group_task`).
     """
+    new_ties = _NewTies()
+    gained = _group_task(state, scenario, rng, week, people, group, moderated, new_ties)
+    new_ties.create(state, scenario, week)
+    return gained
+
+
+class _NewTies:
+    """Cross-school ties first made during one gathering, kept aside until its end.
+
+    A speed trick (issue 14): the tie store's sorted arrays are rebuilt once per gathering
+    instead of after each group task and the follow-up. Nothing reads the store in between
+    but the gathering's own loops, which look here too, so the store ends exactly as if each
+    tie had been created when first used: same keys, trust ``trust.initial`` then grown at
+    each use, last contact this week. ``key`` is sorted (``lo * n + hi``, as the store's).
+    """
+
+    def __init__(self) -> None:
+        self.key = np.empty(0, dtype=np.int64)
+        self.trust = np.empty(0)
+
+    def create(self, state: State, scenario: Scenario, week: int) -> None:
+        """Put the new ties into ``state.member_ties`` with the trust they have reached."""
+        if self.key.size:
+            ties = state.member_ties
+            at = ties.ensure(self.key // ties.n, self.key % ties.n, scenario.trust.initial, week)
+            ties.trust[at] = self.trust
+
+
+def _group_task(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
+                people: np.ndarray, group: np.ndarray, moderated: bool,
+                new_ties: _NewTies) -> float:
+    """:func:`group_session` with its new ties kept in ``new_ties`` (the loops:
+    :func:`_exchange`, :func:`_hear_partners`)."""
     g = scenario.gathering
-    pa, pb = group_pairs(group)
+    people = np.asarray(people, dtype=np.int64)
+    ties = state.member_ties
+    pa, pb, trust, p_heard, gained, new_ties.key, new_ties.trust = _exchange(
+        np.asarray(group, dtype=np.int64), people, state.school, state.form, state.trait,
+        state.knowledge, state.know_how, ties.key, ties.trust, ties.last_contact,
+        new_ties.key, new_ties.trust, ties.n, scenario.trust.initial,
+        scenario.network.colleague_trust, scenario.network.background_weight,
+        understanding_range(scenario, moderated), g.group_exchange, openness(scenario),
+        scenario.trust.growth, week)
     if pa.size == 0:
         return 0.0
-    i, j = people[pa], people[pb]
-    cross = state.school[i] != state.school[j]
-    ties = state.member_ties
-    idx = ties.ensure(i[cross], j[cross], scenario.trust.initial, week)
-    trust = np.full(i.size, scenario.network.colleague_trust)
-    trust[cross] = ties.trust[idx]
-    size = np.bincount(group)[group[pa]]
-    u = understanding(pair_distance(state, scenario, i, j),
-                      understanding_range(scenario, moderated))
-    rate = g.group_exchange * trust * u * openness(scenario) / np.maximum(size - 1, 1)
-    ki, kj = state.knowledge[i], state.knowledge[j]
-    n = state.n_people
-    delta = (scatter_add(i, rate[:, None] * np.maximum(kj - ki, 0), n)
-             + scatter_add(j, rate[:, None] * np.maximum(ki - kj, 0), n))
-    delta = np.minimum(delta, 1 - state.knowledge)
-    state.knowledge += delta
     # versions of adopted practices pass with probability trust x understanding, with some
-    # inspiration
-    p_heard = trust * u
-    for src, dst in ((j, i), (i, j)):
-        heard = rng.random(src.size) < p_heard
-        r, c = np.nonzero((state.stage[src] == ADOPTED) & heard[:, None])
-        if r.size:
-            state.learn_versions(dst[r], c, state.version[src[r], c], state.quality[src[r], c],
-                                 state.perceived[src[r], c])
-            ins = state.inspiration[dst[r], c]
-            state.inspiration[dst[r], c] = ins + 0.5 * g.story_inspiration * trust[r] * (1 - ins)
-    # trust grows between group members from different schools who met
-    ties.trust[idx] += scenario.trust.growth * (1 - ties.trust[idx])
-    ties.last_contact[idx] = week
-    return float(delta.sum())
+    # inspiration: from each pair's second partner to the first, then back
+    for src, dst in ((pb, pa), (pa, pb)):
+        heard = rng.random(pa.size)
+        flat, version, quality, perceived = _hear_partners(
+            people, src, dst, heard, p_heard, trust, 0.5 * g.story_inspiration, state.stage,
+            state.version, state.quality, state.perceived, state.inspiration)
+        if flat.size:
+            state.learn_versions_flat(flat, version, quality, perceived)
+    return gained
 
 
 def _compose_base_groups(state: State, scenario: Scenario, rng: np.random.Generator) -> None:
@@ -263,101 +250,73 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     """
     g = scenario.gathering
     attend = attendance(state, scenario, rng, invited)
-    fac = attend & (state.role == FACILITATOR)
-    audience = np.flatnonzero(attend & ~fac)
-    out = {"attendees": float(attend.sum()), "exchange": 0.0, "stories": 0.0,
-           "leaders_attending": float((attend & (state.role == LEADER)).sum())}
+    invited_mask = state.member if invited is None else invited
+    # audience (attendees but facilitators), head counts, and the leaders' attendance per
+    # school (updated only for schools whose leader was invited to this gathering)
+    audience, n_attend, n_fac, n_leaders, leader_here, n_adopted = _open_gathering(
+        attend, invited_mask, state.role, state.leader, state.stage, state.leader_attended)
+    out = {"attendees": float(n_attend), "exchange": 0.0, "stories": 0.0,
+           "leaders_attending": float(n_leaders)}
     hours = scenario.calendar.gathering_hours if hours is None else hours
     # facilitators also spend the same time again preparing (modelling choice)
-    out["person_hours"] = float(attend.sum() * hours + fac.sum() * hours)
-    # leader backing is updated only for schools whose leader was invited to this gathering
-    invited_mask = state.member if invited is None else invited
-    schools_lead = np.flatnonzero(state.leader >= 0)
-    schools_lead = schools_lead[invited_mask[state.leader[schools_lead]]]
-    leader_here = np.zeros(state.n_schools, dtype=bool)
-    leader_here[schools_lead] = attend[state.leader[schools_lead]]
-    state.leader_attended[schools_lead] = leader_here[schools_lead]
+    out["person_hours"] = float(n_attend * hours + n_fac * hours)
     if audience.size == 0:
         return out
+    moderated = n_fac > 0
+    new_ties = _NewTies()  # created in the tie store at the end
 
     # 2. peer practice stories: best versions among attending adopters, one per presenter
     story_practice = story_presenter = np.empty(0, dtype=np.int64)
-    if g.stories > 0:
-        rows, cols = np.nonzero(state.stage[audience] == ADOPTED)
-        if rows.size:
-            presenters = audience[rows]
-            qual = state.perceived[presenters, cols]  # what facilitators hear of, not truth
-            order = np.lexsort((rng.random(rows.size), -qual))
-            _, first = np.unique(presenters[order], return_index=True)
-            picks = order[np.sort(first)][: g.stories]
-            for pick in picks:
-                p, k = int(presenters[pick]), int(cols[pick])
-                _broadcast(state, audience, k, g.story_knowledge, g.story_inspiration)
-                kk = np.full(audience.size, k, dtype=np.int64)
-                state.learn_versions(audience, kk, np.full(audience.size, state.version[p, k]),
-                                     np.full(audience.size, state.quality[p, k]),
-                                     np.full(audience.size, state.perceived[p, k]))
-                state.motivation[p] = min(1.0, state.motivation[p]
-                                          + scenario.motivation.success_gain)
-            out["stories"] = float(len(picks))
-            story_practice = cols[picks]
-            story_presenter = presenters[picks]
+    if g.stories > 0 and n_adopted:
+        story_presenter, story_practice = _pick_stories(audience, state.stage, state.perceived,
+                                                        rng.random(n_adopted), g.stories)
+        for p, k in zip(story_presenter.tolist(), story_practice.tolist(), strict=True):
+            flat, version, quality, perceived = _tell_story(
+                audience, p, k, g.story_knowledge, g.story_inspiration,
+                scenario.motivation.success_gain, state.knowledge, state.inspiration,
+                state.motivation, state.version, state.quality, state.perceived)
+            state.learn_versions_flat(flat, version, quality, perceived)
+        out["stories"] = float(story_practice.size)
 
     # 3. first group task in the base groups
     if state.base_group.size != state.n_people:
         _compose_base_groups(state, scenario, rng)
     base = state.base_group[audience]
     seated = base >= 0
-    moderated = bool(fac.any())
-    out["exchange"] += group_session(state, scenario, rng, week, audience[seated], base[seated],
-                                     moderated)
+    out["exchange"] += _group_task(state, scenario, rng, week, audience[seated], base[seated],
+                                   moderated, new_ties)
 
     # 4. plenary expert input, only if a facilitator is there to bring it
-    if fac.any() and g.expert_inputs > 0 and state.expert_known.any():
+    if moderated and g.expert_inputs > 0 and state.expert_known.any():
         known = np.flatnonzero(state.expert_known)
-        mean_k = np.take(state.knowledge, audience, axis=0)[:, known].mean(axis=0)
-        # the practice the attendees' schools need most, then the least known (novelty)
-        school = state.school[audience]
-        need = np.where(school >= 0, state.need[np.maximum(school, 0)], -1)
-        wanted = np.bincount(need[need >= 0], minlength=state.n_practices)[known]
-        order = known[np.lexsort((rng.random(known.size), mean_k, -wanted))]
-        for practice in order[: g.expert_inputs]:
-            _broadcast(state, audience, int(practice), g.lecture_knowledge,
-                       g.lecture_inspiration)
-            ref = np.full(audience.size, practice, dtype=np.int64)
-            state.learn_versions(audience, ref, ref.copy(),
-                                 np.full(audience.size, state.effectiveness[practice]),
-                                 np.full(audience.size, state.claimed[practice]))
+        flat, version, quality, perceived = _expert_input(
+            audience, known, rng.random(known.size), g.expert_inputs, g.lecture_knowledge,
+            g.lecture_inspiration, state.school, state.need, state.effectiveness,
+            state.claimed, state.knowledge, state.inspiration)
+        # one call for all presented practices: they are distinct, so their slots are too
+        state.learn_versions_flat(flat, version, quality, perceived)
 
     # 5. second group task in freshly mixed groups
     mixed = make_groups(audience, state.trait, g.group_size, 0.5, rng)
-    out["exchange"] += group_session(state, scenario, rng, week, audience, mixed, moderated)
+    out["exchange"] += _group_task(state, scenario, rng, week, audience, mixed, moderated,
+                                   new_ties)
 
     # 6. same-school reflection when the resource teacher and the leader both came
-    rt_att = attend & (state.role == RESOURCE_TEACHER)
-    both = np.flatnonzero(leader_here)
-    if both.size:
-        rt_rows = np.flatnonzero(rt_att)
-        rt_school = state.school[rt_rows]
-        has_rt = np.zeros(state.n_schools, dtype=bool)
-        has_rt[rt_school] = True
-        both = both[has_rt[both]]
-        if both.size:
-            a = state.alignment[both]
-            state.alignment[both] = a + g.reflection_alignment * (1 - a)
-            # leader closes half the gap to the best-informed attending resource teacher
-            best = np.zeros((state.n_schools, state.n_practices))
-            np.maximum.at(best, rt_school, state.knowledge[rt_rows])
-            lead = state.leader[both]
-            state.knowledge[lead] += 0.5 * np.maximum(best[both] - state.knowledge[lead], 0)
+    _reflect(audience, leader_here, state.role, state.school, state.leader,
+             g.reflection_alignment, state.alignment, state.knowledge)
 
     # 7. "what will you take back": each attendee chooses one practice; a peer story's
     # presenter becomes a follow-up contact of those who chose the story's practice
     choose_take_back(state, audience, rng, scenario.network.need_weight)
     if story_practice.size:
-        _follow_up(state, scenario, week, audience, story_practice, story_presenter)
+        new_ties.key, new_ties.trust = _follow_up(
+            audience, story_practice, story_presenter, state.take_back, state.school,
+            state.member_ties.key, state.member_ties.trust, state.member_ties.last_contact,
+            new_ties.key, new_ties.trust, state.member_ties.n, scenario.trust.initial,
+            scenario.trust.growth, week)
+    new_ties.create(state, scenario, week)
     # the facilitators codify the network's common version (plan, booklet)
-    if fac.any():
+    if moderated:
         codify(state, audience)
     return out
 
@@ -368,62 +327,670 @@ def choose_take_back(state: State, people: np.ndarray, rng: np.random.Generator,
     ``inspiration * knowledge`` among practices they know of and have not dropped (ties at
     random); -1 if none (seed 001 §1.1, §5.2.2: "What and how will you take this back to your
     own school?"). The practice their school's needs analysis names (``state.need``) scores
-    ``1 + need_weight`` times as much (seed 003)."""
+    ``1 + need_weight`` times as much (seed 003). The loop: :func:`_choose_take_back`."""
     if people.size == 0:
         return
-    stage = np.take(state.stage, people, axis=0)
-    score = np.take(state.inspiration, people, axis=0) * np.take(state.knowledge, people, axis=0)
-    school = state.school[people]
-    need = np.where(school >= 0, state.need[np.maximum(school, 0)], -1)
-    has_need = need >= 0
-    if has_need.any():
-        rows = flatnonzero(has_need)
-        score[rows, need[rows]] *= 1.0 + need_weight
-    score = np.where((stage >= AWARE) & (stage != DROPPED), score, -1.0)
-    best = (score + 1e-9 * rng.random(score.shape)).argmax(axis=1)  # random among equals
-    ok = score[np.arange(people.size), best] > 0
-    state.take_back[people] = np.where(ok, best, -1)
-
-
-def _follow_up(state: State, scenario: Scenario, week: int, audience: np.ndarray,
-               practice: np.ndarray, presenter: np.ndarray) -> None:
-    """Attendees from other schools who chose a story's practice to take back contact its
-    presenter: a cross-school tie is created (or used) and its trust grows once ("gave more
-    confidence", seed 001 §6.3.2)."""
-    tb = state.take_back[audience]
-    who = []
-    pres = []
-    for k, p in zip(practice.tolist(), presenter.tolist(), strict=True):
-        sel = audience[(tb == k) & (state.school[audience] != state.school[p])]
-        who.append(sel)
-        pres.append(np.full(sel.size, p, dtype=np.int64))
-    i = np.concatenate(who)
-    if i.size == 0:
-        return
-    j = np.concatenate(pres)
-    ties = state.member_ties
-    idx = ties.ensure(i, j, scenario.trust.initial, week)
-    idx = np.unique(idx)
-    ties.trust[idx] += scenario.trust.growth * (1 - ties.trust[idx])
-    ties.last_contact[idx] = week
+    draw = rng.random((people.size, state.n_practices))  # random among equals
+    _choose_take_back(np.asarray(people, dtype=np.int64), draw, 1.0 + need_weight,
+                      state.school, state.need, state.stage, state.inspiration,
+                      state.knowledge, state.take_back)
 
 
 def codify(state: State, attendees: np.ndarray) -> None:
     """The facilitators codify, for each practice, the version most attending adopters use (ties:
-    higher perceived quality) as the network's common version (seed 001 §5.4.7 plan and
-    booklet; seed 002 §2.3). Practices no attendee uses keep their codified version."""
-    stage = np.take(state.stage, attendees, axis=0)
-    r, c = np.nonzero(stage == ADOPTED)
-    if r.size == 0:
-        return
-    v = state.version[attendees[r], c]
-    pq = state.perceived[attendees[r], c]
-    key_v, inv, counts = np.unique(v, return_inverse=True, return_counts=True)
-    best_q = np.full(key_v.size, -np.inf)
-    np.maximum.at(best_q, inv, pq)
-    prac = np.empty(key_v.size, dtype=np.int64)
-    prac[inv] = c
-    order = np.lexsort((-best_q, -counts, prac))
-    first = np.concatenate([[True], prac[order][1:] != prac[order][:-1]])
-    chosen = order[first]
-    state.set_codified(prac[chosen], key_v[chosen])
+    higher perceived quality, then the older version) as the network's common version (seed
+    001 §5.4.7 plan and booklet; seed 002 §2.3). Practices no attendee uses keep their
+    codified version. The loop: :func:`_codify`."""
+    practices, versions = _codify(np.asarray(attendees, dtype=np.int64), state.stage,
+                                  state.version, state.perceived)
+    if practices.size:
+        state.set_codified(practices, versions)
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled loops (netsim.kernels). Each keeps the vectorised rule's arithmetic and order: the
+# docstrings say which NumPy expression a loop reproduces where the order matters.
+
+
+@kernel
+def _pairwise_block(a: np.ndarray, start: int, n: int, stride: int) -> float:  # pragma: no cover
+    """NumPy's pairwise summation of at most 128 values (see :func:`numpy_sum`)."""
+    if n < 8:
+        res = -0.0
+        for t in range(n):
+            res += a[start + t * stride]
+        return res
+    r0 = a[start]
+    r1 = a[start + stride]
+    r2 = a[start + 2 * stride]
+    r3 = a[start + 3 * stride]
+    r4 = a[start + 4 * stride]
+    r5 = a[start + 5 * stride]
+    r6 = a[start + 6 * stride]
+    r7 = a[start + 7 * stride]
+    t = 8
+    while t < n - n % 8:
+        b = start + t * stride
+        r0 += a[b]
+        r1 += a[b + stride]
+        r2 += a[b + 2 * stride]
+        r3 += a[b + 3 * stride]
+        r4 += a[b + 4 * stride]
+        r5 += a[b + 5 * stride]
+        r6 += a[b + 6 * stride]
+        r7 += a[b + 7 * stride]
+        t += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while t < n:
+        res += a[start + t * stride]
+        t += 1
+    return res
+
+
+@kernel
+def numpy_sum(a: np.ndarray, start: int, n: int, stride: int) -> float:  # pragma: no cover
+    """Sum of ``a[start + t * stride]`` for ``t < n`` in NumPy's own order.
+
+    NumPy sums along an axis by pairwise summation (``pairwise_sum`` in numpy/_core/src/umath/
+    loops_utils.h.src): fewer than 8 values left to right; up to 128 in eight interleaved
+    partial sums combined as ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))``, then the
+    rest left to right; more are split in two halves (the first a multiple of 8) summed the
+    same way and added. Reproducing it keeps sums, and the comparisons and orders made from
+    them, bit-identical to ``x.sum(axis=...)`` and ``x.mean(axis=...)``. The halving is a loop
+    over an explicit stack (Numba's on-disk cache cannot hold recursive functions).
+    """
+    if n <= 128:
+        return _pairwise_block(a, start, n, stride)
+    depth = 64  # halving 2**63 values takes fewer levels
+    s_start = np.empty(depth, dtype=np.int64)
+    s_n = np.empty(depth, dtype=np.int64)
+    s_left = np.empty(depth)
+    s_state = np.empty(depth, dtype=np.int64)  # 0: new, 1: left half under way, 2: right half
+    top = 0
+    s_start[0], s_n[0], s_state[0] = start, n, 0
+    result = 0.0
+    while top >= 0:
+        if s_state[top] == 0 and s_n[top] > 128:
+            half = s_n[top] // 2
+            half -= half % 8
+            s_state[top] = 1
+            top += 1
+            s_start[top], s_n[top], s_state[top] = s_start[top - 1], half, 0
+            continue
+        result = _pairwise_block(a, s_start[top], s_n[top], stride)  # a half of <= 128
+        top -= 1
+        while top >= 0:  # hand the finished half to its parent
+            if s_state[top] == 1:
+                s_left[top] = result
+                s_state[top] = 2
+                half = s_n[top] // 2
+                half -= half % 8
+                top += 1
+                s_start[top] = s_start[top - 1] + half * stride
+                s_n[top], s_state[top] = s_n[top - 1] - half, 0
+                break
+            result = s_left[top] + result
+            top -= 1
+    return result
+
+
+@kernel
+def _attend(invited: np.ndarray, present: np.ndarray, role: np.ndarray, motivation: np.ndarray,
+            draw: np.ndarray, base: float, leader_p: float) -> np.ndarray:  # pragma: no cover
+    """Attendance (rule 1 of the module docstring): invited and present people attend when
+    their draw falls below ``base * (0.5 + 0.5 m)``; leaders below ``leader_p``; facilitators
+    always."""
+    n = role.size
+    out = np.zeros(n, dtype=np.bool_)
+    for r in range(n):
+        if role[r] == FACILITATOR:
+            p = 1.0
+        elif role[r] == LEADER:
+            p = leader_p
+        else:
+            p = base * (0.5 + 0.5 * motivation[r])
+        out[r] = invited[r] and present[r] and draw[r] < p
+    return out
+
+
+@kernel
+def _open_gathering(attend: np.ndarray, invited: np.ndarray, role: np.ndarray,
+                    leader: np.ndarray, stage: np.ndarray,
+                    leader_attended: np.ndarray):  # pragma: no cover
+    """Audience (attendees who are not facilitators, by row), head counts of attendees,
+    facilitators and leaders, each school's "leader is here" flag (written to
+    ``leader_attended`` for schools whose leader was invited) and the number of (audience
+    member, practice) slots at ADOPTED, the candidates for peer stories."""
+    n = role.size
+    n_p = stage.shape[1]
+    audience = np.empty(n, dtype=np.int64)
+    m = n_attend = n_fac = n_leaders = n_adopted = 0
+    for r in range(n):
+        if not attend[r]:
+            continue
+        n_attend += 1
+        if role[r] == FACILITATOR:
+            n_fac += 1
+            continue
+        if role[r] == LEADER:
+            n_leaders += 1
+        audience[m] = r
+        m += 1
+        for c in range(n_p):
+            if stage[r, c] == ADOPTED:
+                n_adopted += 1
+    leader_here = np.zeros(leader.size, dtype=np.bool_)
+    for s in range(leader.size):
+        lead = leader[s]
+        if lead >= 0 and invited[lead]:
+            leader_here[s] = attend[lead]
+            leader_attended[s] = attend[lead]
+    return audience[:m], n_attend, n_fac, n_leaders, leader_here, n_adopted
+
+
+@kernel
+def _pick_stories(audience: np.ndarray, stage: np.ndarray, perceived: np.ndarray,
+                  draw: np.ndarray, n_stories: int):  # pragma: no cover
+    """Peer stories (rule 2): the candidates are the audience's adopted (person, practice)
+    slots, by person then practice, each with one draw. The best reported one (highest
+    perceived quality; ties: lower draw, then the earlier candidate) is told first, then the
+    best of the presenters not yet picked, up to ``n_stories``: what ``lexsort((draw,
+    -perceived))`` and the first candidate of each presenter in that order gave. Returns the
+    presenters and practices, in telling order."""
+    n_p = stage.shape[1]
+    person = np.empty(draw.size, dtype=np.int64)  # position in the audience
+    practice = np.empty(draw.size, dtype=np.int64)
+    m = 0
+    for t in range(audience.size):
+        for c in range(n_p):
+            if stage[audience[t], c] == ADOPTED:
+                person[m] = t
+                practice[m] = c
+                m += 1
+    picked = np.zeros(audience.size, dtype=np.bool_)
+    out_p = np.empty(min(n_stories, m), dtype=np.int64)
+    out_k = np.empty(min(n_stories, m), dtype=np.int64)
+    n_out = 0
+    while n_out < out_p.size:
+        best = -1
+        for e in range(m):
+            if picked[person[e]]:
+                continue
+            q = perceived[audience[person[e]], practice[e]]
+            if best < 0:
+                best, best_q = e, q
+            elif q > best_q or (q == best_q and draw[e] < draw[best]):
+                best, best_q = e, q
+        if best < 0:
+            break
+        picked[person[best]] = True
+        out_p[n_out] = audience[person[best]]
+        out_k[n_out] = practice[best]
+        n_out += 1
+    return out_p[:n_out], out_k[:n_out]
+
+
+@kernel
+def _tell_story(audience: np.ndarray, presenter: int, practice: int, story_knowledge: float,
+                story_inspiration: float, success_gain: float, knowledge: np.ndarray,
+                inspiration: np.ndarray, motivation: np.ndarray, version: np.ndarray,
+                quality: np.ndarray, perceived: np.ndarray):  # pragma: no cover
+    """One peer story (rule 2): every attendee closes ``story_knowledge`` of the gap to full
+    knowledge of the practice and ``story_inspiration`` of the inspiration gap; the presenter
+    is praised (``motivation += success_gain``, at most 1). Returns what the attendees hear,
+    for :meth:`State.learn_versions_flat`: the presenter's version with its quality and the
+    presenter's perceived quality."""
+    m = audience.size
+    n_p = knowledge.shape[1]
+    v = version[presenter, practice]
+    q = quality[presenter, practice]
+    pq = perceived[presenter, practice]
+    flat = np.empty(m, dtype=np.int64)
+    for t in range(m):
+        r = audience[t]
+        k = knowledge[r, practice]
+        knowledge[r, practice] = k + story_knowledge * (1 - k)
+        i = inspiration[r, practice]
+        inspiration[r, practice] = i + story_inspiration * (1 - i)
+        flat[t] = r * n_p + practice
+    mot = motivation[presenter] + success_gain
+    motivation[presenter] = mot if mot < 1.0 else 1.0
+    return flat, np.full(m, v), np.full(m, q), np.full(m, pq)
+
+
+@kernel
+def _deal_groups(people: np.ndarray, trait: np.ndarray, noise: np.ndarray, group_size: int,
+                 diversity: float) -> np.ndarray:  # pragma: no cover
+    """The grouping of :func:`make_groups`: people sorted (stably) by ``(1 - w) * trait + w *
+    noise``, ``w = 2 * diversity``, and cut into consecutive chunks of ``group_size``; above
+    ``diversity`` 0.5, with ``w = 2 - 2 * diversity``, dealt round-robin over ``ceil(n /
+    group_size)`` groups."""
+    n = people.size
+    n_groups = max(1, -(-n // group_size))
+    w = 2 * diversity if diversity <= 0.5 else 2 - 2 * diversity
+    key = np.empty(n)
+    for t in range(n):
+        key[t] = (1 - w) * trait[people[t]] + w * noise[t]
+    order = np.argsort(key, kind="mergesort")  # stable, as NumPy's kind="stable"
+    group = np.empty(n, dtype=np.int64)
+    for rank in range(n):
+        group[order[rank]] = rank // group_size if diversity <= 0.5 else rank % n_groups
+    return group
+
+
+@kernel
+def _pair_positions(group: np.ndarray):  # pragma: no cover
+    """All pairs of positions in the same group, and their group's size.
+
+    The order :func:`group_pairs` has always given: members sorted stably by group id;
+    groups by size (smallest first), then id; in a group, pairs ``(a, b)``, ``a < b``, in the
+    row-major order of ``np.triu_indices(size, 1)`` over the sorted members.
+    """
+    n = group.size
+    empty = np.empty(0, dtype=np.int64)
+    if n == 0:
+        return empty, empty, empty
+    lo, hi = group.min(), group.max()
+    n_groups = hi - lo + 1
+    count = np.zeros(n_groups, dtype=np.int64)
+    for t in range(n):
+        count[group[t] - lo] += 1
+    first = np.zeros(n_groups, dtype=np.int64)  # start of each group in the sorted order
+    for g in range(1, n_groups):
+        first[g] = first[g - 1] + count[g - 1]
+    fill = first.copy()
+    order = np.empty(n, dtype=np.int64)  # a counting sort is stable
+    for t in range(n):
+        g = group[t] - lo
+        order[fill[g]] = t
+        fill[g] += 1
+    n_pairs = 0
+    largest = 0
+    for g in range(n_groups):
+        n_pairs += count[g] * (count[g] - 1) // 2
+        largest = max(largest, count[g])
+    a = np.empty(n_pairs, dtype=np.int64)
+    b = np.empty(n_pairs, dtype=np.int64)
+    size = np.empty(n_pairs, dtype=np.int64)
+    e = 0
+    for s in range(2, largest + 1):
+        for g in range(n_groups):
+            if count[g] != s:
+                continue
+            f = first[g]
+            for x in range(s):
+                for y in range(x + 1, s):
+                    a[e] = order[f + x]
+                    b[e] = order[f + y]
+                    size[e] = s
+                    e += 1
+    return a, b, size
+
+
+@kernel
+def _find_tie(key: np.ndarray, new_key: np.ndarray, k: int):  # pragma: no cover
+    """Where the tie with key ``k`` is: ``(1, position)`` in the store's sorted ``key``,
+    ``(2, position)`` among the gathering's new ties, ``(0, -1)`` if it does not exist yet."""
+    at = np.searchsorted(key, k)
+    if at < key.size and key[at] == k:
+        return 1, at
+    at = np.searchsorted(new_key, k)
+    if at < new_key.size and new_key[at] == k:
+        return 2, at
+    return 0, -1
+
+
+@kernel
+def _add_ties(new_key: np.ndarray, new_trust: np.ndarray, key: np.ndarray,
+              trust: np.ndarray):  # pragma: no cover
+    """The new ties with ties of keys ``key`` (distinct, none already there) added, sorted."""
+    order = np.argsort(key)
+    m, a = new_key.size, key.size
+    out_key = np.empty(m + a, dtype=np.int64)
+    out_trust = np.empty(m + a)
+    x = y = 0
+    for o in range(m + a):
+        if y >= a or (x < m and new_key[x] < key[order[y]]):
+            out_key[o], out_trust[o] = new_key[x], new_trust[x]
+            x += 1
+        else:
+            out_key[o], out_trust[o] = key[order[y]], trust[order[y]]
+            y += 1
+    return out_key, out_trust
+
+
+@kernel
+def _exchange(group: np.ndarray, people: np.ndarray, school: np.ndarray, form: np.ndarray,
+              trait: np.ndarray, knowledge: np.ndarray, know_how: np.ndarray, key: np.ndarray,
+              tie_trust: np.ndarray, tie_contact: np.ndarray, new_key: np.ndarray,
+              new_trust: np.ndarray, n: int, initial: float, colleague_trust: float,
+              background_weight: float, reach: float, group_exchange: float, open_: float,
+              growth: float, week: int):  # pragma: no cover
+    """Knowledge exchange in one group task (rule 3) and the trust that grows from it.
+
+    ``people[t]`` sits in group ``group[t]``; pair ``e`` is ``people[pa[e]]`` and
+    ``people[pb[e]]`` (:func:`_pair_positions`) in a group of ``size[e]``. A cross-school
+    pair's trust ``t`` is its tie's (in the store: ``key``, ``tie_trust``; or among the
+    gathering's new ties; a tie made now starts at ``initial``), a same-school pair's
+    ``colleague_trust``. Its portfolio distance
+    (:func:`netsim.mechanisms.distance.pair_distance`) is ``d = w b + (1 - w) mean_k |x_ik -
+    x_jk| / 2`` with ``b = (|f_i - f_j| / 3 + |t_i - t_j|) / 2`` and ``x = knowledge +
+    know_how`` (the mean as NumPy sums it: :func:`numpy_sum`); its understanding ``u = max(0,
+    1 - d / reach)``; its rate ``group_exchange * t * u * open_ / max(size - 1, 1)``. Each
+    closes that share of every positive knowledge gap to the other, from the knowledge before
+    the task, summed over partners in pair order (first partners' gains, then second
+    partners', as two ``bincount`` did) and capped at 1. Then every cross tie's trust grows,
+    ``t += growth * (1 - t)``; a stored tie's last contact becomes ``week``.
+
+    Returns the pairs' positions, each pair's trust before growth and ``t * u`` (the chance
+    that a version passes), the knowledge gained (summed in row order, which may differ from
+    NumPy's pairwise sum in the last bit: a counter only) and the new ties with those made now.
+    """
+    pa, pb, size = _pair_positions(group)
+    n_pairs = pa.size
+    n_p = knowledge.shape[1]
+    trust = np.empty(n_pairs)
+    p_heard = np.empty(n_pairs)
+    where = np.zeros(n_pairs, dtype=np.int64)  # 0 same school, 1 stored, 2 new, 3 made now
+    at = np.empty(n_pairs, dtype=np.int64)
+    made_key = np.empty(n_pairs, dtype=np.int64)
+    made_trust = np.empty(n_pairs)
+    n_made = 0
+    gain_a = np.zeros((people.size, n_p))  # by position in people: first partners' gains
+    gain_b = np.zeros((people.size, n_p))  # second partners'
+    diff = np.empty(n_p)
+    for e in range(n_pairs):
+        x, y = people[pa[e]], people[pb[e]]
+        t = colleague_trust
+        if school[x] != school[y]:
+            k = np.int64(min(x, y)) * n + max(x, y)
+            where[e], at[e] = _find_tie(key, new_key, k)
+            if where[e] == 1:
+                t = tie_trust[at[e]]
+            elif where[e] == 2:
+                t = new_trust[at[e]]
+            else:
+                where[e], at[e] = 3, n_made
+                made_key[n_made] = k
+                t = initial
+                n_made += 1
+        d = 0.5 * (abs(form[x] - form[y]) / (MAX_FORMS - 1) + abs(trait[x] - trait[y]))
+        if background_weight < 1.0:
+            for c in range(n_p):
+                diff[c] = abs((knowledge[x, c] + know_how[x, c])
+                              - (knowledge[y, c] + know_how[y, c]))
+            practice = numpy_sum(diff, 0, n_p, 1) / n_p * 0.5
+            d = background_weight * d + (1 - background_weight) * practice
+        u = max(0.0, 1.0 - d / reach)
+        rate = group_exchange * t * u * open_ / max(size[e] - 1, 1)
+        for c in range(n_p):
+            kx, ky = knowledge[x, c], knowledge[y, c]
+            gain_a[pa[e], c] += rate * max(ky - kx, 0.0)
+            gain_b[pb[e], c] += rate * max(kx - ky, 0.0)
+        trust[e] = t
+        p_heard[e] = t * u
+    total = 0.0
+    for t_ in range(people.size):
+        r = people[t_]
+        for c in range(n_p):
+            gain = min(gain_a[t_, c] + gain_b[t_, c], 1 - knowledge[r, c])
+            knowledge[r, c] += gain
+            total += gain
+    for e in range(n_pairs):  # trust grows between members of different schools who met
+        if where[e] == 1:
+            tie_trust[at[e]] += growth * (1 - tie_trust[at[e]])
+            tie_contact[at[e]] = week
+        elif where[e] == 2:
+            new_trust[at[e]] += growth * (1 - new_trust[at[e]])
+        elif where[e] == 3:
+            made_trust[at[e]] = initial + growth * (1 - initial)
+    new_key, new_trust = _add_ties(new_key, new_trust, made_key[:n_made], made_trust[:n_made])
+    return pa, pb, trust, p_heard, total, new_key, new_trust
+
+
+@kernel
+def _hear_partners(people: np.ndarray, src: np.ndarray, dst: np.ndarray, draw: np.ndarray,
+                   p_heard: np.ndarray,
+                   trust: np.ndarray, inspiration_gain: float, stage: np.ndarray,
+                   version: np.ndarray, quality: np.ndarray, perceived: np.ndarray,
+                   inspiration: np.ndarray):  # pragma: no cover
+    """Versions passing in group pairs (rule 3): where pair ``e``'s draw falls below
+    ``p_heard[e]``, ``people[dst[e]]`` hears of each practice ``people[src[e]]`` has adopted
+    and gains inspiration ``inspiration_gain * trust[e]`` of the gap for it. Entries by pair,
+    then practice; a slot heard twice ends at the last entry's gain from the value before the
+    step (NumPy's fancy assignment). Returns the heard versions for
+    :meth:`State.learn_versions_flat`."""
+    n_p = stage.shape[1]
+    cap = src.size * n_p
+    flat = np.empty(cap, dtype=np.int64)
+    ver = np.empty(cap, dtype=np.int64)
+    qual = np.empty(cap)
+    rep = np.empty(cap)
+    gain = np.empty(cap)
+    m = 0
+    for e in range(src.size):
+        if not draw[e] < p_heard[e]:
+            continue
+        s, d = people[src[e]], people[dst[e]]
+        for c in range(n_p):
+            if stage[s, c] == ADOPTED:
+                flat[m] = d * n_p + c
+                ver[m] = version[s, c]
+                qual[m] = quality[s, c]
+                rep[m] = perceived[s, c]
+                gain[m] = inspiration_gain * trust[e]
+                m += 1
+    ins = inspiration.reshape(-1)
+    before = np.empty(m)
+    for t in range(m):
+        before[t] = ins[flat[t]]
+    for t in range(m):
+        ins[flat[t]] = before[t] + gain[t] * (1 - before[t])
+    return flat[:m], ver[:m], qual[:m], rep[:m]
+
+
+@kernel
+def _expert_input(audience: np.ndarray, known: np.ndarray, draw: np.ndarray, n_inputs: int,
+                  lecture_knowledge: float, lecture_inspiration: float, school: np.ndarray,
+                  need: np.ndarray, effectiveness: np.ndarray, claimed: np.ndarray,
+                  knowledge: np.ndarray, inspiration: np.ndarray):  # pragma: no cover
+    """Plenary expert input (rule 4). Of the ``known`` practices, the ones the attendees'
+    schools need most (count of ``need``), then the least known (mean knowledge of the
+    audience, as NumPy's ``mean(axis=0)`` sums it), then the lower draw, then the first, are
+    presented, ``n_inputs`` of them: every attendee closes ``lecture_knowledge`` of the
+    knowledge gap and ``lecture_inspiration`` of the inspiration gap and hears of the
+    reference version (id = practice) with its research claim. Returns what is heard, for
+    :meth:`State.learn_versions_flat`."""
+    m = audience.size
+    n_p = knowledge.shape[1]
+    n_k = known.size
+    column = np.empty(m)
+    mean_k = np.empty(n_k)
+    for c in range(n_k):
+        for t in range(m):
+            column[t] = knowledge[audience[t], known[c]]
+        mean_k[c] = numpy_sum(column, 0, m, 1) / m
+    wanted_by_practice = np.zeros(n_p, dtype=np.int64)
+    for t in range(m):
+        s = school[audience[t]]
+        if s >= 0 and need[s] >= 0:
+            wanted_by_practice[need[s]] += 1
+    taken = np.zeros(n_k, dtype=np.bool_)
+    n_out = min(n_inputs, n_k)
+    flat = np.empty(n_out * m, dtype=np.int64)
+    ver = np.empty(n_out * m, dtype=np.int64)
+    qual = np.empty(n_out * m)
+    rep = np.empty(n_out * m)
+    for o in range(n_out):
+        best = -1
+        for c in range(n_k):
+            if taken[c]:
+                continue
+            if best < 0:
+                best = c
+                continue
+            w, wb = wanted_by_practice[known[c]], wanted_by_practice[known[best]]
+            if w > wb or (w == wb and (mean_k[c] < mean_k[best] or (
+                    mean_k[c] == mean_k[best] and draw[c] < draw[best]))):
+                best = c
+        taken[best] = True
+        p = known[best]
+        for t in range(m):
+            r = audience[t]
+            k = knowledge[r, p]
+            knowledge[r, p] = k + lecture_knowledge * (1 - k)
+            i = inspiration[r, p]
+            inspiration[r, p] = i + lecture_inspiration * (1 - i)
+            flat[o * m + t] = r * n_p + p
+            ver[o * m + t] = p
+            qual[o * m + t] = effectiveness[p]
+            rep[o * m + t] = claimed[p]
+    return flat, ver, qual, rep
+
+
+@kernel
+def _reflect(audience: np.ndarray, leader_here: np.ndarray, role: np.ndarray, school: np.ndarray,
+             leader: np.ndarray, reflection_alignment: float, alignment: np.ndarray,
+             knowledge: np.ndarray) -> None:  # pragma: no cover
+    """Same-school reflection (rule 6): at each school whose leader is here and whose
+    resource teacher is in the ``audience``, the leader's alignment closes
+    ``reflection_alignment`` of its gap and the leader closes half of each knowledge gap to the
+    best-informed attending resource teacher of the school (per practice)."""
+    n_s = leader.size
+    n_p = knowledge.shape[1]
+    has_rt = np.zeros(n_s, dtype=np.bool_)
+    best = np.zeros((n_s, n_p))
+    for t in range(audience.size):
+        r = audience[t]
+        if role[r] == RESOURCE_TEACHER:
+            s = school[r]
+            has_rt[s] = True
+            for c in range(n_p):
+                best[s, c] = max(best[s, c], knowledge[r, c])
+    for s in range(n_s):
+        if leader_here[s] and has_rt[s]:
+            a = alignment[s]
+            alignment[s] = a + reflection_alignment * (1 - a)
+            lead = leader[s]
+            for c in range(n_p):
+                k = knowledge[lead, c]
+                knowledge[lead, c] = k + 0.5 * max(best[s, c] - k, 0.0)
+
+
+@kernel
+def _choose_take_back(people: np.ndarray, draw: np.ndarray, need_boost: float,
+                      school: np.ndarray, need: np.ndarray, stage: np.ndarray,
+                      inspiration: np.ndarray, knowledge: np.ndarray,
+                      take_back: np.ndarray) -> None:  # pragma: no cover
+    """The take-back choice of :func:`choose_take_back`: score ``inspiration * knowledge``
+    (times ``need_boost`` for the school's needed practice), -1 unless aware and not dropped;
+    the highest of ``score + 1e-9 * draw`` (the first of equals) if its score is positive."""
+    n_p = stage.shape[1]
+    for t in range(people.size):
+        r = people[t]
+        s = school[r]
+        needed = need[s] if s >= 0 else -1
+        best, best_v, best_score = 0, 0.0, 0.0
+        for c in range(n_p):
+            score = inspiration[r, c] * knowledge[r, c]
+            if c == needed:
+                score *= need_boost
+            st = stage[r, c]
+            if not (st >= AWARE and st != DROPPED):
+                score = -1.0
+            v = score + 1e-9 * draw[t, c]
+            if c == 0 or v > best_v:
+                best, best_v, best_score = c, v, score
+        take_back[r] = best if best_score > 0 else -1
+
+
+@kernel
+def _follow_up(audience: np.ndarray, practice: np.ndarray, presenter: np.ndarray,
+               take_back: np.ndarray, school: np.ndarray, key: np.ndarray,
+               tie_trust: np.ndarray, tie_contact: np.ndarray, new_key: np.ndarray,
+               new_trust: np.ndarray, n: int, initial: float, growth: float,
+               week: int):  # pragma: no cover
+    """Follow-up contacts (rule 7): attendees from other schools than a story's presenter who
+    chose its practice to take back contact the presenter ("gave more confidence", seed 001
+    §6.3.2). Each tie so used (stored, new this gathering, or made now at ``initial``) grows
+    once, ``t += growth * (1 - t)``; a stored one's last contact becomes ``week``. Returns
+    the new ties with those made now."""
+    cap = practice.size * audience.size
+    keys = np.empty(cap, dtype=np.int64)
+    m = 0
+    for s in range(practice.size):
+        p = presenter[s]
+        for t in range(audience.size):
+            r = audience[t]
+            if take_back[r] == practice[s] and school[r] != school[p]:
+                keys[m] = np.int64(min(r, p)) * n + max(r, p)
+                m += 1
+    keys = np.unique(keys[:m])  # a tie used twice (both ways) grows once
+    made_trust = np.empty(keys.size)
+    made = np.zeros(keys.size, dtype=np.bool_)
+    for e in range(keys.size):
+        where, at = _find_tie(key, new_key, keys[e])
+        if where == 1:
+            tie_trust[at] += growth * (1 - tie_trust[at])
+            tie_contact[at] = week
+        elif where == 2:
+            new_trust[at] += growth * (1 - new_trust[at])
+        else:
+            made[e] = True
+            made_trust[e] = initial + growth * (1 - initial)
+    return _add_ties(new_key, new_trust, keys[made], made_trust[made])
+
+
+@kernel
+def _codify(attendees: np.ndarray, stage: np.ndarray, version: np.ndarray,
+            perceived: np.ndarray):  # pragma: no cover
+    """The codification of :func:`codify`: per practice, of the versions attending adopters
+    hold, the one most hold, then the one with the highest perceived quality among its
+    holders, then the lowest id. Returns the practices concerned (rising) and their chosen
+    versions."""
+    n_p = stage.shape[1]
+    cap = attendees.size * n_p
+    ver = np.empty(cap, dtype=np.int64)
+    prac = np.empty(cap, dtype=np.int64)
+    pq = np.empty(cap)
+    m = 0
+    for t in range(attendees.size):
+        r = attendees[t]
+        for c in range(n_p):
+            if stage[r, c] == ADOPTED:
+                ver[m] = version[r, c]
+                prac[m] = c
+                pq[m] = perceived[r, c]
+                m += 1
+    order = np.argsort(ver[:m], kind="mergesort")
+    has = np.zeros(n_p, dtype=np.bool_)
+    best_v = np.zeros(n_p, dtype=np.int64)
+    best_n = np.zeros(n_p, dtype=np.int64)
+    best_q = np.zeros(n_p)
+    e = 0
+    while e < m:  # versions in rising id: count, best perceived quality, practice
+        v = ver[order[e]]
+        count = 0
+        q = -np.inf
+        c = 0
+        while e < m and ver[order[e]] == v:
+            q = max(q, pq[order[e]])
+            c = prac[order[e]]
+            count += 1
+            e += 1
+        if not has[c] or count > best_n[c] or (count == best_n[c] and q > best_q[c]):
+            has[c] = True
+            best_v[c], best_n[c], best_q[c] = v, count, q
+    n_out = 0
+    for c in range(n_p):
+        if has[c]:
+            n_out += 1
+    practices = np.empty(n_out, dtype=np.int64)
+    versions = np.empty(n_out, dtype=np.int64)
+    o = 0
+    for c in range(n_p):
+        if has[c]:
+            practices[o] = c
+            versions[o] = best_v[c]
+            o += 1
+    return practices, versions

@@ -25,6 +25,10 @@ quality). ``share`` is 1 when the leader attended with the resource teacher and
 §5.2.5, §5.3.3). Resistant staff gain the inspiration times their school's mandate
 (:func:`school_mandate`: ``mandate_strength * backing``; "the 10 percent", seed 001 §5.2.5, a
 hypothetical framing, so ``resistant_share`` is swept 0-0.3).
+
+The rule runs as compiled loops (:mod:`netsim.kernels`): one counts the presenters (one draw
+each, in NumPy), one runs every school's session (:func:`_sessions`). They find resource
+teachers and staff by role and presence themselves, as :meth:`netsim.state.State.groups` does.
 """
 
 from __future__ import annotations
@@ -32,20 +36,23 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
-from netsim.mechanisms.gathering import owner_priority
+from netsim.kernels import kernel
+from netsim.mechanisms.gathering import numpy_sum, owner_priority
 from netsim.state import (
     ADOPTED,
     AWARE,
     DROPPED,
+    FACILITATOR,
+    RESOURCE_TEACHER,
     UNAWARE,
     State,
-    flatnonzero,
-    row_any,
-    row_max,
-    row_sum,
 )
 
 __all__ = ["development_time", "school_backing", "school_mandate"]
+
+#: below this many rows :func:`netsim.state.row_sum` sums each row as NumPy does (pairwise),
+#: from it on left to right; the presenter choice reproduces both
+_ROW_SUM_SMALL = 300
 
 
 def school_backing(state: State) -> np.ndarray:
@@ -63,70 +70,210 @@ def school_mandate(state: State, scenario: Scenario) -> np.ndarray:
 
 def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
                      week: int) -> dict[str, float]:
-    """Run one development-time session at every school; return counters."""
+    """Run one development-time session at every school; return counters.
+
+    The presenters and their chance of getting the session: :func:`_presenters`; the session
+    itself: :func:`_present` (both in one call, :func:`_sessions`, after the one draw per
+    presenter).
+    """
     h = scenario.home
     out = {"sessions": 0.0, "person_hours": 0.0}
-    rts = state.groups().resource_teachers
-    if rts.size == 0:
+    n_rts, n_presenters = _count_presenters(state.role, state.present, state.school,
+                                            state.n_schools)
+    if n_rts == 0:
         return out
-    # one presenter per school: the resource teacher with most explicit knowledge
-    knowledge = np.take(state.knowledge, rts, axis=0)
-    order = np.lexsort((-row_sum(knowledge), state.school[rts]))
-    rts = rts[order]
-    school = state.school[rts]
-    first = np.concatenate([[True], school[1:] != school[:-1]])
-    rts, knowledge = rts[first], knowledge[order[first]]
-    schools = state.school[rts]
-    stage = np.take(state.stage, rts, axis=0)
-    has_something = row_any(stage >= AWARE) & (row_max(knowledge) > 0)
-    attended = state.leader_attended[schools]
-    backing = np.where(attended, 1.0, state.alignment[schools])
-    p_time = h.dev_time_allocation * owner_priority(scenario) * (
-        h.unbacked_time_share + (1 - h.unbacked_time_share) * backing)
-    given = has_something & (rng.random(rts.size) < p_time)
-    if not given.any():
+    # one presenter per school: the resource teacher with most explicit knowledge; one draw
+    # for each, whether the school gives the session to network work
+    draw = rng.random(n_presenters)
+    to, version, quality, perceived, n_sessions, n_listeners = _sessions(
+        draw, h.dev_time_allocation * owner_priority(scenario), h.unbacked_time_share,
+        h.presentation_knowledge, h.presentation_inspiration, h.solo_transfer_share,
+        h.mandate_strength, state.role, state.present, state.school, state.resistant,
+        state.take_back, state.leader_attended, state.alignment, state.stage, state.version,
+        state.quality, state.perceived, state.knowledge, state.inspiration)
+    if n_sessions == 0:
         return out
-    rts, schools, backing, attended = rts[given], schools[given], backing[given], attended[given]
-    stage, knowledge = stage[given], knowledge[given]
-    # practice to present: the one chosen to take back at the last gathering; else the one
-    # known best, adopted practices first
-    score = knowledge + (stage == ADOPTED) * 1.0
-    score[stage == UNAWARE] = -1
-    practice = score.argmax(axis=1)
-    chosen = state.take_back[rts]
-    ok = chosen >= 0
-    st_chosen = stage[flatnonzero(ok), chosen[ok]]
-    ok[ok] = (st_chosen >= AWARE) & (st_chosen != DROPPED)
-    practice = np.where(ok, chosen, practice)
-    share = np.where(attended, 1.0, h.solo_transfer_share)
-
-    presenter_of = np.full(state.n_schools, -1, dtype=np.int64)
-    presenter_of[schools] = np.arange(rts.size)
-    groups = state.groups()
-    slot = presenter_of[groups.school_of_staff]  # present staff of schools with a presenter
-    sel = slot >= 0
-    listeners, s = groups.school_rows[sel], slot[sel]
-    sel = listeners != rts[s]
-    listeners, s = listeners[sel], s[sel]
-    n_p = state.n_practices
-    to = listeners * n_p + practice[s]      # flat (listener, practice) slots
-    frm = (rts * n_p + practice)[s]         # flat (presenter, practice) slots
-    flat_k, flat_i = state.knowledge.reshape(-1), state.inspiration.reshape(-1)
-    k_to = flat_k.take(to)
-    gap = np.maximum(flat_k.take(frm) - k_to, 0)
-    flat_k[to] = k_to + h.presentation_knowledge * share[s] * gap
-    mandate = school_mandate(state, scenario)[schools]
-    open_mind = np.where(state.resistant[listeners], mandate[s], 1.0)
-    ins = flat_i.take(to)
-    gain = h.presentation_inspiration * share[s] * (0.5 + 0.5 * backing[s]) * open_mind
-    flat_i[to] = ins + gain * (1 - ins)
-    version = state.version.reshape(-1).take(frm)
-    has_version = flatnonzero(version >= 0)
-    fv = frm.take(has_version)
-    state.learn_versions_flat(to.take(has_version), version.take(has_version),
-                              state.quality.reshape(-1).take(fv),
-                              state.perceived.reshape(-1).take(fv))
-    out["sessions"] = float(rts.size)
-    out["person_hours"] = float((listeners.size + rts.size)
-                                * scenario.calendar.dev_time_hours)
+    if to.size:
+        state.learn_versions_flat(to, version, quality, perceived)
+    out["sessions"] = float(n_sessions)
+    out["person_hours"] = float((n_listeners + n_sessions) * scenario.calendar.dev_time_hours)
     return out
+
+
+@kernel
+def _count_presenters(role: np.ndarray, present: np.ndarray, school: np.ndarray,
+                      n_schools: int):  # pragma: no cover
+    """Number of present resource teachers and of schools that have one (the presenters:
+    one draw each)."""
+    seen = np.zeros(n_schools, dtype=np.bool_)
+    n_rts = n_schools_with = 0
+    for r in range(role.size):
+        if present[r] and role[r] == RESOURCE_TEACHER:
+            n_rts += 1
+            if not seen[school[r]]:
+                seen[school[r]] = True
+                n_schools_with += 1
+    return n_rts, n_schools_with
+
+
+@kernel
+def _sessions(draw: np.ndarray, time_share: float, unbacked: float,
+              presentation_knowledge: float, presentation_inspiration: float,
+              solo_share: float, mandate_strength: float, role: np.ndarray,
+              present: np.ndarray, school: np.ndarray, resistant: np.ndarray,
+              take_back: np.ndarray, leader_attended: np.ndarray, alignment: np.ndarray,
+              stage: np.ndarray, version: np.ndarray, quality: np.ndarray,
+              perceived: np.ndarray, knowledge: np.ndarray,
+              inspiration: np.ndarray):  # pragma: no cover
+    """One week's development time at every school: :func:`_presenters` among the present
+    resource teachers (by row), then :func:`_present` for the presenters whose draw fell below
+    their chance and who have something to present."""
+    rts = np.empty(role.size, dtype=np.int64)
+    n_rts = 0
+    for r in range(role.size):
+        if present[r] and role[r] == RESOURCE_TEACHER:
+            rts[n_rts] = r
+            n_rts += 1
+    presenters, p_time, has_something = _presenters(
+        rts[:n_rts], n_rts < _ROW_SUM_SMALL, time_share, unbacked, school, knowledge, stage,
+        leader_attended, alignment)
+    given = np.empty(presenters.size, dtype=np.bool_)
+    for o in range(presenters.size):
+        given[o] = has_something[o] and draw[o] < p_time[o]
+    return _present(presenters, given, presentation_knowledge, presentation_inspiration,
+                    solo_share, mandate_strength, role, present, school, resistant, take_back,
+                    leader_attended, alignment, stage, version, quality, perceived, knowledge,
+                    inspiration)
+
+
+@kernel
+def _presenters(rts: np.ndarray, pairwise: bool, time_share: float, unbacked: float,
+                school: np.ndarray, knowledge: np.ndarray, stage: np.ndarray,
+                leader_attended: np.ndarray, alignment: np.ndarray):  # pragma: no cover
+    """Each school's presenter, by school: of its resource teachers ``rts``, the one with the
+    most explicit knowledge summed over practices (ties: the first; the sums as
+    :func:`netsim.state.row_sum` takes them, pairwise below 300 rows), with whether they have
+    something to present (aware of a practice and some knowledge) and their chance of
+    getting the session, ``time_share * (unbacked + (1 - unbacked) * backing)``."""
+    n_s = leader_attended.size
+    n_p = knowledge.shape[1]
+    flat = knowledge.reshape(-1)
+    best = np.full(n_s, -1, dtype=np.int64)
+    best_sum = np.zeros(n_s)
+    for t in range(rts.size):
+        r = rts[t]
+        if pairwise:
+            total = numpy_sum(flat, r * n_p, n_p, 1)
+        else:
+            total = knowledge[r, 0]
+            for c in range(1, n_p):
+                total += knowledge[r, c]
+        s = school[r]
+        if best[s] < 0 or total > best_sum[s]:
+            best[s] = r
+            best_sum[s] = total
+    n_out = 0
+    for s in range(n_s):
+        if best[s] >= 0:
+            n_out += 1
+    presenters = np.empty(n_out, dtype=np.int64)
+    p_time = np.empty(n_out)
+    has_something = np.zeros(n_out, dtype=np.bool_)
+    o = 0
+    for s in range(n_s):
+        r = best[s]
+        if r < 0:
+            continue
+        aware = False
+        known = False
+        for c in range(n_p):
+            aware = aware or stage[r, c] >= AWARE
+            known = known or knowledge[r, c] > 0
+        backing = 1.0 if leader_attended[s] else alignment[s]
+        presenters[o] = r
+        has_something[o] = aware and known
+        p_time[o] = time_share * (unbacked + (1 - unbacked) * backing)
+        o += 1
+    return presenters, p_time, has_something
+
+
+@kernel
+def _present(presenters: np.ndarray, given: np.ndarray, presentation_knowledge: float,
+             presentation_inspiration: float, solo_share: float, mandate_strength: float,
+             role: np.ndarray, present: np.ndarray, school: np.ndarray, resistant: np.ndarray,
+             take_back: np.ndarray, leader_attended: np.ndarray, alignment: np.ndarray,
+             stage: np.ndarray, version: np.ndarray, quality: np.ndarray,
+             perceived: np.ndarray, knowledge: np.ndarray,
+             inspiration: np.ndarray):  # pragma: no cover
+    """The sessions (the module docstring's rule) of the ``presenters`` who were ``given`` one.
+
+    The practice presented: the one chosen to take back if the presenter is aware of it and
+    has not dropped it, else the best known (knowledge, plus 1 if adopted; never an unaware
+    one; the first of equals). Every other present staff member of the school (not
+    facilitators; by row) closes ``presentation_knowledge * share`` of the gap to the
+    presenter's knowledge and gains inspiration ``presentation_inspiration * share * (0.5 +
+    0.5 * backing) * open`` of its gap, ``open`` being the school's mandate ``mandate_strength
+    * backing`` for resistant staff, else 1. Returns the versions heard (listeners' flat
+    slots, the presenter's version, its quality and the presenter's perceived quality, for
+    listeners whose presenter holds one), the number of sessions and the number of listeners.
+    """
+    n_s = leader_attended.size
+    n_p = knowledge.shape[1]
+    slot = np.full(n_s, -1, dtype=np.int64)  # each school's session, -1 if none
+    practice = np.empty(presenters.size, dtype=np.int64)
+    n_sessions = 0
+    for o in range(presenters.size):
+        if not given[o]:
+            continue
+        r = presenters[o]
+        best, best_score = 0, 0.0
+        for c in range(n_p):
+            score = knowledge[r, c] + (1.0 if stage[r, c] == ADOPTED else 0.0)
+            if stage[r, c] == UNAWARE:
+                score = -1.0
+            if c == 0 or score > best_score:
+                best, best_score = c, score
+        chosen = take_back[r]
+        if chosen >= 0 and stage[r, chosen] >= AWARE and stage[r, chosen] != DROPPED:
+            best = chosen
+        practice[o] = best
+        slot[school[r]] = o
+        n_sessions += 1
+    flat_k, flat_i = knowledge.reshape(-1), inspiration.reshape(-1)
+    flat_v, flat_q, flat_r = version.reshape(-1), quality.reshape(-1), perceived.reshape(-1)
+    cap = role.size if n_sessions else 0
+    to = np.empty(cap, dtype=np.int64)
+    ver = np.empty(cap, dtype=np.int64)
+    qual = np.empty(cap)
+    rep = np.empty(cap)
+    m = 0
+    n_listeners = 0
+    for listener in range(cap):
+        if not present[listener] or role[listener] == FACILITATOR or school[listener] < 0:
+            continue
+        o = slot[school[listener]]
+        if o < 0:
+            continue
+        r = presenters[o]
+        if listener == r:
+            continue
+        n_listeners += 1
+        s = school[r]
+        backing = 1.0 if leader_attended[s] else alignment[s]
+        share = 1.0 if leader_attended[s] else solo_share
+        dst = listener * n_p + practice[o]
+        src = r * n_p + practice[o]
+        k = flat_k[dst]
+        flat_k[dst] = k + presentation_knowledge * share * max(flat_k[src] - k, 0.0)
+        open_mind = mandate_strength * backing if resistant[listener] else 1.0
+        ins = flat_i[dst]
+        gain = presentation_inspiration * share * (0.5 + 0.5 * backing) * open_mind
+        flat_i[dst] = ins + gain * (1 - ins)
+        v = flat_v[src]
+        if v >= 0:
+            to[m] = dst
+            ver[m] = v
+            qual[m] = flat_q[src]
+            rep[m] = flat_r[src]
+            m += 1
+    return to[:m], ver[:m], qual[:m], rep[:m], n_sessions, n_listeners
