@@ -32,6 +32,7 @@ import math
 
 import numpy as np
 
+from netsim import kernels
 from netsim.kernels import kernel
 from netsim.state import (
     ADOPTED,
@@ -306,7 +307,7 @@ def _weekly_measures(role: np.ndarray, present: np.ndarray, member: np.ndarray,
             n_reached += 1
     out[9] = n_changed / n_with_staff if n_with_staff else nan
     out[10] = n_reached / n_with_staff if n_with_staff else nan
-    out[11] = _gini_sorted(np.sort(share[:n_with_staff]))
+    out[11] = _gini_sorted(kernels.sort(share[:n_with_staff]))
     # versions adopters use: mean true quality; distinct versions per practice in use
     if adopted_slots:
         out[12] = _numpy_sum(held_quality, adopted_slots) / adopted_slots
@@ -340,7 +341,7 @@ def _schools_per_value(value: np.ndarray, school: np.ndarray, n: int, n_schools:
     with value ``v`` (zeroed here first); returns the number of distinct schools among the
     pairs. Values and schools are non-negative, schools below ``n_schools``."""
     counts[:] = 0
-    keys = np.sort(value[:n] * n_schools + school[:n])
+    keys = kernels.sort(value[:n] * n_schools + school[:n])
     seen = np.zeros(n_schools, dtype=np.bool_)
     n_distinct = 0
     for t in range(n):

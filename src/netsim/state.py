@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
+from netsim import kernels
 from netsim.kernels import kernel
 
 __all__ = [
@@ -316,7 +317,7 @@ def _ensure_ties(key: np.ndarray, trust: np.ndarray, last_contact: np.ndarray, i
     for e in range(m):
         lo, hi = min(i[e], j[e]), max(i[e], j[e])
         wanted[e] = np.int64(lo) * n + np.int64(hi)
-    ordered = np.sort(wanted)
+    ordered = kernels.sort(wanted)
     new = np.empty(m, dtype=np.int64)
     n_new = 0
     pos = 0

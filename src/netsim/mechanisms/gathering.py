@@ -73,6 +73,7 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import FacilitatorStyle, Scenario
+from netsim import kernels
 from netsim.kernels import kernel
 from netsim.mechanisms.distance import (
     MAX_FORMS,
@@ -644,7 +645,7 @@ def _find_tie(key: np.ndarray, new_key: np.ndarray, k: int):  # pragma: no cover
 def _add_ties(new_key: np.ndarray, new_trust: np.ndarray, key: np.ndarray,
               trust: np.ndarray):  # pragma: no cover
     """The new ties with ties of keys ``key`` (distinct, none already there) added, sorted."""
-    order = np.argsort(key)
+    order = kernels.argsort(key)  # distinct keys: the same order as a quicksort
     m, a = new_key.size, key.size
     out_key = np.empty(m + a, dtype=np.int64)
     out_trust = np.empty(m + a)
@@ -925,7 +926,7 @@ def _follow_up(audience: np.ndarray, practice: np.ndarray, presenter: np.ndarray
             if take_back[r] == practice[s] and school[r] != school[p]:
                 keys[m] = np.int64(min(r, p)) * n + max(r, p)
                 m += 1
-    keys = np.unique(keys[:m])  # a tie used twice (both ways) grows once
+    keys = kernels.unique(keys[:m])  # a tie used twice (both ways) grows once
     made_trust = np.empty(keys.size)
     made = np.zeros(keys.size, dtype=np.bool_)
     for e in range(keys.size):

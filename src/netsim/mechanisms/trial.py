@@ -50,6 +50,7 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import Scenario
+from netsim import kernels
 from netsim.kernels import kernel
 from netsim.mechanisms.distance import understanding_range
 from netsim.mechanisms.dynamics import clip
@@ -211,8 +212,19 @@ def _add_candidates(candidates: np.ndarray, heard: np.ndarray, stage: np.ndarray
                 n += 1
     if n == 0:
         return candidates
-    extra = np.unique(extra[:n])
-    return np.sort(np.concatenate((candidates, extra)))
+    extra = kernels.unique(extra[:n])
+    # merge the two sorted runs (Numba's np.sort of a sorted array with a few entries appended
+    # is quadratic: 0.7 s for 125,000 candidates at 100,000 people, against microseconds)
+    merged = np.empty(candidates.size + extra.size, dtype=np.int64)
+    i = j = 0
+    for k in range(merged.size):
+        if j == extra.size or (i < candidates.size and candidates[i] < extra[j]):
+            merged[k] = candidates[i]
+            i += 1
+        else:
+            merged[k] = extra[j]
+            j += 1
+    return merged
 
 
 @kernel
