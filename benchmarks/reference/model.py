@@ -468,22 +468,19 @@ class ReferenceModel(mesa.Model):
                 self.count("exchange", gain)
         # adopted versions pass with chance trust x understanding, first from the later to the
         # earlier person of each pair, then back; a listener gains the inspiration once per
-        # practice and pass (netsim assigns it per listener and practice, the last source's
-        # trust winning: see README)
+        # partner who passes the practice
         for forward in (False, True):
             reports: dict[Person, list] = defaultdict(list)
-            boost: dict[tuple[Person, int], float] = {}
             for i, j, _, trust, u in pairs:
                 src, dst = (i, j) if forward else (j, i)
                 if self.random.random() < trust * u:
                     for c in range(k):
                         if src.stage[c] == ADOPTED:
                             reports[dst].append(src.report(c))
-                            boost[(dst, c)] = trust
+                            gain = 0.5 * g.story_inspiration * trust
+                            dst.inspiration[c] += gain * (1 - dst.inspiration[c])
             for dst, items in reports.items():
                 dst.hear(items)
-            for (dst, c), trust in boost.items():
-                dst.inspiration[c] += 0.5 * g.story_inspiration * trust * (1 - dst.inspiration[c])
         for *_, tie, _, _ in pairs:
             if tie is not None:
                 tie.trust += sc.trust.growth * (1 - tie.trust)

@@ -152,8 +152,12 @@ def group_session(state: State, scenario: Scenario, rng: np.random.Generator, we
         if r.size:
             state.learn_versions(dst[r], c, state.version[src[r], c], state.quality[src[r], c],
                                  state.perceived[src[r], c])
-            ins = state.inspiration[dst[r], c]
-            state.inspiration[dst[r], c] = ins + 0.5 * g.story_inspiration * trust[r] * (1 - ins)
+            # once per partner who passes the practice, pair by pair (ODD 7.1; until issue 14's
+            # docking found it, NumPy's fancy assignment here kept only the last partner's gain)
+            for person, practice, gain in zip(dst[r], c, 0.5 * g.story_inspiration * trust[r],
+                                              strict=True):
+                ins = state.inspiration[person, practice]
+                state.inspiration[person, practice] = ins + gain * (1 - ins)
     # trust grows between group members from different schools who met
     ties.trust[idx] += scenario.trust.growth * (1 - ties.trust[idx])
     ties.last_contact[idx] = week

@@ -757,10 +757,9 @@ def _hear_partners(people: np.ndarray, src: np.ndarray, dst: np.ndarray, draw: n
                    inspiration: np.ndarray):  # pragma: no cover
     """Versions passing in group pairs (rule 3): where pair ``e``'s draw falls below
     ``p_heard[e]``, ``people[dst[e]]`` hears of each practice ``people[src[e]]`` has adopted
-    and gains inspiration ``inspiration_gain * trust[e]`` of the gap for it. Entries by pair,
-    then practice; a slot heard twice ends at the last entry's gain from the value before the
-    step (NumPy's fancy assignment). Returns the heard versions for
-    :meth:`State.learn_versions_flat`."""
+    and gains inspiration ``inspiration_gain * trust[e]`` of the gap for it: once per partner
+    who passes it (pair by pair, then practice by practice, each gain on the gap the previous
+    one left). Returns the heard versions for :meth:`State.learn_versions_flat`."""
     n_p = stage.shape[1]
     cap = src.size * n_p
     flat = np.empty(cap, dtype=np.int64)
@@ -782,11 +781,8 @@ def _hear_partners(people: np.ndarray, src: np.ndarray, dst: np.ndarray, draw: n
                 gain[m] = inspiration_gain * trust[e]
                 m += 1
     ins = inspiration.reshape(-1)
-    before = np.empty(m)
     for t in range(m):
-        before[t] = ins[flat[t]]
-    for t in range(m):
-        ins[flat[t]] = before[t] + gain[t] * (1 - before[t])
+        ins[flat[t]] += gain[t] * (1 - ins[flat[t]])
     return flat[:m], ver[:m], qual[:m], rep[:m]
 
 
