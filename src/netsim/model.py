@@ -126,7 +126,6 @@ class LearningNetworkModel(mesa.Model):
         # the weekly record: one row per week (0 = the initial state), SERIES_COLUMNS
         self._n_weeks = scenario.n_weeks  # fixed with the table's size
         self._table = table = np.full((self._n_weeks + 1, len(metrics.SERIES_COLUMNS)), np.nan)
-        table[:, _WEEK] = np.arange(self._n_weeks + 1)
         table[:, _HOURS_CUM] = 0.0
         # per week: views of its row's measures and of its cumulative cost and counters
         self._rows = [(row[_MEASURES], row[_HOURS_CUM:_COUNTERS.stop]) for row in table]
@@ -455,6 +454,7 @@ class LearningNetworkModel(mesa.Model):
         measures, counters = self._rows[w]
         metrics.record_into(measures, st, sc.school_change_share, sc.trust.strong,
                             self.network_alive, st.group_distance.size)
+        self._table[w, _WEEK] = w
         counts = self._counts
         self._hours_cum = counts[0] = self._hours_cum + counts[_PERSON_HOURS]
         counters[:] = counts
