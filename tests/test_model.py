@@ -276,6 +276,47 @@ def test_people_without_ties_or_gatherings_learn_nothing():
     assert st.knowledge[st.staff & st.member].mean() > 0.1
 
 
+def test_step_run_for_and_user_events_give_the_results_of_run():
+    """The weekly record does not depend on how the calendar is driven: ``run()``, one
+    ``step()`` a week, ``run_for`` in uneven pieces (ending mid-week) and a run with a user's
+    recurring event that only reads give identical series and summaries; the user's event runs
+    at its times and sees the week's record so far."""
+    from mesa.time import Schedule
+
+    sc = make_scenario(**ONE_YEAR)
+
+    def results(drive) -> tuple[dict, dict]:
+        model = LearningNetworkModel(sc, seed=4)
+        drive(model)
+        return model.series(), model.summary()
+
+    def by_step(model: LearningNetworkModel) -> None:
+        while model.running:
+            model.step()
+
+    def in_pieces(model: LearningNetworkModel) -> None:
+        for piece in (5, 0.5, 12.5, 20):
+            model.run_for(piece)
+
+    seen: list[tuple[float, int]] = []
+
+    def with_observer(model: LearningNetworkModel) -> None:
+        def observe() -> None:  # halfway through a week: the previous week is recorded
+            seen.append((model.time, len(model.series()["week"])))
+        model.observe_weeks = observe  # the calendar holds a weak reference
+        model.schedule_recurring(observe, Schedule(interval=10, start=0.5))
+        model.run()
+
+    base_series, base_summary = results(LearningNetworkModel.run)
+    for drive in (by_step, in_pieces, with_observer):
+        series, summary = results(drive)
+        assert summary == pytest.approx(base_summary, rel=0, abs=0, nan_ok=True), drive
+        for column in SERIES_COLUMNS:
+            np.testing.assert_array_equal(series[column], base_series[column], err_msg=column)
+    assert seen == [(0.5, 1), (10.5, 11), (20.5, 21), (30.5, 31)]
+    assert base_series["week"].tolist() == list(range(39))
+
+
 def test_docstring_example_and_run_is_idempotent():
     model = LearningNetworkModel(make_scenario(**ONE_YEAR), seed=1)
     model.run()

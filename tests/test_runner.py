@@ -127,8 +127,9 @@ def _hex(summary: dict, series: dict) -> dict:
             "series": {k: [float(x).hex() for x in v] for k, v in series.items()}}
 
 
-def _alone(case: tuple[str, dict], replicate: int, **env: str) -> dict:
-    """Replicate ``replicate`` of ``case`` run alone in a fresh process."""
+def _alone(case: tuple[str, dict], replicate: int, src: str | None = None, **env: str) -> dict:
+    """Replicate ``replicate`` of ``case`` run alone in a fresh process (netsim imported from
+    ``src``, default: the netsim under test)."""
     import json
     import os
     import subprocess
@@ -137,7 +138,7 @@ def _alone(case: tuple[str, dict], replicate: int, **env: str) -> dict:
 
     import netsim
 
-    src = str(Path(netsim.__file__).resolve().parents[1])
+    src = src or str(Path(netsim.__file__).resolve().parents[1])
     environ = {**os.environ, **env,
                "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH"))
                                              if p)}
@@ -149,15 +150,25 @@ def _alone(case: tuple[str, dict], replicate: int, **env: str) -> dict:
 
 @pytest.mark.slow
 def test_a_replicate_is_bit_identical_alone_and_after_other_runs_in_one_process(tmp_path):
-    """Replicate 3 alone in a fresh process (kernels from the cache, and compiled afresh in an
-    empty cache directory) equals replicate 3 run in this process after another scenario and
-    after replicates 0-2, and run again at the end: every summary value and weekly value."""
+    """Replicate 3 alone in a fresh process (kernels from the cache, and compiled afresh from a
+    copy of the sources without caches: netsim's kernels keep their cache beside the sources,
+    netsim.kernels) equals replicate 3 run in this process after another scenario and after
+    replicates 0-2, and run again at the end: every summary value and weekly value."""
+    import shutil
+    from pathlib import Path
+
+    import netsim
     from netsim import load_scenario
+    from netsim.config import configs_dir
 
     alone = _alone(BATCH, 3)
-    fresh = _alone(BATCH, 3, NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
+    package = Path(netsim.__file__).resolve().parent
+    copy = tmp_path / "src" / "netsim"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "configs").symlink_to(configs_dir())  # where a checkout's presets are
+    fresh = _alone(BATCH, 3, src=str(copy.parent))
     assert fresh == alone
-    assert any(tmp_path.joinpath("numba-cache").rglob("*.nbi"))  # it did compile afresh
+    assert any(copy.rglob("*.nbi"))  # it did compile afresh
 
     sc = load_scenario(*BATCH)
     run_replicate(load_scenario("meeting_groups", {"calendar.years": 0.5}), 1)  # other sizes

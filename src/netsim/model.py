@@ -62,7 +62,11 @@ _COLUMN = {c: j for j, c in enumerate(metrics.SERIES_COLUMNS)}
 _WEEK, _HOURS_CUM = _COLUMN["week"], _COLUMN["person_hours_cum"]
 _MEASURES = slice(_COLUMN[metrics.MEASURES[0]], _COLUMN[metrics.MEASURES[-1]] + 1)
 _COUNTERS = slice(_COLUMN[metrics.COUNTERS[0]], _COLUMN[metrics.COUNTERS[-1]] + 1)
-_COUNTER = {c: j for j, c in enumerate(metrics.COUNTERS)}  # index in a week's counters
+# a week's counters are kept in a list laid out as the table's columns from person_hours_cum
+# on (cumulative cost, then COUNTERS), so that one slice assignment records them
+assert _COUNTERS.start == _HOURS_CUM + 1
+_COUNTER = {c: j for j, c in enumerate(metrics.COUNTERS, start=1)}  # index in that list
+_PERSON_HOURS = _COUNTER["person_hours"]
 
 
 class LearningNetworkModel(mesa.Model):
@@ -115,14 +119,18 @@ class LearningNetworkModel(mesa.Model):
         # the Mesa agents (views onto the rows) are made on first use: see ``people``
         self._people: list[Person] | None = None
         self._away: set[int] = set()  # rows whose agent is not registered (key person away)
-        self._counts = [0.0] * len(metrics.COUNTERS)  # this week's counters, by _COUNTER
+        self._counts = [0.0] * (1 + len(metrics.COUNTERS))  # this week's, by _COUNTER
         self.diffusion: adoption_rules.Diffusion | None = None
         if self.textbook:
             self._seed_textbook(population)
         # the weekly record: one row per week (0 = the initial state), SERIES_COLUMNS
-        self._table = np.full((scenario.n_weeks + 1, len(metrics.SERIES_COLUMNS)), np.nan)
-        self._table[:, _HOURS_CUM] = 0.0
-        self._record()
+        self._n_weeks = scenario.n_weeks  # fixed with the table's size
+        self._table = table = np.full((self._n_weeks + 1, len(metrics.SERIES_COLUMNS)), np.nan)
+        table[:, _HOURS_CUM] = 0.0
+        # per week: views of its row's measures and of its cumulative cost and counters
+        self._rows = [(row[_MEASURES], row[_HOURS_CUM:_COUNTERS.stop]) for row in table]
+        self._hours_cum = 0.0
+        self._record(0)
         self._schedule()
 
     # ---------------------------------------------------------------- set-up
@@ -411,43 +419,45 @@ class LearningNetworkModel(mesa.Model):
     # ---------------------------------------------------------------- weekly step
     def step(self) -> None:
         """One school week (see the module docstring for the order of events)."""
-        sc, st, rng = self.scenario, self.state, self.rng
+        sc, st, rng, add = self.scenario, self.state, self.rng, self._add
         self.week = week = int(round(self.time))
         p = sc.processes
         if p.cocreation:
-            self._add(cocreation.work(st, sc, rng, week))
+            add(cocreation.work(st, sc, rng, week))
         if p.collegial_talk:
-            self._add(collegial_talk.talk(st, sc, rng, week))
+            add(collegial_talk.talk(st, sc, rng, week))
         if p.digital:
-            self._add(digital.share(st, sc, self.channels, rng, self.network_alive))
+            add(digital.share(st, sc, self.channels, rng, self.network_alive))
         if self.diffusion is not None:
             new = self.diffusion.step(st.stage == Stage.ADOPTED, rng, st.staff)
             st.stage[new] = Stage.ADOPTED
             self._counts[_COUNTER["adoptions"]] += float(new.sum())
             if p.trial:
-                self._add(trial.trials(st, sc, rng, week, start_new=False))
+                add(trial.trials(st, sc, rng, week, start_new=False))
         elif p.trial:
             guidance = self.network_alive and week >= self.paused_until
-            self._add(trial.trials(st, sc, rng, week, guidance_available=guidance))
+            add(trial.trials(st, sc, rng, week, guidance_available=guidance))
         if p.dynamics:
             dynamics.update(st, sc, week)
-        self._record()
-        if week >= sc.n_weeks or (sc.adoption.until_stable and self.diffusion is not None
-                                  and self.diffusion.stable):
+        self._record(week)
+        if week >= self._n_weeks or (sc.adoption.until_stable and self.diffusion is not None
+                                     and self.diffusion.stable):
             self.running = False
 
-    def _record(self) -> None:
-        """Write week ``w``'s row: the outcome measures, the counters, cumulative cost."""
-        w = int(round(self.time))
-        row = self._table[w]
-        metrics.record_into(row[_MEASURES], self.state, self.scenario.school_change_share,
-                            self.scenario.trust.strong, self.network_alive,
-                            int(self.state.group_distance.size))
+    def _record(self, w: int) -> None:
+        """Write week ``w``'s row: the outcome measures, the counters, cumulative cost.
+
+        Runs every week, so it keeps to a few operations: the row's slices are views made once
+        (``_rows``) and the cumulative cost is carried as a float (the same sums in the same
+        order as adding the week's hours to the previous row's total)."""
+        st, sc = self.state, self.scenario
+        measures, counters = self._rows[w]
+        metrics.record_into(measures, st, sc.school_change_share, sc.trust.strong,
+                            self.network_alive, st.group_distance.size)
+        self._table[w, _WEEK] = w
         counts = self._counts
-        row[_WEEK] = w
-        prev = self._table[w - 1, _HOURS_CUM] if w > 0 else 0.0
-        row[_HOURS_CUM] = prev + counts[_COUNTER["person_hours"]]
-        row[_COUNTERS] = counts
+        self._hours_cum = counts[0] = self._hours_cum + counts[_PERSON_HOURS]
+        counters[:] = counts
         self._counts = [0.0] * len(counts)
 
     # ---------------------------------------------------------------- running and results
