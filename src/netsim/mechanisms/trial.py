@@ -106,18 +106,18 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         concluded, p_success = _ending_trials(f, rng.random(f.size), 1.0 / cfg.mean_trial_weeks,
                                               n_p, know_how, trial_support,
                                               state.quality.reshape(-1), state.difficulty)
-        ok = rng.random(concluded.size) < p_success
+        u_ok = rng.random(concluded.size)  # success if below p_success
         # perception: one's own trial is a noisy look at the version's quality
         look = rng.standard_normal(concluded.size) if start_new else np.empty(0)
-        n_fail = concluded.size - int(np.count_nonzero(ok))
         # which failures drop, then (with adaptation) which successes adapt: uniforms that
         # follow each other, so one call draws both (speed: the same numbers in the same order)
-        u = rng.random(concluded.size if start_new else n_fail)
-        drop = u[:n_fail] < cfg.drop_prob
-        rs, cs = _conclude_trials(
-            concluded, ok, look, drop, n_p, stage, know_how, trial_support, inspiration,
-            state.quality.reshape(-1), perceived, state.motivation, cfg.perception_sd,
-            cfg.own_trial_weight, cfg.know_how_gain, mot.success_gain, mot.failure_loss)
+        u = rng.random(concluded.size if start_new else
+                       concluded.size - int(np.count_nonzero(u_ok < p_success)))
+        rs, cs, n_fail = _conclude_trials(
+            concluded, u_ok, p_success, look, u, cfg.drop_prob, n_p, stage, know_how,
+            trial_support, inspiration, state.quality.reshape(-1), perceived, state.motivation,
+            cfg.perception_sd, cfg.own_trial_weight, cfg.know_how_gain, mot.success_gain,
+            mot.failure_loss)
         out["adoptions"], out["failures"] = float(rs.size), float(concluded.size - rs.size)
         if start_new:
             heard = _adapt(state, scenario, rng, week, rs, cs, u[n_fail:], out)
@@ -245,16 +245,19 @@ def _ending_trials(f: np.ndarray, u: np.ndarray, p_end: float, n_p: int, know_ho
 
 
 @kernel
-def _conclude_trials(f: np.ndarray, ok: np.ndarray, look: np.ndarray, drop: np.ndarray,
-                     n_p: int, stage: np.ndarray, know_how: np.ndarray,
-                     trial_support: np.ndarray, inspiration: np.ndarray, quality: np.ndarray,
-                     perceived: np.ndarray, motivation: np.ndarray, sd: float,
-                     weight: float, gain: float, success_gain: float, failure_loss: float
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Apply the outcomes of the ended trials ``f``; return (person, practice) of the successes.
+def _conclude_trials(f: np.ndarray, u_ok: np.ndarray, p_success: np.ndarray,
+                     look: np.ndarray, u_drop: np.ndarray, drop_prob: float, n_p: int,
+                     stage: np.ndarray, know_how: np.ndarray, trial_support: np.ndarray,
+                     inspiration: np.ndarray, quality: np.ndarray, perceived: np.ndarray,
+                     motivation: np.ndarray, sd: float, weight: float, gain: float,
+                     success_gain: float, failure_loss: float
+                     ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Apply the outcomes of the ended trials ``f``; return (person, practice) of the successes
+    and the number of failures.
 
-    ``look`` (empty: no perception update) are the perception noise draws, ``drop`` one draw
-    per failure in slot order. Perceived quality moves ``weight`` (own_trial_weight) of the way
+    A trial succeeds if ``u_ok < p_success``. ``look`` (empty: no perception update) are the
+    perception noise draws; the ``j``-th failure (in slot order) drops if ``u_drop[j] <
+    drop_prob``. Perceived quality moves ``weight`` (own_trial_weight) of the way
     to ``q + sd * look``; know-how closes ``gain`` (half after a failure) of its gap; a success
     adopts, a failure clears inspiration and drops (else back to aware); motivation rises by
     ``success_gain`` per success and falls by ``failure_loss`` per failure of each person,
@@ -273,16 +276,17 @@ def _conclude_trials(f: np.ndarray, ok: np.ndarray, look: np.ndarray, drop: np.n
         if look.size:
             obs = quality[s] + sd * look[i]
             perceived[s] += weight * (obs - perceived[s])
+        ok = u_ok[i] < p_success[i]
         kh = know_how[s]
-        know_how[s] = kh + (gain if ok[i] else 0.5 * gain) * (1 - kh)
-        if ok[i]:
+        know_how[s] = kh + (gain if ok else 0.5 * gain) * (1 - kh)
+        if ok:
             stage[s] = ADOPTED
             successes[r] += 1
             rs[n_ok] = r
             cs[n_ok] = s - r * n_p
             n_ok += 1
         else:
-            stage[s] = DROPPED if drop[n_fail] else AWARE
+            stage[s] = DROPPED if u_drop[n_fail] < drop_prob else AWARE
             inspiration[s] = 0.0
             failures[r] += 1
             n_fail += 1
@@ -291,7 +295,7 @@ def _conclude_trials(f: np.ndarray, ok: np.ndarray, look: np.ndarray, drop: np.n
         m = motivation[r] + success_gain * successes[r]
         m = m - failure_loss * failures[r]
         motivation[r] = clip(m, 0.0, 1.0)
-    return rs[:n_ok], cs[:n_ok]
+    return rs[:n_ok], cs[:n_ok], n_fail
 
 
 @kernel
