@@ -212,16 +212,7 @@ def _add_candidates(candidates: np.ndarray, heard: np.ndarray, stage: np.ndarray
     if n == 0:
         return candidates
     extra = np.unique(extra[:n])
-    merged = np.empty(candidates.size + extra.size, dtype=np.int64)  # two sorted runs, merged
-    i = j = 0
-    for k in range(merged.size):
-        if j == extra.size or (i < candidates.size and candidates[i] < extra[j]):
-            merged[k] = candidates[i]
-            i += 1
-        else:
-            merged[k] = extra[j]
-            j += 1
-    return merged
+    return np.sort(np.concatenate((candidates, extra)))
 
 
 @kernel
@@ -252,8 +243,8 @@ def _conclude_trials(f: np.ndarray, u_ok: np.ndarray, p_success: np.ndarray,
                      motivation: np.ndarray, sd: float, weight: float, gain: float,
                      success_gain: float, failure_loss: float
                      ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Apply the outcomes of the ended trials ``f``; return (person, practice) of the successes
-    and the number of failures.
+    """Apply the outcomes of the ended trials ``f`` (in slot order); return (person, practice)
+    of the successes and the number of failures.
 
     A trial succeeds if ``u_ok < p_success``. ``look`` (empty: no perception update) are the
     perception noise draws; the ``j``-th failure (in slot order) drops if ``u_drop[j] <
@@ -264,8 +255,8 @@ def _conclude_trials(f: np.ndarray, u_ok: np.ndarray, p_success: np.ndarray,
     then is clipped to [0, 1] (everyone's, as before); trial support ends.
     """
     n_people = motivation.size
-    successes = np.zeros(n_people, dtype=np.int64)
-    failures = np.zeros(n_people, dtype=np.int64)
+    person = np.empty(f.size, dtype=np.int64)  # of each trial, and whether it succeeded
+    succeeded = np.empty(f.size, dtype=np.bool_)
     rs = np.empty(f.size, dtype=np.int64)
     cs = np.empty(f.size, dtype=np.int64)
     n_ok = 0
@@ -277,24 +268,33 @@ def _conclude_trials(f: np.ndarray, u_ok: np.ndarray, p_success: np.ndarray,
             obs = quality[s] + sd * look[i]
             perceived[s] += weight * (obs - perceived[s])
         ok = u_ok[i] < p_success[i]
+        person[i], succeeded[i] = r, ok
         kh = know_how[s]
         know_how[s] = kh + (gain if ok else 0.5 * gain) * (1 - kh)
         if ok:
             stage[s] = ADOPTED
-            successes[r] += 1
             rs[n_ok] = r
             cs[n_ok] = s - r * n_p
             n_ok += 1
         else:
             stage[s] = DROPPED if u_drop[n_fail] < drop_prob else AWARE
             inspiration[s] = 0.0
-            failures[r] += 1
             n_fail += 1
         trial_support[s] = 0.0
+    # the trials are in slot order, so each person's are consecutive: counted while passing
+    # (speed: no per-person count arrays to zero every week)
+    i = 0
     for r in range(n_people):
-        m = motivation[r] + success_gain * successes[r]
-        m = m - failure_loss * failures[r]
+        successes = failures = 0
+        while i < f.size and person[i] == r:
+            successes += succeeded[i]
+            failures += not succeeded[i]
+            i += 1
+        m = motivation[r] + success_gain * successes
+        m = m - failure_loss * failures
         motivation[r] = clip(m, 0.0, 1.0)
+    if i < f.size:
+        raise ValueError("the ended trials must be in slot order")
     return rs[:n_ok], cs[:n_ok], n_fail
 
 
