@@ -70,6 +70,17 @@ def test_record_exact_values():
     assert out["network_alive"] == 1.0
 
 
+def test_strong_ties_per_member_follows_ties_added_after_a_record():
+    # who has a tie comes from the tie store's cached degree: a tie added later is counted
+    st = two_schools()
+    kw = dict(school_change_share=0.5, strong_trust=0.5, network_alive=True, cocreation_groups=0)
+    assert record(st, **kw)["strong_ties_per_member"] == pytest.approx(1.0)
+    st.member_ties.ensure(np.array([0]), np.array([4]), 0.2, week=1)  # the leaders, weak
+    out = record(st, **kw)
+    assert out["strong_ties_per_member"] == pytest.approx(2 * 1 / 4)  # 1 strong tie, 4 people
+    assert out["trust_members"] == pytest.approx((0.7 + 0.2) / 2)
+
+
 def test_record_of_nobody_present_and_of_no_adopters():
     """Edge cases of the compiled weekly record: shares of empty groups are NaN, counts 0."""
     st = two_schools()

@@ -100,7 +100,7 @@ def record_into(out: np.ndarray, state: State, school_change_share: float, stron
     _weekly_measures(state.role, state.present, state.member, state.school,
                      state.stage.reshape(-1), state.knowledge.reshape(-1),
                      state.quality.reshape(-1), state.version.reshape(-1),
-                     state.n_schools, len(state.versions), ties.a, ties.b, ties.trust,
+                     state.n_schools, len(state.versions), ties.degree(), ties.trust,
                      float(strong_trust), float(school_change_share), out)
     out[_COCREATION_GROUPS] = float(cocreation_groups)
     out[_NETWORK_ALIVE] = float(network_alive)
@@ -200,11 +200,13 @@ def _gini_sorted(v: np.ndarray) -> float:
 def _weekly_measures(role: np.ndarray, present: np.ndarray, member: np.ndarray,
                      school: np.ndarray, stage: np.ndarray, knowledge: np.ndarray,
                      quality: np.ndarray, version: np.ndarray, n_schools: int, n_versions: int,
-                     tie_a: np.ndarray, tie_b: np.ndarray, tie_trust: np.ndarray,
+                     tie_degree: np.ndarray, tie_trust: np.ndarray,
                      strong_trust: float, change_share: float, out: np.ndarray) -> None:
     """The weekly measures of the module docstring, written into ``out`` in the order of
     :data:`MEASURES` (all but ``cocreation_groups`` and ``network_alive``, which the caller
-    sets); the person x practice arrays are passed flat.
+    sets); the person x practice arrays are passed flat, the cross-school ties as their trust
+    and each person's number of ties (:meth:`netsim.state.TieStore.degree`, cached until ties
+    are added: who has a tie is not recounted every week).
 
     Staff are the present people who are not facilitators; members the staff who are network
     members; a person adopted when any practice is in the adopted stage.
@@ -278,14 +280,10 @@ def _weekly_measures(role: np.ndarray, present: np.ndarray, member: np.ndarray,
     n_ties = tie_trust.size
     if n_ties:
         out[6] = _numpy_sum(tie_trust, n_ties) / n_ties
-        has_tie = np.zeros(n, dtype=np.bool_)
         n_strong = 0
         for t in range(n_ties):
-            has_tie[tie_a[t]] = True
-            has_tie[tie_b[t]] = True
-            if tie_trust[t] >= strong_trust:
-                n_strong += 1
-        out[7] = 2 * n_strong / np.count_nonzero(has_tie)
+            n_strong += tie_trust[t] >= strong_trust
+        out[7] = 2 * n_strong / np.count_nonzero(tie_degree)
     else:
         out[6] = 0.0
         out[7] = 0.0

@@ -243,3 +243,26 @@ def test_guided_schools_are_counted_for_the_facilitators_in_turn(rng):
     trials(state, sc, rng, week=1)
     assert state.guided.tolist() == [0, 0, 0, 0, 1, 1]
     assert (state.trial_support[:4, 0] > 0).sum() == 2
+
+
+def test_concluding_counts_each_persons_trials_for_motivation_and_wants_slot_order():
+    # person 0 ends two trials (one success, one failure), person 1 one success: motivation
+    # moves by success_gain per success and failure_loss per failure, everyone is clipped
+    from netsim.mechanisms.trial import _conclude_trials
+
+    n, n_p = 3, 2
+    stage = np.full(n * n_p, int(Stage.TRYING), dtype=np.int8)
+    zeros = np.zeros(n * n_p)
+    motivation = np.array([0.5, 0.5, 1.5])
+    f = np.array([0, 1, 2])
+    rs, cs, n_fail = _conclude_trials(
+        f, np.array([0.1, 0.9, 0.1]), np.full(3, 0.5), np.empty(0), np.array([0.9, 0.9, 0.9]),
+        0.5, n_p, stage, zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy(),
+        motivation, 0.1, 0.5, 0.2, 0.1, 0.05)
+    assert rs.tolist() == [0, 1] and cs.tolist() == [0, 0] and n_fail == 1
+    assert motivation.tolist() == [0.5 + 0.1 - 0.05, 0.5 + 0.1, 1.0]
+    assert stage.tolist() == [Stage.ADOPTED, Stage.AWARE, Stage.ADOPTED] + [Stage.TRYING] * 3
+    with pytest.raises(ValueError, match="slot order"):
+        _conclude_trials(np.array([2, 0]), np.zeros(2), np.ones(2), np.empty(0), np.ones(2),
+                         0.5, n_p, stage, zeros.copy(), zeros.copy(), zeros.copy(),
+                         zeros.copy(), zeros.copy(), motivation, 0.1, 0.5, 0.2, 0.1, 0.05)

@@ -94,6 +94,14 @@ def _cap_strong_ties(a: np.ndarray, b: np.ndarray, trust: np.ndarray, strong: fl
             n_strong += 1
             degree[a[i]] += 1
             degree[b[i]] += 1
+    return _demote_excess(a, b, trust, strong, below, cap, n, n_strong, degree)
+
+
+@kernel
+def _demote_excess(a: np.ndarray, b: np.ndarray, trust: np.ndarray, strong: float,
+                   below: float, cap: int, n: int, n_strong: int, degree: np.ndarray) -> int:
+    """The part of :func:`_cap_strong_ties` after counting: ``n_strong`` strong ties, ``degree``
+    the number of strong ties of each person."""
     if n_strong <= cap or degree.max() <= cap:
         return 0  # nobody is over the cap
     sel = np.empty(n_strong, dtype=np.int64)
@@ -130,8 +138,18 @@ def _update(a: np.ndarray, b: np.ndarray, trust: np.ndarray, last_contact: np.nd
             relax_rate: float, backing_gain: float, alignment_keep: float) -> None:
     """The week of :func:`update` in one call (speed: one dispatch instead of three)."""
     if trust.size:
-        _decay_idle(trust, last_contact, week, keep)
-        _cap_strong_ties(a, b, trust, strong, below, cap, n)
+        # the decay of idle ties and the count of strong ties in one pass over the ties
+        # (speed; what _decay_idle, then _cap_strong_ties do)
+        degree = np.zeros(n, dtype=np.int64)
+        n_strong = 0
+        for i in range(trust.size):
+            if last_contact[i] < week:
+                trust[i] *= keep
+            if trust[i] >= strong:
+                n_strong += 1
+                degree[a[i]] += 1
+                degree[b[i]] += 1
+        _demote_excess(a, b, trust, strong, below, cap, n, n_strong, degree)
     _motivation_alignment(motivation, intrinsic, role, school, leader_attended, alignment,
                           commitment, relax_rate, backing_gain, alignment_keep)
 

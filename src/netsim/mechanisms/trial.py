@@ -107,18 +107,18 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         concluded, p_success = _ending_trials(f, rng.random(f.size), 1.0 / cfg.mean_trial_weeks,
                                               n_p, know_how, trial_support,
                                               state.quality.reshape(-1), state.difficulty)
-        ok = rng.random(concluded.size) < p_success
+        u_ok = rng.random(concluded.size)  # success if below p_success
         # perception: one's own trial is a noisy look at the version's quality
         look = rng.standard_normal(concluded.size) if start_new else np.empty(0)
-        n_fail = concluded.size - int(np.count_nonzero(ok))
         # which failures drop, then (with adaptation) which successes adapt: uniforms that
         # follow each other, so one call draws both (speed: the same numbers in the same order)
-        u = rng.random(concluded.size if start_new else n_fail)
-        drop = u[:n_fail] < cfg.drop_prob
-        rs, cs = _conclude_trials(
-            concluded, ok, look, drop, n_p, stage, know_how, trial_support, inspiration,
-            state.quality.reshape(-1), perceived, state.motivation, cfg.perception_sd,
-            cfg.own_trial_weight, cfg.know_how_gain, mot.success_gain, mot.failure_loss)
+        u = rng.random(concluded.size if start_new else
+                       concluded.size - int(np.count_nonzero(u_ok < p_success)))
+        rs, cs, n_fail = _conclude_trials(
+            concluded, u_ok, p_success, look, u, cfg.drop_prob, n_p, stage, know_how,
+            trial_support, inspiration, state.quality.reshape(-1), perceived, state.motivation,
+            cfg.perception_sd, cfg.own_trial_weight, cfg.know_how_gain, mot.success_gain,
+            mot.failure_loss)
         out["adoptions"], out["failures"] = float(rs.size), float(concluded.size - rs.size)
         if start_new:
             heard = _adapt(state, scenario, rng, week, rs, cs, u[n_fail:], out)
@@ -248,24 +248,27 @@ def _ending_trials(f: np.ndarray, u: np.ndarray, p_end: float, n_p: int, know_ho
 
 
 @kernel
-def _conclude_trials(f: np.ndarray, ok: np.ndarray, look: np.ndarray, drop: np.ndarray,
-                     n_p: int, stage: np.ndarray, know_how: np.ndarray,
-                     trial_support: np.ndarray, inspiration: np.ndarray, quality: np.ndarray,
-                     perceived: np.ndarray, motivation: np.ndarray, sd: float,
-                     weight: float, gain: float, success_gain: float, failure_loss: float
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Apply the outcomes of the ended trials ``f``; return (person, practice) of the successes.
+def _conclude_trials(f: np.ndarray, u_ok: np.ndarray, p_success: np.ndarray,
+                     look: np.ndarray, u_drop: np.ndarray, drop_prob: float, n_p: int,
+                     stage: np.ndarray, know_how: np.ndarray, trial_support: np.ndarray,
+                     inspiration: np.ndarray, quality: np.ndarray, perceived: np.ndarray,
+                     motivation: np.ndarray, sd: float, weight: float, gain: float,
+                     success_gain: float, failure_loss: float
+                     ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Apply the outcomes of the ended trials ``f`` (in slot order); return (person, practice)
+    of the successes and the number of failures.
 
-    ``look`` (empty: no perception update) are the perception noise draws, ``drop`` one draw
-    per failure in slot order. Perceived quality moves ``weight`` (own_trial_weight) of the way
+    A trial succeeds if ``u_ok < p_success``. ``look`` (empty: no perception update) are the
+    perception noise draws; the ``j``-th failure (in slot order) drops if ``u_drop[j] <
+    drop_prob``. Perceived quality moves ``weight`` (own_trial_weight) of the way
     to ``q + sd * look``; know-how closes ``gain`` (half after a failure) of its gap; a success
     adopts, a failure clears inspiration and drops (else back to aware); motivation rises by
     ``success_gain`` per success and falls by ``failure_loss`` per failure of each person,
     then is clipped to [0, 1] (everyone's, as before); trial support ends.
     """
     n_people = motivation.size
-    successes = np.zeros(n_people, dtype=np.int64)
-    failures = np.zeros(n_people, dtype=np.int64)
+    person = np.empty(f.size, dtype=np.int64)  # of each trial, and whether it succeeded
+    succeeded = np.empty(f.size, dtype=np.bool_)
     rs = np.empty(f.size, dtype=np.int64)
     cs = np.empty(f.size, dtype=np.int64)
     n_ok = 0
@@ -276,25 +279,35 @@ def _conclude_trials(f: np.ndarray, ok: np.ndarray, look: np.ndarray, drop: np.n
         if look.size:
             obs = quality[s] + sd * look[i]
             perceived[s] += weight * (obs - perceived[s])
+        ok = u_ok[i] < p_success[i]
+        person[i], succeeded[i] = r, ok
         kh = know_how[s]
-        know_how[s] = kh + (gain if ok[i] else 0.5 * gain) * (1 - kh)
-        if ok[i]:
+        know_how[s] = kh + (gain if ok else 0.5 * gain) * (1 - kh)
+        if ok:
             stage[s] = ADOPTED
-            successes[r] += 1
             rs[n_ok] = r
             cs[n_ok] = s - r * n_p
             n_ok += 1
         else:
-            stage[s] = DROPPED if drop[n_fail] else AWARE
+            stage[s] = DROPPED if u_drop[n_fail] < drop_prob else AWARE
             inspiration[s] = 0.0
-            failures[r] += 1
             n_fail += 1
         trial_support[s] = 0.0
+    # the trials are in slot order, so each person's are consecutive: counted while passing
+    # (speed: no per-person count arrays to zero every week)
+    i = 0
     for r in range(n_people):
-        m = motivation[r] + success_gain * successes[r]
-        m = m - failure_loss * failures[r]
+        successes = failures = 0
+        while i < f.size and person[i] == r:
+            successes += succeeded[i]
+            failures += not succeeded[i]
+            i += 1
+        m = motivation[r] + success_gain * successes
+        m = m - failure_loss * failures
         motivation[r] = clip(m, 0.0, 1.0)
-    return rs[:n_ok], cs[:n_ok]
+    if i < f.size:
+        raise ValueError("the ended trials must be in slot order")
+    return rs[:n_ok], cs[:n_ok], n_fail
 
 
 @kernel
@@ -604,25 +617,39 @@ def _new_versions(r: np.ndarray, c: np.ndarray, group: np.ndarray, sd: float, wi
         version[s] = first_id + i
         quality[s] = new_q[i]
         perceived[s] = new_p[i]
+    # the members of the groups that co-created, in rising row (speed: one pass over the
+    # people, not one per co-created version): rows[start[g]:start[g + 1]] for group g
+    n_groups = 0
+    for i in range(m):
+        n_groups = max(n_groups, group[i] + 1)
+    start = np.zeros(n_groups + 1, dtype=np.int64)
+    for p in range(cocreation_group.size if n_groups else 0):
+        if 0 <= cocreation_group[p] < n_groups:
+            start[cocreation_group[p] + 1] += 1
+    for g in range(n_groups):
+        start[g + 1] += start[g]
+    rows = np.empty(start[n_groups], dtype=np.int64)
+    fill = start[:n_groups].copy()
+    for p in range(cocreation_group.size if n_groups else 0):
+        g = cocreation_group[p]
+        if 0 <= g < n_groups:
+            rows[fill[g]] = p
+            fill[g] += 1
     n_heard = 0
-    if n_cocreated:
-        for p in range(cocreation_group.size):
-            g = cocreation_group[p]
-            if g >= 0:
-                for i in range(m):
-                    n_heard += group[i] == g
+    for i in range(m):
+        if group[i] >= 0:
+            n_heard += start[group[i] + 1] - start[group[i]]
     flat = np.empty(n_heard, dtype=np.int64)
     ids = np.empty(n_heard, dtype=np.int64)
     q = np.empty(n_heard)
     pq = np.empty(n_heard)
     k = 0
-    if n_cocreated:
-        for i in range(m):
-            if group[i] < 0:
-                continue
-            for p in range(cocreation_group.size):
-                if cocreation_group[p] == group[i]:
-                    flat[k], ids[k] = p * n_p + c[i], first_id + i
-                    q[k], pq[k] = new_q[i], new_p[i]
-                    k += 1
+    for i in range(m):
+        g = group[i]
+        if g < 0:
+            continue
+        for j in range(start[g], start[g + 1]):
+            flat[k], ids[k] = rows[j] * n_p + c[i], first_id + i
+            q[k], pq[k] = new_q[i], new_p[i]
+            k += 1
     return new_q, parent, origin, n_cocreated, flat, ids, q, pq
