@@ -16,8 +16,11 @@ replaced, and a replicate's results independent of what else runs in the process
    kernel would give the same doubles, but keeping draws outside makes each kernel a pure
    function of its inputs, testable on a hand-built case.
 2. **IEEE arithmetic, in order.** No ``fastmath``: sums accumulate in the order NumPy's
-   ``bincount`` used (input order). Reductions that NumPy computed pairwise (``x.sum()`` of
-   counters) may differ in the last bit; they only feed the reported counters, never the state.
+   ``bincount`` used (input order); sums and means that NumPy takes pairwise (``x.sum()``,
+   ``x.mean(axis=...)``) and whose value decides something are taken by :func:`numpy_sum` in
+   NumPy's own order. Counters summed in a plain loop may differ from NumPy's pairwise sum in
+   the last bit; they only feed the reported counters, never the state. No recursion: Numba's
+   disk cache cannot hold recursive functions (they crash when loaded from it).
 3. **No hidden state.** Kernels write only the arrays passed in; nothing global, nothing cached
    between calls except the compiled code.
 4. **Compiled once, on disk.** ``cache=True`` stores the machine code beside the source
@@ -52,7 +55,7 @@ import numba
 import numpy as np
 from numba.core import caching
 
-__all__ = ["argsort", "kernel", "sort", "unique"]
+__all__ = ["argsort", "kernel", "numpy_sum", "sort", "unique"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -122,3 +125,85 @@ def unique(values: Any) -> Any:
             out[n] = ordered[i]
             n += 1
     return out[:n]
+
+
+@kernel
+def _pairwise_block(a: np.ndarray, start: int, n: int, stride: int) -> float:
+    """NumPy's pairwise summation of at most 128 values (see :func:`numpy_sum`)."""
+    if n < 8:
+        res = -0.0
+        for t in range(n):
+            res += a[start + t * stride]
+        return res
+    r0 = a[start]
+    r1 = a[start + stride]
+    r2 = a[start + 2 * stride]
+    r3 = a[start + 3 * stride]
+    r4 = a[start + 4 * stride]
+    r5 = a[start + 5 * stride]
+    r6 = a[start + 6 * stride]
+    r7 = a[start + 7 * stride]
+    t = 8
+    while t < n - n % 8:
+        b = start + t * stride
+        r0 += a[b]
+        r1 += a[b + stride]
+        r2 += a[b + 2 * stride]
+        r3 += a[b + 3 * stride]
+        r4 += a[b + 4 * stride]
+        r5 += a[b + 5 * stride]
+        r6 += a[b + 6 * stride]
+        r7 += a[b + 7 * stride]
+        t += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while t < n:
+        res += a[start + t * stride]
+        t += 1
+    return res
+
+
+@kernel
+def numpy_sum(a: np.ndarray, start: int, n: int, stride: int) -> float:
+    """Sum of ``a[start + t * stride]`` for ``t < n`` in NumPy's own order.
+
+    NumPy sums along an axis by pairwise summation (``pairwise_sum`` in numpy/_core/src/umath/
+    loops_utils.h.src): fewer than 8 values left to right; up to 128 in eight interleaved
+    partial sums combined as ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))``, then the
+    rest left to right; more are split in two halves (the first a multiple of 8) summed the
+    same way and added. Reproducing it keeps sums, and the comparisons and orders made from
+    them, bit-identical to ``x.sum(axis=...)`` and ``x.mean(axis=...)``. The halving is a loop
+    over an explicit stack (Numba's on-disk cache cannot hold recursive functions).
+    """
+    if n <= 128:
+        return _pairwise_block(a, start, n, stride)
+    depth = 64  # halving 2**63 values takes fewer levels
+    s_start = np.empty(depth, dtype=np.int64)
+    s_n = np.empty(depth, dtype=np.int64)
+    s_left = np.empty(depth)
+    s_state = np.empty(depth, dtype=np.int64)  # 0: new, 1: left half under way, 2: right half
+    top = 0
+    s_start[0], s_n[0], s_state[0] = start, n, 0
+    result = 0.0
+    while top >= 0:
+        if s_state[top] == 0 and s_n[top] > 128:
+            half = s_n[top] // 2
+            half -= half % 8
+            s_state[top] = 1
+            top += 1
+            s_start[top], s_n[top], s_state[top] = s_start[top - 1], half, 0
+            continue
+        result = _pairwise_block(a, s_start[top], s_n[top], stride)  # a half of <= 128
+        top -= 1
+        while top >= 0:  # hand the finished half to its parent
+            if s_state[top] == 1:
+                s_left[top] = result
+                s_state[top] = 2
+                half = s_n[top] // 2
+                half -= half % 8
+                top += 1
+                s_start[top] = s_start[top - 1] + half * stride
+                s_n[top], s_state[top] = s_n[top - 1] - half, 0
+                break
+            result = s_left[top] + result
+            top -= 1
+    return result

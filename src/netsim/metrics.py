@@ -143,42 +143,9 @@ def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
 
 
 @kernel
-def _pairwise(a: np.ndarray, n: int) -> float:
-    """NumPy's pairwise summation of ``a[:n]`` (``pairwise_sum`` in NumPy's
-    ``loops_utils.h.src``): blocks of at most 128 values (:func:`_block_sum`), longer runs split
-    in two at a multiple of 8 and the halves' sums added. The recursion is unrolled onto a
-    stack of tasks (Numba's on-disk cache does not keep recursive functions)."""
-    if n <= 128:
-        return _block_sum(a, 0, n)
-    task_lo = np.empty(256, dtype=np.int64)  # depth <= 2 log2(n): far below 256
-    task_n = np.empty(256, dtype=np.int64)   # n < 0: add the two sums on top of the stack
-    sums = np.empty(128)
-    task_lo[0], task_n[0] = 0, n
-    n_tasks, n_sums = 1, 0
-    while n_tasks:
-        n_tasks -= 1
-        lo, m = task_lo[n_tasks], task_n[n_tasks]
-        if m < 0:
-            n_sums -= 1
-            sums[n_sums - 1] = sums[n_sums - 1] + sums[n_sums]
-        elif m <= 128:
-            sums[n_sums] = _block_sum(a, lo, m)
-            n_sums += 1
-        else:
-            half = m // 2
-            half -= half % 8
-            # run the left half, then the right half, then add them (left + right)
-            task_lo[n_tasks], task_n[n_tasks] = 0, -1
-            task_lo[n_tasks + 1], task_n[n_tasks + 1] = lo + half, m - half
-            task_lo[n_tasks + 2], task_n[n_tasks + 2] = lo, half
-            n_tasks += 3
-    return sums[0]
-
-
-@kernel
 def _numpy_sum(a: np.ndarray, n: int) -> float:
     """``a[:n].sum()`` as NumPy computes it: its identity 0.0 plus the pairwise sum."""
-    return 0.0 + _pairwise(a, n)
+    return 0.0 + kernels.numpy_sum(a, 0, n, 1)
 
 
 @kernel

@@ -74,7 +74,7 @@ import numpy as np
 
 from netsim.config import FacilitatorStyle, Scenario
 from netsim import kernels
-from netsim.kernels import kernel
+from netsim.kernels import kernel, numpy_sum
 from netsim.mechanisms.distance import (
     MAX_FORMS,
     perspective,
@@ -91,7 +91,7 @@ from netsim.state import (
 )
 
 __all__ = ["attendance", "choose_take_back", "codify", "group_pairs", "group_session",
-           "hold_gathering", "make_groups", "numpy_sum", "openness", "owner_priority"]
+           "hold_gathering", "make_groups", "openness", "owner_priority"]
 
 
 def owner_priority(scenario: Scenario) -> float:
@@ -351,88 +351,6 @@ def codify(state: State, attendees: np.ndarray) -> None:
 # ---------------------------------------------------------------------------------------------
 # Compiled loops (netsim.kernels). Each keeps the vectorised rule's arithmetic and order: the
 # docstrings say which NumPy expression a loop reproduces where the order matters.
-
-
-@kernel
-def _pairwise_block(a: np.ndarray, start: int, n: int, stride: int) -> float:  # pragma: no cover
-    """NumPy's pairwise summation of at most 128 values (see :func:`numpy_sum`)."""
-    if n < 8:
-        res = -0.0
-        for t in range(n):
-            res += a[start + t * stride]
-        return res
-    r0 = a[start]
-    r1 = a[start + stride]
-    r2 = a[start + 2 * stride]
-    r3 = a[start + 3 * stride]
-    r4 = a[start + 4 * stride]
-    r5 = a[start + 5 * stride]
-    r6 = a[start + 6 * stride]
-    r7 = a[start + 7 * stride]
-    t = 8
-    while t < n - n % 8:
-        b = start + t * stride
-        r0 += a[b]
-        r1 += a[b + stride]
-        r2 += a[b + 2 * stride]
-        r3 += a[b + 3 * stride]
-        r4 += a[b + 4 * stride]
-        r5 += a[b + 5 * stride]
-        r6 += a[b + 6 * stride]
-        r7 += a[b + 7 * stride]
-        t += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while t < n:
-        res += a[start + t * stride]
-        t += 1
-    return res
-
-
-@kernel
-def numpy_sum(a: np.ndarray, start: int, n: int, stride: int) -> float:  # pragma: no cover
-    """Sum of ``a[start + t * stride]`` for ``t < n`` in NumPy's own order.
-
-    NumPy sums along an axis by pairwise summation (``pairwise_sum`` in numpy/_core/src/umath/
-    loops_utils.h.src): fewer than 8 values left to right; up to 128 in eight interleaved
-    partial sums combined as ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))``, then the
-    rest left to right; more are split in two halves (the first a multiple of 8) summed the
-    same way and added. Reproducing it keeps sums, and the comparisons and orders made from
-    them, bit-identical to ``x.sum(axis=...)`` and ``x.mean(axis=...)``. The halving is a loop
-    over an explicit stack (Numba's on-disk cache cannot hold recursive functions).
-    """
-    if n <= 128:
-        return _pairwise_block(a, start, n, stride)
-    depth = 64  # halving 2**63 values takes fewer levels
-    s_start = np.empty(depth, dtype=np.int64)
-    s_n = np.empty(depth, dtype=np.int64)
-    s_left = np.empty(depth)
-    s_state = np.empty(depth, dtype=np.int64)  # 0: new, 1: left half under way, 2: right half
-    top = 0
-    s_start[0], s_n[0], s_state[0] = start, n, 0
-    result = 0.0
-    while top >= 0:
-        if s_state[top] == 0 and s_n[top] > 128:
-            half = s_n[top] // 2
-            half -= half % 8
-            s_state[top] = 1
-            top += 1
-            s_start[top], s_n[top], s_state[top] = s_start[top - 1], half, 0
-            continue
-        result = _pairwise_block(a, s_start[top], s_n[top], stride)  # a half of <= 128
-        top -= 1
-        while top >= 0:  # hand the finished half to its parent
-            if s_state[top] == 1:
-                s_left[top] = result
-                s_state[top] = 2
-                half = s_n[top] // 2
-                half -= half % 8
-                top += 1
-                s_start[top] = s_start[top - 1] + half * stride
-                s_n[top], s_state[top] = s_n[top - 1] - half, 0
-                break
-            result = s_left[top] + result
-            top -= 1
-    return result
 
 
 @kernel

@@ -37,7 +37,8 @@ import numpy as np
 
 from netsim.config import Scenario
 from netsim.kernels import kernel
-from netsim.mechanisms.gathering import numpy_sum, owner_priority
+from netsim.kernels import numpy_sum
+from netsim.mechanisms.gathering import owner_priority
 from netsim.state import (
     ADOPTED,
     AWARE,
