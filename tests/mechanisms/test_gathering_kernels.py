@@ -21,7 +21,7 @@ from conftest import F, L, R, T, hold, make_scenario, make_state
 
 from netsim import load_scenario
 from netsim.mechanisms import gathering, home_transfer, turnover
-from netsim.mechanisms.gathering import numpy_sum
+from netsim.kernels import numpy_sum
 from netsim.model import LearningNetworkModel
 from netsim.state import Stage, State
 
