@@ -582,10 +582,11 @@ def hear_versions(flat: np.ndarray, versions: np.ndarray, qualities: np.ndarray,
     found without sorting). The unaware, and those who had dropped the practice, become aware.
 
     Compiled (:mod:`netsim.kernels`); other kernels call it to fuse hearing into their loops
-    (:mod:`netsim.mechanisms.collegial_talk`, :mod:`netsim.mechanisms.digital`). Numba's disk
-    cache of a calling kernel holds this function's machine code and is keyed on the caller's
-    source file only: after changing this function, delete the ``*.nbi``/``*.nbc`` files in
-    those modules' ``__pycache__`` (or the calling kernels keep the old rule).
+    (:mod:`netsim.mechanisms.digital`). Collegial talk applies this rule entry by entry inside
+    its exchange loop (``collegial_talk._exchange``: each receiver's entries come together
+    there, so each slot's winner is kept as the entries pass, without this table); a change
+    of the rule here must be made there too (tests/mechanisms/test_talk_digital_loops.py
+    compares both with the vectorised rule).
     """
     ver, qual = version.reshape(-1), quality.reshape(-1)
     own, stg = perceived.reshape(-1), stage.reshape(-1)
