@@ -607,8 +607,44 @@ def hear_versions(flat: np.ndarray, versions: np.ndarray, qualities: np.ndarray,
         k += (st == UNAWARE) | ((j > own[s] + margin) & (st != TRYING))
     if k == 0:
         return
-    # the winner of each slot: a small open-addressing table, slot -> entry (a speed trick:
-    # O(k) instead of sorting the k entries taken)
+    ordered = True  # slots taken in rising order (one reader each, say): no table needed
+    for i in range(1, k):
+        if flat[take[i]] < flat[take[i - 1]]:
+            ordered = False
+            break
+    if ordered:  # each slot's entries are adjacent: the winner of each run, in place
+        n_win = 0
+        for i in range(k):
+            e = take[i]
+            if n_win > 0 and flat[take[n_win - 1]] == flat[e]:
+                if not _sorts_before(judged[e], judged[take[n_win - 1]]):
+                    take[n_win - 1] = e  # later in the stable order: applied after, so wins
+            else:
+                take[n_win] = e
+                n_win += 1
+    else:
+        n_win = _winners_by_table(flat, judged, take, k)
+    # read every winner's values before writing any (inputs may be views of the state)
+    new_v = np.empty(n_win, dtype=versions.dtype)
+    new_q = np.empty(n_win, dtype=qualities.dtype)
+    new_r = np.empty(n_win, dtype=reported.dtype)
+    for i in range(n_win):
+        e = take[i]
+        new_v[i], new_q[i], new_r[i] = versions[e], qualities[e], reported[e]
+    for i in range(n_win):
+        s = flat[take[i]]
+        ver[s] = new_v[i]
+        qual[s] = new_q[i]
+        own[s] = new_r[i]
+        if stg[s] == UNAWARE or stg[s] == DROPPED:
+            stg[s] = AWARE
+
+
+@kernel
+def _winners_by_table(flat: np.ndarray, judged: np.ndarray, take: np.ndarray, k: int) -> int:
+    """The winner of each slot among the entries ``take[:k]`` (see :func:`hear_versions`),
+    written to the front of ``take``; returns how many. A small open-addressing table, slot ->
+    entry (a speed trick: O(k) instead of sorting the k entries taken)."""
     size = 2
     while size < 2 * k:
         size *= 2
@@ -626,25 +662,12 @@ def hear_versions(flat: np.ndarray, versions: np.ndarray, qualities: np.ndarray,
             table_entry[h] = e
         elif not _sorts_before(judged[e], judged[table_entry[h]]):
             table_entry[h] = e  # later in the stable order: applied after, so it wins
-    # read every winner's values before writing any (inputs may be views of the state)
     n_win = 0
     for h in range(size):
         if table_slot[h] != -1:
             take[n_win] = table_entry[h]
             n_win += 1
-    new_v = np.empty(n_win, dtype=versions.dtype)
-    new_q = np.empty(n_win, dtype=qualities.dtype)
-    new_r = np.empty(n_win, dtype=reported.dtype)
-    for i in range(n_win):
-        e = take[i]
-        new_v[i], new_q[i], new_r[i] = versions[e], qualities[e], reported[e]
-    for i in range(n_win):
-        s = flat[take[i]]
-        ver[s] = new_v[i]
-        qual[s] = new_q[i]
-        own[s] = new_r[i]
-        if stg[s] == UNAWARE or stg[s] == DROPPED:
-            stg[s] = AWARE
+    return n_win
 
 
 @kernel
