@@ -159,6 +159,13 @@ def test_groups_follow_presence_and_are_read_only():
     assert st.groups().n_facilitators == 0 and not st.groups().all_present
     st.member[0] = True  # changed in place (a notebook, a test): seen as well
     assert st.groups().members.tolist() == [0, 2]
+    st.school[2] = 1  # a school changed in place, and one replaced by assignment
+    assert st.groups().school_size.tolist() == [1, 1]
+    st.school = np.array([0, 0, 0, -1], dtype=np.int64)
+    assert st.groups().school_size.tolist() == [2]
+    g3 = st.groups()
+    st.role = st.role.copy()  # a new array with the same values: the same groups
+    assert st.groups() is g3
 
 
 def test_learn_versions_decides_on_reported_quality_and_stores_the_truth_separately():

@@ -427,7 +427,7 @@ class State:
     _colleague_rows: np.ndarray | None = field(default=None, repr=False)
     _colleague_degree: np.ndarray | None = field(default=None, repr=False)
     _groups: Groups | None = field(default=None, repr=False)
-    _groups_key: tuple[bytes, ...] = field(default=(), repr=False)
+    _groups_key: tuple[np.ndarray, ...] = field(default=(), repr=False)
     # conformity bonus by version id + 1 (slot 0: no version; last slot 0 for newer versions)
     _bonus: np.ndarray = field(default_factory=lambda: np.zeros(1), repr=False)
 
@@ -456,13 +456,13 @@ class State:
         """The present groups (:class:`Groups`), recomputed only when who is where changed."""
         # the contents, not just the identity, of the arrays it derives from: the model
         # changes ``present`` in place when a key person leaves or is replaced, and a notebook
-        # or a test may change role, member or school in place. Each array's bytes are
-        # compared with those it was derived from (present first, the one that changes; about
-        # 0.5 us in all for the default scenario), so no caller has to say it changed them
+        # or a test may change role, member or school in place. Each array is compared with a
+        # copy of what it held when the groups were derived (one compiled pass: about 1 us for
+        # the default scenario, 30 us at 100,000 people, where comparing copies of their bytes
+        # took 500 us), so no caller has to say it changed them
         key = self._groups_key
-        if (self._groups is None or self.present.tobytes() != key[0]
-                or self.role.tobytes() != key[1] or self.member.tobytes() != key[2]
-                or self.school.tobytes() != key[3]):
+        if self._groups is None or not _unchanged(self.present, self.role, self.member,
+                                                  self.school, *key):
             staff = (self.role != FACILITATOR) & self.present
             member_staff = staff & self.member
             school_staff = staff & (self.school >= 0)
@@ -484,8 +484,8 @@ class State:
             for value in vars(self._groups).values():
                 if isinstance(value, np.ndarray):
                     value.flags.writeable = False
-            self._groups_key = (self.present.tobytes(), self.role.tobytes(),
-                                self.member.tobytes(), self.school.tobytes())
+            self._groups_key = (self.present.copy(), self.role.copy(), self.member.copy(),
+                                self.school.copy())
         return self._groups
 
     def colleague_rows(self) -> np.ndarray:
@@ -583,10 +583,11 @@ def hear_versions(flat: np.ndarray, versions: np.ndarray, qualities: np.ndarray,
     found without sorting). The unaware, and those who had dropped the practice, become aware.
 
     Compiled (:mod:`netsim.kernels`); other kernels call it to fuse hearing into their loops
-    (:mod:`netsim.mechanisms.collegial_talk`, :mod:`netsim.mechanisms.digital`). Numba's disk
-    cache of a calling kernel holds this function's machine code and is keyed on the caller's
-    source file only: after changing this function, delete the ``*.nbi``/``*.nbc`` files in
-    those modules' ``__pycache__`` (or the calling kernels keep the old rule).
+    (:mod:`netsim.mechanisms.digital`). Collegial talk applies this rule entry by entry inside
+    its exchange loop (``collegial_talk._exchange``: each receiver's entries come together
+    there, so each slot's winner is kept as the entries pass, without this table); a change
+    of the rule here must be made there too (tests/mechanisms/test_talk_digital_loops.py
+    compares both with the vectorised rule).
     """
     ver, qual = version.reshape(-1), quality.reshape(-1)
     own, stg = perceived.reshape(-1), stage.reshape(-1)
@@ -607,8 +608,44 @@ def hear_versions(flat: np.ndarray, versions: np.ndarray, qualities: np.ndarray,
         k += (st == UNAWARE) | ((j > own[s] + margin) & (st != TRYING))
     if k == 0:
         return
-    # the winner of each slot: a small open-addressing table, slot -> entry (a speed trick:
-    # O(k) instead of sorting the k entries taken)
+    ordered = True  # slots taken in rising order (one reader each, say): no table needed
+    for i in range(1, k):
+        if flat[take[i]] < flat[take[i - 1]]:
+            ordered = False
+            break
+    if ordered:  # each slot's entries are adjacent: the winner of each run, in place
+        n_win = 0
+        for i in range(k):
+            e = take[i]
+            if n_win > 0 and flat[take[n_win - 1]] == flat[e]:
+                if not _sorts_before(judged[e], judged[take[n_win - 1]]):
+                    take[n_win - 1] = e  # later in the stable order: applied after, so wins
+            else:
+                take[n_win] = e
+                n_win += 1
+    else:
+        n_win = _winners_by_table(flat, judged, take, k)
+    # read every winner's values before writing any (inputs may be views of the state)
+    new_v = np.empty(n_win, dtype=versions.dtype)
+    new_q = np.empty(n_win, dtype=qualities.dtype)
+    new_r = np.empty(n_win, dtype=reported.dtype)
+    for i in range(n_win):
+        e = take[i]
+        new_v[i], new_q[i], new_r[i] = versions[e], qualities[e], reported[e]
+    for i in range(n_win):
+        s = flat[take[i]]
+        ver[s] = new_v[i]
+        qual[s] = new_q[i]
+        own[s] = new_r[i]
+        if stg[s] == UNAWARE or stg[s] == DROPPED:
+            stg[s] = AWARE
+
+
+@kernel
+def _winners_by_table(flat: np.ndarray, judged: np.ndarray, take: np.ndarray, k: int) -> int:
+    """The winner of each slot among the entries ``take[:k]`` (see :func:`hear_versions`),
+    written to the front of ``take``; returns how many. A small open-addressing table, slot ->
+    entry (a speed trick: O(k) instead of sorting the k entries taken)."""
     size = 2
     while size < 2 * k:
         size *= 2
@@ -626,28 +663,37 @@ def hear_versions(flat: np.ndarray, versions: np.ndarray, qualities: np.ndarray,
             table_entry[h] = e
         elif not _sorts_before(judged[e], judged[table_entry[h]]):
             table_entry[h] = e  # later in the stable order: applied after, so it wins
-    # read every winner's values before writing any (inputs may be views of the state)
     n_win = 0
     for h in range(size):
         if table_slot[h] != -1:
             take[n_win] = table_entry[h]
             n_win += 1
-    new_v = np.empty(n_win, dtype=versions.dtype)
-    new_q = np.empty(n_win, dtype=qualities.dtype)
-    new_r = np.empty(n_win, dtype=reported.dtype)
-    for i in range(n_win):
-        e = take[i]
-        new_v[i], new_q[i], new_r[i] = versions[e], qualities[e], reported[e]
-    for i in range(n_win):
-        s = flat[take[i]]
-        ver[s] = new_v[i]
-        qual[s] = new_q[i]
-        own[s] = new_r[i]
-        if stg[s] == UNAWARE or stg[s] == DROPPED:
-            stg[s] = AWARE
+    return n_win
 
 
 @kernel
 def _sorts_before(x: float, y: float) -> bool:
     """Whether NumPy's ascending sort puts ``x`` strictly before ``y`` (NaN sorts last)."""
     return x < y or (y != y and x == x)
+
+
+@kernel
+def _unchanged(present: np.ndarray, role: np.ndarray, member: np.ndarray, school: np.ndarray,
+               was_present: np.ndarray, was_role: np.ndarray, was_member: np.ndarray,
+               was_school: np.ndarray) -> bool:
+    """Whether each of the four arrays holds the values of its copy (same sizes): what
+    :meth:`State.groups` derives from has not changed. No early exit, so each comparison
+    compiles to vector instructions."""
+    if (present.size != was_present.size or role.size != was_role.size
+            or member.size != was_member.size or school.size != was_school.size):
+        return False
+    differ = False
+    for i in range(present.size):
+        differ |= present[i] != was_present[i]
+    for i in range(role.size):
+        differ |= role[i] != was_role[i]
+    for i in range(member.size):
+        differ |= member[i] != was_member[i]
+    for i in range(school.size):
+        differ |= school[i] != was_school[i]
+    return not differ

@@ -36,7 +36,16 @@ from scipy import sparse
 from netsim.config import Scenario
 from netsim.kernels import kernel
 from netsim.mechanisms.distance import background_distance_of
-from netsim.state import ADOPTED, SWITCH_MARGIN, TRYING, State, hear_versions
+from netsim.state import (
+    ADOPTED,
+    AWARE,
+    DROPPED,
+    SWITCH_MARGIN,
+    TRYING,
+    UNAWARE,
+    State,
+    _sorts_before,
+)
 
 __all__ = ["exchange_over_edges", "meet_new_partners", "talk"]
 
@@ -46,79 +55,116 @@ _NO_DRAWS = np.empty(0)
 @kernel
 def _exchange(knowledge: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
               version: np.ndarray, quality: np.ndarray, perceived: np.ndarray,
-              bonus: np.ndarray, margin: float, dst: np.ndarray, src: np.ndarray,
-              weight: np.ndarray, degree: np.ndarray, knowledge_rate: float,
+              bonus: np.ndarray, margin: float, receiver: np.ndarray, start: np.ndarray,
+              src: np.ndarray, w: np.ndarray, knowledge_rate: float,
               inspiration_rate: float) -> float:
-    """Knowledge, inspiration and versions flow ``src[e] -> dst[e]`` over every edge ``e``.
+    """Knowledge, inspiration and versions flow to each receiver over their edges.
 
-    The edge's weight is ``w = weight[e] / max(degree[e], 1)``. For each practice the receiver
-    collects ``w * max(0, k_src - k_dst)`` of knowledge gap and ``w`` of inspiration from a
-    source who has adopted it, summed over the edges in input order (the order NumPy's
-    ``bincount`` summed in). Then, per (person, practice), knowledge grows by
-    ``min(knowledge_rate * gaps, 1 - k)`` and inspiration by ``min(1, inspiration_rate *
-    adopters) * (1 - i)``; finally the receivers hear of every version their sources are trying
-    or have adopted (:func:`netsim.state.hear_versions`, entries edge by edge, practice by
-    practice, read before any is applied). Returns the total knowledge gained.
+    Receiver ``receiver[r]`` (each at most once, in rising order) has the edges ``start[r]``
+    to ``start[r + 1] - 1``: from source ``src[e]`` with weight ``w[e]`` (the tie's weight
+    over the receiver's number of ties). For each practice the receiver collects ``w * max(0,
+    k_src - k_dst)`` of knowledge gap and ``w`` of inspiration from a source who has adopted
+    it, summed over their edges in order (the order NumPy's ``bincount`` summed in). Then
+    knowledge grows by ``min(knowledge_rate * gaps, 1 - k)`` and inspiration by ``min(1,
+    inspiration_rate * adopters) * (1 - i)``, and the receiver hears of every version their
+    sources are trying or have adopted (the rule of :func:`netsim.state.hear_versions`: the
+    entries edge by edge, practice by practice; of those taken, the best judged wins, the last
+    of equals). Every source is read as it was before anyone received anything. Returns the
+    total knowledge gained.
+
+    People no edge reaches are not visited: the rule adds nothing to them (0 for knowledge in
+    [0, 1], inspiration 0 * (1 - i)), so the state is the same as if every slot were updated.
     """
-    m = dst.size
-    if m == 0:
-        return 0.0
     n_p = knowledge.shape[1]
     kn, ins = knowledge.reshape(-1), inspiration.reshape(-1)
     st, ver = stage.reshape(-1), version.reshape(-1)
     qual, own = quality.reshape(-1), perceived.reshape(-1)
-    gaps = np.zeros(kn.size)
-    adopters = np.zeros(kn.size)
-    news = np.empty(m, dtype=np.int64)  # the edges whose source tries or holds a version
-    n_news = heard = 0
-    for e in range(m):
-        w = weight[e] / max(degree[e], 1)
-        d, s = dst[e] * n_p, src[e] * n_p
-        any_news = False
-        for p in range(n_p):
-            gap = kn[s + p] - kn[d + p]
-            if gap < 0.0:
-                gap = 0.0
-            gaps[d + p] += gap * w
-            if st[s + p] == ADOPTED:
-                adopters[d + p] += w
-                heard += 1
-                any_news = True
-            elif st[s + p] == TRYING:
-                heard += 1
-                any_news = True
-        news[n_news] = e  # kept when it has news (no branch)
-        n_news += any_news
-    # the total gained, in 8 running sums (one sum would chain every addition to the last
-    # and take most of this loop's time); a counter, so it may differ from NumPy's pairwise
-    # sum in the last bit
+    before = kn.copy()  # the sources' knowledge as it was: receivers are updated in place
+    last = bonus.size - 1
+    gaps = np.empty(n_p)
+    adopters = np.empty(n_p)
+    best = np.empty(n_p, dtype=np.int64)  # the winning entry's source slot, -1 none yet
+    best_judged = np.empty(n_p)
+    # (receiver slot, source slot) of each slot's winner, applied once everyone has been read
+    won = np.empty(receiver.size * n_p, dtype=np.int64)
+    won_from = np.empty(receiver.size * n_p, dtype=np.int64)
+    n_won = 0
+    # the total gained, in 8 running sums by slot (one sum would chain every addition to the
+    # last); a counter, so it may differ from NumPy's pairwise sum in the last bit
     gained = np.zeros(8)
-    for f in range(kn.size):
-        delta = gaps[f] * knowledge_rate
-        room = 1 - kn[f]
-        if room < delta or room != room:  # np.minimum: NaN propagates
-            delta = room
-        kn[f] += delta
-        gained[f & 7] += delta
-        inspired = inspiration_rate * adopters[f]
-        if inspired > 1.0:
-            inspired = 1.0
-        ins[f] += inspired * (1 - ins[f])
-    if heard:  # the versions the sources try or hold, as they were before anyone heard
-        slot = np.empty(heard, dtype=np.int64)
-        v = np.empty(heard, dtype=ver.dtype)
-        q = np.empty(heard)
-        r = np.empty(heard)
-        h = 0
-        for i in range(n_news):
-            e = news[i]
-            d, s = dst[e] * n_p, src[e] * n_p
+    for r in range(receiver.size):
+        d = receiver[r] * n_p
+        for p in range(n_p):
+            gaps[p] = adopters[p] = 0.0
+            best[p] = -1
+        for e in range(start[r], start[r + 1]):
+            s, we = src[e] * n_p, w[e]
             for p in range(n_p):
-                if st[s + p] == ADOPTED or st[s + p] == TRYING:
-                    slot[h], v[h], q[h], r[h] = d + p, ver[s + p], qual[s + p], own[s + p]
-                    h += 1
-        hear_versions(slot, v, q, r, bonus, margin, version, quality, perceived, stage)
+                gap = before[s + p] - before[d + p]
+                if gap < 0.0:
+                    gap = 0.0
+                gaps[p] += gap * we
+                if st[s + p] == ADOPTED:
+                    adopters[p] += we
+                elif st[s + p] != TRYING:
+                    continue
+                # hear of the version (hear_versions' rule for one entry)
+                judged = own[s + p]
+                if last > 0:  # only codified versions get a bonus
+                    judged = own[s + p] + bonus[min(max(ver[s + p] + 1, 0), last)]
+                mine = st[d + p]
+                if mine == UNAWARE or (judged > own[d + p] + margin and mine != TRYING):
+                    if best[p] < 0 or not _sorts_before(judged, best_judged[p]):
+                        best[p], best_judged[p] = s + p, judged  # the last of equals wins
+        for p in range(n_p):
+            f = d + p
+            delta = gaps[p] * knowledge_rate
+            room = 1 - before[f]
+            if room < delta or room != room:  # np.minimum: NaN propagates
+                delta = room
+            kn[f] = before[f] + delta
+            gained[f & 7] += delta
+            inspired = inspiration_rate * adopters[p]
+            if inspired > 1.0:
+                inspired = 1.0
+            ins[f] += inspired * (1 - ins[f])
+            won[n_won], won_from[n_won] = f, best[p]
+            n_won += best[p] >= 0  # kept when a version won (no branch)
+    # the winners' versions, read before any is written (a source may also be a receiver)
+    new_v = np.empty(n_won, dtype=ver.dtype)
+    new_q = np.empty(n_won)
+    new_r = np.empty(n_won)
+    for i in range(n_won):
+        s = won_from[i]
+        new_v[i], new_q[i], new_r[i] = ver[s], qual[s], own[s]
+    for i in range(n_won):
+        f = won[i]
+        ver[f], qual[f], own[f] = new_v[i], new_q[i], new_r[i]
+        if st[f] == UNAWARE or st[f] == DROPPED:
+            st[f] = AWARE
     return gained.sum()
+
+
+@kernel
+def _by_receiver(dst: np.ndarray, src: np.ndarray, weight: np.ndarray, degree: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The edges grouped by receiver for :func:`_exchange`, each receiver's in input order:
+    receivers, their first edges, sources, weights ``weight / max(degree, 1)``."""
+    order = np.argsort(dst, kind="mergesort")  # stable
+    m = dst.size
+    receiver = np.empty(m, dtype=np.int64)
+    start = np.empty(m + 1, dtype=np.int64)
+    by_src = np.empty(m, dtype=np.int64)
+    w = np.empty(m)
+    n_r = 0
+    for k in range(m):
+        e = order[k]
+        if k == 0 or dst[e] != receiver[n_r - 1]:
+            receiver[n_r], start[n_r] = dst[e], k
+            n_r += 1
+        by_src[k], w[k] = src[e], weight[e] / max(degree[e], 1)
+    start[n_r] = m
+    return receiver[:n_r], start[:n_r + 1], by_src, w
 
 
 def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: np.ndarray,
@@ -127,16 +173,17 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
 
     ``degree`` is, per edge, the number of ties of the receiving person in that layer (the
     edge's weight is divided by it). Returns the total explicit knowledge gained. The rule, as
-    one loop over the edges: :func:`_exchange`.
+    one loop over the receivers and their edges: :func:`_exchange`.
     """
     if not dst.size == src.size == weight.size == degree.size:
         raise ValueError(f"one source, weight and degree per edge: {dst.size} receivers, "
                          f"{src.size} sources, {weight.size} weights, {degree.size} degrees")
     if dst.size == 0:
         return 0.0
+    receiver, start, by_src, w = _by_receiver(dst, src, weight, degree)
     return _exchange(state.knowledge, state.inspiration, state.stage, state.version,
-                     state.quality, state.perceived, state._bonus, SWITCH_MARGIN, dst, src,
-                     weight, degree, knowledge_rate, inspiration)
+                     state.quality, state.perceived, state._bonus, SWITCH_MARGIN, receiver,
+                     start, by_src, w, knowledge_rate, inspiration)
 
 
 @kernel
@@ -152,52 +199,41 @@ def _talk_week(u_colleague: np.ndarray, talk_prob: float, rows: np.ndarray,
     """The ties used this week (see the module docstring), then the exchange over them.
 
     Collegial entry ``c`` (receiver ``rows[c]``, source ``indices[c]``, trust ``data[c]``: the
-    entries of ``colleagues``) is used when ``u_colleague[c] < talk_prob`` and both are
-    present; its weight is the tie's trust over the receiver's number of colleagues
-    ``n_colleagues``. Cross-school tie ``t`` (``a[t] < b[t]``, one draw ``u_tie[t]`` each;
-    ``u_tie`` empty: no cross-school talk) is used when ``u_tie[t] < tie_talk_prob * trust *
-    min(1, budget / max(1, n))`` (``n`` the larger degree of its two ends) and both are
-    present: it carries talk both ways, weighted by its trust (before this week's growth) over
-    ``min(degree, budget)`` of the receiver; its last contact becomes ``week`` and its trust
-    grows by ``tie_growth * (1 - b_ab) * (1 - trust)`` (``b_ab``:
-    :func:`netsim.mechanisms.distance.background_distance`). Edges are exchanged
-    (:func:`_exchange`) in the order colleagues (entry by entry), ties ``b -> a``, ties
-    ``a -> b``: the order of the sums.
+    entries of ``colleagues``, row by row) is used when ``u_colleague[c] < talk_prob`` and both
+    are present; its weight is the tie's trust over the receiver's number
+    of colleagues ``n_colleagues``. Cross-school tie ``t`` (``a[t] < b[t]``, one draw
+    ``u_tie[t]`` each; ``u_tie`` empty: no cross-school talk) is used when ``u_tie[t] <
+    tie_talk_prob * trust * min(1, budget / max(1, n))`` (``n`` the larger degree of its two
+    ends) and both are present: it carries talk both ways, weighted by its trust (before this
+    week's growth) over ``min(degree, budget)`` of the receiver; its last contact becomes
+    ``week`` and its trust grows by ``tie_growth * (1 - b_ab) * (1 - trust)`` (``b_ab``:
+    :func:`netsim.mechanisms.distance.background_distance`). Each receiver's edges are
+    exchanged (:func:`_exchange`) in the order colleagues (entry by entry), ties from ``b``,
+    ties from ``a`` (each in tie order): the order of the sums.
     """
     n_ties = u_tie.size
     used = np.empty(n_ties, dtype=np.int64)
     n_used = 0
     for t in range(n_ties):
+        # trust and share are at most 1: a draw at or above tie_talk_prob * trust is not
+        # below the tie's probability (a speed trick: most ties skip the degree look-ups)
+        if not u_tie[t] < tie_talk_prob * trust[t]:
+            continue
         busy = max(tie_degree[a[t]], tie_degree[b[t]], 1)
         share = 1.0 if busy <= budget else budget / busy  # min(1, B / n) without a division
         used[n_used] = t  # kept when used (no branch)
         n_used += (u_tie[t] < tie_talk_prob * trust[t] * share) & present[a[t]] & present[b[t]]
-    m_max = indices.size + 2 * n_used
-    dst = np.empty(m_max, dtype=np.int64)
-    src = np.empty(m_max, dtype=np.int64)
-    weight = np.empty(m_max)
-    degree = np.empty(m_max)
-    m = 0
-    # the collegial entries drawn, kept without a branch (a speed trick: a branch on a random
-    # draw is mispredicted a third of the time), then those whose ends are both present
-    drawn = np.empty(u_colleague.size, dtype=np.int64)
-    n_drawn = 0
-    for c in range(u_colleague.size):
-        drawn[n_drawn] = c
-        n_drawn += u_colleague[c] < talk_prob
-    for k in range(n_drawn):
-        c = drawn[k]
-        i, j = rows[c], indices[c]
-        if present[i] and present[j]:
-            dst[m], src[m], weight[m], degree[m] = i, j, data[c], n_colleagues[i]
-            m += 1
-    for side in range(2):  # receivers a (from b), then receivers b (from a)
-        for k in range(n_used):
-            t = used[k]
-            i, j = (a[t], b[t]) if side == 0 else (b[t], a[t])
-            dst[m], src[m], weight[m] = i, j, trust[t]
-            degree[m] = min(tie_degree[i], budget)
-            m += 1
+    # the ties' edges, receivers a (from b) then receivers b (from a), sorted by receiver
+    # (stable: each receiver's in that order)
+    tie_dst = np.empty(2 * n_used, dtype=np.int64)
+    tie_src = np.empty(2 * n_used, dtype=np.int64)
+    tie_w = np.empty(2 * n_used)
+    for e in range(2 * n_used):
+        t = used[e % n_used]
+        i, j = (a[t], b[t]) if e < n_used else (b[t], a[t])
+        tie_dst[e], tie_src[e] = i, j
+        tie_w[e] = trust[t] / max(min(tie_degree[i], budget), 1)
+    order = np.argsort(tie_dst, kind="mergesort")
     for k in range(n_used):
         t = used[k]
         last_contact[t] = week
@@ -205,8 +241,46 @@ def _talk_week(u_colleague: np.ndarray, talk_prob: float, rows: np.ndarray,
             w = trust[t]
             similar = 1.0 - background_distance_of(form, trait, a[t], b[t])
             trust[t] = w + tie_growth * similar * (1 - w)
+    # the collegial entries drawn, kept without a branch (a speed trick: a branch on a random
+    # draw is mispredicted a third of the time)
+    drawn = np.empty(u_colleague.size, dtype=np.int64)
+    n_drawn = 0
+    for c in range(u_colleague.size):
+        drawn[n_drawn] = c
+        n_drawn += u_colleague[c] < talk_prob
+    # every receiver's edges, receivers in rising order (collegial entries come by row): those
+    # drawn whose ends are both present, then the cross-school ones
+    m_max = n_drawn + 2 * n_used
+    receiver = np.empty(m_max, dtype=np.int64)
+    start = np.empty(m_max + 1, dtype=np.int64)
+    src = np.empty(m_max, dtype=np.int64)
+    weight = np.empty(m_max)
+    m = n_r = k = 0
+    for q in range(n_drawn + 1):
+        i = rows[drawn[q]] if q < n_drawn else -1  # -1: the end
+        if q < n_drawn and not (present[i] and present[indices[drawn[q]]]):
+            continue
+        if n_r == 0 or i != receiver[n_r - 1]:  # a new receiver: the last one's ties first
+            while k < order.size and (n_r > 0 and tie_dst[order[k]] == receiver[n_r - 1]):
+                src[m], weight[m] = tie_src[order[k]], tie_w[order[k]]
+                m, k = m + 1, k + 1
+            # then those who only receive over cross-school ties, up to this receiver
+            while k < order.size and (i < 0 or tie_dst[order[k]] < i):
+                if n_r == 0 or tie_dst[order[k]] != receiver[n_r - 1]:
+                    receiver[n_r], start[n_r] = tie_dst[order[k]], m
+                    n_r += 1
+                src[m], weight[m] = tie_src[order[k]], tie_w[order[k]]
+                m, k = m + 1, k + 1
+            if i < 0:
+                break
+            receiver[n_r], start[n_r] = i, m
+            n_r += 1
+        c = drawn[q]
+        src[m], weight[m] = indices[c], data[c] / max(n_colleagues[i], 1)
+        m += 1
+    start[n_r] = m
     return _exchange(knowledge, inspiration, stage, version, quality, perceived, bonus, margin,
-                     dst[:m], src[:m], weight[:m], degree[:m], knowledge_rate,
+                     receiver[:n_r], start[:n_r + 1], src[:m], weight[:m], knowledge_rate,
                      inspiration_rate)
 
 

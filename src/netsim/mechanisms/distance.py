@@ -58,9 +58,8 @@ def background_distance(state: State, i: np.ndarray, j: np.ndarray) -> np.ndarra
 def background_distance_of(form: np.ndarray, trait: np.ndarray, i: int, j: int) -> float:
     """:func:`background_distance` of one pair (rows ``i``, ``j``), for compiled loops: the
     same operations in the same order, so the same bits. Called by the kernels of
-    :mod:`netsim.mechanisms.collegial_talk`, whose disk cache holds its machine code: after
-    changing it, delete the ``*.nbi``/``*.nbc`` files there (see
-    :func:`netsim.state.hear_versions`)."""
+    :mod:`netsim.mechanisms.collegial_talk` (their disk cache follows changes here: rule 4 of
+    :mod:`netsim.kernels`)."""
     return 0.5 * (abs(form[i] - form[j]) / (MAX_FORMS - 1) + abs(trait[i] - trait[j]))
 
 
