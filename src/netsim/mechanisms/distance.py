@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from netsim.config import FacilitatorStyle, Scenario
-from netsim.kernels import kernel
+from netsim.kernels import kernel, numpy_sum
 from netsim.state import State
 
 __all__ = ["MAX_FORMS", "background_distance", "background_distance_of", "pair_distance",
@@ -80,6 +80,11 @@ def pair_distance(state: State, scenario: Scenario, i: np.ndarray, j: np.ndarray
     return pair_distance_of(state.form, state.trait, state.knowledge, state.know_how, i, j, w)
 
 
+#: beyond this many practices pair_distance takes NumPy's vectorised rule (one block of
+#: NumPy's pairwise summation; the loop is for the few practices of real scenarios)
+_PAIRWISE_BLOCK = 128
+
+
 @kernel
 def pair_distance_of(form: np.ndarray, trait: np.ndarray, knowledge: np.ndarray,
                      know_how: np.ndarray, i: np.ndarray, j: np.ndarray,
@@ -99,26 +104,11 @@ def pair_distance_of(form: np.ndarray, trait: np.ndarray, knowledge: np.ndarray,
             continue
         for p in range(n_p):
             gap[p] = abs((knowledge[a, p] + know_how[a, p]) - (knowledge[b, p] + know_how[b, p]))
-        practice = _numpy_sum(gap) / n_p * 0.5
+        practice = numpy_sum(gap, 0, n_p, 1) / n_p * 0.5
         out[e] = w * background + (1 - w) * practice
     return out
 
 
-#: NumPy sums up to this many contiguous values in one unrolled block (pairwise beyond)
-_PAIRWISE_BLOCK = 128
-
-
-@kernel
-def _numpy_sum(x: np.ndarray) -> float:
-    """The sum of at most ``_PAIRWISE_BLOCK`` values in the order NumPy's pairwise summation
-    adds them (a speed trick's companion: a compiled mean equal to NumPy's to the bit; below 8
-    values one running sum, from 8 on eight running sums combined pairwise, then the rest)."""
-    n = x.size
-    if n < 8:
-        res = -0.0
-        for k in range(n):
-            res += x[k]
-        return res
     r0, r1, r2, r3, r4, r5, r6, r7 = x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]
     k = 8
     while k < n - n % 8:
