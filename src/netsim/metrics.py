@@ -112,35 +112,6 @@ def record_into(out: np.ndarray, state: State, school_change_share: float, stron
 # (``x.sum()``) are taken in NumPy's pairwise order (:func:`_numpy_sum`) over the same values in
 # the same order; counts are exact either way.
 
-@kernel
-def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
-    """One block (``n <= 128``) of NumPy's pairwise summation: 8 accumulators."""
-    if n < 8:
-        res = -0.0
-        for i in range(lo, lo + n):
-            res += a[i]
-        return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = 8
-    whole = n - n % 8
-    while i < whole:
-        j = lo + i
-        r0 += a[j]
-        r1 += a[j + 1]
-        r2 += a[j + 2]
-        r3 += a[j + 3]
-        r4 += a[j + 4]
-        r5 += a[j + 5]
-        r6 += a[j + 6]
-        r7 += a[j + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[lo + i]
-        i += 1
-    return res
-
 
 @kernel
 def _numpy_sum(a: np.ndarray, n: int) -> float:

@@ -109,25 +109,6 @@ def pair_distance_of(form: np.ndarray, trait: np.ndarray, knowledge: np.ndarray,
     return out
 
 
-    r0, r1, r2, r3, r4, r5, r6, r7 = x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]
-    k = 8
-    while k < n - n % 8:
-        r0 += x[k]
-        r1 += x[k + 1]
-        r2 += x[k + 2]
-        r3 += x[k + 3]
-        r4 += x[k + 4]
-        r5 += x[k + 5]
-        r6 += x[k + 6]
-        r7 += x[k + 7]
-        k += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while k < n:
-        res += x[k]
-        k += 1
-    return res
-
-
 def understanding_range(scenario: Scenario, moderated: bool) -> float:
     """The distance at which understanding reaches 0, widened by participatory moderation."""
     g = scenario.gathering
