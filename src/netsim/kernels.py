@@ -24,14 +24,14 @@ replaced, and a replicate's results independent of what else runs in the process
 3. **No hidden state.** Kernels write only the arrays passed in; nothing global, nothing cached
    between calls except the compiled code.
 4. **Compiled once, on disk.** ``cache=True`` stores the machine code beside the source
-   (``__pycache__``), so compilation (seconds, on the first run on a machine) stays out of
+   (``__pycache__``), so compilation (about 40 s, on the first run on a machine) stays out of
    every later run on that machine and in every worker process of a sweep. Numba alone would
    key a kernel's cache on its own file only, so a kernel that calls a kernel of another module
    (``state.hear_versions``, ``distance.background_distance_of``) would keep running the old
    callee after that module changed. :class:`_PackageStampLocator` keys every netsim kernel's
-   cache on the contents of all of netsim's source files instead: any change to netsim
-   recompiles its kernels once (seconds), a checkout that leaves the sources as they were
-   does not.
+   cache on the contents of all of netsim's source files instead: any change to netsim's
+   sources recompiles its kernels once, a checkout or touch that leaves their contents as they
+   were does not.
 5. **No quicksort.** Numba's ``np.sort``, ``np.unique`` and default ``np.argsort`` are a
    quicksort that takes quadratic time on sorted input with a few entries appended (0.7 s for
    125,000 sorted ids plus one, at 100,000 people; 0.006 s by merge sort), which is what the
