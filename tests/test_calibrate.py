@@ -249,3 +249,27 @@ def test_abc_weights_stay_informative_with_many_parameters():
     # the proposals stay in the box without collapsing onto copies of old particles
     assert np.all((res.theta >= 0) & (res.theta <= 1))
     assert np.unique(res.theta[:, 1]).size > 0.9 * res.theta.shape[0]
+
+
+def test_the_reading_says_when_a_generation_accepted_nothing(tmp_path):
+    # a statistic that never moves and misses its region: every set is at the same distance,
+    # so generation 1's tighter tolerance accepts none of its candidates
+    from netsim.calibrate import CalibrationRun
+    from netsim.calibrate_report import constraints, predictive, reading
+    from netsim.params import parameter_space
+
+    def simulate(theta, generation):
+        return np.full((theta.shape[0], 1), 2.0)
+
+    space = parameter_space(["trial.trial_rate"])
+    lo, hi = space.bounds[0]
+    res = abc_smc(simulate, UniformPrior(np.array([lo]), np.array([hi])), [0.0], [1.0],
+                  n_particles=1, generations=2, seed=3, initial_factor=3)
+    assert [g.accepted for g in res.generations] == [3, 0]  # ties at the tolerance: all 3
+    target = Target("never", "mean", "adoption_members", 0.0, 1.0)
+    run = CalibrationRun(tmp_path, space, [target], res, tmp_path / "e.parquet")
+    lines = reading(run, predictive(run), constraints(run))
+    assert lines[0].endswith("after 0 SMC generations the ensemble has 3 members (effective "
+                             "size 3), 0 of which meet every target (final tolerance 1).")
+    assert ("Generation 1 accepted none of its 2 candidates at tolerance 0.5, so the run "
+            "stopped there and the ensemble is generation 0's") in " ".join(lines)

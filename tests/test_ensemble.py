@@ -146,6 +146,9 @@ def _bad(tmp_path: Path, kind: str) -> Path:
     if kind == "fraction":
         return _write_raw(path, pa.table({**good, "meeting_interval_weeks": [3.0, 4.5]}),
                           {**meta, "parameters": ["meeting_interval_weeks"]})
+    if kind == "odd":  # collegial_degree takes even values only (step 2)
+        return _write_raw(path, pa.table({**good, "network.collegial_degree": [6, 5]}),
+                          {**meta, "parameters": ["network.collegial_degree"]})
     if kind == "weights":
         return _write_raw(path, pa.table({**good, "weight": [0.5, -0.1]}), meta)
     raise AssertionError(kind)
@@ -161,6 +164,7 @@ BAD = {
     "bounds": "member 1: trial.trial_rate = 7.0",
     "fraction": "meeting_interval_weeks = 4.5 is not a whole number",
     "weights": "weights must be finite, >= 0",
+    "odd": "member 1: network.collegial_degree = 5.0 is not a multiple of 2",
 }
 
 

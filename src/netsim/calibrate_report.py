@@ -244,13 +244,24 @@ def reading(run: CalibrationRun, pred: pl.DataFrame, cons: pl.DataFrame) -> list
     lines = []
     n_prior = res.prior_theta.shape[0]
     prior_all = int(_met(run, res.prior_stats).all(axis=1).sum())
-    last = res.generations[-1] if res.generations else None
+    # the ensemble is the last generation that accepted any set: a generation that accepted
+    # none ends the run without replacing it
+    kept = [i for i, g in enumerate(res.generations) if g.accepted > 0]
+    source = res.generations[kept[-1]] if kept else None
+    n_members = res.theta.shape[0]
     lines.append(f"{prior_all} of {n_prior} parameter sets of the space-filling prior sample "
                  f"reproduce all {len(run.targets)} patterns together; after "
-                 f"{len(res.generations) - 1} SMC generations the ensemble has "
-                 f"{res.theta.shape[0]} members (effective size {res.ess:.0f}), "
-                 f"{run.met_all} of which meet every target"
-                 + (f" (final tolerance {last.epsilon:.3g})." if last else "."))
+                 f"{kept[-1] if kept else 0} SMC generation{'' if kept and kept[-1] == 1 else 's'}"
+                 f" the ensemble has {n_members} member{'' if n_members == 1 else 's'} "
+                 f"(effective size {res.ess:.0f}), {run.met_all} of which meet every target"
+                 + (f" (final tolerance {source.epsilon:.3g})." if source else "."))
+    empty = [i for i, g in enumerate(res.generations) if g.accepted == 0 and i > 0]
+    if empty:
+        g = res.generations[empty[0]]
+        lines.append(f"Generation {empty[0]} accepted none of its {g.proposed} candidates at "
+                     f"tolerance {g.epsilon:.3g}, so the run stopped there and the ensemble is "
+                     f"generation {empty[0] - 1}'s: the SMC could not get closer to the targets "
+                     "with this many particles.")
     if run.met_all == 0:
         lines.append("**No parameter set met every pattern: the posterior is empty at "
                      "tolerance 0.** The ensemble holds the closest sets; read it as the best "

@@ -206,7 +206,8 @@ def load_ensemble(path: Path | str) -> Ensemble:
 
 def check_ensemble_values(ens: Ensemble) -> None:
     """Every member's value of every parameter is a number the schema allows (its bounds;
-    a whole number for integer settings). ConfigError naming the member otherwise."""
+    a whole number for integer settings, a multiple of the step for stepped ones such as
+    ``network.collegial_degree``). ConfigError naming the member otherwise."""
     from netsim.config import check_setting
     from netsim.params import parameter
 
@@ -224,6 +225,11 @@ def check_ensemble_values(ens: Ensemble) -> None:
             if p.kind == "int" and not (math.isfinite(v) and v == round(v)):
                 raise ConfigError(f"{where}: {k} = {v!r} is not a whole number; allowed: whole "
                                   "numbers")
+            if p.kind == "int" and p.step > 1 and round(v) % p.step:
+                # a run would round it to the step (Parameter.value): refuse rather than run
+                # another world than the file says
+                raise ConfigError(f"{where}: {k} = {v!r} is not a multiple of {p.step}; "
+                                  f"allowed: whole multiples of {p.step}")
             try:
                 check_setting(k, int(v) if p.kind == "int" else v)
             except ConfigError as exc:
