@@ -93,14 +93,13 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     stage, know_how = state.stage.reshape(-1), state.know_how.reshape(-1)
     trial_support = state.trial_support.reshape(-1)
     inspiration, perceived = state.inspiration.reshape(-1), state.perceived.reshape(-1)
-    backing = school_backing(state)  # leaders' backing: no step of the week changes it
 
     # one pass over the slots (speed) finds the running trials, the adopters at a school (who
     # may discontinue) and who may start a trial. Until those steps nothing else changes who
     # is in them: concluded trials are not at risk yet (they count as users), failures go back
     # with no inspiration, and people who hear of a co-created version are added below.
     f, adopters, users, carrier, candidates = _week_slots(
-        stage, state.knowledge.reshape(-1), inspiration, groups.staff_slots, state.school,
+        stage, state.knowledge.reshape(-1), inspiration, groups.staff, state.school,
         state.role, cfg.min_knowledge, n_p, state.n_schools)
     rs = cs = _NONE
     if f.size:  # conclude running trials
@@ -114,83 +113,149 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         # follow each other, so one call draws both (speed: the same numbers in the same order)
         u = rng.random(concluded.size if start_new else
                        concluded.size - int(np.count_nonzero(u_ok < p_success)))
-        rs, cs, n_fail = _conclude_trials(
+        # the outcomes (_conclude_trials), then who of the successful adapts and how
+        # (_adapters), in one compiled call (speed: no draw comes between them)
+        rs, cs, n_fail, *adapters = _conclude_and_choose_adapters(
             concluded, u_ok, p_success, look, u, cfg.drop_prob, n_p, stage, know_how,
             trial_support, inspiration, state.quality.reshape(-1), perceived, state.motivation,
             cfg.perception_sd, cfg.own_trial_weight, cfg.know_how_gain, mot.success_gain,
-            mot.failure_loss)
+            mot.failure_loss, start_new, state.cocreation_group, state.member, cfg.adapt_prob,
+            cfg.adapt_prob * cfg.colleague_adapt_share, state.group_distance,
+            understanding_range(scenario, moderated=False))
         out["adoptions"], out["failures"] = float(rs.size), float(concluded.size - rs.size)
-        if start_new:
-            heard = _adapt(state, scenario, rng, week, rs, cs, u[n_fail:], out)
+        if start_new and adapters[0].size:
+            heard = _adapt(state, scenario, rng, week, *adapters, out)
             if heard.size:
                 candidates = _add_candidates(candidates, heard, stage,
                                              state.knowledge.reshape(-1), inspiration,
                                              groups.staff, cfg.min_knowledge, n_p)
 
-    if start_new:
-        # who discontinues, then who starts a trial: uniforms that follow each other, one call
-        at_risk = adopters if cfg.discontinue_rate > 0 else _NONE
-        u = rng.random(at_risk.size + candidates.size)
-        if at_risk.size:
-            out["discontinued"] = float(_discontinue(
-                at_risk, u[:at_risk.size], cfg.discontinue_rate, users, carrier, rs, cs, n_p,
-                stage, state.school, state.role, groups.school_size, backing, perceived,
-                inspiration))
-        # start new trials
-        f, schools = _start_trials(candidates, u[at_risk.size:], cfg.trial_rate,
-                                   state.motivation, inspiration, state.resistant, backing,
-                                   scenario.home.mandate_strength, n_p, stage, state.school)
-        if f.size:
-            capacity = groups.n_facilitators * cfg.guidance_schools_per_facilitator \
-                if guidance_available else 0
-            chosen = _NONE
-            if capacity and schools.size:  # the schools guided: a random order, the first ones
-                chosen = schools.copy()
-                rng.shuffle(chosen)  # what rng.permutation(schools) does, without its checks
-                chosen = chosen[:capacity]
-            _support_new_trials(f, chosen, n_p, state.role, state.present, state.school,
-                                state.n_schools, state.cocreation_group, state.guided,
-                                trial_support, cfg.guidance_support)
-            out["trials_started"] = float(f.size)
-
-    state.inspiration *= 1 - cfg.inspiration_decay
+    if not start_new:
+        state.inspiration *= 1 - cfg.inspiration_decay
+        return out
+    # who discontinues, then who starts a trial: uniforms that follow each other, one call;
+    # both, and the week's decay of inspiration, in one compiled call (speed)
+    at_risk = adopters if cfg.discontinue_rate > 0 else _NONE
+    dropped, f, schools = _discontinue_start_and_decay(
+        at_risk, rng.random(at_risk.size + candidates.size), cfg.discontinue_rate, users,
+        carrier, rs, cs, n_p, stage, state.school, state.role, groups.school_size,
+        state.leader_attended, state.alignment, perceived, inspiration, candidates,
+        cfg.trial_rate, state.motivation, state.resistant, scenario.home.mandate_strength,
+        1 - cfg.inspiration_decay)
+    out["discontinued"] = float(dropped)
+    if f.size:
+        capacity = groups.n_facilitators * cfg.guidance_schools_per_facilitator \
+            if guidance_available else 0
+        chosen = _NONE
+        if capacity and schools.size:  # the schools guided: a random order, the first ones
+            # what rng.permutation(schools) does, without its checks and copy (schools is
+            # a fresh array of the kernel's)
+            rng.shuffle(schools)
+            chosen = schools[:capacity]
+        _support_new_trials(f, chosen, n_p, state.role, state.present, state.school,
+                            state.n_schools, state.cocreation_group, state.guided,
+                            trial_support, cfg.guidance_support)
+        out["trials_started"] = float(f.size)
     return out
 
 
 @kernel
+def _conclude_and_choose_adapters(
+        f: np.ndarray, u_ok: np.ndarray, p_success: np.ndarray, look: np.ndarray,
+        u: np.ndarray, drop_prob: float, n_p: int, stage: np.ndarray, know_how: np.ndarray,
+        trial_support: np.ndarray, inspiration: np.ndarray, quality: np.ndarray,
+        perceived: np.ndarray, motivation: np.ndarray, sd: float, weight: float, gain: float,
+        success_gain: float, failure_loss: float, adapt: bool, cocreation_group: np.ndarray,
+        member: np.ndarray, p_translator: float, p_colleague: float, distance: np.ndarray,
+        understanding_range: float
+        ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                   np.ndarray, np.ndarray, int]:
+    """:func:`_conclude_trials`, then (with ``adapt``) :func:`_adapters` of its successes
+    with the draws ``u`` that follow the failures', as one call (speed: one dispatch and
+    no Python between two loops that no draw separates; the same loops, so the same
+    results). Return the successes, the number of failures and what :func:`_adapters`
+    returns (no adapters without ``adapt``)."""
+    rs, cs, n_fail = _conclude_trials(f, u_ok, p_success, look, u, drop_prob, n_p, stage,
+                                      know_how, trial_support, inspiration, quality,
+                                      perceived, motivation, sd, weight, gain, success_gain,
+                                      failure_loss)
+    ra, ca, group, size, correlation, judge_sd, width = _adapters(
+        rs if adapt else rs[:0], cs, u[n_fail:], cocreation_group, member, p_translator,
+        p_colleague, distance, understanding_range, sd)
+    return rs, cs, n_fail, ra, ca, group, size, correlation, judge_sd, width
+
+
+@kernel
+def _discontinue_start_and_decay(
+        at_risk: np.ndarray, u: np.ndarray, rate: float, users: np.ndarray,
+        carrier: np.ndarray, new_r: np.ndarray, new_c: np.ndarray, n_p: int,
+        stage: np.ndarray, school: np.ndarray, role: np.ndarray, school_size: np.ndarray,
+        leader_attended: np.ndarray, alignment: np.ndarray, perceived: np.ndarray,
+        inspiration: np.ndarray, candidates: np.ndarray, trial_rate: float,
+        motivation: np.ndarray, resistant: np.ndarray, mandate_strength: float,
+        keep: float) -> tuple[int, np.ndarray, np.ndarray]:
+    """The end of a week, as one call (speed: one dispatch and no Python between loops that
+    no draw separates): :func:`_discontinue` of ``at_risk`` with the first draws of ``u``,
+    :func:`_start_trials` of the ``candidates`` with the rest, then inspiration decays
+    (times ``keep``, ``1 - inspiration_decay``: the product NumPy's ``*=`` takes, slot by
+    slot). The leaders' backing is
+    :func:`netsim.mechanisms.home_transfer.school_backing`: 1 if the leader attended, else
+    the leader's alignment (the same values NumPy's ``where`` picks). Return the number
+    dropped, the started slots and the schools starting trials."""
+    backing = np.empty(alignment.size)
+    for k in range(alignment.size):
+        backing[k] = 1.0 if leader_attended[k] else alignment[k]
+    dropped = 0
+    if at_risk.size:
+        dropped = _discontinue(at_risk, u[:at_risk.size], rate, users, carrier, new_r, new_c,
+                               n_p, stage, school, role, school_size, backing, perceived,
+                               inspiration)
+    f, schools = _start_trials(candidates, u[at_risk.size:], trial_rate, motivation,
+                               inspiration, resistant, backing, mandate_strength, n_p, stage,
+                               school)
+    for s in range(inspiration.size):
+        inspiration[s] *= keep
+    return dropped, f, schools
+
+
+@kernel
 def _week_slots(stage: np.ndarray, knowledge: np.ndarray, inspiration: np.ndarray,
-                staff_slots: np.ndarray, school: np.ndarray, role: np.ndarray,
+                staff: np.ndarray, school: np.ndarray, role: np.ndarray,
                 min_knowledge: float, n_p: int, n_schools: int
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Flat slots of present staff: running trials; adopted practices at a school, and per
-    (school, practice) the number of those adopters (users) and whether a resource teacher is
-    among them (a carrier); and the slots that may start a trial (aware, knowing
-    ``min_knowledge``, inspired)."""
+    """Flat slots of present staff (``staff``: per person): running trials; adopted practices
+    at a school, and per (school, practice) the number of those adopters (users) and whether a
+    resource teacher is among them (a carrier); and the slots that may start a trial (aware,
+    knowing ``min_knowledge``, inspired)."""
     running = np.empty(stage.size, dtype=np.int64)
     adopted = np.empty(stage.size, dtype=np.int64)
     candidates = np.empty(stage.size, dtype=np.int64)
     users = np.zeros(n_schools * n_p, dtype=np.int64)
     carrier = np.zeros(n_schools * n_p, dtype=np.bool_)
     n_running = n_adopted = n_candidates = 0
-    for s in range(stage.size):
-        st, staff = stage[s], staff_slots[s]
-        # speed: every slot is written and the count moves only if it belongs (no branch to
-        # mispredict on the common stages)
-        candidates[n_candidates] = s
-        n_candidates += (staff & (st == AWARE) & (knowledge[s] >= min_knowledge)
-                         & (inspiration[s] > 0))
-        running[n_running] = s
-        n_running += staff & (st == TRYING)
-        if st == ADOPTED and staff:
-            r = s // n_p
-            k = school[r]
-            if k >= 0:
+    # speed: person by person, then their practices (slots in the same rising order), so
+    # people who are not present staff are skipped whole and no slot is divided by n_p
+    for r in range(staff.size):
+        if not staff[r]:
+            continue
+        k = school[r]
+        resource_teacher = role[r] == RESOURCE_TEACHER
+        for c in range(n_p):
+            s = r * n_p + c
+            st = stage[s]
+            if st == AWARE:
+                if knowledge[s] >= min_knowledge and inspiration[s] > 0:
+                    candidates[n_candidates] = s
+                    n_candidates += 1
+            elif st == TRYING:
+                running[n_running] = s
+                n_running += 1
+            elif st == ADOPTED and k >= 0:
                 adopted[n_adopted] = s
                 n_adopted += 1
-                key = k * n_p + (s - r * n_p)
-                users[key] += 1
-                if role[r] == RESOURCE_TEACHER:
-                    carrier[key] = True
+                users[k * n_p + c] += 1
+                if resource_teacher:
+                    carrier[k * n_p + c] = True
     return (running[:n_running], adopted[:n_adopted], users, carrier,
             candidates[:n_candidates])
 
@@ -396,7 +461,7 @@ def discontinue(state: State, scenario: Scenario, rng: np.random.Generator,
     # users and carriers count the excluded (concluded) trials too
     _, at_risk, users, carrier, _ = _week_slots(stage, state.knowledge.reshape(-1),
                                                 state.inspiration.reshape(-1),
-                                                groups.staff_slots,
+                                                groups.staff,
                                                 state.school, state.role, 1.0, n_p,
                                                 state.n_schools)
     if exclude.size:
@@ -498,10 +563,13 @@ def _best_variants(sd: float, width: int, size: np.ndarray, correlation: np.ndar
 
 
 def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
-           r: np.ndarray, c: np.ndarray, u: np.ndarray, out: dict[str, float]) -> np.ndarray:
-    """Adapt the versions of some successful trials (person ``r``, practice ``c``; ``u`` one
-    uniform draw each: whether they adapt); new versions are registered. Return the flat
-    slots of the group members who heard of co-created versions.
+           r: np.ndarray, c: np.ndarray, group: np.ndarray, size: np.ndarray,
+           correlation: np.ndarray, judge_sd: np.ndarray, width: int,
+           out: dict[str, float]) -> np.ndarray:
+    """Adapt the versions of the successful trials that adapt (person ``r``, practice ``c``,
+    co-creation group, number of variants, their correlation and judging noise and the
+    largest number of variants: :func:`_adapters`); new versions are registered. Return the
+    flat slots of the group members who heard of co-created versions.
 
     Translation at the school boundary (seed 001 §5.2.3-5.2.4): network members and members
     of co-creation groups adapt with probability ``adapt_prob``, colleagues with
@@ -513,16 +581,9 @@ def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     (:mod:`netsim.mechanisms.distance`; co-creation groups have no facilitator, so no
     moderation). The adapter believes the version changed by the judged amount.
     """
-    cfg = scenario.trial
-    r, c, group, size, correlation, judge_sd, width = _adapters(
-        r, c, u, state.cocreation_group, state.member, cfg.adapt_prob,
-        cfg.adapt_prob * cfg.colleague_adapt_share, state.group_distance,
-        understanding_range(scenario, moderated=False), cfg.perception_sd)
-    if r.size == 0:
-        return _NONE
     # the variants (select_variants), and the new versions with the next ids of the registry
     new_q, parent, origin, n_cocreated, flat, ids, q, pq = _new_versions(
-        r, c, group, cfg.adapt_sd, width, size, correlation, judge_sd,
+        r, c, group, scenario.trial.adapt_sd, width, size, correlation, judge_sd,
         _variant_draws(rng, r.size, width), len(state.versions), state.n_practices,
         state.quality.reshape(-1), state.perceived.reshape(-1), state.version.reshape(-1),
         state.cocreation_group)
