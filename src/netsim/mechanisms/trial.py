@@ -24,7 +24,8 @@ Default (trust-weighted) adoption rule, weekly:
   ``q + N(0, perception_sd)``. Reports (stories, talk, presentations, posts) pass the
   reporter's perceived quality on (:meth:`netsim.state.State.learn_versions`), so people judge
   from their own and others' trials.
-- **Adaptation: translation at the school boundary** (seed 001 §5.2.3-5.2.4, :func:`_adapt`).
+- **Adaptation: translation at the school boundary** (seed 001 §5.2.3-5.2.4,
+  :func:`_adapters`, :func:`_new_versions`).
   A successful trial changes the local version with probability ``adapt_prob`` for network
   members and co-creation members, who translate what they bring home, and
   ``adapt_prob * colleague_adapt_share`` for colleagues, who mostly take the version presented.
@@ -61,9 +62,11 @@ from netsim.state import (
     DROPPED,
     FACILITATOR,
     RESOURCE_TEACHER,
+    SWITCH_MARGIN,
     TRYING,
     Origin,
     State,
+    hear_versions,
 )
 
 __all__ = ["discontinue", "select_variants", "trials"]
@@ -77,112 +80,130 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     """One week of trials; return counters. ``start_new=False`` only concludes trials (the
     textbook rules: no perception update, adaptation or discontinuance beyond the outcome).
 
-    The loops over slots are the compiled kernels below (:mod:`netsim.kernels`); the draws are
-    made here, in the rule's order: which trials end, their outcomes, the perception noise,
-    which failures drop, adaptation (:func:`_adapt`), discontinuance (:func:`discontinue`),
-    which trials start, the guided schools.
+    The week is one compiled call, :func:`_week` (:mod:`netsim.kernels`), which runs the
+    steps' loops below in the rule's order and makes the draws between them in that order:
+    which trials end, their outcomes, the perception noise, which failures drop and which
+    successes adapt, the variants of the adaptations, who discontinues and who starts a
+    trial, the guided schools. Only the registry of versions is written here, after it.
     """
     cfg = scenario.trial
     mot = scenario.motivation
-    out = {"trials_started": 0.0, "adoptions": 0.0, "failures": 0.0, "new_versions": 0.0,
-           "new_versions_cocreation": 0.0, "discontinued": 0.0}
     groups = state.groups()
+    capacity = groups.n_facilitators * cfg.guidance_schools_per_facilitator \
+        if guidance_available else 0
+    first_id = len(state.versions)
+    counts, c, new_q, parent, origin = _week(
+        rng, start_new, capacity, first_id, state.n_practices, state.n_schools,
+        state.stage.reshape(-1), state.knowledge.reshape(-1), state.inspiration.reshape(-1),
+        state.know_how.reshape(-1), state.trial_support.reshape(-1),
+        state.quality.reshape(-1), state.perceived.reshape(-1), state.version.reshape(-1),
+        state.motivation, state.difficulty, groups.staff, state.school, state.role,
+        state.member, state.resistant, state.present, state.cocreation_group, state.guided,
+        groups.school_size, state.leader_attended, state.alignment, state.group_distance,
+        state._bonus, cfg.min_knowledge, 1.0 / cfg.mean_trial_weeks, cfg.drop_prob,
+        cfg.perception_sd, cfg.own_trial_weight, cfg.know_how_gain, mot.success_gain,
+        mot.failure_loss, cfg.adapt_prob, cfg.adapt_prob * cfg.colleague_adapt_share,
+        understanding_range(scenario, moderated=False), cfg.adapt_sd, cfg.discontinue_rate,
+        cfg.trial_rate, scenario.home.mandate_strength, 1 - cfg.inspiration_decay,
+        cfg.guidance_support)
+    if c.size:  # the new versions, with the ids _week gave them (first_id, first_id + 1, ...)
+        state.versions.add_many(c, new_q, parent, origin, week)
+    started, adoptions, failures, cocreated, discontinued = counts
+    return {"trials_started": float(started), "adoptions": float(adoptions),
+            "failures": float(failures), "new_versions": float(c.size),
+            "new_versions_cocreation": float(cocreated), "discontinued": float(discontinued)}
 
-    n_p = state.n_practices
-    # flat views of the (people x practices) arrays, indexed by person * n_practices + practice
-    stage, know_how = state.stage.reshape(-1), state.know_how.reshape(-1)
-    trial_support = state.trial_support.reshape(-1)
-    inspiration, perceived = state.inspiration.reshape(-1), state.perceived.reshape(-1)
 
-    # one pass over the slots (speed) finds the running trials, the adopters at a school (who
-    # may discontinue) and who may start a trial. Until those steps nothing else changes who
-    # is in them: concluded trials are not at risk yet (they count as users), failures go back
+@kernel
+def _week(rng: np.random.Generator, start_new: bool, capacity: int, first_id: int, n_p: int,
+          n_schools: int, stage: np.ndarray, knowledge: np.ndarray, inspiration: np.ndarray,
+          know_how: np.ndarray, trial_support: np.ndarray, quality: np.ndarray,
+          perceived: np.ndarray, version: np.ndarray, motivation: np.ndarray,
+          difficulty: np.ndarray, staff: np.ndarray, school: np.ndarray, role: np.ndarray,
+          member: np.ndarray, resistant: np.ndarray, present: np.ndarray,
+          cocreation_group: np.ndarray, guided: np.ndarray, school_size: np.ndarray,
+          leader_attended: np.ndarray, alignment: np.ndarray, distance: np.ndarray,
+          bonus: np.ndarray, min_knowledge: float, p_end: float, drop_prob: float, sd: float,
+          weight: float, gain: float, success_gain: float, failure_loss: float,
+          p_translator: float, p_colleague: float, understanding_range: float,
+          adapt_sd: float, discontinue_rate: float, trial_rate: float,
+          mandate_strength: float, keep: float, guidance_support: float
+          ) -> tuple[tuple[int, int, int, int, int], np.ndarray, np.ndarray, np.ndarray,
+                     np.ndarray]:
+    """The week of :func:`trials` (flat (person, practice) slots; ``capacity`` schools can be
+    guided; ``keep = 1 - inspiration_decay``). Return the counts (trials started, adoptions,
+    failures, co-created versions, discontinued) and the new versions (practice, quality,
+    parent, origin; ids ``first_id`` on, in that order).
+
+    Speed (issue 14): the whole week is one compiled call, so the run's generator is passed
+    in and the draws are made here, in the rule's order, with NumPy's own algorithms (Numba's
+    ``Generator.random``, ``standard_normal`` and ``shuffle`` are translations of NumPy's and
+    give the same numbers and leave the generator in the same state:
+    tests/mechanisms/test_week_kernels.py compares them with the vectorised rule, generator
+    state included). Passing a generator costs about 10 us a call, paid once a week here
+    against the dozen NumPy and kernel calls (and their Python between) it replaces.
+    """
+    # one pass over the slots finds the running trials, the adopters at a school (who may
+    # discontinue) and who may start a trial. Until those steps nothing else changes who is
+    # in them: concluded trials are not at risk yet (they count as users), failures go back
     # with no inspiration, and people who hear of a co-created version are added below.
     f, adopters, users, carrier, candidates = _week_slots(
-        stage, state.knowledge.reshape(-1), inspiration, groups.staff, state.school,
-        state.role, cfg.min_knowledge, n_p, state.n_schools)
-    rs = cs = _NONE
+        stage, knowledge, inspiration, staff, school, role, min_knowledge, n_p, n_schools)
+    rs = cs = np.empty(0, dtype=np.int64)
+    new_c = parent = origin = np.empty(0, dtype=np.int64)
+    new_q = np.empty(0)
+    adoptions = failures = n_cocreated = 0
     if f.size:  # conclude running trials
-        concluded, p_success = _ending_trials(f, rng.random(f.size), 1.0 / cfg.mean_trial_weeks,
-                                              n_p, know_how, trial_support,
-                                              state.quality.reshape(-1), state.difficulty)
+        concluded, p_success = _ending_trials(f, rng.random(f.size), p_end, n_p, know_how,
+                                              trial_support, quality, difficulty)
         u_ok = rng.random(concluded.size)  # success if below p_success
         # perception: one's own trial is a noisy look at the version's quality
         look = rng.standard_normal(concluded.size) if start_new else np.empty(0)
         # which failures drop, then (with adaptation) which successes adapt: uniforms that
-        # follow each other, so one call draws both (speed: the same numbers in the same order)
-        u = rng.random(concluded.size if start_new else
-                       concluded.size - int(np.count_nonzero(u_ok < p_success)))
-        # the outcomes (_conclude_trials), then who of the successful adapts and how
-        # (_adapters), in one compiled call (speed: no draw comes between them)
-        rs, cs, n_fail, *adapters = _conclude_and_choose_adapters(
-            concluded, u_ok, p_success, look, u, cfg.drop_prob, n_p, stage, know_how,
-            trial_support, inspiration, state.quality.reshape(-1), perceived, state.motivation,
-            cfg.perception_sd, cfg.own_trial_weight, cfg.know_how_gain, mot.success_gain,
-            mot.failure_loss, start_new, state.cocreation_group, state.member, cfg.adapt_prob,
-            cfg.adapt_prob * cfg.colleague_adapt_share, state.group_distance,
-            understanding_range(scenario, moderated=False))
-        out["adoptions"], out["failures"] = float(rs.size), float(concluded.size - rs.size)
-        if start_new and adapters[0].size:
-            heard = _adapt(state, scenario, rng, week, *adapters, out)
-            if heard.size:
-                candidates = _add_candidates(candidates, heard, stage,
-                                             state.knowledge.reshape(-1), inspiration,
-                                             groups.staff, cfg.min_knowledge, n_p)
-
+        # follow each other, so one call draws both (the same numbers in the same order)
+        n_u = concluded.size
+        if not start_new:
+            for i in range(concluded.size):
+                n_u -= u_ok[i] < p_success[i]
+        u = rng.random(n_u)
+        rs, cs, n_fail = _conclude_trials(concluded, u_ok, p_success, look, u, drop_prob, n_p,
+                                          stage, know_how, trial_support, inspiration,
+                                          quality, perceived, motivation, sd, weight, gain,
+                                          success_gain, failure_loss)
+        adoptions, failures = rs.size, concluded.size - rs.size
+        if start_new:  # adaptation: translation at the school boundary
+            ra, new_c, group, size, correlation, judge_sd, width = _adapters(
+                rs, cs, u[n_fail:], cocreation_group, member, p_translator, p_colleague,
+                distance, understanding_range, sd)
+            if ra.size:
+                # the variants' normals (select_variants, _variant_draws), the new versions
+                draws = rng.standard_normal(ra.size * (1 + 2 * width))
+                new_q, parent, origin, n_cocreated, flat, ids, q, pq = _new_versions(
+                    ra, new_c, group, adapt_sd, width, size, correlation, judge_sd, draws,
+                    first_id, n_p, quality, perceived, version, cocreation_group)
+                if flat.size:  # co-created versions are shared with the whole group
+                    hear_versions(flat, ids, q, pq, bonus, SWITCH_MARGIN, version, quality,
+                                  perceived, stage)
+                    candidates = _add_candidates(candidates, flat, stage, knowledge,
+                                                 inspiration, staff, min_knowledge, n_p)
     if not start_new:
-        state.inspiration *= 1 - cfg.inspiration_decay
-        return out
-    # who discontinues, then who starts a trial: uniforms that follow each other, one call;
-    # both, and the week's decay of inspiration, in one compiled call (speed)
-    at_risk = adopters if cfg.discontinue_rate > 0 else _NONE
+        for s in range(inspiration.size):  # the week's decay of inspiration
+            inspiration[s] *= keep
+        return (0, adoptions, failures, n_cocreated, 0), new_c, new_q, parent, origin
+    # who discontinues, then who starts a trial: uniforms that follow each other, one call
+    at_risk = adopters if discontinue_rate > 0 else adopters[:0]
     dropped, f, schools = _discontinue_start_and_decay(
-        at_risk, rng.random(at_risk.size + candidates.size), cfg.discontinue_rate, users,
-        carrier, rs, cs, n_p, stage, state.school, state.role, groups.school_size,
-        state.leader_attended, state.alignment, perceived, inspiration, candidates,
-        cfg.trial_rate, state.motivation, state.resistant, scenario.home.mandate_strength,
-        1 - cfg.inspiration_decay)
-    out["discontinued"] = float(dropped)
+        at_risk, rng.random(at_risk.size + candidates.size), discontinue_rate, users, carrier,
+        rs, cs, n_p, stage, school, role, school_size, leader_attended, alignment, perceived,
+        inspiration, candidates, trial_rate, motivation, resistant, mandate_strength, keep)
     if f.size:
-        capacity = groups.n_facilitators * cfg.guidance_schools_per_facilitator \
-            if guidance_available else 0
-        chosen = _NONE
+        chosen = schools[:0]
         if capacity and schools.size:  # the schools guided: a random order, the first ones
-            # what rng.permutation(schools) does, without its checks and copy (schools is
-            # a fresh array of the kernel's)
-            rng.shuffle(schools)
+            rng.shuffle(schools)  # what rng.permutation(schools) does (schools is ours)
             chosen = schools[:capacity]
-        _support_new_trials(f, chosen, n_p, state.role, state.present, state.school,
-                            state.n_schools, state.cocreation_group, state.guided,
-                            trial_support, cfg.guidance_support)
-        out["trials_started"] = float(f.size)
-    return out
-
-
-@kernel
-def _conclude_and_choose_adapters(
-        f: np.ndarray, u_ok: np.ndarray, p_success: np.ndarray, look: np.ndarray,
-        u: np.ndarray, drop_prob: float, n_p: int, stage: np.ndarray, know_how: np.ndarray,
-        trial_support: np.ndarray, inspiration: np.ndarray, quality: np.ndarray,
-        perceived: np.ndarray, motivation: np.ndarray, sd: float, weight: float, gain: float,
-        success_gain: float, failure_loss: float, adapt: bool, cocreation_group: np.ndarray,
-        member: np.ndarray, p_translator: float, p_colleague: float, distance: np.ndarray,
-        understanding_range: float
-        ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                   np.ndarray, np.ndarray, int]:
-    """:func:`_conclude_trials`, then (with ``adapt``) :func:`_adapters` of its successes
-    with the draws ``u`` that follow the failures', as one call (speed: one dispatch and
-    no Python between two loops that no draw separates; the same loops, so the same
-    results). Return the successes, the number of failures and what :func:`_adapters`
-    returns (no adapters without ``adapt``)."""
-    rs, cs, n_fail = _conclude_trials(f, u_ok, p_success, look, u, drop_prob, n_p, stage,
-                                      know_how, trial_support, inspiration, quality,
-                                      perceived, motivation, sd, weight, gain, success_gain,
-                                      failure_loss)
-    ra, ca, group, size, correlation, judge_sd, width = _adapters(
-        rs if adapt else rs[:0], cs, u[n_fail:], cocreation_group, member, p_translator,
-        p_colleague, distance, understanding_range, sd)
-    return rs, cs, n_fail, ra, ca, group, size, correlation, judge_sd, width
+        _support_new_trials(f, chosen, n_p, role, present, school, n_schools,
+                            cocreation_group, guided, trial_support, guidance_support)
+    return (f.size, adoptions, failures, n_cocreated, dropped), new_c, new_q, parent, origin
 
 
 @kernel
@@ -560,39 +581,6 @@ def _best_variants(sd: float, width: int, size: np.ndarray, correlation: np.ndar
                 best_c, best_j = c, jd
         change[i], judged[i] = best_c, best_j
     return change, judged
-
-
-def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
-           r: np.ndarray, c: np.ndarray, group: np.ndarray, size: np.ndarray,
-           correlation: np.ndarray, judge_sd: np.ndarray, width: int,
-           out: dict[str, float]) -> np.ndarray:
-    """Adapt the versions of the successful trials that adapt (person ``r``, practice ``c``,
-    co-creation group, number of variants, their correlation and judging noise and the
-    largest number of variants: :func:`_adapters`); new versions are registered. Return the
-    flat slots of the group members who heard of co-created versions.
-
-    Translation at the school boundary (seed 001 §5.2.3-5.2.4): network members and members
-    of co-creation groups adapt with probability ``adapt_prob``, colleagues with
-    ``adapt_prob * colleague_adapt_share`` (they mostly take the version presented). A lone
-    adaptation is one variant; a co-creation group's is the best judged of one variant per
-    member (:func:`select_variants`), with variant correlation ``1 - d`` and judging noise
-    ``perception_sd / (u(d) sqrt(g))`` (the ``g`` members pool their judgements) for the
-    group's cognitive distance ``d``
-    (:mod:`netsim.mechanisms.distance`; co-creation groups have no facilitator, so no
-    moderation). The adapter believes the version changed by the judged amount.
-    """
-    # the variants (select_variants), and the new versions with the next ids of the registry
-    new_q, parent, origin, n_cocreated, flat, ids, q, pq = _new_versions(
-        r, c, group, scenario.trial.adapt_sd, width, size, correlation, judge_sd,
-        _variant_draws(rng, r.size, width), len(state.versions), state.n_practices,
-        state.quality.reshape(-1), state.perceived.reshape(-1), state.version.reshape(-1),
-        state.cocreation_group)
-    state.versions.add_many(c, new_q, parent, origin, week)
-    out["new_versions"] += float(r.size)
-    out["new_versions_cocreation"] += float(n_cocreated)
-    if flat.size:  # co-created versions are shared with the whole group
-        state.learn_versions_flat(flat, ids, q, pq)
-    return flat
 
 
 @kernel
