@@ -139,9 +139,12 @@ def _week(rng: np.random.Generator, start_new: bool, capacity: int, first_id: in
     in and the draws are made here, in the rule's order, with NumPy's own algorithms (Numba's
     ``Generator.random``, ``standard_normal`` and ``shuffle`` are translations of NumPy's and
     give the same numbers and leave the generator in the same state:
-    tests/mechanisms/test_week_kernels.py compares them with the vectorised rule, generator
-    state included). Passing a generator costs about 10 us a call, paid once a week here
-    against the dozen NumPy and kernel calls (and their Python between) it replaces.
+    tests/mechanisms/test_trial.py checks that, and tests/mechanisms/test_week_kernels.py
+    compares the week with the vectorised rule, generator state included). This departs
+    from rule 1 of :mod:`netsim.kernels` (draws outside kernels): passing a generator costs
+    10-30 us a call (Numba unboxes it through ctypes), paid once a week here against the
+    dozen NumPy and kernel calls, returned arrays and Python between them it replaces
+    (measured: the week about 7-15% faster than as separate kernels with NumPy draws).
     """
     # one pass over the slots finds the running trials, the adopters at a school (who may
     # discontinue) and who may start a trial. Until those steps nothing else changes who is
@@ -215,8 +218,8 @@ def _discontinue_start_and_decay(
         inspiration: np.ndarray, candidates: np.ndarray, trial_rate: float,
         motivation: np.ndarray, resistant: np.ndarray, mandate_strength: float,
         keep: float) -> tuple[int, np.ndarray, np.ndarray]:
-    """The end of a week, as one call (speed: one dispatch and no Python between loops that
-    no draw separates): :func:`_discontinue` of ``at_risk`` with the first draws of ``u``,
+    """The end of a week (no draw comes between these steps): :func:`_discontinue` of
+    ``at_risk`` with the first draws of ``u``,
     :func:`_start_trials` of the ``candidates`` with the rest, then inspiration decays
     (times ``keep``, ``1 - inspiration_decay``: the product NumPy's ``*=`` takes, slot by
     slot). The leaders' backing is
