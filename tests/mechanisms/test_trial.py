@@ -266,3 +266,33 @@ def test_concluding_counts_each_persons_trials_for_motivation_and_wants_slot_ord
         _conclude_trials(np.array([2, 0]), np.zeros(2), np.ones(2), np.empty(0), np.ones(2),
                          0.5, n_p, stage, zeros.copy(), zeros.copy(), zeros.copy(),
                          zeros.copy(), zeros.copy(), motivation, 0.1, 0.5, 0.2, 0.1, 0.05)
+
+
+def test_draws_inside_the_week_kernel_are_numpys_own():
+    # trial._week draws from the run's generator inside the compiled loop: Generator.random,
+    # standard_normal and shuffle there must give NumPy's numbers and leave the generator
+    # where NumPy leaves it, also with half a 64-bit draw buffered (after a 32-bit draw)
+    import numba
+
+    @numba.njit
+    def week_like(rng, n, schools):
+        a = rng.random(n)
+        b = rng.standard_normal(2 * n + 1)
+        c = rng.random(0)
+        rng.shuffle(schools)
+        d = rng.random(3)
+        return a, b, c, d
+
+    for seed, n, k in [(0, 5, 2), (1, 40, 17), (2, 0, 1), (3, 7, 45)]:
+        ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+        for g in (ours, theirs):
+            g.shuffle(np.arange(2 + seed % 2))  # one or two 32-bit draws: a half buffered or not
+        x, y = np.arange(k), np.arange(k)
+        got = week_like(ours, n, x)
+        want = (theirs.random(n), theirs.standard_normal(2 * n + 1), theirs.random(0))
+        theirs.shuffle(y)
+        want += (theirs.random(3),)
+        for g_, w_ in zip(got, want, strict=True):
+            assert np.array_equal(g_, w_)
+        assert x.tolist() == y.tolist()
+        assert ours.bit_generator.state == theirs.bit_generator.state

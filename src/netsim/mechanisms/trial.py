@@ -24,7 +24,8 @@ Default (trust-weighted) adoption rule, weekly:
   ``q + N(0, perception_sd)``. Reports (stories, talk, presentations, posts) pass the
   reporter's perceived quality on (:meth:`netsim.state.State.learn_versions`), so people judge
   from their own and others' trials.
-- **Adaptation: translation at the school boundary** (seed 001 §5.2.3-5.2.4, :func:`_adapt`).
+- **Adaptation: translation at the school boundary** (seed 001 §5.2.3-5.2.4,
+  :func:`_adapters`, :func:`_new_versions`).
   A successful trial changes the local version with probability ``adapt_prob`` for network
   members and co-creation members, who translate what they bring home, and
   ``adapt_prob * colleague_adapt_share`` for colleagues, who mostly take the version presented.
@@ -61,9 +62,11 @@ from netsim.state import (
     DROPPED,
     FACILITATOR,
     RESOURCE_TEACHER,
+    SWITCH_MARGIN,
     TRYING,
     Origin,
     State,
+    hear_versions,
 )
 
 __all__ = ["discontinue", "select_variants", "trials"]
@@ -77,120 +80,206 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
     """One week of trials; return counters. ``start_new=False`` only concludes trials (the
     textbook rules: no perception update, adaptation or discontinuance beyond the outcome).
 
-    The loops over slots are the compiled kernels below (:mod:`netsim.kernels`); the draws are
-    made here, in the rule's order: which trials end, their outcomes, the perception noise,
-    which failures drop, adaptation (:func:`_adapt`), discontinuance (:func:`discontinue`),
-    which trials start, the guided schools.
+    The week is one compiled call, :func:`_week` (:mod:`netsim.kernels`), which runs the
+    steps' loops below in the rule's order and makes the draws between them in that order:
+    which trials end, their outcomes, the perception noise, which failures drop and which
+    successes adapt, the variants of the adaptations, who discontinues and who starts a
+    trial, the guided schools. Only the registry of versions is written here, after it.
     """
     cfg = scenario.trial
     mot = scenario.motivation
-    out = {"trials_started": 0.0, "adoptions": 0.0, "failures": 0.0, "new_versions": 0.0,
-           "new_versions_cocreation": 0.0, "discontinued": 0.0}
     groups = state.groups()
+    capacity = groups.n_facilitators * cfg.guidance_schools_per_facilitator \
+        if guidance_available else 0
+    first_id = len(state.versions)
+    counts, c, new_q, parent, origin = _week(
+        rng, start_new, capacity, first_id, state.n_practices, state.n_schools,
+        state.stage.reshape(-1), state.knowledge.reshape(-1), state.inspiration.reshape(-1),
+        state.know_how.reshape(-1), state.trial_support.reshape(-1),
+        state.quality.reshape(-1), state.perceived.reshape(-1), state.version.reshape(-1),
+        state.motivation, state.difficulty, groups.staff, state.school, state.role,
+        state.member, state.resistant, state.present, state.cocreation_group, state.guided,
+        groups.school_size, state.leader_attended, state.alignment, state.group_distance,
+        state._bonus, cfg.min_knowledge, 1.0 / cfg.mean_trial_weeks, cfg.drop_prob,
+        cfg.perception_sd, cfg.own_trial_weight, cfg.know_how_gain, mot.success_gain,
+        mot.failure_loss, cfg.adapt_prob, cfg.adapt_prob * cfg.colleague_adapt_share,
+        understanding_range(scenario, moderated=False), cfg.adapt_sd, cfg.discontinue_rate,
+        cfg.trial_rate, scenario.home.mandate_strength, 1 - cfg.inspiration_decay,
+        cfg.guidance_support)
+    if c.size:  # the new versions, with the ids _week gave them (first_id, first_id + 1, ...)
+        state.versions.add_many(c, new_q, parent, origin, week)
+    started, adoptions, failures, cocreated, discontinued = counts
+    return {"trials_started": float(started), "adoptions": float(adoptions),
+            "failures": float(failures), "new_versions": float(c.size),
+            "new_versions_cocreation": float(cocreated), "discontinued": float(discontinued)}
 
-    n_p = state.n_practices
-    # flat views of the (people x practices) arrays, indexed by person * n_practices + practice
-    stage, know_how = state.stage.reshape(-1), state.know_how.reshape(-1)
-    trial_support = state.trial_support.reshape(-1)
-    inspiration, perceived = state.inspiration.reshape(-1), state.perceived.reshape(-1)
-    backing = school_backing(state)  # leaders' backing: no step of the week changes it
 
-    # one pass over the slots (speed) finds the running trials, the adopters at a school (who
-    # may discontinue) and who may start a trial. Until those steps nothing else changes who
-    # is in them: concluded trials are not at risk yet (they count as users), failures go back
+@kernel
+def _week(rng: np.random.Generator, start_new: bool, capacity: int, first_id: int, n_p: int,
+          n_schools: int, stage: np.ndarray, knowledge: np.ndarray, inspiration: np.ndarray,
+          know_how: np.ndarray, trial_support: np.ndarray, quality: np.ndarray,
+          perceived: np.ndarray, version: np.ndarray, motivation: np.ndarray,
+          difficulty: np.ndarray, staff: np.ndarray, school: np.ndarray, role: np.ndarray,
+          member: np.ndarray, resistant: np.ndarray, present: np.ndarray,
+          cocreation_group: np.ndarray, guided: np.ndarray, school_size: np.ndarray,
+          leader_attended: np.ndarray, alignment: np.ndarray, distance: np.ndarray,
+          bonus: np.ndarray, min_knowledge: float, p_end: float, drop_prob: float, sd: float,
+          weight: float, gain: float, success_gain: float, failure_loss: float,
+          p_translator: float, p_colleague: float, understanding_range: float,
+          adapt_sd: float, discontinue_rate: float, trial_rate: float,
+          mandate_strength: float, keep: float, guidance_support: float
+          ) -> tuple[tuple[int, int, int, int, int], np.ndarray, np.ndarray, np.ndarray,
+                     np.ndarray]:
+    """The week of :func:`trials` (flat (person, practice) slots; ``capacity`` schools can be
+    guided; ``keep = 1 - inspiration_decay``). Return the counts (trials started, adoptions,
+    failures, co-created versions, discontinued) and the new versions (practice, quality,
+    parent, origin; ids ``first_id`` on, in that order).
+
+    Speed (issue 14): the whole week is one compiled call, so the run's generator is passed
+    in and the draws are made here, in the rule's order, with NumPy's own algorithms (Numba's
+    ``Generator.random``, ``standard_normal`` and ``shuffle`` are translations of NumPy's and
+    give the same numbers and leave the generator in the same state:
+    tests/mechanisms/test_trial.py checks that, and tests/mechanisms/test_week_kernels.py
+    compares the week with the vectorised rule, generator state included). This departs
+    from rule 1 of :mod:`netsim.kernels` (draws outside kernels): passing a generator costs
+    10-30 us a call (Numba unboxes it through ctypes), paid once a week here against the
+    dozen NumPy and kernel calls, returned arrays and Python between them it replaces
+    (measured: the week about 7-15% faster than as separate kernels with NumPy draws).
+    """
+    # one pass over the slots finds the running trials, the adopters at a school (who may
+    # discontinue) and who may start a trial. Until those steps nothing else changes who is
+    # in them: concluded trials are not at risk yet (they count as users), failures go back
     # with no inspiration, and people who hear of a co-created version are added below.
     f, adopters, users, carrier, candidates = _week_slots(
-        stage, state.knowledge.reshape(-1), inspiration, groups.staff_slots, state.school,
-        state.role, cfg.min_knowledge, n_p, state.n_schools)
-    rs = cs = _NONE
+        stage, knowledge, inspiration, staff, school, role, min_knowledge, n_p, n_schools)
+    rs = cs = np.empty(0, dtype=np.int64)
+    new_c = parent = origin = np.empty(0, dtype=np.int64)
+    new_q = np.empty(0)
+    adoptions = failures = n_cocreated = 0
     if f.size:  # conclude running trials
-        concluded, p_success = _ending_trials(f, rng.random(f.size), 1.0 / cfg.mean_trial_weeks,
-                                              n_p, know_how, trial_support,
-                                              state.quality.reshape(-1), state.difficulty)
+        concluded, p_success = _ending_trials(f, rng.random(f.size), p_end, n_p, know_how,
+                                              trial_support, quality, difficulty)
         u_ok = rng.random(concluded.size)  # success if below p_success
         # perception: one's own trial is a noisy look at the version's quality
         look = rng.standard_normal(concluded.size) if start_new else np.empty(0)
         # which failures drop, then (with adaptation) which successes adapt: uniforms that
-        # follow each other, so one call draws both (speed: the same numbers in the same order)
-        u = rng.random(concluded.size if start_new else
-                       concluded.size - int(np.count_nonzero(u_ok < p_success)))
-        rs, cs, n_fail = _conclude_trials(
-            concluded, u_ok, p_success, look, u, cfg.drop_prob, n_p, stage, know_how,
-            trial_support, inspiration, state.quality.reshape(-1), perceived, state.motivation,
-            cfg.perception_sd, cfg.own_trial_weight, cfg.know_how_gain, mot.success_gain,
-            mot.failure_loss)
-        out["adoptions"], out["failures"] = float(rs.size), float(concluded.size - rs.size)
-        if start_new:
-            heard = _adapt(state, scenario, rng, week, rs, cs, u[n_fail:], out)
-            if heard.size:
-                candidates = _add_candidates(candidates, heard, stage,
-                                             state.knowledge.reshape(-1), inspiration,
-                                             groups.staff, cfg.min_knowledge, n_p)
+        # follow each other, so one call draws both (the same numbers in the same order)
+        n_u = concluded.size
+        if not start_new:
+            for i in range(concluded.size):
+                n_u -= u_ok[i] < p_success[i]
+        u = rng.random(n_u)
+        rs, cs, n_fail = _conclude_trials(concluded, u_ok, p_success, look, u, drop_prob, n_p,
+                                          stage, know_how, trial_support, inspiration,
+                                          quality, perceived, motivation, sd, weight, gain,
+                                          success_gain, failure_loss)
+        adoptions, failures = rs.size, concluded.size - rs.size
+        if start_new:  # adaptation: translation at the school boundary
+            ra, new_c, group, size, correlation, judge_sd, width = _adapters(
+                rs, cs, u[n_fail:], cocreation_group, member, p_translator, p_colleague,
+                distance, understanding_range, sd)
+            if ra.size:
+                # the variants' normals (select_variants, _variant_draws), the new versions
+                draws = rng.standard_normal(ra.size * (1 + 2 * width))
+                new_q, parent, origin, n_cocreated, flat, ids, q, pq = _new_versions(
+                    ra, new_c, group, adapt_sd, width, size, correlation, judge_sd, draws,
+                    first_id, n_p, quality, perceived, version, cocreation_group)
+                if flat.size:  # co-created versions are shared with the whole group
+                    hear_versions(flat, ids, q, pq, bonus, SWITCH_MARGIN, version, quality,
+                                  perceived, stage)
+                    candidates = _add_candidates(candidates, flat, stage, knowledge,
+                                                 inspiration, staff, min_knowledge, n_p)
+    if not start_new:
+        for s in range(inspiration.size):  # the week's decay of inspiration
+            inspiration[s] *= keep
+        return (0, adoptions, failures, n_cocreated, 0), new_c, new_q, parent, origin
+    # who discontinues, then who starts a trial: uniforms that follow each other, one call
+    at_risk = adopters if discontinue_rate > 0 else adopters[:0]
+    dropped, f, schools = _discontinue_start_and_decay(
+        at_risk, rng.random(at_risk.size + candidates.size), discontinue_rate, users, carrier,
+        rs, cs, n_p, stage, school, role, school_size, leader_attended, alignment, perceived,
+        inspiration, candidates, trial_rate, motivation, resistant, mandate_strength, keep)
+    if f.size:
+        chosen = schools[:0]
+        if capacity and schools.size:  # the schools guided: a random order, the first ones
+            rng.shuffle(schools)  # what rng.permutation(schools) does (schools is ours)
+            chosen = schools[:capacity]
+        _support_new_trials(f, chosen, n_p, role, present, school, n_schools,
+                            cocreation_group, guided, trial_support, guidance_support)
+    return (f.size, adoptions, failures, n_cocreated, dropped), new_c, new_q, parent, origin
 
-    if start_new:
-        # who discontinues, then who starts a trial: uniforms that follow each other, one call
-        at_risk = adopters if cfg.discontinue_rate > 0 else _NONE
-        u = rng.random(at_risk.size + candidates.size)
-        if at_risk.size:
-            out["discontinued"] = float(_discontinue(
-                at_risk, u[:at_risk.size], cfg.discontinue_rate, users, carrier, rs, cs, n_p,
-                stage, state.school, state.role, groups.school_size, backing, perceived,
-                inspiration))
-        # start new trials
-        f, schools = _start_trials(candidates, u[at_risk.size:], cfg.trial_rate,
-                                   state.motivation, inspiration, state.resistant, backing,
-                                   scenario.home.mandate_strength, n_p, stage, state.school)
-        if f.size:
-            capacity = groups.n_facilitators * cfg.guidance_schools_per_facilitator \
-                if guidance_available else 0
-            chosen = _NONE
-            if capacity and schools.size:  # the schools guided: a random order, the first ones
-                chosen = schools.copy()
-                rng.shuffle(chosen)  # what rng.permutation(schools) does, without its checks
-                chosen = chosen[:capacity]
-            _support_new_trials(f, chosen, n_p, state.role, state.present, state.school,
-                                state.n_schools, state.cocreation_group, state.guided,
-                                trial_support, cfg.guidance_support)
-            out["trials_started"] = float(f.size)
 
-    state.inspiration *= 1 - cfg.inspiration_decay
-    return out
+@kernel
+def _discontinue_start_and_decay(
+        at_risk: np.ndarray, u: np.ndarray, rate: float, users: np.ndarray,
+        carrier: np.ndarray, new_r: np.ndarray, new_c: np.ndarray, n_p: int,
+        stage: np.ndarray, school: np.ndarray, role: np.ndarray, school_size: np.ndarray,
+        leader_attended: np.ndarray, alignment: np.ndarray, perceived: np.ndarray,
+        inspiration: np.ndarray, candidates: np.ndarray, trial_rate: float,
+        motivation: np.ndarray, resistant: np.ndarray, mandate_strength: float,
+        keep: float) -> tuple[int, np.ndarray, np.ndarray]:
+    """The end of a week (no draw comes between these steps): :func:`_discontinue` of
+    ``at_risk`` with the first draws of ``u``,
+    :func:`_start_trials` of the ``candidates`` with the rest, then inspiration decays
+    (times ``keep``, ``1 - inspiration_decay``: the product NumPy's ``*=`` takes, slot by
+    slot). The leaders' backing is
+    :func:`netsim.mechanisms.home_transfer.school_backing`: 1 if the leader attended, else
+    the leader's alignment (the same values NumPy's ``where`` picks). Return the number
+    dropped, the started slots and the schools starting trials."""
+    backing = np.empty(alignment.size)
+    for k in range(alignment.size):
+        backing[k] = 1.0 if leader_attended[k] else alignment[k]
+    dropped = 0
+    if at_risk.size:
+        dropped = _discontinue(at_risk, u[:at_risk.size], rate, users, carrier, new_r, new_c,
+                               n_p, stage, school, role, school_size, backing, perceived,
+                               inspiration)
+    f, schools = _start_trials(candidates, u[at_risk.size:], trial_rate, motivation,
+                               inspiration, resistant, backing, mandate_strength, n_p, stage,
+                               school)
+    for s in range(inspiration.size):
+        inspiration[s] *= keep
+    return dropped, f, schools
 
 
 @kernel
 def _week_slots(stage: np.ndarray, knowledge: np.ndarray, inspiration: np.ndarray,
-                staff_slots: np.ndarray, school: np.ndarray, role: np.ndarray,
+                staff: np.ndarray, school: np.ndarray, role: np.ndarray,
                 min_knowledge: float, n_p: int, n_schools: int
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Flat slots of present staff: running trials; adopted practices at a school, and per
-    (school, practice) the number of those adopters (users) and whether a resource teacher is
-    among them (a carrier); and the slots that may start a trial (aware, knowing
-    ``min_knowledge``, inspired)."""
+    """Flat slots of present staff (``staff``: per person): running trials; adopted practices
+    at a school, and per (school, practice) the number of those adopters (users) and whether a
+    resource teacher is among them (a carrier); and the slots that may start a trial (aware,
+    knowing ``min_knowledge``, inspired)."""
     running = np.empty(stage.size, dtype=np.int64)
     adopted = np.empty(stage.size, dtype=np.int64)
     candidates = np.empty(stage.size, dtype=np.int64)
     users = np.zeros(n_schools * n_p, dtype=np.int64)
     carrier = np.zeros(n_schools * n_p, dtype=np.bool_)
     n_running = n_adopted = n_candidates = 0
-    for s in range(stage.size):
-        st, staff = stage[s], staff_slots[s]
-        # speed: every slot is written and the count moves only if it belongs (no branch to
-        # mispredict on the common stages)
-        candidates[n_candidates] = s
-        n_candidates += (staff & (st == AWARE) & (knowledge[s] >= min_knowledge)
-                         & (inspiration[s] > 0))
-        running[n_running] = s
-        n_running += staff & (st == TRYING)
-        if st == ADOPTED and staff:
-            r = s // n_p
-            k = school[r]
-            if k >= 0:
+    # speed: person by person, then their practices (slots in the same rising order), so
+    # people who are not present staff are skipped whole and no slot is divided by n_p
+    for r in range(staff.size):
+        if not staff[r]:
+            continue
+        k = school[r]
+        resource_teacher = role[r] == RESOURCE_TEACHER
+        for c in range(n_p):
+            s = r * n_p + c
+            st = stage[s]
+            if st == AWARE:
+                if knowledge[s] >= min_knowledge and inspiration[s] > 0:
+                    candidates[n_candidates] = s
+                    n_candidates += 1
+            elif st == TRYING:
+                running[n_running] = s
+                n_running += 1
+            elif st == ADOPTED and k >= 0:
                 adopted[n_adopted] = s
                 n_adopted += 1
-                key = k * n_p + (s - r * n_p)
-                users[key] += 1
-                if role[r] == RESOURCE_TEACHER:
-                    carrier[key] = True
+                users[k * n_p + c] += 1
+                if resource_teacher:
+                    carrier[k * n_p + c] = True
     return (running[:n_running], adopted[:n_adopted], users, carrier,
             candidates[:n_candidates])
 
@@ -396,7 +485,7 @@ def discontinue(state: State, scenario: Scenario, rng: np.random.Generator,
     # users and carriers count the excluded (concluded) trials too
     _, at_risk, users, carrier, _ = _week_slots(stage, state.knowledge.reshape(-1),
                                                 state.inspiration.reshape(-1),
-                                                groups.staff_slots,
+                                                groups.staff,
                                                 state.school, state.role, 1.0, n_p,
                                                 state.n_schools)
     if exclude.size:
@@ -495,43 +584,6 @@ def _best_variants(sd: float, width: int, size: np.ndarray, correlation: np.ndar
                 best_c, best_j = c, jd
         change[i], judged[i] = best_c, best_j
     return change, judged
-
-
-def _adapt(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
-           r: np.ndarray, c: np.ndarray, u: np.ndarray, out: dict[str, float]) -> np.ndarray:
-    """Adapt the versions of some successful trials (person ``r``, practice ``c``; ``u`` one
-    uniform draw each: whether they adapt); new versions are registered. Return the flat
-    slots of the group members who heard of co-created versions.
-
-    Translation at the school boundary (seed 001 §5.2.3-5.2.4): network members and members
-    of co-creation groups adapt with probability ``adapt_prob``, colleagues with
-    ``adapt_prob * colleague_adapt_share`` (they mostly take the version presented). A lone
-    adaptation is one variant; a co-creation group's is the best judged of one variant per
-    member (:func:`select_variants`), with variant correlation ``1 - d`` and judging noise
-    ``perception_sd / (u(d) sqrt(g))`` (the ``g`` members pool their judgements) for the
-    group's cognitive distance ``d``
-    (:mod:`netsim.mechanisms.distance`; co-creation groups have no facilitator, so no
-    moderation). The adapter believes the version changed by the judged amount.
-    """
-    cfg = scenario.trial
-    r, c, group, size, correlation, judge_sd, width = _adapters(
-        r, c, u, state.cocreation_group, state.member, cfg.adapt_prob,
-        cfg.adapt_prob * cfg.colleague_adapt_share, state.group_distance,
-        understanding_range(scenario, moderated=False), cfg.perception_sd)
-    if r.size == 0:
-        return _NONE
-    # the variants (select_variants), and the new versions with the next ids of the registry
-    new_q, parent, origin, n_cocreated, flat, ids, q, pq = _new_versions(
-        r, c, group, cfg.adapt_sd, width, size, correlation, judge_sd,
-        _variant_draws(rng, r.size, width), len(state.versions), state.n_practices,
-        state.quality.reshape(-1), state.perceived.reshape(-1), state.version.reshape(-1),
-        state.cocreation_group)
-    state.versions.add_many(c, new_q, parent, origin, week)
-    out["new_versions"] += float(r.size)
-    out["new_versions_cocreation"] += float(n_cocreated)
-    if flat.size:  # co-created versions are shared with the whole group
-        state.learn_versions_flat(flat, ids, q, pq)
-    return flat
 
 
 @kernel
