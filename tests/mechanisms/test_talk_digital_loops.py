@@ -19,7 +19,7 @@ from conftest import R, T, make_scenario, make_state
 from netsim import load_scenario
 from netsim.mechanisms import collegial_talk, digital
 from netsim.model import LearningNetworkModel
-from netsim.state import State
+from netsim.state import SWITCH_MARGIN, State
 
 ARRAYS = ("knowledge", "know_how", "inspiration", "stage", "version", "quality", "perceived",
           "present", "motivation")
@@ -172,3 +172,40 @@ def test_exchange_refuses_edges_of_different_lengths():
     with pytest.raises(ValueError, match="per edge"):
         collegial_talk.exchange_over_edges(state, np.array([0, 1]), np.array([1]),
                                            np.array([1.0, 1.0]), np.array([1, 1]), 0.1, 0.1)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_exchange_keeps_new_knowledge_in_spare_memory_or_its_own(seed):
+    # the receivers' new knowledge waits in the spare array handed in (the spent draws) when
+    # it has room, else in an array of the exchange's own: the same bits either way, and the
+    # same as the vectorised rule, on a real mid-run state
+    model = mid_run("significant_networks", {}, seed)
+    st = model.state
+    col = st.colleagues
+    rows = st.colleague_rows()
+    rng = np.random.default_rng(seed)
+    used = rng.random(col.nnz) < 0.5
+    dst, src = rows[used], col.indices[used].astype(np.int64)
+    weight, degree = col.data[used], st.colleague_degree()[dst]
+    receiver, start, by_src, w = collegial_talk._by_receiver(dst, src, weight, degree)
+    n_new = receiver.size * st.n_practices
+    states = []
+    for spare in (np.empty(0), np.full(n_new - 1, np.nan), np.full(n_new, np.nan),
+                  np.full(n_new + 5, np.nan)):
+        s = copy.deepcopy(st)
+        gained = collegial_talk._exchange(
+            s.knowledge, s.inspiration, s.stage, s.version, s.quality, s.perceived, s._bonus,
+            SWITCH_MARGIN, receiver, start, by_src, w, 0.1, 0.1, spare)
+        states.append((s, gained, spare))
+    numpy_ = copy.deepcopy(st)
+    expected = reference.exchange_over_edges(numpy_, dst, src, weight, degree, 0.1, 0.1)
+    for s, gained, _ in states:
+        assert_same(s, numpy_)
+        assert gained == pytest.approx(expected, rel=1e-12)
+    assert not np.array_equal(numpy_.knowledge, st.knowledge)  # knowledge flowed
+    # the spare arrays with room were used (they hold the receivers' new knowledge, row by
+    # row), the one too small was left alone
+    assert np.isnan(states[1][2]).all()
+    new_rows = numpy_.knowledge[receiver].reshape(-1)
+    assert np.array_equal(states[2][2], new_rows)
+    assert np.array_equal(states[3][2][:n_new], new_rows) and np.isnan(states[3][2][n_new:]).all()

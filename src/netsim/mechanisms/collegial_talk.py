@@ -57,7 +57,7 @@ def _exchange(knowledge: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
               version: np.ndarray, quality: np.ndarray, perceived: np.ndarray,
               bonus: np.ndarray, margin: float, receiver: np.ndarray, start: np.ndarray,
               src: np.ndarray, w: np.ndarray, knowledge_rate: float,
-              inspiration_rate: float) -> float:
+              inspiration_rate: float, spare: np.ndarray) -> float:
     """Knowledge, inspiration and versions flow to each receiver over their edges.
 
     Receiver ``receiver[r]`` (each at most once, in rising order) has the edges ``start[r]``
@@ -74,12 +74,23 @@ def _exchange(knowledge: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
 
     People no edge reaches are not visited: the rule adds nothing to them (0 for knowledge in
     [0, 1], inspiration 0 * (1 - i)), so the state is the same as if every slot were updated.
+
+    ``spare``: an array of floats the caller no longer needs (this week's spent draws), used
+    to hold the receivers' new knowledge while the sources are still being read when it has
+    room for ``receiver.size * n_p`` values (a speed trick: see below); too small (or empty),
+    and an array is allocated.
     """
     n_p = knowledge.shape[1]
     kn, ins = knowledge.reshape(-1), inspiration.reshape(-1)
     st, ver = stage.reshape(-1), version.reshape(-1)
     qual, own = quality.reshape(-1), perceived.reshape(-1)
-    before = kn.copy()  # the sources' knowledge as it was: receivers are updated in place
+    # The sources are read as they were: the receivers' new knowledge is kept aside, row by
+    # row, and written once everyone has been read. A speed trick, exact (the same values,
+    # written later): a copy of the whole (people x practices) array each week cost a fresh
+    # 4.8 MB at 100,000 people (about 1,200 page faults a week); the spent draws it is kept in
+    # are already in memory.
+    n_new = receiver.size * n_p
+    new_k = spare[:n_new] if spare.size >= n_new else np.empty(n_new)
     last = bonus.size - 1
     gaps = np.empty(n_p)
     adopters = np.empty(n_p)
@@ -100,7 +111,7 @@ def _exchange(knowledge: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
         for e in range(start[r], start[r + 1]):
             s, we = src[e] * n_p, w[e]
             for p in range(n_p):
-                gap = before[s + p] - before[d + p]
+                gap = kn[s + p] - kn[d + p]
                 if gap < 0.0:
                     gap = 0.0
                 gaps[p] += gap * we
@@ -119,10 +130,10 @@ def _exchange(knowledge: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
         for p in range(n_p):
             f = d + p
             delta = gaps[p] * knowledge_rate
-            room = 1 - before[f]
+            room = 1 - kn[f]
             if room < delta or room != room:  # np.minimum: NaN propagates
                 delta = room
-            kn[f] = before[f] + delta
+            new_k[r * n_p + p] = kn[f] + delta
             gained[f & 7] += delta
             inspired = inspiration_rate * adopters[p]
             if inspired > 1.0:
@@ -130,6 +141,10 @@ def _exchange(knowledge: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
             ins[f] += inspired * (1 - ins[f])
             won[n_won], won_from[n_won] = f, best[p]
             n_won += best[p] >= 0  # kept when a version won (no branch)
+    for r in range(receiver.size):  # everyone has been read: the new knowledge
+        d = receiver[r] * n_p
+        for p in range(n_p):
+            kn[d + p] = new_k[r * n_p + p]
     # the winners' versions, read before any is written (a source may also be a receiver)
     new_v = np.empty(n_won, dtype=ver.dtype)
     new_q = np.empty(n_won)
@@ -183,7 +198,7 @@ def exchange_over_edges(state: State, dst: np.ndarray, src: np.ndarray, weight: 
     receiver, start, by_src, w = _by_receiver(dst, src, weight, degree)
     return _exchange(state.knowledge, state.inspiration, state.stage, state.version,
                      state.quality, state.perceived, state._bonus, SWITCH_MARGIN, receiver,
-                     start, by_src, w, knowledge_rate, inspiration)
+                     start, by_src, w, knowledge_rate, inspiration, _NO_DRAWS)
 
 
 @kernel
@@ -209,7 +224,8 @@ def _talk_week(u_colleague: np.ndarray, talk_prob: float, rows: np.ndarray,
     ``week`` and its trust grows by ``tie_growth * (1 - b_ab) * (1 - trust)`` (``b_ab``:
     :func:`netsim.mechanisms.distance.background_distance`). Each receiver's edges are
     exchanged (:func:`_exchange`) in the order colleagues (entry by entry), ties from ``b``,
-    ties from ``a`` (each in tie order): the order of the sums.
+    ties from ``a`` (each in tie order): the order of the sums. The draws ``u_colleague`` are
+    spent by then: the exchange overwrites them (its ``spare``).
     """
     n_ties = u_tie.size
     used = np.empty(n_ties, dtype=np.int64)
@@ -241,19 +257,24 @@ def _talk_week(u_colleague: np.ndarray, talk_prob: float, rows: np.ndarray,
             w = trust[t]
             similar = 1.0 - background_distance_of(form, trait, a[t], b[t])
             trust[t] = w + tie_growth * similar * (1 - w)
+    # every receiver's edges go into src and weight, from the front; the collegial entries
+    # drawn are listed first in the tail of src (a speed trick: no array of their own, which at
+    # 100,000 people was a fresh 4.7 MB a week). The edges written before entry q is read are
+    # at most its q predecessors and the 2 * n_used cross-school ones, so none overwrites an
+    # entry still to be read.
+    src = np.empty(u_colleague.size + 2 * n_used, dtype=np.int64)
+    drawn = src[2 * n_used:]
     # the collegial entries drawn, kept without a branch (a speed trick: a branch on a random
     # draw is mispredicted a third of the time)
-    drawn = np.empty(u_colleague.size, dtype=np.int64)
     n_drawn = 0
     for c in range(u_colleague.size):
         drawn[n_drawn] = c
         n_drawn += u_colleague[c] < talk_prob
-    # every receiver's edges, receivers in rising order (collegial entries come by row): those
-    # drawn whose ends are both present, then the cross-school ones
+    # receivers in rising order (collegial entries come by row): the entries drawn whose ends
+    # are both present, then the cross-school ones
     m_max = n_drawn + 2 * n_used
     receiver = np.empty(m_max, dtype=np.int64)
     start = np.empty(m_max + 1, dtype=np.int64)
-    src = np.empty(m_max, dtype=np.int64)
     weight = np.empty(m_max)
     m = n_r = k = 0
     for q in range(n_drawn + 1):
@@ -281,7 +302,7 @@ def _talk_week(u_colleague: np.ndarray, talk_prob: float, rows: np.ndarray,
     start[n_r] = m
     return _exchange(knowledge, inspiration, stage, version, quality, perceived, bonus, margin,
                      receiver[:n_r], start[:n_r + 1], src[:m], weight[:m], knowledge_rate,
-                     inspiration_rate)
+                     inspiration_rate, u_colleague)  # the draws are spent: spare memory
 
 
 @kernel
