@@ -31,7 +31,7 @@ import numpy as np
 
 from netsim.config import Scenario
 from netsim.kernels import kernel
-from netsim.state import ADOPTED, SWITCH_MARGIN, TRYING, State, flatnonzero, hear_versions
+from netsim.state import ADOPTED, SWITCH_MARGIN, TRYING, State, hear_versions
 
 __all__ = ["ChannelState", "share"]
 
@@ -197,58 +197,55 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
           rng: np.random.Generator, network_alive: bool) -> dict[str, float]:
     """One week of digital posting and reading; return counters (see the module docstring;
     the week: :func:`_week`)."""
-    cfg = scenario.digital
-    out = {"posts": 0.0, "posts_formal": 0.0, "posts_informal": 0.0, "reads": 0.0}
     groups = state.groups()
     people = groups.members
     if people.size == 0 or not channels:
-        return out
+        return dict.fromkeys(_COUNTERS, 0.0)
     for ch in channels:
         if ch.stores:  # room for this week's posts: at most one per member and one expert post
             ch.reserve(people.size + 1)
-    ties = state.member_ties
-    counts = np.zeros(4)
-    n_kept = np.array([ch._n for ch in channels], dtype=np.int64)
-    _week(rng, people, state.n_people, ties.a, ties.b, ties.trust, ties.degree(), float(scenario.trust.initial),
-          float(cfg.post_prob), float(cfg.formality_post_penalty), float(cfg.read_knowledge),
-          np.array([ch.formality for ch in channels], dtype=np.float64),
-          np.array([ch.read_prob for ch in channels], dtype=np.float64),
-          np.array([ch.created_by == "facilitators" for ch in channels]),
-          np.array([ch.stores for ch in channels]), bool(network_alive),
-          groups.n_facilitators > 0, flatnonzero(state.expert_known), state.effectiveness,
-          state.claimed, tuple(ch._ints for ch in channels),
-          tuple(ch._floats for ch in channels), n_kept, state.stage, state.perceived,
-          state.version, state.quality, state.knowledge, state._bonus, SWITCH_MARGIN, counts)
-    for ch, n in zip(channels, n_kept.tolist(), strict=True):
-        ch._n = n
-    out["posts"] = float(counts[0])
-    out["posts_formal"] = float(counts[1])
-    out["posts_informal"] = float(counts[2])
-    out["reads"] = float(counts[3])
-    return out
+    # one table of the channels, one row each (fewer arguments to pass than one array per
+    # column): formality, read_prob, created by facilitators, stores, posts stored
+    table = np.array([(ch.formality, ch.read_prob, ch.created_by == "facilitators", ch.stores,
+                       ch._n) for ch in channels], dtype=np.float64)
+    cfg, ties, counts = scenario.digital, state.member_ties, np.zeros(len(_COUNTERS))
+    _week(rng, people, state.n_people, ties.a, ties.b, ties.trust, ties.degree(),
+          float(scenario.trust.initial), float(cfg.post_prob), float(cfg.formality_post_penalty),
+          float(cfg.read_knowledge), table, bool(network_alive), groups.n_facilitators > 0,
+          state.expert_known, state.effectiveness, state.claimed,
+          tuple(ch._ints for ch in channels), tuple(ch._floats for ch in channels),
+          state.stage, state.perceived, state.version, state.quality, state.knowledge,
+          state._bonus, SWITCH_MARGIN, counts)
+    for ch, n in zip(channels, table[:, 4].tolist(), strict=True):
+        ch._n = int(n)
+    return dict(zip(_COUNTERS, counts.tolist(), strict=True))
+
+
+#: the counters :func:`share` returns, in the order :func:`_week` adds to them
+_COUNTERS = ("posts", "posts_formal", "posts_informal", "reads")
 
 
 @kernel
-def _week(rng: np.random.Generator, people: np.ndarray, n_people: int, a: np.ndarray, b: np.ndarray,
-          trust: np.ndarray, degree: np.ndarray, trust_initial: float, post_prob: float,
-          penalty: float, read_knowledge: float, formality: np.ndarray, read_prob: np.ndarray,
-          by_facilitators: np.ndarray, stores: np.ndarray, network_alive: bool,
-          facilitators: bool, expert: np.ndarray, effectiveness: np.ndarray,
-          claimed: np.ndarray, kept_ints: tuple, kept_floats: tuple, n_kept: np.ndarray,
+def _week(rng: np.random.Generator, people: np.ndarray, n_people: int, a: np.ndarray,
+          b: np.ndarray, trust: np.ndarray, degree: np.ndarray, trust_initial: float,
+          post_prob: float, penalty: float, read_knowledge: float, table: np.ndarray,
+          network_alive: bool, facilitators: bool, expert_known: np.ndarray,
+          effectiveness: np.ndarray, claimed: np.ndarray, kept_ints: tuple, kept_floats: tuple,
           stage: np.ndarray, perceived: np.ndarray, version: np.ndarray, quality: np.ndarray,
           knowledge: np.ndarray, bonus: np.ndarray, margin: float,
           counts: np.ndarray) -> None:
     """The week of :func:`share`, channel by channel: :func:`_posts`, then :func:`_read`.
 
-    Channel ``c`` (formality ``formality[c]``, created by facilitators if
-    ``by_facilitators[c]``, a document store if ``stores[c]``, whose stored posts are the
-    first ``n_kept[c]`` columns of ``kept_ints[c]`` (practice, version) and ``kept_floats[c]``
-    (quality, reported quality), with room for this week's) is silent when facilitators
-    created it and the network dissolved; else ``u = rng.random(n)`` for the posts, one
-    ``rng.integers`` for the facilitators' expert post, ``u = rng.random(n)`` for the readers
-    and ``rng.integers(0, pool, readers)`` for the post each reader takes (the draws of the
-    rule, in its order, skipped as the rule skips them). Adds to ``counts`` the member posts,
-    formal (``formality >= 0.5``) and informal ones, and the reads.
+    Channel ``c`` is row ``c`` of ``table``: formality, read probability, whether
+    facilitators created it, whether it is a document store, and how many posts it stores
+    (the first columns of ``kept_ints[c]``, practice and version, and ``kept_floats[c]``,
+    quality and reported quality, which have room for this week's; the count is updated).
+    A channel facilitators created is silent when the network dissolved; else
+    ``u = rng.random(n)`` for the posts, one ``rng.integers`` for the facilitators' expert
+    post (among the expert-known practices), ``u = rng.random(n)`` for the readers and
+    ``rng.integers(0, pool, readers)`` for the post each reader takes (the draws of the rule,
+    in its order, skipped as the rule skips them). Adds to ``counts`` the member posts, formal
+    (``formality >= 0.5``) and informal ones, and the reads.
 
     Drawing here (a speed trick, against rule 1 of :mod:`netsim.kernels`, which keeps draws
     in NumPy): Numba's ``Generator.random`` and ``Generator.integers`` are NumPy's algorithms
@@ -259,30 +256,34 @@ def _week(rng: np.random.Generator, people: np.ndarray, n_people: int, a: np.nda
     call a week replaces about a dozen NumPy draws and six kernel calls, each with its own
     dispatch, which the channels' small arrays made most of the week's time.
     """
+    expert = np.flatnonzero(expert_known)
     if a.size:
         trust_factor = _trust_factor(people, n_people, a, b, trust, degree, trust_initial)
     else:
         trust_factor = np.full(people.size, 0.5 + 0.5 * trust_initial)
-    for c in range(formality.size):
-        if by_facilitators[c] and not network_alive:
+    for c in range(table.shape[0]):
+        formality, read_prob = table[c, 0], table[c, 1]
+        by_facilitators, stores = table[c, 2] != 0, table[c, 3] != 0
+        if by_facilitators and not network_alive:
             continue
-        p_base = post_prob * (1 - penalty * formality[c])
+        p_base = post_prob * (1 - penalty * formality)
         u = rng.random(people.size)
         e = -1  # facilitators post one expert-known practice a week in their channels
-        if by_facilitators[c] and facilitators and expert.size:
+        if by_facilitators and facilitators and expert.size:
             e = expert[rng.integers(0, expert.size)]
         new_p, new_v, new_q, new_pq = _posts(
             u, p_base, trust_factor, people, stage, perceived, version, quality, e,
             effectiveness[e] if e >= 0 else 0.0, claimed[e] if e >= 0 else 0.0)
         n_member_posts = new_p.size - (1 if e >= 0 else 0)
         counts[0] += n_member_posts
-        counts[1 if formality[c] >= 0.5 else 2] += n_member_posts
-        if stores[c]:  # readers take any stored post, this week's included
-            ints, floats, n = kept_ints[c], kept_floats[c], n_kept[c]
+        counts[1 if formality >= 0.5 else 2] += n_member_posts
+        if stores:  # readers take any stored post, this week's included
+            ints, floats, n = kept_ints[c], kept_floats[c], int(table[c, 4])
             for i in range(new_p.size):  # into the store's spare columns (share reserved them)
                 ints[0, n + i], ints[1, n + i] = new_p[i], new_v[i]
                 floats[0, n + i], floats[1, n + i] = new_q[i], new_pq[i]
-            n_kept[c] = n_pool = n + new_p.size
+            n_pool = n + new_p.size
+            table[c, 4] = n_pool
         else:  # readers take one of this week's posts
             n_pool = new_p.size
         if n_pool == 0:
@@ -290,15 +291,15 @@ def _week(rng: np.random.Generator, people: np.ndarray, n_people: int, a: np.nda
         u = rng.random(people.size)
         n_readers = 0
         for i in range(u.size):
-            n_readers += u[i] < read_prob[c]
+            n_readers += u[i] < read_prob
         if n_readers == 0:
             continue
         pick = rng.integers(0, n_pool, n_readers)
-        if stores[c]:
+        if stores:
             ints, floats = kept_ints[c], kept_floats[c]
-            _read(u, read_prob[c], people, pick, ints[0], ints[1], floats[0], floats[1],
+            _read(u, read_prob, people, pick, ints[0], ints[1], floats[0], floats[1],
                   read_knowledge, knowledge, bonus, margin, version, quality, perceived, stage)
         else:
-            _read(u, read_prob[c], people, pick, new_p, new_v, new_q, new_pq, read_knowledge,
+            _read(u, read_prob, people, pick, new_p, new_v, new_q, new_pq, read_knowledge,
                   knowledge, bonus, margin, version, quality, perceived, stage)
         counts[3] += n_readers
