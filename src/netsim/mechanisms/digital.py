@@ -31,7 +31,7 @@ import numpy as np
 
 from netsim.config import Scenario
 from netsim.kernels import kernel
-from netsim.state import ADOPTED, SWITCH_MARGIN, TRYING, State, hear_versions
+from netsim.state import ADOPTED, FACILITATOR, SWITCH_MARGIN, TRYING, State, hear_versions
 
 __all__ = ["ChannelState", "share"]
 
@@ -197,22 +197,21 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
           rng: np.random.Generator, network_alive: bool) -> dict[str, float]:
     """One week of digital posting and reading; return counters (see the module docstring;
     the week: :func:`_week`)."""
-    groups = state.groups()
-    people = groups.members
-    if people.size == 0 or not channels:
+    if not channels:
         return dict.fromkeys(_COUNTERS, 0.0)
+    room = int(np.count_nonzero(state.member)) + 1
     for ch in channels:
         if ch.stores:  # room for this week's posts: at most one per member and one expert post
-            ch.reserve(people.size + 1)
+            ch.reserve(room)
     # one table of the channels, one row each (fewer arguments to pass than one array per
     # column): formality, read_prob, created by facilitators, stores, posts stored
     table = np.array([(ch.formality, ch.read_prob, ch.created_by == "facilitators", ch.stores,
                        ch._n) for ch in channels], dtype=np.float64)
     cfg, ties, counts = scenario.digital, state.member_ties, np.zeros(len(_COUNTERS))
-    _week(rng, people, state.n_people, ties.a, ties.b, ties.trust, ties.degree(),
-          float(scenario.trust.initial), float(cfg.post_prob), float(cfg.formality_post_penalty),
-          float(cfg.read_knowledge), table, bool(network_alive), groups.n_facilitators > 0,
-          state.expert_known, state.effectiveness, state.claimed,
+    _week(rng, state.role, state.present, state.member, ties.a, ties.b, ties.trust,
+          ties.degree(), float(scenario.trust.initial), float(cfg.post_prob),
+          float(cfg.formality_post_penalty), float(cfg.read_knowledge), table,
+          bool(network_alive), state.expert_known, state.effectiveness, state.claimed,
           tuple(ch._ints for ch in channels), tuple(ch._floats for ch in channels),
           state.stage, state.perceived, state.version, state.quality, state.knowledge,
           state._bonus, SWITCH_MARGIN, counts)
@@ -226,16 +225,19 @@ _COUNTERS = ("posts", "posts_formal", "posts_informal", "reads")
 
 
 @kernel
-def _week(rng: np.random.Generator, people: np.ndarray, n_people: int, a: np.ndarray,
-          b: np.ndarray, trust: np.ndarray, degree: np.ndarray, trust_initial: float,
-          post_prob: float, penalty: float, read_knowledge: float, table: np.ndarray,
-          network_alive: bool, facilitators: bool, expert_known: np.ndarray,
+def _week(rng: np.random.Generator, role: np.ndarray, present: np.ndarray, member: np.ndarray,
+          a: np.ndarray, b: np.ndarray, trust: np.ndarray, degree: np.ndarray,
+          trust_initial: float, post_prob: float, penalty: float, read_knowledge: float,
+          table: np.ndarray, network_alive: bool, expert_known: np.ndarray,
           effectiveness: np.ndarray, claimed: np.ndarray, kept_ints: tuple, kept_floats: tuple,
           stage: np.ndarray, perceived: np.ndarray, version: np.ndarray, quality: np.ndarray,
           knowledge: np.ndarray, bonus: np.ndarray, margin: float,
           counts: np.ndarray) -> None:
     """The week of :func:`share`, channel by channel: :func:`_posts`, then :func:`_read`.
 
+    The members who post and read are the present members who are not facilitators (by
+    row; what :meth:`netsim.state.State.groups` calls ``members``, found here in one pass
+    instead of asking for the groups: fewer calls a week); with none, nothing happens.
     Channel ``c`` is row ``c`` of ``table``: formality, read probability, whether
     facilitators created it, whether it is a document store, and how many posts it stores
     (the first columns of ``kept_ints[c]``, practice and version, and ``kept_floats[c]``,
@@ -256,6 +258,20 @@ def _week(rng: np.random.Generator, people: np.ndarray, n_people: int, a: np.nda
     call a week replaces about a dozen NumPy draws and six kernel calls, each with its own
     dispatch, which the channels' small arrays made most of the week's time.
     """
+    n_people = role.size
+    people = np.empty(n_people, dtype=np.int64)
+    n_members = n_facilitators = 0
+    for r in range(n_people):
+        if present[r]:
+            if role[r] == FACILITATOR:
+                n_facilitators += 1
+            elif member[r]:
+                people[n_members] = r
+                n_members += 1
+    if n_members == 0:
+        return
+    people = people[:n_members]
+    facilitators = n_facilitators > 0
     expert = np.flatnonzero(expert_known)
     if a.size:
         trust_factor = _trust_factor(people, n_people, a, b, trust, degree, trust_initial)
