@@ -198,29 +198,33 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
     """One week of digital posting and reading; return counters (see the module docstring;
     the week: :func:`_week`)."""
     if not channels:
-        return dict.fromkeys(_COUNTERS, 0.0)
-    room = int(np.count_nonzero(state.member)) + 1
+        return {"posts": 0.0, "posts_formal": 0.0, "posts_informal": 0.0, "reads": 0.0}
+    # one table of the channels, a row each (fewer arguments to pass than an array per
+    # column): formality, read_prob, created by facilitators, stores, posts stored; and room
+    # in the stores for this week's posts (at most one a person and the expert post)
+    room, rows = state.n_people + 1, []
     for ch in channels:
-        if ch.stores:  # room for this week's posts: at most one per member and one expert post
+        if ch.stores:
             ch.reserve(room)
-    # one table of the channels, one row each (fewer arguments to pass than one array per
-    # column): formality, read_prob, created by facilitators, stores, posts stored
-    table = np.array([(ch.formality, ch.read_prob, ch.created_by == "facilitators", ch.stores,
-                       ch._n) for ch in channels], dtype=np.float64)
+        rows += (ch.formality, ch.read_prob, ch.created_by == "facilitators", ch.stores, ch._n)
+    table = np.array(rows, dtype=np.float64).reshape(len(channels), 5)
     cfg, ties, counts = scenario.digital, state.member_ties, np.zeros(len(_COUNTERS))
     _week(rng, state.role, state.present, state.member, ties.a, ties.b, ties.trust,
           ties.degree(), float(scenario.trust.initial), float(cfg.post_prob),
           float(cfg.formality_post_penalty), float(cfg.read_knowledge), table,
           bool(network_alive), state.expert_known, state.effectiveness, state.claimed,
-          tuple(ch._ints for ch in channels), tuple(ch._floats for ch in channels),
+          tuple([ch._ints for ch in channels]), tuple([ch._floats for ch in channels]),
           state.stage, state.perceived, state.version, state.quality, state.knowledge,
           state._bonus, SWITCH_MARGIN, counts)
-    for ch, n in zip(channels, table[:, 4].tolist(), strict=True):
-        ch._n = int(n)
-    return dict(zip(_COUNTERS, counts.tolist(), strict=True))
+    kept = table[:, 4].tolist()
+    for c, ch in enumerate(channels):
+        if ch.stores:
+            ch._n = int(kept[c])
+    posts, formal, informal, reads = counts.tolist()
+    return {"posts": posts, "posts_formal": formal, "posts_informal": informal, "reads": reads}
 
 
-#: the counters :func:`share` returns, in the order :func:`_week` adds to them
+#: the counters :func:`share` returns, in the order :func:`_week` counts them
 _COUNTERS = ("posts", "posts_formal", "posts_informal", "reads")
 
 
