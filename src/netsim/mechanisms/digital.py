@@ -51,9 +51,10 @@ class ChannelState:
     # buffers when full) instead of being copied whole every week; ``practice`` & co. are
     # views of the filled columns, so they hold exactly what the copied arrays held
     _ints: np.ndarray = field(default_factory=lambda: np.empty((2, 0), dtype=np.int64),
-                              repr=False)
-    _floats: np.ndarray = field(default_factory=lambda: np.empty((2, 0)), repr=False)
-    _n: int = field(default=0, repr=False)
+                              init=False, repr=False)
+    _floats: np.ndarray = field(default_factory=lambda: np.empty((2, 0)), init=False,
+                                repr=False)
+    _n: int = field(default=0, init=False, repr=False)
 
     @property
     def practice(self) -> np.ndarray:
