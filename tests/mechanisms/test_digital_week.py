@@ -16,12 +16,42 @@ import numpy as np
 import pytest
 import vectorised_rules as reference
 from conftest import F, R, make_scenario, make_state
-from test_talk_digital_loops import assert_same, mid_run
 
+from netsim import load_scenario
 from netsim.mechanisms import digital
-from netsim.state import Stage
+from netsim.model import LearningNetworkModel
+from netsim.state import Stage, State
 
+ARRAYS = ("knowledge", "know_how", "inspiration", "stage", "version", "quality", "perceived",
+          "present", "motivation")
 STORE = ("practice", "version", "quality", "perceived")
+
+
+def assert_same(a: State, b: State) -> None:
+    for name in ARRAYS:
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype and np.array_equal(x, y), name
+    for name in ("key", "a", "b", "trust", "last_contact"):
+        x, y = getattr(a.member_ties, name), getattr(b.member_ties, name)
+        assert x.dtype == y.dtype and np.array_equal(x, y), f"member_ties.{name}"
+
+
+def mid_run(preset: str, over: dict, seed: int) -> LearningNetworkModel:
+    """A preset run for 45 weeks, then a tenth of the people absent and the most common held
+    version of each practice codified with a conformity bonus (rarer branches of the rule)."""
+    model = LearningNetworkModel(load_scenario(preset, over), seed=seed)
+    for _ in range(45):
+        model.step()
+    st = model.state
+    rng = np.random.default_rng(seed)
+    st.present[rng.random(st.n_people) < 0.1] = False  # in place
+    st.conformity = 0.1
+    held = np.flatnonzero((st.version >= 0).any(axis=0))
+    if held.size:
+        versions = np.array([np.bincount(st.version[st.version[:, k] >= 0, k]).argmax()
+                             for k in held])
+        st.set_codified(held, versions)
+    return model
 
 
 def assert_same_channels(a: list[digital.ChannelState], b: list[digital.ChannelState]) -> None:
