@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from netsim.config import Scenario
@@ -78,7 +80,7 @@ def _rank_at_ends(a: np.ndarray, b: np.ndarray, trust: np.ndarray, sel: np.ndarr
 
 def cap_strong_ties(ties: TieStore, strong: float, cap: int) -> int:
     """Demote each person's weakest strong ties beyond ``cap``; return how many were demoted."""
-    return _cap_strong_ties(ties.a, ties.b, ties.trust, strong, float(np.nextafter(strong, 0.0)),
+    return _cap_strong_ties(ties.a, ties.b, ties.trust, strong, math.nextafter(strong, 0.0),
                             cap, ties.n)
 
 
@@ -123,7 +125,7 @@ def update(state: State, scenario: Scenario, week: int) -> None:
     """Weekly trust decay, strong-tie cap, motivation and alignment dynamics."""
     ties, mot, strong = state.member_ties, scenario.motivation, scenario.trust.strong
     _update(ties.a, ties.b, ties.trust, ties.last_contact, ties.n, week,
-            1 - scenario.trust.decay, strong, float(np.nextafter(strong, 0.0)),
+            1 - scenario.trust.decay, strong, math.nextafter(strong, 0.0),
             scenario.trust.max_strong_ties,
             state.motivation, state.intrinsic, state.role, state.school, state.leader_attended,
             state.alignment, 0.5 + 0.5 * mot.owner_commitment, mot.relax_rate,

@@ -45,8 +45,10 @@ from netsim.state import (
     DROPPED,
     FACILITATOR,
     RESOURCE_TEACHER,
+    SWITCH_MARGIN,
     UNAWARE,
     State,
+    hear_versions,
 )
 
 __all__ = ["development_time", "school_backing", "school_mandate"]
@@ -74,8 +76,8 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     """Run one development-time session at every school; return counters.
 
     The presenters and their chance of getting the session: :func:`_presenters`; the session
-    itself: :func:`_present` (both in one call, :func:`_sessions`, after the one draw per
-    presenter).
+    itself: :func:`_present`, and the listeners hearing of the version presented (all in one
+    call, :func:`_sessions`, after the one draw per presenter).
     """
     h = scenario.home
     out = {"sessions": 0.0, "person_hours": 0.0}
@@ -86,16 +88,15 @@ def development_time(state: State, scenario: Scenario, rng: np.random.Generator,
     # one presenter per school: the resource teacher with most explicit knowledge; one draw
     # for each, whether the school gives the session to network work
     draw = rng.random(n_presenters)
-    to, version, quality, perceived, n_sessions, n_listeners = _sessions(
+    n_sessions, n_listeners = _sessions(
         draw, h.dev_time_allocation * owner_priority(scenario), h.unbacked_time_share,
         h.presentation_knowledge, h.presentation_inspiration, h.solo_transfer_share,
         h.mandate_strength, state.role, state.present, state.school, state.resistant,
         state.take_back, state.leader_attended, state.alignment, state.stage, state.version,
-        state.quality, state.perceived, state.knowledge, state.inspiration)
+        state.quality, state.perceived, state.knowledge, state.inspiration, state._bonus,
+        SWITCH_MARGIN)
     if n_sessions == 0:
         return out
-    if to.size:
-        state.learn_versions_flat(to, version, quality, perceived)
     out["sessions"] = float(n_sessions)
     out["person_hours"] = float((n_listeners + n_sessions) * scenario.calendar.dev_time_hours)
     return out
@@ -124,11 +125,13 @@ def _sessions(draw: np.ndarray, time_share: float, unbacked: float,
               present: np.ndarray, school: np.ndarray, resistant: np.ndarray,
               take_back: np.ndarray, leader_attended: np.ndarray, alignment: np.ndarray,
               stage: np.ndarray, version: np.ndarray, quality: np.ndarray,
-              perceived: np.ndarray, knowledge: np.ndarray,
-              inspiration: np.ndarray):  # pragma: no cover
+              perceived: np.ndarray, knowledge: np.ndarray, inspiration: np.ndarray,
+              bonus: np.ndarray, margin: float):  # pragma: no cover
     """One week's development time at every school: :func:`_presenters` among the present
     resource teachers (by row), then :func:`_present` for the presenters whose draw fell below
-    their chance and who have something to present."""
+    their chance and who have something to present; the listeners then hear of the presented
+    versions (:func:`netsim.state.hear_versions`, what :meth:`netsim.state.State.learn_versions`
+    does, called here to save a call a week). Returns the numbers of sessions and listeners."""
     rts = np.empty(role.size, dtype=np.int64)
     n_rts = 0
     for r in range(role.size):
@@ -141,10 +144,13 @@ def _sessions(draw: np.ndarray, time_share: float, unbacked: float,
     given = np.empty(presenters.size, dtype=np.bool_)
     for o in range(presenters.size):
         given[o] = has_something[o] and draw[o] < p_time[o]
-    return _present(presenters, given, presentation_knowledge, presentation_inspiration,
-                    solo_share, mandate_strength, role, present, school, resistant, take_back,
-                    leader_attended, alignment, stage, version, quality, perceived, knowledge,
-                    inspiration)
+    to, ver, qual, rep, n_sessions, n_listeners = _present(
+        presenters, given, presentation_knowledge, presentation_inspiration, solo_share,
+        mandate_strength, role, present, school, resistant, take_back, leader_attended,
+        alignment, stage, version, quality, perceived, knowledge, inspiration)
+    if to.size:
+        hear_versions(to, ver, qual, rep, bonus, margin, version, quality, perceived, stage)
+    return n_sessions, n_listeners
 
 
 @kernel
