@@ -63,9 +63,12 @@ length, so its cost is its attendees × its hours. The fixed agenda follows seed
 Each step is a compiled loop (:mod:`netsim.kernels`) below the functions that call it, written
 as the step's rule; draws are made by the calling function in NumPy, in the order the steps
 make them. Where the vectorised rule's NumPy sums or sort orders decided something (pairwise
-means, stable sorts, the first of equals), the loops reproduce them (:func:`numpy_sum`). One
-speed trick beyond compiling: ties first made during a gathering are kept aside and put into
-the tie store once at its end (:class:`_NewTies`).
+means, stable sorts, the first of equals), the loops reproduce them (:func:`numpy_sum`). Speed
+tricks beyond compiling (issue 14; each exact, see its comment): steps 2-7 run as one compiled
+call (:func:`_agenda`, which calls the steps' loops in turn), with their draws made in one
+call (:func:`_draw_all`); ties first made during a gathering are kept aside and put into the
+tie store once at its end (:class:`_NewTies`); the codified versions are stored only when
+they change.
 """
 
 from __future__ import annotations
@@ -250,9 +253,9 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
                    hours: float | None = None) -> dict[str, float]:
     """Hold one gathering; return counters (attendees, person-hours, exchange, ...).
 
-    The agenda of the module docstring: attendance (:func:`attendance`, :func:`_open_gathering`),
-    steps 2-7 in one loop (:func:`_agenda`), then the new ties and the codified versions are
-    stored.
+    The agenda of the module docstring: attendance (:func:`attendance`,
+    :func:`_open_gathering`), steps 2-7 in one compiled call (:func:`_agenda`), then the new
+    ties and the codified versions are stored.
 
     Args:
         invited: mask of the people invited (default ``state.member``: the whole network).
@@ -279,13 +282,12 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     story_draw = rng.random(n_adopted if g.stories > 0 else 0)
     if state.base_group.size != state.n_people:
         _compose_base_groups(state, scenario, rng)
-    seated, base = _seat(audience, state.base_group)
+    seated, base, n_base_pairs = _seat(audience, state.base_group)
     # the expert-known practices, presented only if a facilitator is there to bring them
     known = np.flatnonzero(state.expert_known) if moderated and g.expert_inputs > 0 else \
         np.empty(0, dtype=np.int64)
-    draws = _draw_all(rng, audience.size, _n_pairs(base), known.size, g.group_size,
+    draws = _draw_all(rng, audience.size, n_base_pairs, known.size, g.group_size,
                       state.n_practices)
-    ties = state.member_ties
     exchange, told, new_key, new_trust, practices, versions = _agenda(
         audience, leader_here, seated, base, story_draw, draws, known, moderated,
         *_exchange_settings(state, scenario, moderated, week), state._bonus, SWITCH_MARGIN,
@@ -411,7 +413,7 @@ def _open_gathering(attend: np.ndarray, invited: np.ndarray, role: np.ndarray,
 @kernel
 def _seat(audience: np.ndarray, base_group: np.ndarray):  # pragma: no cover
     """The attendees who have a seat in a base group (``base_group >= 0``), by row, their
-    base groups, as ``audience[seated], base[seated]`` gave."""
+    base groups (as ``audience[seated], base[seated]`` gave) and the number of their pairs."""
     people = np.empty(audience.size, dtype=np.int64)
     group = np.empty(audience.size, dtype=np.int64)
     m = 0
@@ -421,7 +423,7 @@ def _seat(audience: np.ndarray, base_group: np.ndarray):  # pragma: no cover
             people[m] = audience[t]
             group[m] = b
             m += 1
-    return people[:m], group[:m]
+    return people[:m], group[:m], _n_pairs(group[:m])
 
 
 @kernel
