@@ -281,8 +281,9 @@ class TieStore:
         """Delete every tie of the given people (they left)."""
         if not self.key.size:
             return
-        people = np.atleast_1d(person)
-        keep = ~(np.isin(self.a, people) | np.isin(self.b, people))
+        gone = np.zeros(self.n, dtype=bool)  # who left: one look-up per tie end (the same
+        gone[np.atleast_1d(person)] = True   # mask as np.isin, which sorts: 10x the time)
+        keep = ~(gone[self.a] | gone[self.b])
         self._set(self.key[keep], self.trust[keep], self.last_contact[keep])
 
     def strong_degree(self, threshold: float) -> np.ndarray:

@@ -262,3 +262,43 @@ def test_turnover_is_the_vectorised_rule_bit_for_bit():
     ref.reset_people(old, sc, rows[:0], rng_old)
     assert_same_state(new, old)
     assert rng_new.bit_generator.state == rng_old.bit_generator.state
+
+
+@pytest.mark.parametrize(("preset", "weeks", "over"), [CASES[0], CASES[1], CASES[4]])
+def test_group_session_is_the_vectorised_rule_bit_for_bit(preset, weeks, over):
+    # group_session draws its two hearing draws per pair in one call before its loop
+    model = run_model(preset, weeks, **over)
+    state, sc = model.state, model.scenario
+    people = np.flatnonzero(state.member & state.present & (state.role != F))
+    new, old, rng_new, rng_old = twins(state, 13)
+    for week, moderated in ((weeks, True), (weeks + 1, False)):
+        group = gathering.make_groups(people, state.trait, 4, 0.5, np.random.default_rng(week))
+        group[::9] += 100  # some groups of one: no pairs there
+        got = gathering.group_session(new, sc, rng_new, week, people, group, moderated)
+        want = ref.group_session(old, sc, rng_old, week, people, group, moderated)
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-300)
+        assert_same_state(new, old)
+        assert rng_new.bit_generator.state == rng_old.bit_generator.state
+    # nobody, and people all in groups of one: no pairs, no draws
+    for group in (np.empty(0, dtype=np.int64), np.arange(people.size)):
+        before = rng_new.bit_generator.state
+        who = people[:group.size]
+        assert gathering.group_session(new, sc, rng_new, weeks + 2, who, group) == \
+            ref.group_session(old, sc, rng_old, weeks + 2, who, group)
+        assert rng_new.bit_generator.state == before == rng_old.bit_generator.state
+        assert_same_state(new, old)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_one_call_of_random_gives_the_draws_of_several_in_turn(seed):
+    # what a gathering's one call for its agenda's draws relies on (gathering._draw_all):
+    # Generator.random buffers nothing between calls, so the doubles and the generator's
+    # state afterwards are those of the calls in turn, also for a 2-d draw
+    sizes = np.random.default_rng(seed).integers(0, 400, 7)
+    one, several = np.random.default_rng(seed), np.random.default_rng(seed)
+    one.integers(0, 10, 3, dtype=np.int32)  # a 32-bit draw before: a half-used output
+    several.integers(0, 10, 3, dtype=np.int32)
+    together = one.random(int(sizes.sum()) + 5 * 6)
+    in_turn = [several.random(int(s)) for s in sizes] + [several.random((5, 6)).reshape(-1)]
+    assert np.array_equal(together, np.concatenate(in_turn))
+    assert one.bit_generator.state == several.bit_generator.state

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 from conftest import F, L, R, T, hold, make_scenario, make_state
@@ -73,3 +75,31 @@ def test_informal_network_dissolves_with_probability_one_minus_f_over_threshold(
     assert set(outcomes) == {(False, 0), (True, 12)}  # a member steps in after 2 x 6 weeks
     dissolved = np.mean([not alive for alive, _ in outcomes])
     assert dissolved == pytest.approx(0.6, abs=0.035)  # 1 - 0.2 / 0.5; 4.5 standard errors
+
+
+def test_removing_leavers_keeps_the_ties_np_isin_keeps():
+    # the tie store of a real run (45 schools, 20 weeks); leavers as turnover draws them, with
+    # repeats, a single row and a row without ties; the removal keeps exactly the ties neither
+    # of whose ends left (the rule as np.isin gave it), in their order, with their values
+    from netsim import load_scenario
+    from netsim.model import LearningNetworkModel
+
+    model = LearningNetworkModel(load_scenario("resource_teacher_network", {}), seed=2)
+    for _ in range(20):
+        model.step()
+    store = model.state.member_ties
+    assert len(store) > 100
+    rng = np.random.default_rng(4)
+    lone = int(np.setdiff1d(np.arange(store.n), store.ends())[0])
+    cases = [(rng.choice(store.n, 120), True), (store.a[:1].copy(), True),
+             (np.array([lone]), False), (int(store.b[-1]), True)]
+    for leaving, has_ties in cases:
+        ties = copy.deepcopy(store)
+        people = np.atleast_1d(leaving)
+        keep = ~(np.isin(store.a, people) | np.isin(store.b, people))
+        assert (not keep.all()) == has_ties
+        ties.remove_person(leaving)
+        for name in ("key", "a", "b", "trust", "last_contact"):
+            assert np.array_equal(getattr(ties, name), getattr(store, name)[keep]), name
+        assert ties.degree().tolist() == (np.bincount(ties.a, minlength=store.n)
+                                          + np.bincount(ties.b, minlength=store.n)).tolist()

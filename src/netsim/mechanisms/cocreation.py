@@ -26,9 +26,9 @@ import numpy as np
 
 from netsim.config import Scenario
 from netsim.kernels import kernel
-from netsim.mechanisms.distance import pair_distance
+from netsim.mechanisms.distance import _PAIRWISE_BLOCK, pair_distance, pair_distance_of
 from netsim.mechanisms.dynamics import _rank_at_ends  # the loop of rank_at_ends
-from netsim.state import ADOPTED, TRYING, State
+from netsim.state import ADOPTED, SWITCH_MARGIN, TRYING, State, hear_versions
 
 __all__ = ["component_labels", "form_groups", "work"]
 
@@ -64,25 +64,56 @@ def _component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def form_groups(state: State, scenario: Scenario) -> int:
-    """Recompute co-creation groups from the trust network; return the number of groups."""
+    """Recompute co-creation groups from the trust network; return the number of groups.
+
+    The loop: :func:`_form_groups` (the groups, :func:`_groups_from_ties`, and their mean
+    pair distances in one compiled call)."""
     cfg = scenario.cocreation
-    state.cocreation_group[:] = -1
     ties = state.member_ties
     if not len(ties):
+        state.cocreation_group[:] = -1
         state.group_distance = np.empty(0)
         return 0
-    members, gid, pa, pb = _groups_from_ties(ties.a, ties.b, ties.trust, state.present,
-                                             state.stage.reshape(-1), cfg.threshold,
-                                             cfg.max_group_size, state.n_practices,
-                                             state.cocreation_group)
-    n_groups = int(gid[-1]) + 1 if gid.size else 0
-    dist = np.zeros(n_groups)
-    if n_groups:
+    loop = state.n_practices <= _PAIRWISE_BLOCK  # else NumPy's rule of pair_distance
+    members, gid, pa, pb, dist = _form_groups(
+        ties.a, ties.b, ties.trust, state.present, state.stage, cfg.threshold,
+        cfg.max_group_size, state.cocreation_group, state.form, state.trait, state.knowledge,
+        state.know_how, float(scenario.network.background_weight), loop)
+    if not loop and dist.size:
         d = pair_distance(state, scenario, members[pa], members[pb])
-        dist = np.bincount(gid[pa], d, minlength=n_groups) / np.maximum(
-            np.bincount(gid[pa], minlength=n_groups), 1)
+        dist = np.bincount(gid[pa], d, minlength=dist.size) / np.maximum(
+            np.bincount(gid[pa], minlength=dist.size), 1)
     state.group_distance = dist
-    return n_groups
+    return dist.size
+
+
+@kernel
+def _form_groups(a: np.ndarray, b: np.ndarray, trust: np.ndarray, present: np.ndarray,
+                 stage: np.ndarray, threshold: float, max_size: int,
+                 cocreation_group: np.ndarray, form: np.ndarray, trait: np.ndarray,
+                 knowledge: np.ndarray, know_how: np.ndarray, w: float,
+                 with_distance: bool):  # pragma: no cover
+    """Nobody in a group, then the groups of :func:`_groups_from_ties` (written into
+    ``cocreation_group``) and each group's distance: the mean of its pairs' portfolio distances
+    (:func:`netsim.mechanisms.distance.pair_distance_of`), summed in pair order, as
+    ``bincount(gid[pa], d) / bincount(gid[pa])`` did; zeros unless ``with_distance``. Returns
+    the members, their groups, the pairs and the distances."""
+    cocreation_group[:] = -1
+    members, gid, pa, pb = _groups_from_ties(a, b, trust, present, stage.reshape(-1),
+                                             threshold, max_size, stage.shape[1],
+                                             cocreation_group)
+    n_groups = gid[-1] + 1 if gid.size else 0
+    dist = np.zeros(n_groups)
+    if with_distance and n_groups:
+        d = pair_distance_of(form, trait, knowledge, know_how, members[pa], members[pb], w)
+        count = np.zeros(n_groups, dtype=np.int64)
+        for e in range(pa.size):
+            g = gid[pa[e]]
+            dist[g] += d[e]
+            count[g] += 1
+        for g in range(n_groups):
+            dist[g] = dist[g] / max(count[g], 1)
+    return members, gid, pa, pb, dist
 
 
 @kernel
@@ -185,22 +216,21 @@ def _groups_from_ties(a: np.ndarray, b: np.ndarray, trust: np.ndarray, present: 
 
 def work(state: State, scenario: Scenario, rng: np.random.Generator,
          week: int) -> dict[str, float]:
-    """One week of co-creation work; return counters."""
+    """One week of co-creation work; return counters (the loop: :func:`_work`)."""
     cfg = scenario.cocreation
     out = {"cocreation_groups": float(state.group_distance.size), "person_hours": 0.0,
            "cocreation_members": 0.0}
-    ties = state.member_ties
-    members, flat, version, quality, perceived = _work(
-        state.cocreation_group, state.present, state.knowledge.reshape(-1),
-        state.stage.reshape(-1), state.perceived.reshape(-1), state.version.reshape(-1),
-        state.quality.reshape(-1), ties.a, ties.b, ties.last_contact, week,
-        cfg.knowledge_rate, state.n_practices)
-    out["cocreation_members"] = float(members)
-    if members == 0:
+    if not state.group_distance.size:
+        # no groups, nobody in one: form_groups is what puts people into groups, and it
+        # writes one distance per group (a speed trick: most weeks of a young network)
         return out
-    if flat.size:
-        state.learn_versions_flat(flat, version, quality, perceived)
-    out["person_hours"] = float(members * cfg.hours_per_week)
+    ties = state.member_ties
+    members = _work(state.cocreation_group, state.present, state.knowledge, state.stage,
+                    state.perceived, state.version, state.quality, ties.a, ties.b,
+                    ties.last_contact, week, cfg.knowledge_rate, state._bonus, SWITCH_MARGIN)
+    out["cocreation_members"] = float(members)
+    if members:
+        out["person_hours"] = float(members * cfg.hours_per_week)
     return out
 
 
@@ -208,16 +238,23 @@ def work(state: State, scenario: Scenario, rng: np.random.Generator,
 def _work(cocreation_group: np.ndarray, present: np.ndarray, knowledge: np.ndarray,
           stage: np.ndarray, perceived: np.ndarray, version: np.ndarray, quality: np.ndarray,
           a: np.ndarray, b: np.ndarray, last_contact: np.ndarray, week: int, rate: float,
-          n_p: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+          bonus: np.ndarray, margin: float) -> int:  # pragma: no cover
     """The rule of :func:`work` for the present members of groups (none: nothing changes).
 
     Knowledge closes ``rate`` of the gap to the group's best (at least 0). Per group and
     practice the best perceived quality among its adopters names the version the group
-    reports (several as good: the last member in row order); return the number of members
-    and what every member hears (flat slots, member by member in rising row, then practice:
-    version, true and perceived quality) for :meth:`netsim.state.State.learn_versions_flat`.
-    Ties within a group count as contact this week.
+    reports (several as good: the last member in row order); every member hears it (member
+    by member in rising row, then practice: version, true and perceived quality) as
+    :meth:`netsim.state.State.learn_versions_flat` hears (:func:`netsim.state.hear_versions`,
+    conformity ``bonus``). Ties within a group count as contact this week. Returns the number
+    of members.
     """
+    n_p = knowledge.shape[1]
+    flat_knowledge = knowledge.reshape(-1)
+    flat_stage = stage.reshape(-1)
+    flat_perceived = perceived.reshape(-1)
+    flat_version = version.reshape(-1)
+    flat_quality = quality.reshape(-1)
     members = np.empty(present.size, dtype=np.int64)
     n_members = 0
     n_groups = 0
@@ -226,29 +263,27 @@ def _work(cocreation_group: np.ndarray, present: np.ndarray, knowledge: np.ndarr
             members[n_members] = p
             n_members += 1
             n_groups = max(n_groups, cocreation_group[p] + 1)
-    empty_i = np.empty(0, dtype=np.int64)
-    empty_f = np.empty(0)
     if n_members == 0:
-        return 0, empty_i, empty_i, empty_f, empty_f
+        return 0
     members = members[:n_members]
     best = np.zeros(n_groups * n_p)
     best_q = np.full(n_groups * n_p, -1e9)
     for p in members:
         for c in range(n_p):
             s, t = p * n_p + c, cocreation_group[p] * n_p + c
-            best[t] = max(best[t], knowledge[s])
-            if stage[s] == ADOPTED:
-                best_q[t] = max(best_q[t], perceived[s])
+            best[t] = max(best[t], flat_knowledge[s])
+            if flat_stage[s] == ADOPTED:
+                best_q[t] = max(best_q[t], flat_perceived[s])
     holder_v = np.full(n_groups * n_p, -1, dtype=np.int64)
     holder_q = np.zeros(n_groups * n_p)
     n_heard = 0
     for p in members:
         for c in range(n_p):
             s, t = p * n_p + c, cocreation_group[p] * n_p + c
-            knowledge[s] = knowledge[s] + rate * max(best[t] - knowledge[s], 0.0)
-            if stage[s] == ADOPTED and perceived[s] >= best_q[t]:
-                holder_v[t] = version[s]  # several as good: the last one stays
-                holder_q[t] = quality[s]
+            flat_knowledge[s] = flat_knowledge[s] + rate * max(best[t] - flat_knowledge[s], 0.0)
+            if flat_stage[s] == ADOPTED and flat_perceived[s] >= best_q[t]:
+                holder_v[t] = flat_version[s]  # several as good: the last one stays
+                holder_q[t] = flat_quality[s]
     for p in members:
         for c in range(n_p):
             n_heard += holder_v[cocreation_group[p] * n_p + c] >= 0
@@ -268,4 +303,6 @@ def _work(cocreation_group: np.ndarray, present: np.ndarray, knowledge: np.ndarr
         g = cocreation_group[a[i]]
         if g >= 0 and g == cocreation_group[b[i]]:
             last_contact[i] = week
-    return n_members, flat, heard_v, heard_q, heard_p
+    hear_versions(flat, heard_v, heard_q, heard_p, bonus, margin, version, quality, perceived,
+                  stage)
+    return n_members

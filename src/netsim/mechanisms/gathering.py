@@ -63,9 +63,12 @@ length, so its cost is its attendees × its hours. The fixed agenda follows seed
 Each step is a compiled loop (:mod:`netsim.kernels`) below the functions that call it, written
 as the step's rule; draws are made by the calling function in NumPy, in the order the steps
 make them. Where the vectorised rule's NumPy sums or sort orders decided something (pairwise
-means, stable sorts, the first of equals), the loops reproduce them (:func:`numpy_sum`). One
-speed trick beyond compiling: ties first made during a gathering are kept aside and put into
-the tie store once at its end (:class:`_NewTies`).
+means, stable sorts, the first of equals), the loops reproduce them (:func:`numpy_sum`). Speed
+tricks beyond compiling (issue 14; each exact, see its comment): steps 2-7 run as one compiled
+call (:func:`_agenda`, which calls the steps' loops in turn), with their draws made in one
+call (:func:`_draw_all`); ties first made during a gathering are kept aside and put into the
+tie store once at its end (:class:`_NewTies`); the codified versions are stored only when
+they change.
 """
 
 from __future__ import annotations
@@ -87,7 +90,9 @@ from netsim.state import (
     FACILITATOR,
     LEADER,
     RESOURCE_TEACHER,
+    SWITCH_MARGIN,
     State,
+    hear_versions,
 )
 
 __all__ = ["attendance", "choose_take_back", "codify", "group_pairs", "group_session",
@@ -116,12 +121,17 @@ def attendance(state: State, scenario: Scenario, rng: np.random.Generator,
                invited: np.ndarray | None = None) -> np.ndarray:
     """Mask of people attending this gathering, among the ``invited`` (default: all members)."""
     invited = state.member if invited is None else invited
+    base, leader_p = _attendance_probabilities(scenario)
+    draw = rng.random(state.n_people)
+    return _attend(invited, state.present, state.role, state.motivation, draw, base, leader_p)
+
+
+def _attendance_probabilities(scenario: Scenario) -> tuple[float, float]:
+    """A member's attendance probability at full motivation, and a leader's (rule 1)."""
     g = scenario.gathering
     base = min(max(g.attendance_base + g.attendance_formality_gain * (scenario.formality - 0.5),
                    0.0), 1.0)
-    leader_p = scenario.leader_participation * owner_priority(scenario)
-    draw = rng.random(state.n_people)
-    return _attend(invited, state.present, state.role, state.motivation, draw, base, leader_p)
+    return base, scenario.leader_participation * owner_priority(scenario)
 
 
 def make_groups(people: np.ndarray, trait: np.ndarray, group_size: int, diversity: float,
@@ -192,30 +202,29 @@ class _NewTies:
 def _group_task(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
                 people: np.ndarray, group: np.ndarray, moderated: bool,
                 new_ties: _NewTies) -> float:
-    """:func:`group_session` with its new ties kept in ``new_ties`` (the loops:
-    :func:`_exchange`, :func:`_hear_partners`)."""
-    g = scenario.gathering
+    """:func:`group_session` with its new ties kept in ``new_ties`` (the loop:
+    :func:`_group_work`). Its draws (two per pair, see :func:`_group_work`) are made at once
+    before the loop: nothing else draws in between (see :func:`_draw_all`)."""
     people = np.asarray(people, dtype=np.int64)
-    ties = state.member_ties
-    pa, pb, trust, p_heard, gained, new_ties.key, new_ties.trust = _exchange(
-        np.asarray(group, dtype=np.int64), people, state.school, state.form, state.trait,
-        state.knowledge, state.know_how, ties.key, ties.trust, ties.last_contact,
-        new_ties.key, new_ties.trust, ties.n, scenario.trust.initial,
-        scenario.network.colleague_trust, scenario.network.background_weight,
-        understanding_range(scenario, moderated), g.group_exchange, openness(scenario),
-        scenario.trust.growth, week)
-    if pa.size == 0:
-        return 0.0
-    # versions of adopted practices pass with probability trust x understanding, with some
-    # inspiration: from each pair's second partner to the first, then back
-    for src, dst in ((pb, pa), (pa, pb)):
-        heard = rng.random(pa.size)
-        flat, version, quality, perceived = _hear_partners(
-            people, src, dst, heard, p_heard, trust, 0.5 * g.story_inspiration, state.stage,
-            state.version, state.quality, state.perceived, state.inspiration)
-        if flat.size:
-            state.learn_versions_flat(flat, version, quality, perceived)
+    group = np.asarray(group, dtype=np.int64)
+    draws = rng.random(2 * _n_pairs(group))
+    gained, new_ties.key, new_ties.trust, _ = _group_work(
+        people, group, draws, 0, *_exchange_settings(state, scenario, moderated, week),
+        new_ties.key, new_ties.trust, state._bonus, SWITCH_MARGIN)
     return gained
+
+
+def _exchange_settings(state: State, scenario: Scenario, moderated: bool, week: int) -> tuple:
+    """The arguments of :func:`_group_work` that a gathering's two group tasks share (the
+    state's arrays and the exchange's parameters), in its order."""
+    ties = state.member_ties
+    return (state.school, state.form, state.trait, state.knowledge, state.know_how,
+            state.inspiration, state.stage, state.version, state.quality, state.perceived,
+            ties.key, ties.trust, ties.last_contact, ties.n, scenario.trust.initial,
+            scenario.network.colleague_trust, scenario.network.background_weight,
+            understanding_range(scenario, moderated), scenario.gathering.group_exchange,
+            openness(scenario), scenario.trust.growth, week,
+            0.5 * scenario.gathering.story_inspiration)
 
 
 def _compose_base_groups(state: State, scenario: Scenario, rng: np.random.Generator) -> None:
@@ -244,16 +253,20 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
                    hours: float | None = None) -> dict[str, float]:
     """Hold one gathering; return counters (attendees, person-hours, exchange, ...).
 
+    The agenda of the module docstring: attendance (:func:`attendance`,
+    :func:`_open_gathering`), steps 2-7 in one compiled call (:func:`_agenda`), then the new
+    ties and the codified versions are stored.
+
     Args:
         invited: mask of the people invited (default ``state.member``: the whole network).
             Area gatherings and meeting groups pass their own group's mask.
         hours: length of this gathering (default ``calendar.gathering_hours``).
     """
     g = scenario.gathering
-    attend = attendance(state, scenario, rng, invited)
     invited_mask = state.member if invited is None else invited
-    # audience (attendees but facilitators), head counts, and the leaders' attendance per
-    # school (updated only for schools whose leader was invited to this gathering)
+    # 1. attendance; the audience (attendees but facilitators), head counts, and the leaders'
+    # attendance per school (updated only for schools whose leader was invited)
+    attend = attendance(state, scenario, rng, invited)
     audience, n_attend, n_fac, n_leaders, leader_here, n_adopted = _open_gathering(
         attend, invited_mask, state.role, state.leader, state.stage, state.leader_attended)
     out = {"attendees": float(n_attend), "exchange": 0.0, "stories": 0.0,
@@ -264,62 +277,52 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
     if audience.size == 0:
         return out
     moderated = n_fac > 0
-    new_ties = _NewTies()  # created in the tie store at the end
-
-    # 2. peer practice stories: best versions among attending adopters, one per presenter
-    story_practice = story_presenter = np.empty(0, dtype=np.int64)
-    if g.stories > 0 and n_adopted:
-        story_presenter, story_practice = _pick_stories(audience, state.stage, state.perceived,
-                                                        rng.random(n_adopted), g.stories)
-        for p, k in zip(story_presenter.tolist(), story_practice.tolist(), strict=True):
-            flat, version, quality, perceived = _tell_story(
-                audience, p, k, g.story_knowledge, g.story_inspiration,
-                scenario.motivation.success_gain, state.knowledge, state.inspiration,
-                state.motivation, state.version, state.quality, state.perceived)
-            state.learn_versions_flat(flat, version, quality, perceived)
-        out["stories"] = float(story_practice.size)
-
-    # 3. first group task in the base groups
+    # one draw per story candidate (adopted slots in the audience), then the base groups of
+    # the first gathering are composed, then every other draw of the agenda at once
+    story_draw = rng.random(n_adopted if g.stories > 0 else 0)
     if state.base_group.size != state.n_people:
         _compose_base_groups(state, scenario, rng)
-    base = state.base_group[audience]
-    seated = base >= 0
-    out["exchange"] += _group_task(state, scenario, rng, week, audience[seated], base[seated],
-                                   moderated, new_ties)
-
-    # 4. plenary expert input, only if a facilitator is there to bring it
-    if moderated and g.expert_inputs > 0 and state.expert_known.any():
-        known = np.flatnonzero(state.expert_known)
-        flat, version, quality, perceived = _expert_input(
-            audience, known, rng.random(known.size), g.expert_inputs, g.lecture_knowledge,
-            g.lecture_inspiration, state.school, state.need, state.effectiveness,
-            state.claimed, state.knowledge, state.inspiration)
-        # one call for all presented practices: they are distinct, so their slots are too
-        state.learn_versions_flat(flat, version, quality, perceived)
-
-    # 5. second group task in freshly mixed groups
-    mixed = make_groups(audience, state.trait, g.group_size, 0.5, rng)
-    out["exchange"] += _group_task(state, scenario, rng, week, audience, mixed, moderated,
-                                   new_ties)
-
-    # 6. same-school reflection when the resource teacher and the leader both came
-    _reflect(audience, leader_here, state.role, state.school, state.leader,
-             g.reflection_alignment, state.alignment, state.knowledge)
-
-    # 7. "what will you take back": each attendee chooses one practice; a peer story's
-    # presenter becomes a follow-up contact of those who chose the story's practice
-    choose_take_back(state, audience, rng, scenario.network.need_weight)
-    if story_practice.size:
-        new_ties.key, new_ties.trust = _follow_up(
-            audience, story_practice, story_presenter, state.take_back, state.school,
-            state.member_ties.key, state.member_ties.trust, state.member_ties.last_contact,
-            new_ties.key, new_ties.trust, state.member_ties.n, scenario.trust.initial,
-            scenario.trust.growth, week)
+    seated, base, n_base_pairs = _seat(audience, state.base_group)
+    # the expert-known practices, presented only if a facilitator is there to bring them
+    known = np.flatnonzero(state.expert_known) if moderated and g.expert_inputs > 0 else \
+        np.empty(0, dtype=np.int64)
+    draws = _draw_all(rng, audience.size, n_base_pairs, known.size, g.group_size,
+                      state.n_practices)
+    exchange, told, new_key, new_trust, practices, versions = _agenda(
+        audience, leader_here, seated, base, story_draw, draws, known, moderated,
+        *_exchange_settings(state, scenario, moderated, week), state._bonus, SWITCH_MARGIN,
+        g.stories, g.story_knowledge, g.story_inspiration, scenario.motivation.success_gain,
+        g.group_size, g.expert_inputs, g.lecture_knowledge, g.lecture_inspiration,
+        g.reflection_alignment, 1.0 + scenario.network.need_weight, state.role, state.leader,
+        state.need, state.effectiveness, state.claimed, state.motivation, state.alignment,
+        state.take_back, state.codified)
+    out["exchange"] += exchange
+    out["stories"] = float(told)
+    new_ties = _NewTies()  # the ties first made at this gathering, into the store at its end
+    new_ties.key, new_ties.trust = new_key, new_trust
     new_ties.create(state, scenario, week)
-    # the facilitators codify the network's common version (plan, booklet)
-    if moderated:
-        codify(state, audience)
+    if practices.size:  # the facilitators codified a new common version of these practices
+        state.set_codified(practices, versions)
     return out
+
+
+def _draw_all(rng: np.random.Generator, m: int, n_base_pairs: int, n_known: int,
+              group_size: int, n_practices: int) -> np.ndarray:
+    """The draws of steps 3-7 of an agenda for ``m`` attendees, in one call, in the order the
+    steps use them (:func:`_agenda` takes them in turn): two per pair of the base groups
+    (hearing, each way), one per expert-known practice, one per attendee (the mixed groups'
+    noise), two per pair of the mixed groups, one per attendee and practice (the take-back).
+
+    A speed trick (issue 14): one call instead of seven. It gives the same doubles, and leaves
+    the generator in the same state, as the seven calls in turn: ``Generator.random`` fills an
+    array with one double per 64-bit output of the bit generator, with nothing buffered
+    between calls (tests/mechanisms/test_gathering_kernels.py checks it). The mixed groups'
+    pairs are counted from their sizes: at ``diversity`` 0.5 :func:`make_groups` cuts chunks of
+    ``group_size`` (the last one smaller); :func:`_agenda` checks the count.
+    """
+    full, rest = divmod(m, group_size)
+    n_mixed_pairs = full * (group_size * (group_size - 1) // 2) + rest * (rest - 1) // 2
+    return rng.random(2 * n_base_pairs + n_known + m + 2 * n_mixed_pairs + m * n_practices)
 
 
 def choose_take_back(state: State, people: np.ndarray, rng: np.random.Generator,
@@ -405,6 +408,164 @@ def _open_gathering(attend: np.ndarray, invited: np.ndarray, role: np.ndarray,
             leader_here[s] = attend[lead]
             leader_attended[s] = attend[lead]
     return audience[:m], n_attend, n_fac, n_leaders, leader_here, n_adopted
+
+
+@kernel
+def _seat(audience: np.ndarray, base_group: np.ndarray):  # pragma: no cover
+    """The attendees who have a seat in a base group (``base_group >= 0``), by row, their
+    base groups (as ``audience[seated], base[seated]`` gave) and the number of their pairs."""
+    people = np.empty(audience.size, dtype=np.int64)
+    group = np.empty(audience.size, dtype=np.int64)
+    m = 0
+    for t in range(audience.size):
+        b = base_group[audience[t]]
+        if b >= 0:
+            people[m] = audience[t]
+            group[m] = b
+            m += 1
+    return people[:m], group[:m], _n_pairs(group[:m])
+
+
+@kernel
+def _n_pairs(group: np.ndarray) -> int:  # pragma: no cover
+    """How many pairs :func:`_pair_positions` makes of ``group``: sum of ``s (s - 1) / 2``
+    over the groups' sizes ``s``."""
+    if group.size == 0:
+        return 0
+    lo = group.min()
+    count = np.zeros(group.max() - lo + 1, dtype=np.int64)
+    for t in range(group.size):
+        count[group[t] - lo] += 1
+    n = 0
+    for g in range(count.size):
+        n += count[g] * (count[g] - 1) // 2
+    return n
+
+
+@kernel
+def _group_work(people: np.ndarray, group: np.ndarray, draws: np.ndarray, used: int,
+                school: np.ndarray, form: np.ndarray, trait: np.ndarray, knowledge: np.ndarray,
+                know_how: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
+                version: np.ndarray, quality: np.ndarray, perceived: np.ndarray,
+                key: np.ndarray, tie_trust: np.ndarray, tie_contact: np.ndarray, n: int,
+                initial: float, colleague_trust: float, background_weight: float,
+                reach: float, group_exchange: float, open_: float, growth: float, week: int,
+                inspiration_gain: float, new_key: np.ndarray, new_trust: np.ndarray,
+                bonus: np.ndarray, margin: float):  # pragma: no cover
+    """One group task (rule 3): the exchange (:func:`_exchange`), then versions pass in the
+    pairs (:func:`_hear_partners`, heard as :meth:`State.learn_versions_flat` hears them:
+    :func:`netsim.state.hear_versions`) from each pair's second partner to the first, then
+    back, each way with one draw per pair, taken from ``draws`` at ``used`` on. Returns the
+    knowledge gained, the new ties with those made now and where the unused draws begin."""
+    pa, pb, trust, p_heard, gained, new_key, new_trust = _exchange(
+        group, people, school, form, trait, knowledge, know_how, key, tie_trust, tie_contact,
+        new_key, new_trust, n, initial, colleague_trust, background_weight, reach,
+        group_exchange, open_, growth, week)
+    if pa.size == 0:
+        return 0.0, new_key, new_trust, used
+    for way in range(2):
+        src, dst = (pb, pa) if way == 0 else (pa, pb)
+        heard = draws[used:used + pa.size]
+        used += pa.size
+        flat, ver, qual, rep = _hear_partners(people, src, dst, heard, p_heard, trust,
+                                              inspiration_gain, stage, version, quality,
+                                              perceived, inspiration)
+        hear_versions(flat, ver, qual, rep, bonus, margin, version, quality, perceived, stage)
+    return gained, new_key, new_trust, used
+
+
+@kernel
+def _agenda(audience: np.ndarray, leader_here: np.ndarray, seated: np.ndarray,
+            base: np.ndarray, story_draw: np.ndarray, draws: np.ndarray, known: np.ndarray,
+            moderated: bool, school: np.ndarray, form: np.ndarray, trait: np.ndarray,
+            knowledge: np.ndarray, know_how: np.ndarray, inspiration: np.ndarray,
+            stage: np.ndarray, version: np.ndarray, quality: np.ndarray, perceived: np.ndarray,
+            key: np.ndarray, tie_trust: np.ndarray, tie_contact: np.ndarray, n: int,
+            initial: float, colleague_trust: float, background_weight: float, reach: float,
+            group_exchange: float, open_: float, growth: float, week: int,
+            inspiration_gain: float, bonus: np.ndarray, margin: float, n_stories: int,
+            story_knowledge: float, story_inspiration: float, success_gain: float,
+            group_size: int, n_inputs: int, lecture_knowledge: float,
+            lecture_inspiration: float, reflection_alignment: float, need_boost: float,
+            role: np.ndarray, leader: np.ndarray, need: np.ndarray, effectiveness: np.ndarray,
+            claimed: np.ndarray, motivation: np.ndarray, alignment: np.ndarray,
+            take_back: np.ndarray, codified: np.ndarray):  # pragma: no cover
+    """Steps 2-7 of a gathering's agenda (the module docstring) for its ``audience``, in order.
+
+    One compiled call for the whole agenda: a speed trick (issue 14) that only saves the
+    calls between the steps; each step is the loop it was, on the state as the previous step
+    left it, with its draws in turn (``story_draw``; the rest in ``draws``, see
+    :func:`_draw_all`). People hear of versions as :meth:`State.learn_versions_flat` makes
+    them (:func:`netsim.state.hear_versions`, the conformity ``bonus`` as it was when the
+    gathering began: only codifying changes it, at the end). ``seated``/``base``: the
+    attendees with a base group and their groups. Returns the knowledge gained in the two
+    group tasks, the number of stories told, the ties first made (sorted keys, trust) and
+    the practices whose codified version changes with the versions they change to (the
+    others would be set to what they are; :meth:`State.set_codified` changes nothing then).
+    """
+    m = audience.size
+    n_p = knowledge.shape[1]
+    new_key = np.empty(0, dtype=np.int64)
+    new_trust = np.empty(0)
+    # 2. peer practice stories: best versions among attending adopters, one per presenter
+    presenter = practice = np.empty(0, dtype=np.int64)
+    if n_stories > 0 and story_draw.size > 0:
+        presenter, practice = _pick_stories(audience, stage, perceived, story_draw, n_stories)
+        for s in range(practice.size):
+            flat, ver, qual, rep = _tell_story(audience, presenter[s], practice[s],
+                                               story_knowledge, story_inspiration, success_gain,
+                                               knowledge, inspiration, motivation, version,
+                                               quality, perceived)
+            hear_versions(flat, ver, qual, rep, bonus, margin, version, quality, perceived,
+                          stage)
+    # 3. first group task in the base groups
+    exchange = 0.0
+    gained, new_key, new_trust, used = _group_work(
+        seated, base, draws, 0, school, form, trait, knowledge, know_how, inspiration, stage,
+        version, quality, perceived, key, tie_trust, tie_contact, n, initial, colleague_trust,
+        background_weight, reach, group_exchange, open_, growth, week, inspiration_gain,
+        new_key, new_trust, bonus, margin)
+    exchange += gained
+    # 4. plenary expert input (``known`` is empty without a facilitator)
+    if known.size > 0:
+        flat, ver, qual, rep = _expert_input(
+            audience, known, draws[used:used + known.size], n_inputs, lecture_knowledge,
+            lecture_inspiration, school, need, effectiveness, claimed, knowledge, inspiration)
+        used += known.size
+        # one hearing for all presented practices: they are distinct, so their slots are too
+        hear_versions(flat, ver, qual, rep, bonus, margin, version, quality, perceived, stage)
+    # 5. second group task in freshly mixed groups (make_groups at diversity 0.5)
+    mixed = _deal_groups(audience, trait, draws[used:used + m], group_size, 0.5)
+    used += m
+    gained, new_key, new_trust, used = _group_work(
+        audience, mixed, draws, used, school, form, trait, knowledge, know_how, inspiration,
+        stage, version, quality, perceived, key, tie_trust, tie_contact, n, initial,
+        colleague_trust, background_weight, reach, group_exchange, open_, growth, week,
+        inspiration_gain, new_key, new_trust, bonus, margin)
+    exchange += gained
+    # 6. same-school reflection when the resource teacher and the leader both came
+    _reflect(audience, leader_here, role, school, leader, reflection_alignment, alignment,
+             knowledge)
+    # 7. "what will you take back": each attendee chooses one practice; a peer story's
+    # presenter becomes a follow-up contact of those who chose the story's practice
+    if used + m * n_p != draws.size:  # the mixed groups' pairs were counted by _draw_all
+        raise ValueError("gathering: the draws do not match the groups")
+    _choose_take_back(audience, draws[used:].reshape((m, n_p)), need_boost, school, need,
+                      stage, inspiration, knowledge, take_back)
+    if practice.size:
+        new_key, new_trust = _follow_up(audience, practice, presenter, take_back, school, key,
+                                        tie_trust, tie_contact, new_key, new_trust, n, initial,
+                                        growth, week)
+    # the facilitators codify the network's common version (plan, booklet)
+    changed = np.empty(0, dtype=np.int64)
+    to = np.empty(0, dtype=np.int64)
+    if moderated:
+        practices, versions = _codify(audience, stage, version, perceived)
+        keep = np.zeros(practices.size, dtype=np.bool_)
+        for i in range(practices.size):
+            keep[i] = codified[practices[i]] != versions[i]
+        changed, to = practices[keep], versions[keep]
+    return exchange, practice.size, new_key, new_trust, changed, to
 
 
 @kernel
