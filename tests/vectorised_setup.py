@@ -1,0 +1,69 @@
+"""The vectorised set-up code that compiled loops replaced (issue 14), kept as references.
+
+Copied from the last revision before the loops (population.collegial_ties): the tests build
+with the new code and the reference from the same random stream and require the same bits.
+Not used by netsim itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from netsim.population import sorted_unique
+
+
+def collegial_ties(school: np.ndarray, degree: int, rewire_prob: float, trust_mean: float,
+                   rng: np.random.Generator, order_key: np.ndarray | None = None
+                   ) -> sparse.csr_array:
+    """Clustered collegial ties inside each school (a Watts-Strogatz graph per school).
+
+    People of a school are placed on a ring (in the order of ``order_key`` if given, else at
+    random) and tied to their ``degree // 2`` nearest neighbours on each side; each tie is then
+    rewired with probability ``rewire_prob`` to a random colleague in the same school. Ties
+    carry a trust weight drawn uniformly in ``trust_mean ± 0.2`` (clipped to [0.05, 1]).
+    People with ``school < 0`` get no collegial ties.
+
+    References:
+        Watts, D. J. & Strogatz, S. H. (1998). Collective dynamics of 'small-world' networks.
+        Nature 393, 440-442.
+    """
+    n = school.size
+    staff = np.flatnonzero(school >= 0)
+    if staff.size == 0 or degree == 0:
+        return sparse.csr_array((n, n))
+    key = order_key[staff] if order_key is not None else rng.random(staff.size)
+    ordered = staff[np.lexsort((key, school[staff]))]
+    sch = school[ordered]
+    sizes = np.bincount(sch, minlength=int(sch.max()) + 1)
+    start = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    size_of = sizes[sch]
+    pos = np.arange(ordered.size) - start[sch]
+    half = degree // 2
+    src_l, dst_l = [], []
+    for d in range(1, half + 1):
+        ok = size_of > d  # ring needs more than d people
+        # avoid double edges on tiny rings where i+d == i-d (mod s)
+        ok &= ~((2 * d == size_of) & (pos >= d))
+        tgt_pos = (pos + d) % np.maximum(size_of, 1)
+        src_l.append(np.flatnonzero(ok))
+        dst_l.append((start[sch] + tgt_pos)[ok])
+    src = np.concatenate(src_l)
+    dst = np.concatenate(dst_l)
+    if rewire_prob > 0 and src.size:
+        rew = rng.random(src.size) < rewire_prob
+        s_sizes = size_of[src[rew]]
+        new = start[sch[src[rew]]] + rng.integers(0, s_sizes)
+        dst = dst.copy()
+        dst[rew] = new
+    keep = src != dst
+    a, b = ordered[src[keep]], ordered[dst[keep]]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    keys = sorted_unique(lo.astype(np.int64) * n + hi)
+    lo, hi = keys // n, keys % n
+    w = np.clip(trust_mean + rng.uniform(-0.2, 0.2, keys.size), 0.05, 1.0)
+    mat = sparse.coo_array((np.concatenate([w, w]), (np.concatenate([lo, hi]),
+                            np.concatenate([hi, lo]))), shape=(n, n))
+    return mat.tocsr()
+
+
