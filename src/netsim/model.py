@@ -1,24 +1,36 @@
 """The Mesa model: builds the population, schedules the calendar, runs the weekly processes.
 
 One step is one school week. The calendar uses Mesa's event scheduling
-(:meth:`mesa.Model.schedule_recurring`); within week ``t`` events run in this order:
+(:meth:`mesa.Model.schedule_recurring`, :meth:`mesa.Model.schedule_event`): Mesa runs the
+weekly step at integer times; within week ``t`` events run in this order:
 
 ====================  ==========  ================================================================
 event                 time        what
 ====================  ==========  ================================================================
-key-person loss       t - 0.6     the lead facilitator leaves (``turnover.key_person_*``)
+key-person loss       t - 0.6     the lead facilitator leaves (``turnover.key_person_*``); the
+                                  replacement, if any, ``replacement_weeks`` later at the same
+                                  point of the week
 gathering             t - 0.5     every ``meeting_interval_weeks`` (or in the fixed
                                   ``calendar.gathering_weeks`` of each school year) while the
                                   network is alive; one gathering of the network-invited, or one
                                   per area / meeting group if ``network.gatherings_by_area``
 area gathering        t - 0.45    every ``calendar.area_meeting_interval_weeks`` (0 = never):
                                   one gathering per area of the area-invited
-co-creation regroup   t - 0.4     after each gathering and every 4 weeks
-development time      t - 0.25    every ``calendar.dev_time_interval_weeks`` at each school
-weekly step           t           co-creation work, collegial talk, digital sharing, trials
-                                  (or a textbook rule), trust and motivation dynamics, record
-turnover              Y + 0.9     after the last week of each school year (Y = 38, 76, ...)
+weekly step           t           in this order: co-creation regroup (every 4 weeks: t = 4, 8,
+                                  ...), development time at each school (every
+                                  ``calendar.dev_time_interval_weeks``: t = 1, 1 + interval,
+                                  ...), turnover (in the first week of every school year after
+                                  the first: t = 39, 77, ..., i.e. after the last week of the
+                                  year before); then co-creation work, collegial talk, digital
+                                  sharing, trials (or a textbook rule), trust and motivation
+                                  dynamics, record
 ====================  ==========  ================================================================
+
+Regrouping, development time and turnover run at the start of the step rather than as events
+of their own (they were events at t - 0.4, t - 0.25 and t - 0.1, with nothing scheduled between
+them and the step): the same effects in the same order, without the cost of two Mesa events
+most weeks (Mesa creates, queues and pops each event in Python: about 7 us each). A user's own
+event between t - 0.45 and t now sees the week before them.
 
 Who is invited to what comes from the population builder: ``invited_network`` (default: the
 members) to network gatherings and ``invited_area`` (default: nobody) to their area's
@@ -247,14 +259,14 @@ class LearningNetworkModel(mesa.Model):
                 self.schedule_recurring(self._area_gathering, Schedule(
                     interval=cal.area_meeting_interval_weeks,
                     start=cal.area_meeting_start_week - 0.45, end=end - 0.45))
-        if p.cocreation:
-            self.schedule_recurring(self._regroup, Schedule(interval=4, start=3.6))
-        if p.home_transfer:
-            self.schedule_recurring(self._development_time, Schedule(
-                interval=cal.dev_time_interval_weeks, start=0.75))
-        if p.turnover and sc.turnover.annual_rate > 0 and n > cal.weeks_per_year:
-            self.schedule_recurring(self._turnover, Schedule(
-                interval=cal.weeks_per_year, start=cal.weeks_per_year + 0.9))
+        # the rest of the week runs inside the weekly step, before its processes (see the
+        # module docstring): regrouping every 4 weeks (t = 4, 8, ...), development time every
+        # dev_time_interval_weeks (t = 1, 1 + interval, ...), turnover in the first week of
+        # every school year after the first (t = W + 1, 2 W + 1, ...); 0 = never
+        self._regroup_every = 4 if p.cocreation else 0
+        self._dev_time_every = cal.dev_time_interval_weeks if p.home_transfer else 0
+        self._turnover_every = (cal.weeks_per_year if p.turnover and sc.turnover.annual_rate > 0
+                                and n > cal.weeks_per_year else 0)
         t = sc.turnover
         if p.turnover and t.key_person_loss_week is not None and t.key_person_loss_week <= n:
             self.schedule_event(self._lose_key_person, at=t.key_person_loss_week - 0.6)
@@ -421,6 +433,14 @@ class LearningNetworkModel(mesa.Model):
         """One school week (see the module docstring for the order of events)."""
         sc, st, rng, add = self.scenario, self.state, self.rng, self._add
         self.week = week = int(round(self.time))
+        # the week's calendar after its gatherings, in the order of the module docstring
+        if self._regroup_every and week % self._regroup_every == 0:
+            self._regroup()
+        if self._dev_time_every and (week - 1) % self._dev_time_every == 0:
+            self._development_time()
+        every = self._turnover_every
+        if every and week > every and (week - 1) % every == 0:
+            self._turnover()
         p = sc.processes
         if p.cocreation:
             add(cocreation.work(st, sc, rng, week))
