@@ -220,3 +220,27 @@ def test_innovations_count_improved_versions_in_use_at_two_schools():
     assert innovations(st) == (0, 0)
     st.version[:, 0] = -1  # adopters without a version (textbook rules)
     assert innovations(st) == (0, 0)
+
+
+@pytest.mark.parametrize(("preset", "over"), [
+    ("resource_teacher_network", {}), ("city_developer_networks", {}),
+    ("partnership_network", {}),
+    ("resource_teacher_network", {"turnover.key_person_loss_week": 20}),
+    ("resource_teacher_network", {"adoption.rule": "fractional_threshold"})])
+def test_innovations_are_the_vectorised_count_on_real_states(preset, over):
+    """The compiled pass over the holders gives the vectorised count, on end-of-run states
+    (a departed key person not yet replaced; a textbook rule, whose adopters hold no version)."""
+    import vectorised_setup
+
+    from netsim import load_scenario
+    from netsim.model import LearningNetworkModel
+
+    sc = load_scenario(preset, overrides={"calendar.years": 1, **over})
+    for seed in (1, 2):
+        model = LearningNetworkModel(sc, seed=seed)
+        model.run()
+        st = model.state
+        assert innovations(st) == vectorised_setup.innovations(st)
+        # a state where every staff slot holds its version: many holders
+        st.stage[st.version >= 0] = Stage.ADOPTED
+        assert innovations(st) == vectorised_setup.innovations(st)

@@ -1,8 +1,8 @@
 """The vectorised set-up code that compiled loops replaced (issue 14), kept as references.
 
-Copied from the last revision before the loops (population.collegial_ties): the tests build
-with the new code and the reference from the same random stream and require the same bits.
-Not used by netsim itself.
+Copied from the last revision before the loops (population.collegial_ties,
+metrics.innovations): the tests build with the new code and the reference from the same random
+stream (or measure the same state) and require the same bits. Not used by netsim itself.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from netsim.metrics import _schools_per_value
 from netsim.population import sorted_unique
+from netsim.state import ADOPTED, SWITCH_MARGIN, Origin, State
 
 
 def collegial_ties(school: np.ndarray, degree: int, rewire_prob: float, trust_mean: float,
@@ -67,3 +69,32 @@ def collegial_ties(school: np.ndarray, degree: int, rewire_prob: float, trust_me
     return mat.tocsr()
 
 
+
+
+def innovations(state: State) -> tuple[int, int]:
+    """Innovations at the end of a run: (all, co-created).
+
+    An innovation is a version created during the run that is clearly better than the version
+    it was adapted from (by :data:`netsim.state.SWITCH_MARGIN`) and is in use at two or more
+    schools: new practice that spread beyond its origin (seed 001 §5.2.4: a pupil-council
+    seminar from 4 schools adapted by 3 more; §6.3.1).
+    """
+    v = state.versions
+    if len(v) == 0:
+        return 0, 0
+    quality = np.asarray(v.quality)
+    parent = np.asarray(v.parent)
+    origin = np.asarray(v.origin)
+    improved = (parent >= 0) & (origin != Origin.INITIAL)
+    improved[improved] = quality[improved] > quality[parent[improved]] + SWITCH_MARGIN
+    staff = state.staff & (state.school >= 0)
+    # textbook adoption rules adopt without a version (-1): they hold no innovation
+    adopted = (state.stage == ADOPTED) & staff[:, None] & (state.version >= 0)
+    held = state.version[adopted]
+    if held.size == 0:
+        return 0, 0
+    schools = np.zeros(len(v), dtype=np.int64)  # distinct schools using each version
+    _schools_per_value(held, np.broadcast_to(state.school[:, None], adopted.shape)[adopted],
+                       held.size, max(state.n_schools, 1), schools)
+    spread = improved & (schools >= 2)
+    return int(spread.sum()), int((spread & (origin == Origin.COCREATION)).sum())

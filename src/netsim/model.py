@@ -139,8 +139,6 @@ class LearningNetworkModel(mesa.Model):
         self._n_weeks = scenario.n_weeks  # fixed with the table's size
         self._table = table = np.full((self._n_weeks + 1, len(metrics.SERIES_COLUMNS)), np.nan)
         table[:, _HOURS_CUM] = 0.0
-        # per week: views of its row's measures and of its cumulative cost and counters
-        self._rows = [(row[_MEASURES], row[_HOURS_CUM:_COUNTERS.stop]) for row in table]
         self._hours_cum = 0.0
         self._record(0)
         self._schedule()
@@ -193,7 +191,7 @@ class LearningNetworkModel(mesa.Model):
         fac = np.flatnonzero(state.role == Role.FACILITATOR)
         expert = np.flatnonzero(state.expert_known)
         if fac.size and expert.size:
-            fi, ek = np.meshgrid(fac, expert, indexing="ij")
+            fi, ek = np.ix_(fac, expert)  # every facilitator x every expert-known practice
             state.knowledge[fi, ek] = 1.0
             state.stage[fi, ek] = Stage.AWARE
             state.version[fi, ek] = ek
@@ -210,7 +208,9 @@ class LearningNetworkModel(mesa.Model):
             pool = np.flatnonzero(school_form == form)
             n_sch = min(pr.local_schools, pool.size)
             schools = rng.choice(pool, size=n_sch, replace=False)
-            at = np.isin(state.school, schools)
+            chosen = np.zeros(pop.n_schools + 1, dtype=bool)  # last: no school (-1)
+            chosen[schools] = True
+            at = chosen[state.school]  # np.isin(state.school, schools), by table look-up
             users = at & ((state.role != Role.TEACHER) | (rng.random(n) < 0.2))
             rows = np.flatnonzero(users)
             q = np.clip(eff[practice] + rng.normal(0, 0.05), 0.05, 0.95)
@@ -467,17 +467,18 @@ class LearningNetworkModel(mesa.Model):
     def _record(self, w: int) -> None:
         """Write week ``w``'s row: the outcome measures, the counters, cumulative cost.
 
-        Runs every week, so it keeps to a few operations: the row's slices are views made once
-        (``_rows``) and the cumulative cost is carried as a float (the same sums in the same
-        order as adding the week's hours to the previous row's total)."""
+        Runs every week, so it keeps to a few operations: the measures are written straight
+        into a view of the row, the counters by one slice assignment, and the cumulative cost is
+        carried as a float (the same sums in the same order as adding the week's hours to the
+        previous row's total)."""
         st, sc = self.state, self.scenario
-        measures, counters = self._rows[w]
-        metrics.record_into(measures, st, sc.school_change_share, sc.trust.strong,
+        row = self._table[w]
+        metrics.record_into(row[_MEASURES], st, sc.school_change_share, sc.trust.strong,
                             self.network_alive, st.group_distance.size)
-        self._table[w, _WEEK] = w
+        row[_WEEK] = w
         counts = self._counts
         self._hours_cum = counts[0] = self._hours_cum + counts[_PERSON_HOURS]
-        counters[:] = counts
+        row[_HOURS_CUM:_COUNTERS.stop] = counts
         self._counts = [0.0] * len(counts)
 
     # ---------------------------------------------------------------- running and results
