@@ -13,9 +13,10 @@ key-person loss       t - 0.6     the lead facilitator leaves (``turnover.key_pe
 gathering             t - 0.5     every ``meeting_interval_weeks`` (or in the fixed
                                   ``calendar.gathering_weeks`` of each school year) while the
                                   network is alive; one gathering of the network-invited, or one
-                                  per area / meeting group if ``network.gatherings_by_area``
+                                  per area / meeting group if ``network.gatherings_by_area``;
+                                  then co-creation groups are re-formed
 area gathering        t - 0.45    every ``calendar.area_meeting_interval_weeks`` (0 = never):
-                                  one gathering per area of the area-invited
+                                  one gathering per area of the area-invited; groups re-formed
 weekly step           t           in this order: co-creation regroup (every 4 weeks: t = 4, 8,
                                   ...), development time at each school (every
                                   ``calendar.dev_time_interval_weeks``: t = 1, 1 + interval,
@@ -29,7 +30,7 @@ weekly step           t           in this order: co-creation regroup (every 4 we
 Regrouping, development time and turnover run at the start of the step rather than as events
 of their own (they were events at t - 0.4, t - 0.25 and t - 0.1, with nothing scheduled between
 them and the step): the same effects in the same order, without the cost of two Mesa events
-most weeks (Mesa creates, queues and pops each event in Python: about 7 us each). A user's own
+most weeks (Mesa creates, queues and pops each event in Python: 5-7 us each). A user's own
 event between t - 0.45 and t now sees the week before them.
 
 Who is invited to what comes from the population builder: ``invited_network`` (default: the
