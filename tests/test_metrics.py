@@ -19,6 +19,7 @@ from netsim.metrics import (
     summarise,
     time_to_share,
 )
+from netsim import metrics as metrics_module
 from netsim.state import Stage
 
 
@@ -244,3 +245,22 @@ def test_innovations_are_the_vectorised_count_on_real_states(preset, over):
         # a state where every staff slot holds its version: many holders
         st.stage[st.version >= 0] = Stage.ADOPTED
         assert innovations(st) == vectorised_setup.innovations(st)
+
+
+@pytest.mark.parametrize(("n_practices", "share"), [(6, 0.3), (6, 0.05), (1, 0.5), (62, 0.1),
+                                                    (70, 0.1)])
+def test_practice_convergence_by_bits_is_the_loop_over_practices(n_practices, share):
+    """Schools' practices as bits (up to 62 practices) give the loop's similarities and their
+    sum bit for bit; more practices take the loop itself."""
+    import vectorised_setup
+
+    rng = np.random.default_rng(n_practices)
+    n, n_schools = 400, 40
+    school = np.concatenate([rng.integers(0, n_schools, n - 3), np.zeros(3, dtype=np.int64)])
+    staff = rng.random(n) < 0.9
+    stage = np.where(rng.random((n, n_practices)) < share, Stage.ADOPTED,
+                     Stage.AWARE).astype(np.int8).reshape(-1)
+    got = metrics_module._practice_convergence(stage, school, staff, n_schools)
+    want = vectorised_setup._practice_convergence(stage, school, staff, n_schools)
+    assert got == want or (math.isnan(got) and math.isnan(want))
+    assert 0.0 < got <= 1.0

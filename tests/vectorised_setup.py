@@ -1,8 +1,9 @@
 """The vectorised set-up code that compiled loops replaced (issue 14), kept as references.
 
 Copied from the last revision before the loops (population.collegial_ties,
-metrics.innovations): the tests build with the new code and the reference from the same random
-stream (or measure the same state) and require the same bits. Not used by netsim itself.
+metrics.innovations; metrics._practice_convergence before the bit sets, run as Python): the
+tests build with the new code and the reference from the same random stream (or measure the
+same state) and require the same bits. Not used by netsim itself.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from netsim.metrics import _schools_per_value
+from netsim.metrics import _numpy_sum, _schools_per_value
 from netsim.population import sorted_unique
 from netsim.state import ADOPTED, SWITCH_MARGIN, Origin, State
 
@@ -98,3 +99,39 @@ def innovations(state: State) -> tuple[int, int]:
                        held.size, max(state.n_schools, 1), schools)
     spread = improved & (schools >= 2)
     return int(spread.sum()), int((spread & (origin == Origin.COCREATION)).sum())
+
+
+def _practice_convergence(stage: np.ndarray, school: np.ndarray, staff: np.ndarray,
+                          n_schools: int) -> float:
+    """:func:`practice_convergence` on the flat stage array: the Jaccard similarity of every
+    pair of schools using any practice (in NumPy's ``triu_indices`` order), then their mean."""
+    n = staff.size
+    k = stage.size // n if n else 0
+    used = np.zeros((n_schools, k), dtype=np.bool_)
+    for i in range(n):
+        if staff[i]:
+            for p in range(k):
+                if stage[i * k + p] == ADOPTED:
+                    used[school[i], p] = True
+    rows = np.empty(n_schools, dtype=np.int64)  # schools using any practice
+    count = np.empty(n_schools, dtype=np.int64)  # practices each uses
+    m = 0
+    for s in range(n_schools):
+        c = 0
+        for p in range(k):
+            c += used[s, p]
+        if c:
+            rows[m], count[m] = s, c
+            m += 1
+    if m < 2:
+        return np.nan
+    similarity = np.empty(m * (m - 1) // 2)
+    t = 0
+    for a in range(m):
+        for b in range(a + 1, m):
+            shared = 0
+            for p in range(k):
+                shared += used[rows[a], p] & used[rows[b], p]
+            similarity[t] = shared / (count[a] + count[b] - shared)
+            t += 1
+    return _numpy_sum(similarity, t) / t
