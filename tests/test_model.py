@@ -12,7 +12,7 @@ from conftest import make_scenario
 
 from netsim import LearningNetworkModel, Role, Stage
 from netsim.agents import Facilitator, ResourceTeacher, SchoolLeader, Teacher
-from netsim.mechanisms import cocreation, gathering, home_transfer, turnover
+from netsim.mechanisms import cocreation, collegial_talk, gathering, home_transfer, turnover
 from netsim.metrics import SERIES_COLUMNS
 
 ONE_YEAR = dict(calendar__years=1.0)
@@ -132,8 +132,9 @@ def test_agents_registered_in_bulk_equal_mesa_registration_one_by_one():
 
 
 def test_calendar_event_times(monkeypatch):
-    """Gatherings at t - 0.5, development time at t - 0.25, turnover after each school year at
-    Y + 0.9 (the mechanisms are looked up on their modules at call time, so spies see them)."""
+    """Gatherings at t - 0.5; development time and turnover (in the first week of the next
+    school year) at the start of the step at t (the mechanisms are looked up on their modules
+    at call time, so spies see them)."""
     calls: dict[str, list[float]] = {"gathering": [], "dev": [], "turnover": []}
     sc = make_scenario(calendar__weeks_per_year=10, calendar__years=2.0,
                        meeting_interval_weeks=4, calendar__dev_time_interval_weeks=3,
@@ -153,12 +154,42 @@ def test_calendar_event_times(monkeypatch):
     monkeypatch.setattr(turnover, "turnover", spy("turnover", turnover.turnover))
     model.run()
     assert calls["gathering"] == [1.5, 5.5, 9.5, 13.5]  # weeks 2, 6, 10, 14; then ended
-    assert calls["dev"] == [0.75 + 3 * i for i in range(7)]  # weeks 1, 4, ..., 19
-    assert calls["turnover"] == [10.9]  # after year 1 (year 2 ends with the run)
+    assert calls["dev"] == [1.0 + 3 * i for i in range(7)]  # weeks 1, 4, ..., 19
+    assert calls["turnover"] == [11.0]  # after year 1 (year 2 ends with the run)
     series = model.series()
     assert series["gatherings"].tolist() == [1.0 if w in (2, 6, 10, 14) else 0.0
                                              for w in range(21)]
     assert series["week"].tolist() == list(range(21))
+
+
+def test_calendar_order_within_a_week(monkeypatch):
+    """Within a week: the gathering (then its regrouping), then in the step regrouping,
+    development time, turnover and the weekly processes, in that order (the order of the
+    module docstring and ODD section 3)."""
+    calls: list[tuple[str, float]] = []
+    sc = make_scenario(calendar__weeks_per_year=3, calendar__years=2.0,
+                       meeting_interval_weeks=3, calendar__dev_time_interval_weeks=3,
+                       turnover__annual_rate=0.2)
+    model = LearningNetworkModel(sc, seed=2)
+
+    def spy(name, module, attr):
+        fn = getattr(module, attr)
+
+        def wrapped(*args, **kwargs):
+            calls.append((name, model.time))
+            return fn(*args, **kwargs)
+        monkeypatch.setattr(module, attr, wrapped)
+
+    spy("gathering", gathering, "hold_gathering")
+    spy("regroup", cocreation, "form_groups")
+    spy("dev", home_transfer, "development_time")
+    spy("turnover", turnover, "turnover")
+    spy("talk", collegial_talk, "talk")
+    model.run()
+    assert [c for c in calls if 3 < c[1] <= 4] == [
+        ("gathering", 3.5), ("regroup", 3.5), ("regroup", 4.0), ("dev", 4.0),
+        ("turnover", 4.0), ("talk", 4.0)]
+    assert [c for c in calls if 4 < c[1] <= 5] == [("talk", 5.0)]
 
 
 def run_checked(sc, seed: int = 3, monkeypatch=None):

@@ -1,24 +1,37 @@
 """The Mesa model: builds the population, schedules the calendar, runs the weekly processes.
 
 One step is one school week. The calendar uses Mesa's event scheduling
-(:meth:`mesa.Model.schedule_recurring`); within week ``t`` events run in this order:
+(:meth:`mesa.Model.schedule_recurring`, :meth:`mesa.Model.schedule_event`): Mesa runs the
+weekly step at integer times; within week ``t`` events run in this order:
 
 ====================  ==========  ================================================================
 event                 time        what
 ====================  ==========  ================================================================
-key-person loss       t - 0.6     the lead facilitator leaves (``turnover.key_person_*``)
+key-person loss       t - 0.6     the lead facilitator leaves (``turnover.key_person_*``); the
+                                  replacement, if any, ``replacement_weeks`` later at the same
+                                  point of the week
 gathering             t - 0.5     every ``meeting_interval_weeks`` (or in the fixed
                                   ``calendar.gathering_weeks`` of each school year) while the
                                   network is alive; one gathering of the network-invited, or one
-                                  per area / meeting group if ``network.gatherings_by_area``
+                                  per area / meeting group if ``network.gatherings_by_area``;
+                                  then co-creation groups are re-formed
 area gathering        t - 0.45    every ``calendar.area_meeting_interval_weeks`` (0 = never):
-                                  one gathering per area of the area-invited
-co-creation regroup   t - 0.4     after each gathering and every 4 weeks
-development time      t - 0.25    every ``calendar.dev_time_interval_weeks`` at each school
-weekly step           t           co-creation work, collegial talk, digital sharing, trials
-                                  (or a textbook rule), trust and motivation dynamics, record
-turnover              Y + 0.9     after the last week of each school year (Y = 38, 76, ...)
+                                  one gathering per area of the area-invited; groups re-formed
+weekly step           t           in this order: co-creation regroup (every 4 weeks: t = 4, 8,
+                                  ...), development time at each school (every
+                                  ``calendar.dev_time_interval_weeks``: t = 1, 1 + interval,
+                                  ...), turnover (in the first week of every school year after
+                                  the first: t = 39, 77, ..., i.e. after the last week of the
+                                  year before); then co-creation work, collegial talk, digital
+                                  sharing, trials (or a textbook rule), trust and motivation
+                                  dynamics, record
 ====================  ==========  ================================================================
+
+Regrouping, development time and turnover run at the start of the step rather than as events
+of their own (they were events at t - 0.4, t - 0.25 and t - 0.1, with nothing scheduled between
+them and the step): the same effects in the same order, without the cost of two Mesa events
+most weeks (Mesa creates, queues and pops each event in Python: 5-7 us each). A user's own
+event between t - 0.45 and t now sees the week before them.
 
 Who is invited to what comes from the population builder: ``invited_network`` (default: the
 members) to network gatherings and ``invited_area`` (default: nobody) to their area's
@@ -127,8 +140,6 @@ class LearningNetworkModel(mesa.Model):
         self._n_weeks = scenario.n_weeks  # fixed with the table's size
         self._table = table = np.full((self._n_weeks + 1, len(metrics.SERIES_COLUMNS)), np.nan)
         table[:, _HOURS_CUM] = 0.0
-        # per week: views of its row's measures and of its cumulative cost and counters
-        self._rows = [(row[_MEASURES], row[_HOURS_CUM:_COUNTERS.stop]) for row in table]
         self._hours_cum = 0.0
         self._record(0)
         self._schedule()
@@ -181,7 +192,7 @@ class LearningNetworkModel(mesa.Model):
         fac = np.flatnonzero(state.role == Role.FACILITATOR)
         expert = np.flatnonzero(state.expert_known)
         if fac.size and expert.size:
-            fi, ek = np.meshgrid(fac, expert, indexing="ij")
+            fi, ek = np.ix_(fac, expert)  # every facilitator x every expert-known practice
             state.knowledge[fi, ek] = 1.0
             state.stage[fi, ek] = Stage.AWARE
             state.version[fi, ek] = ek
@@ -198,7 +209,9 @@ class LearningNetworkModel(mesa.Model):
             pool = np.flatnonzero(school_form == form)
             n_sch = min(pr.local_schools, pool.size)
             schools = rng.choice(pool, size=n_sch, replace=False)
-            at = np.isin(state.school, schools)
+            chosen = np.zeros(pop.n_schools + 1, dtype=bool)  # last: no school (-1)
+            chosen[schools] = True
+            at = chosen[state.school]  # np.isin(state.school, schools), by table look-up
             users = at & ((state.role != Role.TEACHER) | (rng.random(n) < 0.2))
             rows = np.flatnonzero(users)
             q = np.clip(eff[practice] + rng.normal(0, 0.05), 0.05, 0.95)
@@ -247,14 +260,14 @@ class LearningNetworkModel(mesa.Model):
                 self.schedule_recurring(self._area_gathering, Schedule(
                     interval=cal.area_meeting_interval_weeks,
                     start=cal.area_meeting_start_week - 0.45, end=end - 0.45))
-        if p.cocreation:
-            self.schedule_recurring(self._regroup, Schedule(interval=4, start=3.6))
-        if p.home_transfer:
-            self.schedule_recurring(self._development_time, Schedule(
-                interval=cal.dev_time_interval_weeks, start=0.75))
-        if p.turnover and sc.turnover.annual_rate > 0 and n > cal.weeks_per_year:
-            self.schedule_recurring(self._turnover, Schedule(
-                interval=cal.weeks_per_year, start=cal.weeks_per_year + 0.9))
+        # the rest of the week runs inside the weekly step, before its processes (see the
+        # module docstring): regrouping every 4 weeks (t = 4, 8, ...), development time every
+        # dev_time_interval_weeks (t = 1, 1 + interval, ...), turnover in the first week of
+        # every school year after the first (t = W + 1, 2 W + 1, ...); 0 = never
+        self._regroup_every = 4 if p.cocreation else 0
+        self._dev_time_every = cal.dev_time_interval_weeks if p.home_transfer else 0
+        self._turnover_every = (cal.weeks_per_year if p.turnover and sc.turnover.annual_rate > 0
+                                and n > cal.weeks_per_year else 0)
         t = sc.turnover
         if p.turnover and t.key_person_loss_week is not None and t.key_person_loss_week <= n:
             self.schedule_event(self._lose_key_person, at=t.key_person_loss_week - 0.6)
@@ -421,6 +434,14 @@ class LearningNetworkModel(mesa.Model):
         """One school week (see the module docstring for the order of events)."""
         sc, st, rng, add = self.scenario, self.state, self.rng, self._add
         self.week = week = int(round(self.time))
+        # the week's calendar after its gatherings, in the order of the module docstring
+        if self._regroup_every and week % self._regroup_every == 0:
+            self._regroup()
+        if self._dev_time_every and (week - 1) % self._dev_time_every == 0:
+            self._development_time()
+        every = self._turnover_every
+        if every and week > every and (week - 1) % every == 0:
+            self._turnover()
         p = sc.processes
         if p.cocreation:
             add(cocreation.work(st, sc, rng, week))
@@ -447,17 +468,18 @@ class LearningNetworkModel(mesa.Model):
     def _record(self, w: int) -> None:
         """Write week ``w``'s row: the outcome measures, the counters, cumulative cost.
 
-        Runs every week, so it keeps to a few operations: the row's slices are views made once
-        (``_rows``) and the cumulative cost is carried as a float (the same sums in the same
-        order as adding the week's hours to the previous row's total)."""
+        Runs every week, so it keeps to a few operations: the measures are written straight
+        into a view of the row, the counters by one slice assignment, and the cumulative cost is
+        carried as a float (the same sums in the same order as adding the week's hours to the
+        previous row's total)."""
         st, sc = self.state, self.scenario
-        measures, counters = self._rows[w]
-        metrics.record_into(measures, st, sc.school_change_share, sc.trust.strong,
+        row = self._table[w]
+        metrics.record_into(row[_MEASURES], st, sc.school_change_share, sc.trust.strong,
                             self.network_alive, st.group_distance.size)
-        self._table[w, _WEEK] = w
+        row[_WEEK] = w
         counts = self._counts
         self._hours_cum = counts[0] = self._hours_cum + counts[_PERSON_HOURS]
-        counters[:] = counts
+        row[_HOURS_CUM:_COUNTERS.stop] = counts
         self._counts = [0.0] * len(counts)
 
     # ---------------------------------------------------------------- running and results
