@@ -208,7 +208,7 @@ class Person(CellAgent):
     def adapt(self, c: int) -> None:
         """Translation at the school boundary: members and co-creation members adapt with
         ``adapt_prob``, colleagues with a share of it. A group keeps the best judged of one
-        correlated variant per member (``trial._adapt``, ``select_variants``)."""
+        correlated variant per member (the adaptation step of ``trial._week``, ``select_variants``)."""
         sc = self.model.scenario
         cfg = sc.trial
         group = self.group

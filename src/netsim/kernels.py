@@ -10,11 +10,18 @@ rules every compiled loop keeps; mechanisms only put ``@kernel`` on their loops.
 Rules for every kernel (each keeps results bit-identical to the vectorised NumPy rule it
 replaced, and a replicate's results independent of what else runs in the process):
 
-1. **Random draws stay in NumPy, in the rule's order.** Mechanisms draw from the run's
-   ``numpy.random.Generator`` exactly as before (``rng.random(n)`` and friends, outside the
-   kernel) and pass the draws in; a kernel never draws. A loop of ``rng.random()`` inside a
-   kernel would give the same doubles, but keeping draws outside makes each kernel a pure
-   function of its inputs, testable on a hand-built case.
+1. **Random draws come from the run's generator, in the rule's order.** By default mechanisms
+   draw from the run's ``numpy.random.Generator`` outside the kernel (``rng.random(n)`` and
+   friends) and pass the draws in, so that a kernel is a pure function of its inputs, testable
+   on a hand-built case. A kernel may instead take the generator itself and draw inside:
+   Numba's ``Generator`` methods are translations of NumPy's algorithms on the same bit
+   generator, so they give the same numbers and leave the same generator state (tested for
+   ``random``, ``standard_normal``, ``integers``, ``shuffle``, including the buffered 32-bit
+   halves, in ``tests/mechanisms/test_trial.py`` and ``test_digital_week.py``). Handing a
+   generator to a kernel costs 10-40 us a call (Numba unboxes it through ctypes), so only a
+   kernel that runs a mechanism's whole week once draws inside (``trial._week``,
+   ``digital._week``); each says so, and its test ends by comparing the generator state with
+   the NumPy rule's.
 2. **IEEE arithmetic, in order.** No ``fastmath``: sums accumulate in the order NumPy's
    ``bincount`` used (input order); sums and means that NumPy takes pairwise (``x.sum()``,
    ``x.mean(axis=...)``) and whose value decides something are taken by :func:`numpy_sum` in

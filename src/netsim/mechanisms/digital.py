@@ -254,8 +254,8 @@ def _week(rng: np.random.Generator, role: np.ndarray, present: np.ndarray, membe
     in its order, skipped as the rule skips them). Adds to ``counts`` the member posts, formal
     (``formality >= 0.5``) and informal ones, and the reads.
 
-    Drawing here (a speed trick, against rule 1 of :mod:`netsim.kernels`, which keeps draws
-    in NumPy): Numba's ``Generator.random`` and ``Generator.integers`` are NumPy's algorithms
+    Drawing here (a speed trick, rule 1's exception in :mod:`netsim.kernels`; by default draws
+    stay in NumPy): Numba's ``Generator.random`` and ``Generator.integers`` are NumPy's algorithms
     on the run's own bit generator (the same doubles, the same bounded integers with the same
     buffered 32-bit halves), so the draws and the generator's state afterwards are NumPy's
     bit for bit (tests/mechanisms/test_talk_digital_loops.py compares them with the NumPy

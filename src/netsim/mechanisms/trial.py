@@ -140,8 +140,8 @@ def _week(rng: np.random.Generator, start_new: bool, capacity: int, first_id: in
     ``Generator.random``, ``standard_normal`` and ``shuffle`` are translations of NumPy's and
     give the same numbers and leave the generator in the same state:
     tests/mechanisms/test_trial.py checks that, and tests/mechanisms/test_week_kernels.py
-    compares the week with the vectorised rule, generator state included). This departs
-    from rule 1 of :mod:`netsim.kernels` (draws outside kernels): passing a generator costs
+    compares the week with the vectorised rule, generator state included). This is rule 1's
+    exception in :mod:`netsim.kernels` (draws inside a kernel): passing a generator costs
     10-30 us a call (Numba unboxes it through ctypes), paid once a week here against the
     dozen NumPy and kernel calls, returned arrays and Python between them it replaces
     (measured: the week about 7-15% faster than as separate kernels with NumPy draws).
