@@ -273,3 +273,27 @@ def test_the_reading_says_when_a_generation_accepted_nothing(tmp_path):
                              "size 3), 0 of which meet every target (final tolerance 1).")
     assert ("Generation 1 accepted none of its 2 candidates at tolerance 0.5, so the run "
             "stopped there and the ensemble is generation 0's") in " ".join(lines)
+
+
+def test_the_reading_gives_the_weight_of_the_members_that_meet_every_target(tmp_path):
+    from netsim.calibrate import CalibrationRun
+    from netsim.calibrate_report import constraints, predictive, reading
+    from netsim.params import parameter_space
+
+    def simulate(theta, generation):  # the statistic is the parameter itself
+        return theta[:, :1].copy()
+
+    space = parameter_space(["trial.trial_rate"])
+    lo, hi = space.bounds[0]
+    mid = (lo + hi) / 2
+    res = abc_smc(simulate, UniformPrior(np.array([lo]), np.array([hi])), [lo], [mid],
+                  n_particles=20, generations=1, seed=4)
+    met = res.stats[:, 0] <= mid
+    assert 0 < met.sum()
+    target = Target("low", "mean", "adoption_members", lo, mid)
+    run = CalibrationRun(tmp_path, space, [target], res, tmp_path / "e.parquet",
+                         met_all=int(met.sum()))
+    first = reading(run, predictive(run), constraints(run))[0]
+    share = 100 * float(np.sum(res.weights[met]))
+    assert f"{int(met.sum())} of which meet every target (together {share:.2g} % of the " \
+           "weight)" in first, first

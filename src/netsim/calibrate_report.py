@@ -249,11 +249,15 @@ def reading(run: CalibrationRun, pred: pl.DataFrame, cons: pl.DataFrame) -> list
     kept = [i for i, g in enumerate(res.generations) if g.accepted > 0]
     source = res.generations[kept[-1]] if kept else None
     n_members = res.theta.shape[0]
+    met_weight = float(np.sum(res.weights * _met(run, res.stats).all(axis=1))) \
+        if res.weights.size else 0.0
     lines.append(f"{prior_all} of {n_prior} parameter sets of the space-filling prior sample "
                  f"reproduce all {len(run.targets)} patterns together; after "
                  f"{kept[-1] if kept else 0} SMC generation{'' if kept and kept[-1] == 1 else 's'}"
                  f" the ensemble has {n_members} member{'' if n_members == 1 else 's'} "
                  f"(effective size {res.ess:.0f}), {run.met_all} of which meet every target"
+                 + (f" (together {100 * met_weight:.2g} % of the weight)"
+                    if run.met_all and res.weights.size else "")
                  + (f" (final tolerance {source.epsilon:.3g})." if source else "."))
     empty = [i for i, g in enumerate(res.generations) if g.accepted == 0 and i > 0]
     if empty:
