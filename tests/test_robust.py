@@ -158,3 +158,23 @@ def test_robust_command_on_an_ensemble(tmp_path, capsys):
     assert base["value"].n_unique() > 1
     html = (out / "report.html").read_text()
     assert "For planners" in html
+
+
+@pytest.mark.parametrize("weights, flagged", [([0.9, 0.05, 0.03, 0.02], True),
+                                              ([0.25, 0.25, 0.25, 0.25], False)])
+def test_planner_text_warns_when_a_few_worlds_carry_the_weight(tmp_path, weights, flagged):
+    from netsim.robust import RobustRun
+    from netsim.robust_report import planner_text
+
+    values = np.array([[0.5, 0.6], [0.5, 0.7], [0.4, 0.5], [0.4, 0.3]])
+    effects = values - values[:, :1]
+    w = np.array(weights)
+    labels = ["leader_participation=0.0", "leader_participation=1.0"]
+    stats = robust_stats(values, effects, w, labels)
+    run = RobustRun(tmp_path, "adoption_colleagues", labels, stats,
+                    pl.DataFrame({"world": [0, 1, 2, 3], "weight": w}), [], np.zeros((4, 0)),
+                    effects, np.zeros_like(effects), "an ensemble", False)
+    text = " ".join(planner_text(run))
+    assert ("effective number of worlds 1.2 of 4; the heaviest carries 90 % of the weight"
+            in text) is flagged
+    assert ("weights are concentrated" in text) is flagged

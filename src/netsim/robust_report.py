@@ -154,6 +154,15 @@ def planner_text(run: RobustRun) -> list[str]:
         elif st.p_beats <= 0.05:
             text += " It is practically never better."
         lines.append(text)
+    w = run.worlds["weight"].cast(pl.Float64).to_numpy()
+    ess = float(w.sum() ** 2 / np.sum(w ** 2)) if w.size and np.sum(w ** 2) > 0 else 0.0
+    if w.size and ess < min(10.0, 0.5 * w.size):
+        lines.append(f"The worlds' weights are concentrated (effective number of worlds "
+                     f"{ess:.1f} of {w.size}; the heaviest carries {100 * w.max() / w.sum():.0f} "
+                     "% of the weight): the averages and shares above are weighted and so "
+                     "describe mostly a few worlds. Read the spread of the dots in the figure, "
+                     "every world at its own size, before trusting them; a calibration with "
+                     "more particles gives a broader ensemble.")
     return lines
 
 
