@@ -3,7 +3,9 @@
 Without ``--against``: runs the default scenario (``Scenario()``, the resource-teacher network
 of seed 001) ``--runs`` times after one warm-up run, prints the median wall and CPU time of
 one replicate, then runs it once more with timers around every mechanism call and prints where
-the time goes.
+the time goes, then ``--runs`` more with timers around every compiled kernel that Python calls:
+the time inside kernels is the floor that removing every Python-side cost (Mesa, NumPy calls,
+argument handling) would leave, and the split shows which kernels hold it.
 
 With ``--against REV`` (a git revision of this repository: a commit, branch or tag): extracts
 that revision's source tree into a temporary directory (``git archive``), then runs this
@@ -29,6 +31,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import textwrap
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -117,6 +120,49 @@ def timers(totals: dict[str, float], calls: dict[str, int]) -> Iterator[None]:
     finally:
         for owner, name, original in saved:
             setattr(owner, name, original)
+
+
+@contextmanager
+def kernel_timers(totals: dict[str, float], calls: dict[str, int]) -> Iterator[None]:
+    """Time every compiled kernel (a Numba dispatcher at module level in netsim) where Python
+    calls it; kernels called from kernels run inside their caller's time. CPU time."""
+    import importlib
+    import pkgutil
+
+    import netsim
+    from numba.core.registry import CPUDispatcher
+
+    modules = []
+    for info in pkgutil.walk_packages(netsim.__path__, "netsim."):
+        try:
+            modules.append(importlib.import_module(info.name))
+        except ImportError:  # an optional extra (the explorer) that is not installed
+            continue
+    saved = []
+    for module in modules:
+        for name, obj in list(vars(module).items()):
+            if not isinstance(obj, CPUDispatcher) or obj.__module__ != module.__name__:
+                continue
+            label = f"{module.__name__.removeprefix('netsim.')}.{name}"
+
+            def wrapped(*args: Any, _f: Any = obj, _label: str = label, **kwargs: Any) -> Any:
+                start = time.process_time()
+                try:
+                    return _f(*args, **kwargs)
+                finally:
+                    totals[_label] += time.process_time() - start
+                    calls[_label] += 1
+
+            for other in modules:  # every module that imported it by name calls it from there
+                for other_name, value in list(vars(other).items()):
+                    if value is obj:
+                        saved.append((other, other_name, obj))
+                        setattr(other, other_name, wrapped)
+    try:
+        yield
+    finally:
+        for module, name, obj in saved:
+            setattr(module, name, obj)
 
 
 def time_replicates(runs: int, overrides: dict[str, Any]) -> tuple[list[float], list[float]]:
@@ -242,6 +288,25 @@ def alone(runs: int, overrides: list[str]) -> None:
         print(f"  {label:<34} {calls[label]:>6} {secs:>8.4f} {secs / total:>6.1%}")
     rest = total - sum(totals.values())
     print(f"  {'(Mesa events, agents, other)':<34} {'':>6} {rest:>8.4f} {rest / total:>6.1%}")
+
+    inside: dict[str, float] = defaultdict(float)
+    entered: dict[str, int] = defaultdict(int)
+    with kernel_timers(inside, entered):
+        start = time.process_time()
+        for r in range(runs):
+            run_replicate(scenario, r)
+        total = (time.process_time() - start) / runs
+    compiled = sum(inside.values()) / runs
+    print()
+    print(textwrap.fill(
+        f"Inside compiled kernels, per replicate over {runs} runs ({total:.3f} s with timers): "
+        f"{compiled:.3f} s ({compiled / total:.0%}); outside them (Python, NumPy, Mesa, the "
+        f"timers' own cost): {total - compiled:.3f} s. The inside time is the floor that "
+        "removing every Python-side cost would leave.", width=96))
+    print(f"  {'kernel':<42} {'calls':>6} {'ms':>7} {'us/call':>8}")
+    for label, secs in sorted(inside.items(), key=lambda kv: -kv[1])[:15]:
+        print(f"  {label:<42} {entered[label] / runs:>6.0f} {secs / runs * 1e3:>7.2f} "
+              f"{secs / entered[label] * 1e6:>8.1f}")
 
 
 def main() -> None:

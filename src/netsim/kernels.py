@@ -18,10 +18,13 @@ replaced, and a replicate's results independent of what else runs in the process
    generator, so they give the same numbers and leave the same generator state (tested for
    ``random``, ``standard_normal``, ``integers``, ``shuffle``, including the buffered 32-bit
    halves, in ``tests/mechanisms/test_trial.py`` and ``test_digital_week.py``). Handing a
-   generator to a kernel costs 10-40 us a call (Numba unboxes it through ctypes), so only a
-   kernel that runs a mechanism's whole week once draws inside (``trial._week``,
-   ``digital._week``); each says so, and its test ends by comparing the generator state with
-   the NumPy rule's.
+   generator to a kernel costs 15-50 us a call (Numba unboxes it through ctypes: three
+   ``ctypes.cast`` calls each time), so a kernel that draws takes a :func:`generator_handle`
+   instead (about 1 us: the generator unboxed once per run and kept in a small compiled
+   structure; ``handle.rng`` inside the kernel is the run's generator, drawing from and
+   advancing the same state as ``rng`` in Python). Only a kernel that runs a mechanism's
+   whole week once draws inside (``trial._week``, ``digital._week``); each says so, and its
+   test ends by comparing the generator state with the NumPy rule's.
 2. **IEEE arithmetic, in order.** No ``fastmath``: sums accumulate in the order NumPy's
    ``bincount`` used (input order); sums and means that NumPy takes pairwise (``x.sum()``,
    ``x.mean(axis=...)``) and whose value decides something are taken by :func:`numpy_sum` in
@@ -60,9 +63,12 @@ from typing import Any, TypeVar
 
 import numba
 import numpy as np
+from numba import types
 from numba.core import caching
+from numba.experimental import structref
 
-__all__ = ["argsort", "kernel", "numpy_sum", "sort", "unique"]
+__all__ = ["GeneratorHandle", "argsort", "generator_handle", "kernel", "numpy_sum", "sort",
+           "unique"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -107,6 +113,54 @@ def kernel(fn: F) -> F:
     threaded launcher could run replicates side by side.
     """
     return numba.njit(cache=True, nogil=True, fastmath=False)(fn)  # type: ignore[no-any-return]
+
+
+@structref.register
+class _GeneratorHandleType(types.StructRef):
+    """Numba's type of :class:`GeneratorHandle` (one field, ``rng``: a NumPy Generator)."""
+
+    def preprocess_fields(self, fields: Any) -> Any:
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+class GeneratorHandle(structref.StructRefProxy):
+    """A run's ``numpy.random.Generator``, unboxed once for kernels (rule 1; a speed trick).
+
+    Numba converts a Generator argument into its own structure on every call, through
+    ``ctypes`` (15-50 us measured on this project's machines, as much as the loop of a small
+    kernel); a handle is converted once, by :func:`generator_handle`, and costs a kernel about
+    1 us to receive. Inside a kernel ``handle.rng`` is the same generator: its draws come from
+    and advance the bit generator's own state, which Python's ``rng`` shares, so draws made in
+    Python and in kernels interleave as if all were made in Python."""
+
+
+structref.define_proxy(GeneratorHandle, _GeneratorHandleType, ["rng"])
+
+
+@kernel
+def _hold(rng: np.random.Generator) -> GeneratorHandle:
+    return GeneratorHandle(rng)
+
+
+#: the last generator a handle was made for, and its handle (a tuple replaced whole, so that
+#: threads running replicates side by side never pair one run's generator with another's handle)
+_LAST_HANDLE: tuple[Any, Any] = (None, None)
+
+
+def generator_handle(rng: np.random.Generator) -> GeneratorHandle:
+    """The handle kernels draw through for ``rng`` (see :class:`GeneratorHandle`).
+
+    The handle of the last generator asked for is kept, so a run's weekly calls convert its
+    generator once; asking for another generator (another run) makes that one's handle. It
+    keeps a reference to ``rng`` (the generator stays alive while its handle is the last)."""
+    global _LAST_HANDLE
+    last = _LAST_HANDLE
+    if last[0] is not rng:
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"a numpy.random.Generator, not {type(rng).__name__}")
+        last = (rng, _hold(rng))
+        _LAST_HANDLE = last
+    return last[1]  # type: ignore[no-any-return]
 
 
 @kernel
