@@ -297,3 +297,26 @@ def test_the_reading_gives_the_weight_of_the_members_that_meet_every_target(tmp_
     share = 100 * float(np.sum(res.weights[met]))
     assert f"{int(met.sum())} of which meet every target (together {share:.2g} % of the " \
            "weight)" in first, first
+
+
+def test_the_reading_of_a_one_member_ensemble_claims_no_narrowing(tmp_path):
+    # the first generation accepts one set of three, the second none (the small example of the
+    # README did this): a single set has no spread, so no "sd 100 % below the prior's"
+    from netsim.calibrate import CalibrationRun
+    from netsim.calibrate_report import constraints, predictive, reading
+    from netsim.params import parameter_space
+
+    def simulate(theta, generation):  # the statistic is the parameter itself
+        return theta[:, :1].copy()
+
+    space = parameter_space(["trial.trial_rate"])
+    lo, hi = space.bounds[0]
+    res = abc_smc(simulate, UniformPrior(np.array([lo]), np.array([hi])), [lo - 1], [lo - 0.5],
+                  n_particles=1, generations=0, seed=5, initial_factor=3)
+    assert res.theta.shape[0] == 1
+    target = Target("unreachable", "mean", "adoption_members", lo - 1, lo - 0.5)
+    run = CalibrationRun(tmp_path, space, [target], res, tmp_path / "e.parquet")
+    text = " ".join(reading(run, predictive(run), constraints(run)))
+    assert "ensemble has 1 member " in text
+    assert "below the prior's" not in text and "1 members" not in text
+    assert "The ensemble is a single parameter set, so it has no spread" in text

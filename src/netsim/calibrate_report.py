@@ -293,7 +293,11 @@ def reading(run: CalibrationRun, pred: pl.DataFrame, cons: pl.DataFrame) -> list
         lines.append(f"`{r['target']}` constrains `{r['parameter']}` most (KS distance "
                      f"{r['ks']:.2f} between the sets that meet it and all).")
     shrink = [kv for kv in _shrinkage(run) if kv[1] > 0.2][:5]
-    if shrink:
+    if res.theta.shape[0] == 1:  # one set has no spread: nothing "narrowed"
+        lines.append("The ensemble is a single parameter set, so it has no spread to compare "
+                     "with the prior's: run more particles to see which parameters the "
+                     "patterns constrain.")
+    elif shrink:
         head = ("Among the closest sets (not a posterior: no set met every pattern), the "
                 "ensemble narrowed " if run.met_all == 0 else "The ensemble narrowed ")
         lines.append(head + ", ".join(
