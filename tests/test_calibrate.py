@@ -320,3 +320,7 @@ def test_the_reading_of_a_one_member_ensemble_claims_no_narrowing(tmp_path):
     assert "ensemble has 1 member " in text
     assert "below the prior's" not in text and "1 members" not in text
     assert "The ensemble is a single parameter set, so it has no spread" in text
+    # three prior sets that miss a pattern do not show that the model cannot produce it
+    assert ("Never met by any of the 3 prior sets: `unreachable`. Within the plausible ranges "
+            "these patterns are rare or out of the model's reach; a sample this small cannot "
+            "tell which") in text

@@ -285,8 +285,13 @@ def reading(run: CalibrationRun, pred: pl.DataFrame, cons: pl.DataFrame) -> list
                      "population).")
     never = [t.name for t, s in zip(run.targets, _met(run, res.prior_stats).T) if not s.any()]
     if never:
-        lines.append(f"Never met by any prior set: {', '.join(f'`{n}`' for n in never)}; the "
-                     "model cannot produce these patterns within the plausible ranges.")
+        lines.append(f"Never met by any of the {n_prior} prior sets: "
+                     f"{', '.join(f'`{n}`' for n in never)}. Within the plausible ranges these "
+                     "patterns are rare or out of the model's reach; "
+                     + ("a sample this small cannot tell which (a larger one, more particles, "
+                        "would)." if n_prior < 500 else
+                        f"none in {n_prior} sets puts them below about {300 / n_prior:.2g} % of "
+                        "the box (95 % upper bound, the rule of three)."))
     strong = (cons.filter(pl.col("p_value") < 0.01).sort("ks", descending=True)
               .unique(subset="target", keep="first", maintain_order=True))
     for r in strong.head(6).iter_rows(named=True):
