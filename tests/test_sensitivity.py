@@ -188,3 +188,30 @@ def test_an_outcome_undefined_in_the_design_is_said_so_not_ranked(tmp_path, caps
     sobol = pl.read_parquet(out / "sobol.parquet")
     assert set(sobol["outcome"]) == {"adoption_all"}
     assert "adoption, all staff (%): " in printed
+
+
+def test_morris_figure_labels_of_nearby_points_do_not_overprint():
+    # two influential parameters at almost the same (mu*, sigma), as the small example had
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from netsim.sensitivity_report import _label_points
+
+    fig, ax = plt.subplots(figsize=(5.2, 4.6), dpi=110)
+    x, y = np.array([9.5, 12.6, 14.2, 1.0]), np.array([6.7, 6.7, 9.3, 0.5])
+    ax.plot(x, y, "o")
+    ax.set_xlim(0, 23)
+    ax.set_ylim(0, 15)
+    names = ["home.presentation_inspiration", "practices.local_share", "practices.local_schools",
+             "trial.min_knowledge"]
+    _label_points(ax, names, x, y)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert len(boxes) == 4
+    for i in range(4):
+        for j in range(i):
+            assert not boxes[i].overlaps(boxes[j]), (names[i], names[j])
+    plt.close(fig)

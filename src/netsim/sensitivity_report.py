@@ -65,6 +65,23 @@ def _plt() -> Any:
     return plt
 
 
+def _label_points(ax: Any, names: list[str], x: np.ndarray, y: np.ndarray) -> None:
+    """Name the first points beside them; a label that would overprint one placed before it
+    (within a line's height and a label's width on the page) moves down a line until it is
+    clear."""
+    ax.autoscale_view()
+    placed: list[tuple[float, float]] = []  # the labels' anchors on the page, in points
+    to_points = ax.transData + ax.figure.dpi_scale_trans.inverted()
+    for i, name in enumerate(names):
+        px, py = to_points.transform((x[i], y[i])) * 72
+        dy = 3.0
+        while any(abs(px - qx) < 7 * max(len(name), 12) * 0.5 and abs(py + dy - qy) < 9
+                  for qx, qy in placed):
+            dy -= 9
+        placed.append((px, py + dy))
+        ax.annotate(name, (x[i], y[i]), fontsize=7, xytext=(4, dy), textcoords="offset points")
+
+
 def morris_figure(run: SensitivityRun, path: Path, label_top: int = 6) -> Path:
     """mu* against sigma, one panel per outcome, bootstrap intervals as bars."""
     plt = _plt()
@@ -88,14 +105,12 @@ def morris_figure(run: SensitivityRun, path: Path, label_top: int = 6) -> Path:
             ax.axvspan(0, res.noise_floor * sc, color="#f0e0d0", alpha=0.6, lw=0)
             ax.text(res.noise_floor * sc, 0, " replicate noise", fontsize=7, color="#a0522d",
                     va="bottom", rotation=90)
-        for i, name in enumerate(t["parameter"].to_list()[:label_top]):
-            ax.annotate(name, (mu[i], sg[i]), fontsize=7, xytext=(4, 3),
-                        textcoords="offset points")
         ax.set_xlabel(f"mu* ({_unit(outcome)} per full range)")
         ax.set_ylabel(f"sigma ({_unit(outcome)})")
         ax.set_title(_label(outcome), fontsize=10)
         ax.set_xlim(left=0)
         ax.set_ylim(bottom=0)
+        _label_points(ax, t["parameter"].to_list()[:label_top], mu, sg)
         ax.grid(alpha=0.3)
     fig.suptitle(f"Morris screening: {len(run.space.params)} parameters, "
                  f"{next(iter(run.morris.values())).table['n_effects'].max()} trajectories; "
