@@ -81,6 +81,11 @@ def _exchange(knowledge: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
     and an array is allocated.
     """
     n_p = knowledge.shape[1]
+    # flat indices are unsigned in the loops below (a speed trick: Numba checks a signed
+    # index for a negative value to wrap around, three more instructions on every access of
+    # the inner loop, and that keeps LLVM from seeing the practices of a row side by side;
+    # the indices are rows times n_p plus a practice, never negative)
+    n_pu = np.uint64(n_p)
     kn, ins = knowledge.reshape(-1), inspiration.reshape(-1)
     st, ver = stage.reshape(-1), version.reshape(-1)
     qual, own = quality.reshape(-1), perceived.reshape(-1)
@@ -104,20 +109,20 @@ def _exchange(knowledge: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
     # last); a counter, so it may differ from NumPy's pairwise sum in the last bit
     gained = np.zeros(8)
     for r in range(receiver.size):
-        d = receiver[r] * n_p
-        for p in range(n_p):
+        d = np.uint64(receiver[r]) * n_pu
+        for p in range(n_pu):
             gaps[p] = adopters[p] = 0.0
             best[p] = -1
         for e in range(start[r], start[r + 1]):
-            s, we = src[e] * n_p, w[e]
-            for p in range(n_p):
+            s, we = np.uint64(src[e]) * n_pu, w[e]
+            for p in range(n_pu):
                 gap = kn[s + p] - kn[d + p]
-                if gap < 0.0:
-                    gap = 0.0
-                gaps[p] += gap * we
-                if st[s + p] == ADOPTED:
-                    adopters[p] += we
-                elif st[s + p] != TRYING:
+                gaps[p] += (0.0 if gap < 0.0 else gap) * we
+                # adding 0.0 leaves the sum's bits as they were (it starts at +0.0, so it is
+                # never -0.0): a select instead of a branch on the stage (a speed trick)
+                a = st[s + p]
+                adopters[p] += we if a == ADOPTED else 0.0
+                if a < TRYING or a > ADOPTED:  # only those trying or adopted tell of versions
                     continue
                 # hear of the version (hear_versions' rule for one entry)
                 judged = own[s + p]
@@ -127,14 +132,15 @@ def _exchange(knowledge: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
                 if mine == UNAWARE or (judged > own[d + p] + margin and mine != TRYING):
                     if best[p] < 0 or not _sorts_before(judged, best_judged[p]):
                         best[p], best_judged[p] = s + p, judged  # the last of equals wins
-        for p in range(n_p):
+        o = np.uint64(r) * n_pu
+        for p in range(n_pu):
             f = d + p
             delta = gaps[p] * knowledge_rate
             room = 1 - kn[f]
             if room < delta or room != room:  # np.minimum: NaN propagates
                 delta = room
-            new_k[r * n_p + p] = kn[f] + delta
-            gained[f & 7] += delta
+            new_k[o + p] = kn[f] + delta
+            gained[f & np.uint64(7)] += delta
             inspired = inspiration_rate * adopters[p]
             if inspired > 1.0:
                 inspired = 1.0
@@ -142,9 +148,9 @@ def _exchange(knowledge: np.ndarray, inspiration: np.ndarray, stage: np.ndarray,
             won[n_won], won_from[n_won] = f, best[p]
             n_won += best[p] >= 0  # kept when a version won (no branch)
     for r in range(receiver.size):  # everyone has been read: the new knowledge
-        d = receiver[r] * n_p
-        for p in range(n_p):
-            kn[d + p] = new_k[r * n_p + p]
+        d, o = np.uint64(receiver[r]) * n_pu, np.uint64(r) * n_pu
+        for p in range(n_pu):
+            kn[d + p] = new_k[o + p]
     # the winners' versions, read before any is written (a source may also be a receiver)
     new_v = np.empty(n_won, dtype=ver.dtype)
     new_q = np.empty(n_won)
