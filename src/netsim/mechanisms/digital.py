@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from netsim.config import Scenario
+from netsim import kernels
 from netsim.kernels import kernel
 from netsim.state import ADOPTED, FACILITATOR, SWITCH_MARGIN, TRYING, State, hear_versions
 
@@ -210,7 +211,7 @@ def share(state: State, scenario: Scenario, channels: list[ChannelState],
         rows += (ch.formality, ch.read_prob, ch.created_by == "facilitators", ch.stores, ch._n)
     table = np.array(rows, dtype=np.float64).reshape(len(channels), 5)
     cfg, ties, counts = scenario.digital, state.member_ties, np.zeros(len(_COUNTERS))
-    _week(rng, state.role, state.present, state.member, ties.a, ties.b, ties.trust,
+    _week(kernels.generator_handle(rng), state.role, state.present, state.member, ties.a, ties.b, ties.trust,
           ties.degree(), float(scenario.trust.initial), float(cfg.post_prob),
           float(cfg.formality_post_penalty), float(cfg.read_knowledge), table,
           bool(network_alive), state.expert_known, state.effectiveness, state.claimed,
@@ -230,7 +231,7 @@ _COUNTERS = ("posts", "posts_formal", "posts_informal", "reads")
 
 
 @kernel
-def _week(rng: np.random.Generator, role: np.ndarray, present: np.ndarray, member: np.ndarray,
+def _week(handle: kernels.GeneratorHandle, role: np.ndarray, present: np.ndarray, member: np.ndarray,
           a: np.ndarray, b: np.ndarray, trust: np.ndarray, degree: np.ndarray,
           trust_initial: float, post_prob: float, penalty: float, read_knowledge: float,
           table: np.ndarray, network_alive: bool, expert_known: np.ndarray,
@@ -259,10 +260,13 @@ def _week(rng: np.random.Generator, role: np.ndarray, present: np.ndarray, membe
     on the run's own bit generator (the same doubles, the same bounded integers with the same
     buffered 32-bit halves), so the draws and the generator's state afterwards are NumPy's
     bit for bit (tests/mechanisms/test_talk_digital_loops.py compares them with the NumPy
-    rule, generator state included). Passing a generator costs about 10 us a call, but one
-    call a week replaces about a dozen NumPy draws and six kernel calls, each with its own
-    dispatch, which the channels' small arrays made most of the week's time.
+    rule, generator state included). The generator comes as the run's
+    :func:`netsim.kernels.generator_handle` (about 1 us a call; Numba's unboxing of the
+    Generator itself cost 13-16 us of each week's call); one call a week replaces about a
+    dozen NumPy draws and six kernel calls, each with its own dispatch, which the channels'
+    small arrays made most of the week's time.
     """
+    rng = handle.rng
     n_people = role.size
     people = np.empty(n_people, dtype=np.int64)
     n_members = n_facilitators = 0

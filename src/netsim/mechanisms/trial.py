@@ -93,7 +93,7 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
         if guidance_available else 0
     first_id = len(state.versions)
     counts, c, new_q, parent, origin = _week(
-        rng, start_new, capacity, first_id, state.n_practices, state.n_schools,
+        kernels.generator_handle(rng), start_new, capacity, first_id, state.n_practices, state.n_schools,
         state.stage.reshape(-1), state.knowledge.reshape(-1), state.inspiration.reshape(-1),
         state.know_how.reshape(-1), state.trial_support.reshape(-1),
         state.quality.reshape(-1), state.perceived.reshape(-1), state.version.reshape(-1),
@@ -115,7 +115,7 @@ def trials(state: State, scenario: Scenario, rng: np.random.Generator, week: int
 
 
 @kernel
-def _week(rng: np.random.Generator, start_new: bool, capacity: int, first_id: int, n_p: int,
+def _week(handle: kernels.GeneratorHandle, start_new: bool, capacity: int, first_id: int, n_p: int,
           n_schools: int, stage: np.ndarray, knowledge: np.ndarray, inspiration: np.ndarray,
           know_how: np.ndarray, trial_support: np.ndarray, quality: np.ndarray,
           perceived: np.ndarray, version: np.ndarray, motivation: np.ndarray,
@@ -141,11 +141,13 @@ def _week(rng: np.random.Generator, start_new: bool, capacity: int, first_id: in
     give the same numbers and leave the generator in the same state:
     tests/mechanisms/test_trial.py checks that, and tests/mechanisms/test_week_kernels.py
     compares the week with the vectorised rule, generator state included). This is rule 1's
-    exception in :mod:`netsim.kernels` (draws inside a kernel): passing a generator costs
-    10-30 us a call (Numba unboxes it through ctypes), paid once a week here against the
-    dozen NumPy and kernel calls, returned arrays and Python between them it replaces
-    (measured: the week about 7-15% faster than as separate kernels with NumPy draws).
+    exception in :mod:`netsim.kernels` (draws inside a kernel), through the run's
+    :func:`netsim.kernels.generator_handle` (about 1 us a call; Numba's unboxing of the
+    Generator itself cost 13-16 us of each week's call), once a week here against the dozen
+    NumPy and kernel calls, returned arrays and Python between them it replaces (measured:
+    the week about 7-15% faster than as separate kernels with NumPy draws).
     """
+    rng = handle.rng
     # one pass over the slots finds the running trials, the adopters at a school (who may
     # discontinue) and who may start a trial. Until those steps nothing else changes who is
     # in them: concluded trials are not at risk yet (they count as users), failures go back
