@@ -289,7 +289,8 @@ class TieStore:
             self.key, self.trust, self.last_contact, self.a, self.b, key, trust, self.n,
             int(week))
         if not ok:  # not sorted: the general way
-            self.trust[self.ensure(key // self.n, key % self.n, 0.0, week)] = trust
+            at = self.ensure(key // self.n, key % self.n, 0.0, week)  # (may replace trust)
+            self.trust[at] = trust
         elif n_new:
             self.key, self.trust, self.last_contact, self.a, self.b = key2, trust2, last2, a2, b2
             self._degree = self._ends = None
