@@ -312,7 +312,7 @@ class LearningNetworkModel(mesa.Model):
             cocreation.form_groups(self.state, self.scenario)
 
     def _hold(self, invited: np.ndarray, hours: float, week: int) -> None:
-        if not (invited & self.state.present).any():
+        if not gathering.anyone_present(invited, self.state.present):
             return  # nobody to meet: no gathering (e.g. the significant-networks design)
         self._add(gathering.hold_gathering(self.state, self.scenario, self.rng, week, invited,
                                            hours))
