@@ -82,6 +82,9 @@ _COUNTERS = slice(_COLUMN[metrics.COUNTERS[0]], _COLUMN[metrics.COUNTERS[-1]] + 
 # on (cumulative cost, then COUNTERS), so that one slice assignment records them
 assert _COUNTERS.start == _HOURS_CUM + 1
 _COUNTER = {c: j for j, c in enumerate(metrics.COUNTERS, start=1)}  # index in that list
+# a last slot, not recorded, takes the mechanisms' other counters (one look-up a counter, no
+# test: a speed trick, _add runs five times a week)
+_SINK = 1 + len(metrics.COUNTERS)
 _PERSON_HOURS = _COUNTER["person_hours"]
 
 
@@ -135,7 +138,7 @@ class LearningNetworkModel(mesa.Model):
         # the Mesa agents (views onto the rows) are made on first use: see ``people``
         self._people: list[Person] | None = None
         self._away: set[int] = set()  # rows whose agent is not registered (key person away)
-        self._counts = [0.0] * (1 + len(metrics.COUNTERS))  # this week's, by _COUNTER
+        self._counts = [0.0] * (_SINK + 1)  # this week's, by _COUNTER (and _SINK)
         self.diffusion: adoption_rules.Diffusion | None = None
         if self.textbook:
             self._seed_textbook(population)
@@ -290,9 +293,7 @@ class LearningNetworkModel(mesa.Model):
         """Add a mechanism's counters to this week's (names not in COUNTERS are ignored)."""
         counts, column = self._counts, _COUNTER
         for key, value in counters.items():
-            j = column.get(key)
-            if j is not None:
-                counts[j] += value
+            counts[column.get(key, _SINK)] += value
 
     def _gathering(self, week: int, hours: float) -> None:
         if not self.network_alive or week < self.paused_until:
@@ -485,7 +486,7 @@ class LearningNetworkModel(mesa.Model):
         row[_WEEK] = w
         counts = self._counts
         self._hours_cum = counts[0] = self._hours_cum + counts[_PERSON_HOURS]
-        row[_HOURS_CUM:_COUNTERS.stop] = counts
+        row[_HOURS_CUM:_COUNTERS.stop] = counts[:_SINK]
         self._counts = [0.0] * len(counts)
 
     # ---------------------------------------------------------------- running and results
