@@ -132,8 +132,8 @@ def test_agents_registered_in_bulk_equal_mesa_registration_one_by_one():
 
 
 def test_calendar_event_times(monkeypatch):
-    """Gatherings at t - 0.5; development time and turnover (in the first week of the next
-    school year) at the start of the step at t (the mechanisms are looked up on their modules
+    """Gatherings, development time and turnover (in the first week of the next school year)
+    at the start of the step at t (the mechanisms are looked up on their modules
     at call time, so spies see them)."""
     calls: dict[str, list[float]] = {"gathering": [], "dev": [], "turnover": []}
     sc = make_scenario(calendar__weeks_per_year=10, calendar__years=2.0,
@@ -153,7 +153,7 @@ def test_calendar_event_times(monkeypatch):
                         spy("dev", home_transfer.development_time))
     monkeypatch.setattr(turnover, "turnover", spy("turnover", turnover.turnover))
     model.run()
-    assert calls["gathering"] == [1.5, 5.5, 9.5, 13.5]  # weeks 2, 6, 10, 14; then ended
+    assert calls["gathering"] == [2.0, 6.0, 10.0, 14.0]  # weeks 2, 6, 10, 14; then ended
     assert calls["dev"] == [1.0 + 3 * i for i in range(7)]  # weeks 1, 4, ..., 19
     assert calls["turnover"] == [11.0]  # after year 1 (year 2 ends with the run)
     series = model.series()
@@ -163,7 +163,7 @@ def test_calendar_event_times(monkeypatch):
 
 
 def test_calendar_order_within_a_week(monkeypatch):
-    """Within a week: the gathering (then its regrouping), then in the step regrouping,
+    """Within a week, all in the step: the gathering (then its regrouping), regrouping,
     development time, turnover and the weekly processes, in that order (the order of the
     module docstring and ODD section 3)."""
     calls: list[tuple[str, float]] = []
@@ -187,7 +187,7 @@ def test_calendar_order_within_a_week(monkeypatch):
     spy("talk", collegial_talk, "talk")
     model.run()
     assert [c for c in calls if 3 < c[1] <= 4] == [
-        ("gathering", 3.5), ("regroup", 3.5), ("regroup", 4.0), ("dev", 4.0),
+        ("gathering", 4.0), ("regroup", 4.0), ("regroup", 4.0), ("dev", 4.0),
         ("turnover", 4.0), ("talk", 4.0)]
     assert [c for c in calls if 4 < c[1] <= 5] == [("talk", 5.0)]
 

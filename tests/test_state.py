@@ -245,6 +245,51 @@ def test_tie_store_ensure_is_the_vectorised_merge():
     assert 100 < len(new) <= 435  # 30 people: at most 435 pairs
 
 
+def test_tie_store_put_is_ensure_then_setting_trust():
+    """``put`` (a gathering's new ties, sorted keys) leaves the store as ``ensure`` of the pairs
+    and then writing their trust does: new ties, existing ones, repeated keys (the last trust
+    wins), unsorted keys (the general way), and the old arrays untouched when ties are added."""
+    rng = np.random.default_rng(5)
+    ref, new = TieStore(30), TieStore(30)
+    for week, (size, order) in enumerate([(0, "sorted"), (1, "sorted"), (40, "sorted"),
+                                          (5, "sorted"), (200, "unsorted"), (60, "sorted"),
+                                          (3, "sorted")]):
+        i = rng.integers(0, 30, size)
+        j = (i + rng.integers(1, 30, size)) % 30
+        key = np.minimum(i, j) * 30 + np.maximum(i, j)
+        if order == "sorted":
+            key = np.sort(key)
+        if week == 6:  # only existing ties: trust written in place
+            key = np.sort(rng.choice(new.key, 3))
+        trust = rng.random(key.size)
+        at = ref.ensure(key // 30, key % 30, 0.3, week)
+        ref.trust[at] = trust
+        old_trust = new.trust.copy()
+        before = new.trust
+        n_before = len(new)
+        new.put(key, trust, week)
+        if len(new) > n_before:
+            assert np.array_equal(before, old_trust)
+        for name in ("key", "a", "b", "trust", "last_contact"):
+            x, y = getattr(new, name), getattr(ref, name)
+            assert np.array_equal(x, y) and x.dtype == y.dtype, (week, name)
+        assert np.array_equal(new.degree(), ref.degree())
+    assert 100 < len(new) <= 435
+
+
+def test_set_codified_is_the_vectorised_bonus_table():
+    st = make_state([T, T], [0, 0])
+    st.conformity = 0.25
+    for practices, versions in ([[0], [7]], [[0, 0], [2, 4]], [[], []]):
+        codified = st.codified.copy()
+        codified[np.array(practices, dtype=np.int64)] = versions
+        cod = codified[codified >= 0]
+        bonus = np.zeros(int(cod.max()) + 3 if cod.size else 1)
+        bonus[cod + 1] = st.conformity
+        st.set_codified(np.array(practices, dtype=np.int64), np.array(versions, dtype=np.int64))
+        assert np.array_equal(st.codified, codified) and np.array_equal(st._bonus, bonus)
+
+
 def test_hearing_and_new_ties_refuse_entries_of_different_lengths():
     st = make_state([T, T], [0, 0])
     with pytest.raises(ValueError, match="per entry"):

@@ -97,13 +97,11 @@ def record_into(out: np.ndarray, state: State, school_change_share: float, stron
     the model's weekly table), in the order of :data:`MEASURES`. Runs every week: one compiled
     pass over the state (:func:`_weekly_measures`)."""
     ties = state.member_ties
-    _weekly_measures(state.role, state.present, state.member, state.school,
-                     state.stage.reshape(-1), state.knowledge.reshape(-1),
-                     state.quality.reshape(-1), state.version.reshape(-1),
-                     state.n_schools, len(state.versions), ties.degree(), ties.trust,
-                     float(strong_trust), float(school_change_share), out)
-    out[_COCREATION_GROUPS] = float(cocreation_groups)
-    out[_NETWORK_ALIVE] = float(network_alive)
+    _weekly_measures(state.role, state.present, state.member, state.school, state.stage,
+                     state.knowledge, state.quality, state.version, state.n_schools,
+                     len(state.versions), ties.a, ties.b, ties.trust, float(strong_trust),
+                     float(school_change_share), float(cocreation_groups),
+                     float(network_alive), out)
 
 
 # --------------------------------------------------------------------- compiled weekly record
@@ -136,20 +134,22 @@ def _gini_sorted(v: np.ndarray) -> float:
 
 @kernel
 def _weekly_measures(role: np.ndarray, present: np.ndarray, member: np.ndarray,
-                     school: np.ndarray, stage: np.ndarray, knowledge: np.ndarray,
-                     quality: np.ndarray, version: np.ndarray, n_schools: int, n_versions: int,
-                     tie_degree: np.ndarray, tie_trust: np.ndarray,
-                     strong_trust: float, change_share: float, out: np.ndarray) -> None:
+                     school: np.ndarray, stage_2d: np.ndarray, knowledge_2d: np.ndarray,
+                     quality_2d: np.ndarray, version_2d: np.ndarray, n_schools: int,
+                     n_versions: int, tie_a: np.ndarray, tie_b: np.ndarray,
+                     tie_trust: np.ndarray, strong_trust: float, change_share: float,
+                     cocreation_groups: float, network_alive: float, out: np.ndarray) -> None:
     """The weekly measures of the module docstring, written into ``out`` in the order of
-    :data:`MEASURES` (all but ``cocreation_groups`` and ``network_alive``, which the caller
-    sets); the person x practice arrays are passed flat, the cross-school ties as their trust
-    and each person's number of ties (:meth:`netsim.state.TieStore.degree`, cached until ties
-    are added: who has a tie is not recounted every week).
+    :data:`MEASURES` (``cocreation_groups`` and ``network_alive`` as given); the cross-school
+    ties are passed as their ends and trust.
 
     Staff are the present people who are not facilitators; members the staff who are network
     members; a person adopted when any practice is in the adopted stage.
     """
     nan = np.nan
+    # flat views of the (people x practices) arrays (C-contiguous, see State)
+    stage, knowledge = stage_2d.reshape(-1), knowledge_2d.reshape(-1)
+    quality, version = quality_2d.reshape(-1), version_2d.reshape(-1)
     n = role.size
     k = stage.size // n if n else 0
     knowledge_all = np.empty(n)      # each staff member's mean knowledge, in row order
@@ -221,7 +221,11 @@ def _weekly_measures(role: np.ndarray, present: np.ndarray, member: np.ndarray,
         n_strong = 0
         for t in range(n_ties):
             n_strong += tie_trust[t] >= strong_trust
-        out[7] = 2 * n_strong / np.count_nonzero(tie_degree)
+        has_tie = np.zeros(n, dtype=np.bool_)  # people with any cross-school tie
+        for t in range(n_ties):
+            has_tie[tie_a[t]] = True
+            has_tie[tie_b[t]] = True
+        out[7] = 2 * n_strong / np.count_nonzero(has_tie)
     else:
         out[6] = 0.0
         out[7] = 0.0
@@ -251,6 +255,8 @@ def _weekly_measures(role: np.ndarray, present: np.ndarray, member: np.ndarray,
     else:
         out[12] = nan
         out[13] = 0.0
+    out[_COCREATION_GROUPS] = cocreation_groups
+    out[_NETWORK_ALIVE] = network_alive
 def time_to_share(weeks: np.ndarray, values: np.ndarray, share: float) -> float:
     """First week at which ``values`` reaches ``share`` (NaN if never)."""
     hit = flatnonzero(np.nan_to_num(values, nan=-1.0) >= share)

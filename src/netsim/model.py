@@ -1,8 +1,8 @@
 """The Mesa model: builds the population, schedules the calendar, runs the weekly processes.
 
-One step is one school week. The calendar uses Mesa's event scheduling
-(:meth:`mesa.Model.schedule_recurring`, :meth:`mesa.Model.schedule_event`): Mesa runs the
-weekly step at integer times; within week ``t`` events run in this order:
+One step is one school week. The calendar uses Mesa's event scheduling: Mesa runs the weekly
+step at integer times, key-person events are :meth:`mesa.Model.schedule_event` events; within
+week ``t`` events run in this order:
 
 ====================  ==========  ================================================================
 event                 time        what
@@ -10,15 +10,16 @@ event                 time        what
 key-person loss       t - 0.6     the lead facilitator leaves (``turnover.key_person_*``); the
                                   replacement, if any, ``replacement_weeks`` later at the same
                                   point of the week
-gathering             t - 0.5     every ``meeting_interval_weeks`` (or in the fixed
-                                  ``calendar.gathering_weeks`` of each school year) while the
-                                  network is alive; one gathering of the network-invited, or one
-                                  per area / meeting group if ``network.gatherings_by_area``;
-                                  then co-creation groups are re-formed
-area gathering        t - 0.45    every ``calendar.area_meeting_interval_weeks`` (0 = never):
-                                  one gathering per area of the area-invited; groups re-formed
-weekly step           t           in this order: co-creation regroup (every 4 weeks: t = 4, 8,
-                                  ...), development time at each school (every
+weekly step           t           in this order: gathering (every ``meeting_interval_weeks``, or
+                                  in the fixed ``calendar.gathering_weeks`` of each school year,
+                                  while the network is alive; one gathering of the
+                                  network-invited, or one per area / meeting group if
+                                  ``network.gatherings_by_area``; then co-creation groups are
+                                  re-formed), area gathering (every
+                                  ``calendar.area_meeting_interval_weeks``, 0 = never: one
+                                  gathering per area of the area-invited; groups re-formed),
+                                  co-creation regroup (every 4 weeks: t = 4, 8, ...),
+                                  development time at each school (every
                                   ``calendar.dev_time_interval_weeks``: t = 1, 1 + interval,
                                   ...), turnover (in the first week of every school year after
                                   the first: t = 39, 77, ..., i.e. after the last week of the
@@ -27,11 +28,14 @@ weekly step           t           in this order: co-creation regroup (every 4 we
                                   dynamics, record
 ====================  ==========  ================================================================
 
-Regrouping, development time and turnover run at the start of the step rather than as events
-of their own (they were events at t - 0.4, t - 0.25 and t - 0.1, with nothing scheduled between
-them and the step): the same effects in the same order, without the cost of two Mesa events
-most weeks (Mesa creates, queues and pops each event in Python: 5-7 us each). A user's own
-event between t - 0.45 and t now sees the week before them.
+Gatherings, area gatherings, regrouping, development time and turnover run at the start of the
+step rather than as events of their own (they were events at t - 0.5, t - 0.45, t - 0.4,
+t - 0.25 and t - 0.1, with nothing of the model's scheduled between them and the step): the
+same effects in the same order, without the cost of Mesa events (Mesa creates, queues and pops
+each event in Python: 5-7 us each warm, 20-30 us between compiled weekly loops that have pushed
+Python's code and data out of the CPU caches). Only the rare key-person events stay Mesa events
+(at t - 0.6, still before everything else of their week). A user's own event between t - 0.6
+and t now sees the week before them.
 
 Who is invited to what comes from the population builder: ``invited_network`` (default: the
 members) to network gatherings and ``invited_area`` (default: nobody) to their area's
@@ -49,7 +53,6 @@ import math
 
 import mesa
 import numpy as np
-from mesa.time import Schedule
 
 from netsim import metrics
 from netsim.agents import Person, create_people, remove_people
@@ -79,6 +82,9 @@ _COUNTERS = slice(_COLUMN[metrics.COUNTERS[0]], _COLUMN[metrics.COUNTERS[-1]] + 
 # on (cumulative cost, then COUNTERS), so that one slice assignment records them
 assert _COUNTERS.start == _HOURS_CUM + 1
 _COUNTER = {c: j for j, c in enumerate(metrics.COUNTERS, start=1)}  # index in that list
+# a last slot, not recorded, takes the mechanisms' other counters (one look-up a counter, no
+# test: a speed trick, _add runs five times a week)
+_SINK = 1 + len(metrics.COUNTERS)
 _PERSON_HOURS = _COUNTER["person_hours"]
 
 
@@ -123,7 +129,7 @@ class LearningNetworkModel(mesa.Model):
                                 else population.network_invited).astype(bool).copy()
         self.invited_area = (np.zeros(n_people, dtype=bool) if population.area_invited is None
                              else population.area_invited.astype(bool).copy())
-        self._gathering_hours: dict[int, float] = {}
+        self._gathering_hours: dict[int, float] = {}  # week -> hours (see _schedule)
         self.channels = [
             digital.ChannelState(c.name, scenario.formality if c.created_by == "facilitators"
                                  else scenario.digital.member_channel_formality,
@@ -132,7 +138,7 @@ class LearningNetworkModel(mesa.Model):
         # the Mesa agents (views onto the rows) are made on first use: see ``people``
         self._people: list[Person] | None = None
         self._away: set[int] = set()  # rows whose agent is not registered (key person away)
-        self._counts = [0.0] * (1 + len(metrics.COUNTERS))  # this week's, by _COUNTER
+        self._counts = [0.0] * (_SINK + 1)  # this week's, by _COUNTER (and _SINK)
         self.diffusion: adoption_rules.Diffusion | None = None
         if self.textbook:
             self._seed_textbook(population)
@@ -241,6 +247,10 @@ class LearningNetworkModel(mesa.Model):
         cal = sc.calendar
         p = sc.processes
         n = sc.n_weeks
+        # gatherings run at the start of the weekly step (see the module docstring): the weeks
+        # of network gatherings with their hours, and the weeks of area gatherings
+        self._gathering_hours = {}
+        self._area_weeks: frozenset[int] = frozenset()
         if p.gathering:
             end = n if cal.gathering_end_week is None else min(n, cal.gathering_end_week)
             if cal.gathering_weeks:
@@ -251,17 +261,14 @@ class LearningNetworkModel(mesa.Model):
                         at = year * cal.weeks_per_year + week
                         if cal.gathering_start_week <= at <= end:
                             self._gathering_hours[at] = h
-                            self.schedule_event(self._gathering, at=at - 0.5)
-            elif cal.gathering_start_week <= end:
-                self.schedule_recurring(self._gathering, Schedule(
-                    interval=sc.meeting_interval_weeks, start=cal.gathering_start_week - 0.5,
-                    end=end - 0.5))
-            if cal.area_meeting_interval_weeks > 0 and cal.area_meeting_start_week <= end:
-                self.schedule_recurring(self._area_gathering, Schedule(
-                    interval=cal.area_meeting_interval_weeks,
-                    start=cal.area_meeting_start_week - 0.45, end=end - 0.45))
-        # the rest of the week runs inside the weekly step, before its processes (see the
-        # module docstring): regrouping every 4 weeks (t = 4, 8, ...), development time every
+            else:
+                self._gathering_hours = dict.fromkeys(
+                    range(cal.gathering_start_week, end + 1, sc.meeting_interval_weeks),
+                    cal.gathering_hours)
+            if cal.area_meeting_interval_weeks > 0:
+                self._area_weeks = frozenset(range(cal.area_meeting_start_week, end + 1,
+                                                   cal.area_meeting_interval_weeks))
+        # and the rest of the week's calendar, also at the start of the step: regrouping every 4 weeks (t = 4, 8, ...), development time every
         # dev_time_interval_weeks (t = 1, 1 + interval, ...), turnover in the first week of
         # every school year after the first (t = W + 1, 2 W + 1, ...); 0 = never
         self._regroup_every = 4 if p.cocreation else 0
@@ -286,15 +293,11 @@ class LearningNetworkModel(mesa.Model):
         """Add a mechanism's counters to this week's (names not in COUNTERS are ignored)."""
         counts, column = self._counts, _COUNTER
         for key, value in counters.items():
-            j = column.get(key)
-            if j is not None:
-                counts[j] += value
+            counts[column.get(key, _SINK)] += value
 
-    def _gathering(self) -> None:
-        week = self._current_week
+    def _gathering(self, week: int, hours: float) -> None:
         if not self.network_alive or week < self.paused_until:
             return
-        hours = self._gathering_hours.get(week, self.scenario.calendar.gathering_hours)
         if self.scenario.network.gatherings_by_area:
             self._hold_per_area(self.invited_network, hours, week)
         else:
@@ -302,8 +305,7 @@ class LearningNetworkModel(mesa.Model):
         if self.scenario.processes.cocreation:
             cocreation.form_groups(self.state, self.scenario)
 
-    def _area_gathering(self) -> None:
-        week = self._current_week
+    def _area_gathering(self, week: int) -> None:
         if not self.network_alive or week < self.paused_until:
             return
         self._hold_per_area(self.invited_area, self.scenario.calendar.area_gathering_hours, week)
@@ -311,7 +313,7 @@ class LearningNetworkModel(mesa.Model):
             cocreation.form_groups(self.state, self.scenario)
 
     def _hold(self, invited: np.ndarray, hours: float, week: int) -> None:
-        if not (invited & self.state.present).any():
+        if not gathering.anyone_present(invited, self.state.present):
             return  # nobody to meet: no gathering (e.g. the significant-networks design)
         self._add(gathering.hold_gathering(self.state, self.scenario, self.rng, week, invited,
                                            hours))
@@ -434,7 +436,12 @@ class LearningNetworkModel(mesa.Model):
         """One school week (see the module docstring for the order of events)."""
         sc, st, rng, add = self.scenario, self.state, self.rng, self._add
         self.week = week = int(round(self.time))
-        # the week's calendar after its gatherings, in the order of the module docstring
+        # the week's calendar, in the order of the module docstring
+        hours = self._gathering_hours.get(week)
+        if hours is not None:
+            self._gathering(week, hours)
+        if week in self._area_weeks:
+            self._area_gathering(week)
         if self._regroup_every and week % self._regroup_every == 0:
             self._regroup()
         if self._dev_time_every and (week - 1) % self._dev_time_every == 0:
@@ -479,7 +486,7 @@ class LearningNetworkModel(mesa.Model):
         row[_WEEK] = w
         counts = self._counts
         self._hours_cum = counts[0] = self._hours_cum + counts[_PERSON_HOURS]
-        row[_HOURS_CUM:_COUNTERS.stop] = counts
+        row[_HOURS_CUM:_COUNTERS.stop] = counts[:_SINK]
         self._counts = [0.0] * len(counts)
 
     # ---------------------------------------------------------------- running and results

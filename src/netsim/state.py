@@ -277,6 +277,24 @@ class TieStore:
             self._degree = self._ends = None
         return idx.reshape(i.shape)
 
+    def put(self, key: np.ndarray, trust: np.ndarray, week: int) -> None:
+        """Give the ties of the sorted keys ``key`` (``lo * n + hi``) the trust ``trust``,
+        creating those that do not exist yet with last contact ``week``: what
+        ``ensure(key // n, key % n, ..., week)`` and then setting their trust does, in one merge
+        (:func:`_put_ties`; a speed trick: no re-sorting of keys already sorted, and the ends of
+        the old ties are copied, not divided out again). Of repeated keys the last trust wins."""
+        if not key.size:
+            return
+        ok, n_new, key2, trust2, last2, a2, b2 = _put_ties(
+            self.key, self.trust, self.last_contact, self.a, self.b, key, trust, self.n,
+            int(week))
+        if not ok:  # not sorted: the general way
+            at = self.ensure(key // self.n, key % self.n, 0.0, week)  # (may replace trust)
+            self.trust[at] = trust
+        elif n_new:
+            self.key, self.trust, self.last_contact, self.a, self.b = key2, trust2, last2, a2, b2
+            self._degree = self._ends = None
+
     def remove_person(self, person: np.ndarray | int) -> None:
         """Delete every tie of the given people (they left)."""
         if not self.key.size:
@@ -346,6 +364,87 @@ def _ensure_ties(key: np.ndarray, trust: np.ndarray, last_contact: np.ndarray, i
             key2[out], trust2[out], last2[out] = key[old], trust[old], last_contact[old]
             old += 1
     return (n_new, key2, trust2, last2, key2 // n, key2 % n, np.searchsorted(key2, wanted))
+
+
+@kernel
+def _put_ties(key: np.ndarray, trust: np.ndarray, last_contact: np.ndarray, a: np.ndarray,
+              b: np.ndarray, new_key: np.ndarray, new_trust: np.ndarray, n: int, week: int
+              ) -> tuple[bool, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The merge of :meth:`TieStore.put`. Returns whether ``new_key`` was sorted (if not,
+    nothing is changed), the number of keys not in ``key`` and, when there are any, the merged
+    ``key``, ``trust``, ``last_contact``, ``a`` and ``b`` (else the trust of the existing ties
+    is written in place and the inputs are returned; the old arrays are left as they were
+    when there are new ones, as ``ensure`` leaves them)."""
+    m = new_key.size
+    for e in range(1, m):
+        if new_key[e] < new_key[e - 1]:
+            return False, 0, key, trust, last_contact, a, b
+    n_new = 0
+    pos = 0
+    for e in range(m):
+        x = new_key[e]
+        if e + 1 < m and new_key[e + 1] == x:
+            continue  # repeated: the last one counts
+        while pos < key.size and key[pos] < x:
+            pos += 1
+        if pos == key.size or key[pos] != x:
+            n_new += 1
+    if n_new == 0:  # existing ties only: their trust written in place
+        pos = 0
+        for e in range(m):
+            x = new_key[e]
+            while key[pos] < x:
+                pos += 1
+            trust[pos] = new_trust[e]  # of repeated keys, the last written wins
+        return True, 0, key, trust, last_contact, a, b
+    size = key.size + n_new
+    key2 = np.empty(size, dtype=key.dtype)
+    trust2 = np.empty(size, dtype=trust.dtype)
+    last2 = np.empty(size, dtype=last_contact.dtype)
+    a2 = np.empty(size, dtype=a.dtype)
+    b2 = np.empty(size, dtype=b.dtype)
+    old = 0
+    out = 0
+    for e in range(m):
+        x = new_key[e]
+        if e + 1 < m and new_key[e + 1] == x:
+            continue
+        while old < key.size and key[old] < x:
+            key2[out], trust2[out], last2[out] = key[old], trust[old], last_contact[old]
+            a2[out], b2[out] = a[old], b[old]
+            old += 1
+            out += 1
+        if old < key.size and key[old] == x:  # an existing tie: its new trust
+            key2[out], trust2[out], last2[out] = x, new_trust[e], last_contact[old]
+            a2[out], b2[out] = a[old], b[old]
+            old += 1
+        else:
+            key2[out], trust2[out], last2[out] = x, new_trust[e], week
+            a2[out], b2[out] = x // n, x % n
+        out += 1
+    while old < key.size:
+        key2[out], trust2[out], last2[out] = key[old], trust[old], last_contact[old]
+        a2[out], b2[out] = a[old], b[old]
+        old += 1
+        out += 1
+    return True, n_new, key2, trust2, last2, a2, b2
+
+
+@kernel
+def _codified_bonus(codified: np.ndarray, practices: np.ndarray, versions: np.ndarray,
+                    conformity: float) -> np.ndarray:
+    """:meth:`State.set_codified` in one call: writes ``versions`` into ``codified`` at
+    ``practices`` (the last of repeated practices wins) and returns the bonus table."""
+    for i in range(practices.size):
+        codified[practices[i]] = versions[i]
+    top = -1
+    for c in codified:
+        top = max(top, c)
+    bonus = np.zeros(top + 3 if top >= 0 else 1)
+    for c in codified:
+        if c >= 0:
+            bonus[c + 1] = conformity
+    return bonus
 
 
 @dataclass(frozen=True)
@@ -525,11 +624,9 @@ class State:
 
     def set_codified(self, practices: np.ndarray, versions: np.ndarray) -> None:
         """Make ``versions`` the codified versions of ``practices`` (see :meth:`learn_versions`)."""
-        self.codified[practices] = versions
-        cod = self.codified[self.codified >= 0]
-        bonus = np.zeros(int(cod.max()) + 3 if cod.size else 1)
-        bonus[cod + 1] = self.conformity
-        self._bonus = bonus
+        self._bonus = _codified_bonus(self.codified, np.asarray(practices, dtype=np.int64),
+                                      np.asarray(versions, dtype=np.int64),
+                                      float(self.conformity))
 
     def learn_versions(self, people: np.ndarray, practices: np.ndarray,
                        versions: np.ndarray, qualities: np.ndarray,

@@ -92,11 +92,12 @@ from netsim.state import (
     RESOURCE_TEACHER,
     SWITCH_MARGIN,
     State,
+    flatnonzero,
     hear_versions,
 )
 
-__all__ = ["attendance", "choose_take_back", "codify", "group_pairs", "group_session",
-           "hold_gathering", "make_groups", "openness", "owner_priority"]
+__all__ = ["anyone_present", "attendance", "choose_take_back", "codify", "group_pairs",
+           "group_session", "hold_gathering", "make_groups", "openness", "owner_priority"]
 
 
 def owner_priority(scenario: Scenario) -> float:
@@ -124,6 +125,16 @@ def attendance(state: State, scenario: Scenario, rng: np.random.Generator,
     base, leader_p = _attendance_probabilities(scenario)
     draw = rng.random(state.n_people)
     return _attend(invited, state.present, state.role, state.motivation, draw, base, leader_p)
+
+
+@kernel
+def anyone_present(invited: np.ndarray, present: np.ndarray) -> bool:  # pragma: no cover
+    """Whether anyone invited is present (``(invited & present).any()``, compiled: a speed
+    trick, as the first NumPy call after the weekly loops it cost 20-30 us)."""
+    for r in range(invited.size):
+        if invited[r] and present[r]:
+            return True
+    return False
 
 
 def _attendance_probabilities(scenario: Scenario) -> tuple[float, float]:
@@ -193,10 +204,7 @@ class _NewTies:
 
     def create(self, state: State, scenario: Scenario, week: int) -> None:
         """Put the new ties into ``state.member_ties`` with the trust they have reached."""
-        if self.key.size:
-            ties = state.member_ties
-            at = ties.ensure(self.key // ties.n, self.key % ties.n, scenario.trust.initial, week)
-            ties.trust[at] = self.trust
+        state.member_ties.put(self.key, self.trust, week)
 
 
 def _group_task(state: State, scenario: Scenario, rng: np.random.Generator, week: int,
@@ -284,7 +292,7 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
         _compose_base_groups(state, scenario, rng)
     seated, base, n_base_pairs = _seat(audience, state.base_group)
     # the expert-known practices, presented only if a facilitator is there to bring them
-    known = np.flatnonzero(state.expert_known) if moderated and g.expert_inputs > 0 else \
+    known = flatnonzero(state.expert_known) if moderated and g.expert_inputs > 0 else \
         np.empty(0, dtype=np.int64)
     draws = _draw_all(rng, audience.size, n_base_pairs, known.size, g.group_size,
                       state.n_practices)
@@ -298,9 +306,8 @@ def hold_gathering(state: State, scenario: Scenario, rng: np.random.Generator, w
         state.take_back, state.codified)
     out["exchange"] += exchange
     out["stories"] = float(told)
-    new_ties = _NewTies()  # the ties first made at this gathering, into the store at its end
-    new_ties.key, new_ties.trust = new_key, new_trust
-    new_ties.create(state, scenario, week)
+    # the ties first made at this gathering, into the store at its end (_NewTies.create)
+    state.member_ties.put(new_key, new_trust, week)
     if practices.size:  # the facilitators codified a new common version of these practices
         state.set_codified(practices, versions)
     return out
