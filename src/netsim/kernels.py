@@ -142,6 +142,13 @@ def _hold(rng: np.random.Generator) -> GeneratorHandle:
     return GeneratorHandle(rng)
 
 
+class _PlainHandle:
+    """What :func:`generator_handle` gives when kernels run as plain Python: ``rng`` only."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+
+
 #: the last generator a handle was made for, and its handle (a tuple replaced whole, so that
 #: threads running replicates side by side never pair one run's generator with another's handle)
 _LAST_HANDLE: tuple[Any, Any] = (None, None)
@@ -158,7 +165,9 @@ def generator_handle(rng: np.random.Generator) -> GeneratorHandle:
     if last[0] is not rng:
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"a numpy.random.Generator, not {type(rng).__name__}")
-        last = (rng, _hold(rng))
+        # with NUMBA_DISABLE_JIT=1 (rule 6) kernels are plain Python, which only reads
+        # ``handle.rng``, and a structref proxy cannot be built (its constructor recurses)
+        last = (rng, _PlainHandle(rng) if numba.config.DISABLE_JIT else _hold(rng))
         _LAST_HANDLE = last
     return last[1]  # type: ignore[no-any-return]
 
