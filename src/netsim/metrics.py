@@ -99,7 +99,7 @@ def record_into(out: np.ndarray, state: State, school_change_share: float, stron
     ties = state.member_ties
     _weekly_measures(state.role, state.present, state.member, state.school, state.stage,
                      state.knowledge, state.quality, state.version, state.n_schools,
-                     len(state.versions), ties.a, ties.b, ties.trust, float(strong_trust),
+                     len(state.versions), ties.n_linked(), ties.trust, float(strong_trust),
                      float(school_change_share), float(cocreation_groups),
                      float(network_alive), out)
 
@@ -136,12 +136,14 @@ def _gini_sorted(v: np.ndarray) -> float:
 def _weekly_measures(role: np.ndarray, present: np.ndarray, member: np.ndarray,
                      school: np.ndarray, stage_2d: np.ndarray, knowledge_2d: np.ndarray,
                      quality_2d: np.ndarray, version_2d: np.ndarray, n_schools: int,
-                     n_versions: int, tie_a: np.ndarray, tie_b: np.ndarray,
-                     tie_trust: np.ndarray, strong_trust: float, change_share: float,
+                     n_versions: int, n_linked: int, tie_trust: np.ndarray,
+                     strong_trust: float, change_share: float,
                      cocreation_groups: float, network_alive: float, out: np.ndarray) -> None:
     """The weekly measures of the module docstring, written into ``out`` in the order of
     :data:`MEASURES` (``cocreation_groups`` and ``network_alive`` as given); the cross-school
-    ties are passed as their ends and trust.
+    ties are passed as their trust and the number of people with any
+    (:meth:`netsim.state.TieStore.n_linked`, cached until ties are added or removed: ties
+    change in about one week in five).
 
     Staff are the present people who are not facilitators; members the staff who are network
     members; a person adopted when any practice is in the adopted stage.
@@ -221,11 +223,7 @@ def _weekly_measures(role: np.ndarray, present: np.ndarray, member: np.ndarray,
         n_strong = 0
         for t in range(n_ties):
             n_strong += tie_trust[t] >= strong_trust
-        has_tie = np.zeros(n, dtype=np.bool_)  # people with any cross-school tie
-        for t in range(n_ties):
-            has_tie[tie_a[t]] = True
-            has_tie[tie_b[t]] = True
-        out[7] = 2 * n_strong / np.count_nonzero(has_tie)
+        out[7] = 2 * n_strong / n_linked
     else:
         out[6] = 0.0
         out[7] = 0.0

@@ -218,6 +218,7 @@ class TieStore:
         self.last_contact = np.empty(0, dtype=np.int32)
         self._degree: np.ndarray | None = None
         self._ends: np.ndarray | None = None
+        self._n_linked = -1  # cached n_linked (-1: not known)
 
     def __len__(self) -> int:
         return int(self.key.size)
@@ -226,6 +227,7 @@ class TieStore:
         self.key, self.trust, self.last_contact = key, trust, last_contact
         self.a, self.b = key // self.n, key % self.n
         self._degree = self._ends = None
+        self._n_linked = -1
 
     def ends(self) -> np.ndarray:
         """``a`` then ``b``: both ends of every tie (cached until ties are added or removed)."""
@@ -239,6 +241,12 @@ class TieStore:
             self._degree = (np.bincount(self.a, minlength=self.n)
                             + np.bincount(self.b, minlength=self.n))
         return self._degree
+
+    def n_linked(self) -> int:
+        """Number of people with any tie (cached with :meth:`degree`)."""
+        if self._n_linked < 0:
+            self._n_linked = int(np.count_nonzero(self.degree()))
+        return self._n_linked
 
     def _keys(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         lo = np.minimum(i, j).astype(np.int64)
@@ -275,6 +283,7 @@ class TieStore:
             self.key, self.trust, self.last_contact, self.a, self.b = (key, trust, last_contact,
                                                                       a, b)
             self._degree = self._ends = None
+            self._n_linked = -1
         return idx.reshape(i.shape)
 
     def put(self, key: np.ndarray, trust: np.ndarray, week: int) -> None:
@@ -294,6 +303,7 @@ class TieStore:
         elif n_new:
             self.key, self.trust, self.last_contact, self.a, self.b = key2, trust2, last2, a2, b2
             self._degree = self._ends = None
+            self._n_linked = -1
 
     def remove_person(self, person: np.ndarray | int) -> None:
         """Delete every tie of the given people (they left)."""
