@@ -96,6 +96,21 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
     return out
 
 
+def timed(f: Callable, label: str, totals: dict[str, float], calls: dict[str, int]
+          ) -> Callable:
+    """``f``, adding the CPU seconds of each call to ``totals[label]`` and counting it."""
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        start = time.process_time()
+        try:
+            return f(*args, **kwargs)
+        finally:
+            totals[label] += time.process_time() - start
+            calls[label] += 1
+
+    return wrapped
+
+
 @contextmanager
 def timers(totals: dict[str, float], calls: dict[str, int]) -> Iterator[None]:
     """Wrap every timed callable so its cumulative CPU time lands in ``totals`` (CPU, not
@@ -103,18 +118,8 @@ def timers(totals: dict[str, float], calls: dict[str, int]) -> Iterator[None]:
     saved = []
     for owner, name, label in timed_calls():
         original = owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
-
-        def wrapped(*args: Any, _f: Callable = original, _label: str = label,
-                    **kwargs: Any) -> Any:
-            start = time.process_time()
-            try:
-                return _f(*args, **kwargs)
-            finally:
-                totals[_label] += time.process_time() - start
-                calls[_label] += 1
-
         saved.append((owner, name, original))
-        setattr(owner, name, wrapped)
+        setattr(owner, name, timed(original, label, totals, calls))
     try:
         yield
     finally:
@@ -144,14 +149,7 @@ def kernel_timers(totals: dict[str, float], calls: dict[str, int]) -> Iterator[N
             if not isinstance(obj, CPUDispatcher) or obj.__module__ != module.__name__:
                 continue
             label = f"{module.__name__.removeprefix('netsim.')}.{name}"
-
-            def wrapped(*args: Any, _f: Any = obj, _label: str = label, **kwargs: Any) -> Any:
-                start = time.process_time()
-                try:
-                    return _f(*args, **kwargs)
-                finally:
-                    totals[_label] += time.process_time() - start
-                    calls[_label] += 1
+            wrapped = timed(obj, label, totals, calls)
 
             for other in modules:  # every module that imported it by name calls it from there
                 for other_name, value in list(vars(other).items()):
